@@ -1,0 +1,1 @@
+"""Seed data for Medan, its loaders, the local PostGIS cluster and migrations."""

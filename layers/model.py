@@ -1,0 +1,209 @@
+"""What a layer declaration is: the one place a layer is described.
+
+Each YAML file in `layers/declarations/` is parsed into a `LayerSpec`. The
+table, the history, the API, the tiles, the legend and notebook access are all
+derived from it, so a layer is added by adding a file, never by naming it in code.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+ROLES = ("public", "citizen", "staff", "planner", "operator", "admin")
+# Columns every layer table has besides its declared properties.
+SYSTEM_COLUMNS = ("fid", "source", "geom", "updated_at", "version")
+
+PropertyType = Literal["string", "integer", "number", "boolean", "date", "datetime"]
+GeometryType = Literal[
+    "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"
+]
+Theme = Literal["batas_wilayah", "layanan_publik", "transportasi", "risiko", "perangkat_kota", "lainnya"]
+
+PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "date": (date, str),
+    "datetime": (datetime, str),
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A label in Bahasa Indonesia (first) and English."""
+
+    id: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.id
+
+
+class PropertySpec(Strict):
+    name: str
+    type: PropertyType
+    title: Text
+    description: Text | None = None
+    required: bool = False
+    allowed: list[Any] | None = None
+    unit: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    queryable: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not IDENTIFIER.match(value) or value in SYSTEM_COLUMNS:
+            raise ValueError(f"property name {value!r} must be a lower-case identifier, not a system column")
+        return value
+
+    @model_validator(mode="after")
+    def _allowed_match_type(self) -> PropertySpec:
+        if self.allowed is not None:
+            for v in self.allowed:
+                if not isinstance(v, PYTHON_TYPES[self.type]) or isinstance(v, bool) != (self.type == "boolean"):
+                    raise ValueError(f"allowed value {v!r} of {self.name} is not a {self.type}")
+        if (self.minimum is not None or self.maximum is not None) and self.type not in ("integer", "number"):
+            raise ValueError(f"minimum/maximum only apply to numbers ({self.name})")
+        return self
+
+
+class StyleClass(Strict):
+    """One legend entry: a category value, or a [min, max) range for graduated styles."""
+
+    label: Text
+    color: str
+    value: Any = None
+    min: float | None = None
+    max: float | None = None
+
+
+class Style(Strict):
+    kind: Literal["simple", "categorized", "graduated"] = "simple"
+    property: str | None = None
+    color: str = "#3388ff"
+    fill_color: str | None = None
+    fill_opacity: float = 0.3
+    weight: float = 2.0
+    radius: float = 5.0
+    classes: list[StyleClass] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _classes_need_property(self) -> Style:
+        if self.kind != "simple" and (not self.property or not self.classes):
+            raise ValueError(f"a {self.kind} style needs a property and classes")
+        return self
+
+
+class ZoomRange(Strict):
+    min: int = Field(0, ge=0, le=24)
+    max: int = Field(22, ge=0, le=24)
+
+
+class Access(Strict):
+    read: Literal["public"] | list[str] = "public"
+    write: list[str] = Field(default_factory=lambda: ["admin"])
+    private: list[str] = Field(default_factory=list)
+
+    @field_validator("write")
+    @classmethod
+    def _known_roles(cls, roles: list[str]) -> list[str]:
+        unknown = set(roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles {sorted(unknown)}; known: {ROLES}")
+        return roles
+
+    @property
+    def is_public(self) -> bool:
+        return self.read == "public"
+
+
+class SourceInfo(Strict):
+    name: str
+    license: str
+    attribution: str
+    url: str | None = None
+
+
+class Seed(Strict):
+    kind: Literal["file", "synthetic", "none"] = "none"
+    path: str | None = None  # relative to geodata/data/
+    rename: dict[str, str] = Field(default_factory=dict)  # file column -> property
+    generator: str | None = None  # name in geodata.synthetic.GENERATORS
+    source: str | None = None  # value of the `source` column for seeded features
+
+
+class LayerSpec(Strict):
+    id: str
+    title: Text
+    description: Text
+    theme: Theme
+    geometry: GeometryType
+    srid: Literal[4326] = 4326
+    key: str | None = None  # a natural key (unique) used by upsert
+    temporal: str | None = None  # a date/datetime property used by `datetime=`
+    search: list[str] = Field(default_factory=list)  # name-like properties for search
+    properties: list[PropertySpec]
+    style: Style = Field(default_factory=Style)
+    zoom: ZoomRange = Field(default_factory=ZoomRange)
+    access: Access = Field(default_factory=Access)
+    source: SourceInfo
+    seed: Seed = Field(default_factory=Seed)
+
+    @field_validator("id")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not IDENTIFIER.match(value):
+            raise ValueError(f"layer id {value!r} must be a lower-case identifier")
+        return value
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> LayerSpec:
+        names = [p.name for p in self.properties]
+        if len(names) != len(set(names)):
+            raise ValueError(f"layer {self.id}: duplicate property names")
+        known = set(names)
+        refs = {"key": [self.key], "temporal": [self.temporal], "search": self.search,
+                "access.private": self.access.private, "style.property": [self.style.property]}
+        for where, values in refs.items():
+            for v in values:
+                if v is not None and v not in known:
+                    raise ValueError(f"layer {self.id}: {where} names unknown property {v!r}")
+        if self.temporal and self.prop(self.temporal).type not in ("date", "datetime"):
+            raise ValueError(f"layer {self.id}: temporal property must be a date or datetime")
+        if self.zoom.min > self.zoom.max:
+            raise ValueError(f"layer {self.id}: zoom.min > zoom.max")
+        return self
+
+    @property
+    def table(self) -> str:
+        return self.id
+
+    @property
+    def property_names(self) -> list[str]:
+        return [p.name for p in self.properties]
+
+    def prop(self, name: str) -> PropertySpec:
+        for p in self.properties:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def public_properties(self) -> list[PropertySpec]:
+        private = set(self.access.private)
+        return [p for p in self.properties if p.name not in private]
+
+    @property
+    def is_multi(self) -> bool:
+        return self.geometry.startswith("Multi")
