@@ -32,7 +32,7 @@ MAX_READ = {"coil": 2000, "discrete_input": 2000, "holding": 125, "input": 125}
 
 _POINT_KEYS = {
     "name", "function", "address", "type", "scale", "unit", "word_order", "writable",
-    "allowed", "min", "max", "counter", "description",
+    "allowed", "min", "max", "counter", "pulse", "description",
 }
 
 
@@ -60,6 +60,9 @@ class Point:
     min: float | None = None
     max: float | None = None
     counter: bool = False
+    # A trigger (reboot, sync now): the device acts and the point reads back 0, so a
+    # command cannot verify it by reading the written value back.
+    pulse: bool = False
     description: str = ""
 
     @property
@@ -168,6 +171,7 @@ def _parse_point(model: str, raw: Mapping[str, Any]) -> Point:
         name=name, function=function, address=address, type=dtype, scale=float(scale),
         unit=str(raw.get("unit", "")), word_order=word_order, writable=writable,
         allowed=allowed, min=lo, max=hi, counter=bool(raw.get("counter", False)),
+        pulse=bool(raw.get("pulse", False)),
         description=str(raw.get("description", "")),
     )
 

@@ -1,0 +1,490 @@
+"""Asyncio Modbus TCP poller: many devices, few connections, never stopped by one device.
+
+Devices sharing a (host, port) share one pymodbus AsyncModbusTcpClient, served by one
+worker that polls them in due-time order (Modbus TCP gateways answer one request at a
+time anyway). Each endpoint runs independently, so a dead or slow endpoint delays only
+the devices behind it; a global semaphore bounds requests in flight.
+
+A device is marked offline after ``offline_after`` consecutive failed polls and back
+online on the next good one. Offline devices are probed every ``offline_probe_s``
+instead of every interval and without retries, so a silent unit costs its gateway at
+most one timeout per probe. Faults are logged on transition, never per poll.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import heapq
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pymodbus.client import AsyncModbusTcpClient
+from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
+
+from devices.registermap import Block, RegisterMap, decode_block, load_maps
+from devices.simulator import FleetEntry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    """What the poller needs to know about one device (a feature of a device layer)."""
+
+    device_id: str
+    model: str
+    host: str
+    port: int
+    unit: int
+    interval_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One good poll: every point's raw and engineering value."""
+
+    device_id: str
+    model: str
+    time: float
+    values: dict[str, float]
+    raw: dict[str, float]
+    out_of_range: tuple[str, ...] = ()
+    latency_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A device went online/offline, changed fault, or reset its counters."""
+
+    device_id: str
+    time: float
+    status: str  # online | offline | fault | recovered | counter_reset | out_of_range | in_range
+    detail: str = ""
+
+
+@dataclass
+class Batch:
+    """What the poller hands to a sink in one write."""
+
+    readings: list[Reading] = field(default_factory=list)
+    changes: list[StatusChange] = field(default_factory=list)
+
+
+class Sink(Protocol):
+    """Where readings go: memory in tests, PostGIS in production (devices/store.py)."""
+
+    async def write(self, batch: Batch) -> None: ...
+
+
+class MemorySink:
+    """Keeps every batch; for tests and the benchmark."""
+
+    def __init__(self) -> None:
+        self.readings: list[Reading] = []
+        self.changes: list[StatusChange] = []
+        self.batches = 0
+
+    async def write(self, batch: Batch) -> None:
+        self.readings.extend(batch.readings)
+        self.changes.extend(batch.changes)
+        self.batches += 1
+
+
+@dataclass
+class PollerConfig:
+    """Timing knobs; defaults suit a city network, tests tighten them."""
+
+    timeout_s: float = 1.0
+    retries: int = 1
+    backoff_s: float = 0.05
+    max_concurrency: int = 64
+    offline_after: int = 3
+    offline_probe_s: float = 10.0
+    flush_interval_s: float = 0.5
+    max_buffer: int = 100_000
+    connect_backoff_max_s: float = 30.0
+
+
+@dataclass
+class PollStats:
+    """Counters the benchmark and the CLI report."""
+
+    scheduled: int = 0
+    polled: int = 0
+    ok: int = 0
+    failed: int = 0
+    on_time: int = 0
+    skipped_late: int = 0
+    skipped_offline: int = 0
+    latencies: list[float] = field(default_factory=list)
+    lateness: list[float] = field(default_factory=list)
+
+
+class PollFailure(Exception):
+    """A poll that produced no data; ``kind`` is what the log and status show."""
+
+    def __init__(self, kind: str, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else kind)
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass
+class DeviceState:
+    """The poller's memory of one device."""
+
+    config: DeviceConfig
+    map: RegisterMap
+    status: str = "unknown"
+    missed: int = 0
+    fault: str | None = None
+    out_of_range: frozenset[str] = frozenset()
+    counters: dict[str, float] = field(default_factory=dict)
+    last_ok: float | None = None
+
+
+class Endpoint:
+    """One (host, port): its devices in due order, its client, its connect back-off."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.queue: list[tuple[float, int, DeviceState]] = []
+        self.client: AsyncModbusTcpClient | None = None
+        self.connect_fails = 0
+        self.connect_retry_at = 0.0
+
+
+def _classify(exc: BaseException) -> PollFailure:
+    if isinstance(exc, PollFailure):
+        return exc
+    if isinstance(exc, asyncio.TimeoutError | TimeoutError):
+        return PollFailure("timeout", "no answer")
+    if isinstance(exc, ConnectionException | ConnectionError | OSError):
+        return PollFailure("connection", str(exc)[:120])
+    if isinstance(exc, ModbusIOException) and "No response" in str(exc):
+        return PollFailure("timeout", "no answer")
+    if isinstance(exc, ModbusException | ValueError):
+        return PollFailure("garbled", str(exc)[:120])
+    return PollFailure("error", f"{type(exc).__name__}: {exc}"[:120])
+
+
+class Poller:
+    """Polls a fleet until stopped; results go to the sink in batches."""
+
+    def __init__(self, devices: Sequence[DeviceConfig], sink: Sink,
+                 config: PollerConfig | None = None,
+                 maps: dict[str, RegisterMap] | None = None,
+                 rng: random.Random | None = None) -> None:
+        self.config = config or PollerConfig()
+        self.sink = sink
+        self.rng = rng or random.Random()
+        maps = maps if maps is not None else load_maps()
+        self.states: dict[str, DeviceState] = {}
+        self.endpoints: dict[tuple[str, int], Endpoint] = {}
+        for d in devices:
+            if d.model not in maps:
+                raise ValueError(f"device {d.device_id}: no register map for model {d.model!r}")
+            self.states[d.device_id] = DeviceState(d, maps[d.model])
+            self.endpoints.setdefault((d.host, d.port), Endpoint(d.host, d.port))
+        self.stats = PollStats()
+        self._buffer = Batch()
+        self._sink_failing = False
+        self._tasks: list[asyncio.Task] = []
+        self._semaphore = asyncio.Semaphore(self.config.max_concurrency)
+        self._seq = 0
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Schedule every device with a random phase so polls spread over the interval."""
+        now = time.monotonic()
+        for state in self.states.values():
+            ep = self.endpoints[(state.config.host, state.config.port)]
+            self._push(ep, now + self.rng.uniform(0, state.config.interval_s), state)
+        self._tasks = [asyncio.create_task(self._worker(ep), name=f"poll {ep.host}:{ep.port}")
+                       for ep in self.endpoints.values()]
+        self._tasks.append(asyncio.create_task(self._flusher(), name="poll flusher"))
+
+    async def stop(self) -> None:
+        """Cancel workers, close connections, flush what is buffered."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        for ep in self.endpoints.values():
+            if ep.client is not None:
+                ep.client.close()
+                ep.client = None
+        await self._flush()
+
+    async def run(self, duration_s: float) -> PollStats:
+        """Poll for duration_s seconds, then stop."""
+        await self.start()
+        try:
+            await asyncio.sleep(duration_s)
+        finally:
+            await self.stop()
+        return self.stats
+
+    # -- scheduling -----------------------------------------------------------------
+
+    def _push(self, ep: Endpoint, due: float, state: DeviceState) -> None:
+        self._seq += 1
+        heapq.heappush(ep.queue, (due, self._seq, state))
+
+    def _reschedule(self, ep: Endpoint, due: float, state: DeviceState) -> None:
+        interval = state.config.interval_s
+        nxt = due + interval
+        now = time.monotonic()
+        if state.status == "offline":
+            probe = max(now, due) + self.config.offline_probe_s
+            skipped = int((probe - nxt) // interval) + 1 if probe > nxt else 0
+            self.stats.scheduled += skipped
+            self.stats.skipped_offline += skipped
+            nxt += skipped * interval
+        elif nxt < now:
+            # Too far behind to catch up: drop the missed slots, keep the phase.
+            skipped = int((now - nxt) // interval) + 1
+            self.stats.scheduled += skipped
+            self.stats.skipped_late += skipped
+            nxt += skipped * interval
+        self._push(ep, nxt, state)
+
+    async def _worker(self, ep: Endpoint) -> None:
+        while ep.queue:
+            due, _, state = heapq.heappop(ep.queue)
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self.stats.scheduled += 1
+            try:
+                async with self._semaphore:
+                    await self._poll_once(ep, state, due)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a bug in one poll must not silence a whole gateway
+                log.exception("poller: unexpected error polling %s", state.config.device_id)
+            self._reschedule(ep, due, state)
+
+    # -- one poll -------------------------------------------------------------------
+
+    async def _poll_once(self, ep: Endpoint, state: DeviceState, due: float) -> None:
+        start = time.monotonic()
+        self.stats.lateness.append(start - due)
+        attempts = 1 if state.status == "offline" else 1 + self.config.retries
+        failure: PollFailure | None = None
+        for attempt in range(attempts):
+            try:
+                values = await self._read_device(ep, state)
+                failure = None
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # every device fault lands here, classified
+                failure = _classify(exc)
+                # Retrying into the next interval would only make the next poll late.
+                budget = due + state.config.interval_s - time.monotonic()
+                if failure.kind == "exception" or attempt + 1 >= attempts or budget < (
+                        self.config.timeout_s + self.config.backoff_s):
+                    break
+                await asyncio.sleep(self.config.backoff_s * 2**attempt * self.rng.uniform(0.5, 1.5))
+        end = time.monotonic()
+        self.stats.polled += 1
+        if end <= due + state.config.interval_s:
+            self.stats.on_time += 1
+        if failure is None:
+            self.stats.ok += 1
+            self.stats.latencies.append(end - start)
+            self._on_success(state, values, end - start)
+        else:
+            self.stats.failed += 1
+            self._on_failure(state, failure)
+
+    async def _client(self, ep: Endpoint) -> AsyncModbusTcpClient:
+        if ep.client is not None and ep.client.connected:
+            return ep.client
+        if time.monotonic() < ep.connect_retry_at:
+            raise PollFailure("connection", f"{ep.host}:{ep.port} unreachable, backing off")
+        if ep.client is None:
+            # retries=0 and no auto-reconnect: this module owns retry and back-off policy.
+            ep.client = AsyncModbusTcpClient(ep.host, port=ep.port, timeout=self.config.timeout_s,
+                                             retries=0, reconnect_delay=0)
+        try:
+            ok = await asyncio.wait_for(ep.client.connect(), self.config.timeout_s)
+        except (TimeoutError, OSError):
+            ok = False
+        if not ok:
+            ep.client.close()
+            ep.client = None
+            ep.connect_fails += 1
+            backoff = min(self.config.connect_backoff_max_s, 0.5 * 2 ** (ep.connect_fails - 1))
+            ep.connect_retry_at = time.monotonic() + backoff * self.rng.uniform(0.8, 1.2)
+            raise PollFailure("connection", f"cannot connect to {ep.host}:{ep.port}")
+        ep.connect_fails = 0
+        return ep.client
+
+    async def _read_block(self, client: AsyncModbusTcpClient, block: Block, unit: int) -> list:
+        read = {"coil": client.read_coils, "discrete_input": client.read_discrete_inputs,
+                "holding": client.read_holding_registers,
+                "input": client.read_input_registers}[block.function]
+        # pymodbus times out on its own; the outer guard covers a hung connect/transport.
+        response = await asyncio.wait_for(read(block.start, count=block.count, device_id=unit),
+                                          self.config.timeout_s * 1.5)
+        if response.isError():
+            code = getattr(response, "exception_code", "?")
+            raise PollFailure("exception", f"Modbus exception {code} on {block.function}")
+        words = response.bits if block.function in ("coil", "discrete_input") else response.registers
+        if len(words) < block.count:
+            raise PollFailure("garbled", f"short response on {block.function}")
+        return words
+
+    async def _read_device(self, ep: Endpoint, state: DeviceState) -> dict[str, tuple]:
+        client = await self._client(ep)
+        values: dict[str, tuple] = {}
+        for block in state.map.blocks:
+            values.update(decode_block(block, await self._read_block(client, block, state.config.unit)))
+        return values
+
+    # -- outcomes -------------------------------------------------------------------
+
+    def _change(self, state: DeviceState, status: str, detail: str = "",
+                level: int = logging.WARNING) -> None:
+        log.log(level, "device %s: %s%s", state.config.device_id, status,
+                f" ({detail})" if detail else "")
+        self._buffer.changes.append(StatusChange(state.config.device_id, time.time(), status, detail))
+
+    def _on_success(self, state: DeviceState, values: dict[str, tuple], latency: float) -> None:
+        if state.fault is not None:
+            self._change(state, "recovered", f"after {state.fault}", logging.INFO)
+            state.fault = None
+        if state.status != "online":
+            # First contact is routine; coming back from offline is news.
+            level = logging.INFO if state.status == "offline" else logging.DEBUG
+            self._change(state, "online", "", level)
+            state.status = "online"
+        state.missed = 0
+        state.last_ok = time.time()
+        points = {p.name: p for p in state.map.points}
+        reset = [n for n, p in points.items() if p.counter and n in state.counters
+                 and values[n][1] < state.counters[n]]
+        if reset:
+            self._change(state, "counter_reset", "device rebooted? " + ", ".join(reset))
+        state.counters = {n: values[n][1] for n, p in points.items() if p.counter}
+        bad = frozenset(n for n, (_, v) in values.items() if not points[n].in_range(v))
+        for name in sorted(bad - state.out_of_range):
+            self._change(state, "out_of_range", f"{name}={values[name][1]}")
+        for name in sorted(state.out_of_range - bad):
+            self._change(state, "in_range", name, logging.INFO)
+        state.out_of_range = bad
+        self._buffer.readings.append(Reading(
+            state.config.device_id, state.config.model, state.last_ok,
+            {n: v for n, (_, v) in values.items()}, {n: r for n, (r, _) in values.items()},
+            tuple(sorted(bad)), latency))
+        self._trim_buffer()
+
+    def _on_failure(self, state: DeviceState, failure: PollFailure) -> None:
+        state.missed += 1
+        if state.fault != failure.kind:
+            self._change(state, "fault", str(failure))
+            state.fault = failure.kind
+        if state.missed >= self.config.offline_after and state.status != "offline":
+            self._change(state, "offline", f"{state.missed} polls missed")
+            state.status = "offline"
+
+    def _trim_buffer(self) -> None:
+        # A sink that is down must not eat the poller's memory; keep the newest rows.
+        excess = len(self._buffer.readings) - self.config.max_buffer
+        if excess > 0:
+            del self._buffer.readings[:excess]
+
+    async def _flusher(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.flush_interval_s)
+            await self._flush()
+
+    async def _flush(self) -> None:
+        batch, self._buffer = self._buffer, Batch()
+        if not batch.readings and not batch.changes:
+            return
+        try:
+            await self.sink.write(batch)
+        except Exception as exc:  # the sink's outage is logged once and retried
+            if not self._sink_failing:
+                log.error("poller: sink write failed, keeping rows to retry: %s", exc)
+                self._sink_failing = True
+            batch.readings.extend(self._buffer.readings)
+            batch.changes.extend(self._buffer.changes)
+            self._buffer = batch
+            self._trim_buffer()
+            return
+        if self._sink_failing:
+            log.info("poller: sink writes again")
+            self._sink_failing = False
+
+
+# -- CLI --------------------------------------------------------------------------------
+
+
+def devices_from_fleet(fleet: Sequence[FleetEntry], host: str = "127.0.0.1",
+                       interval_s: float = 1.0) -> list[DeviceConfig]:
+    """Poller configs for a simulator fleet (ids are host:port/unit)."""
+    return [DeviceConfig(f"{host}:{e.port}/{e.unit}", e.model, host, e.port, e.unit, interval_s)
+            for e in fleet]
+
+
+def add_poll_args(p: argparse.ArgumentParser) -> None:
+    """Options of ``python -m devices poll``."""
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls of a device")
+    p.add_argument("--timeout", type=float, default=1.0, help="per-request timeout, seconds")
+    p.add_argument("--retries", type=int, default=1)
+    p.add_argument("--concurrency", type=int, default=64, help="requests in flight at most")
+    p.add_argument("--offline-after", type=int, default=3, help="missed polls before offline")
+    p.add_argument("--duration", type=float, help="stop after this many seconds")
+    p.add_argument("--database-url", help="write to PostGIS (schema devices) instead of stdout")
+
+
+class LogSink:
+    """Logs a one-line summary per batch; the sink of ``poll`` without a database."""
+
+    async def write(self, batch: Batch) -> None:
+        log.info("sink: %d readings, %d status changes", len(batch.readings), len(batch.changes))
+
+
+async def run_poll_cli(args: argparse.Namespace, fleet: Sequence[FleetEntry]) -> None:
+    """``python -m devices poll``: run until the duration ends or a signal arrives."""
+    sink: Sink = LogSink()
+    if args.database_url:
+        from devices.store import PostgisSink
+
+        sink = PostgisSink(args.database_url)
+    config = PollerConfig(timeout_s=args.timeout, retries=args.retries,
+                          max_concurrency=args.concurrency, offline_after=args.offline_after)
+    poller = Poller(devices_from_fleet(fleet, args.host, args.interval), sink, config)
+    await poller.start()
+    from devices.__main__ import _run_until_signal
+
+    try:
+        await _run_until_signal(args.duration)
+    finally:
+        await poller.stop()
+    s = poller.stats
+    log.info("polled %d of %d scheduled, %d ok, %d failed", s.polled, s.scheduled, s.ok, s.failed)
+
+
+async def wait_until(predicate: Callable[[], object], timeout_s: float = 5.0, step_s: float = 0.02) -> bool:
+    """Poll a zero-argument callable until it is truthy; for tests and scripts."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(step_s)
+    return bool(predicate())
+
+
+__all__ = ["Batch", "DeviceConfig", "MemorySink", "Poller", "PollerConfig", "Reading",
+           "Sink", "StatusChange"]
