@@ -1,0 +1,74 @@
+"""Seeding the layers with Medan's data: idempotent, with progress, all or nothing per layer.
+
+Layers with a real source load their file from geodata/data (see SOURCES.md);
+the others are generated inside the real kelurahan polygons and marked
+`source = "synthetic"` (geodata/synthetic.py). Keyed layers are upserted, so a
+second run changes nothing and records no history; keyless layers load once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+
+from layers.features import count_features
+from layers.files import read_file
+from layers.frames import LoadReport, load_frame, read_layer
+from layers.model import LayerSpec
+from layers.registry import get_registry
+from layers.tables import Bind
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SEED_ACTOR = "seed"
+log = logging.getLogger(__name__)
+
+
+def seed_order(specs: list[LayerSpec]) -> list[LayerSpec]:
+    """File-backed layers first: the generators build on the real kelurahan."""
+    return sorted(specs, key=lambda s: (s.seed.kind != "file", s.id))
+
+
+def seed_frame(bind: Bind, spec: LayerSpec) -> gpd.GeoDataFrame | None:
+    """The features a layer's seed declares, with only its declared columns."""
+    if spec.seed.kind == "file":
+        frame = read_file(DATA_DIR / spec.seed.path, spec, rename=spec.seed.rename)
+    elif spec.seed.kind == "synthetic":
+        from geodata.synthetic import GENERATORS
+
+        kelurahan = read_layer(bind, "kelurahan").reset_index(drop=True)
+        frame = GENERATORS[spec.seed.generator](kelurahan)
+    else:
+        return None
+    keep = [c for c in frame.columns if c in spec.property_names]
+    return frame[[*keep, frame.geometry.name]]
+
+
+def seed_layer(bind: Bind, spec: LayerSpec, progress: Callable[[int, int], None] | None = None) -> LoadReport | None:
+    frame = seed_frame(bind, spec)
+    if frame is None:
+        return None
+    if not spec.key and count_features(bind, spec.id) > 0:
+        return LoadReport(spec.id, len(frame))  # keyless layers load once
+    return load_frame(
+        bind, spec.id, frame, actor=SEED_ACTOR, mode="upsert" if spec.key else "append",
+        repair=True, source=spec.seed.source or spec.seed.kind, progress=progress,
+    )
+
+
+def seed_all(bind: Bind, only: list[str] | None = None, echo: Callable[[str], None] = print) -> list[LoadReport]:
+    registry = get_registry()
+    specs = [registry.get(i) for i in only] if only else list(registry)
+    reports = []
+    for spec in seed_order(specs):
+        report = seed_layer(bind, spec)
+        if report is None:
+            continue
+        reports.append(report)
+        echo(f"  {spec.id:<22} {report.rows:>6} features  +{report.inserted} new, "
+             f"{report.updated} updated{', ' + str(len(report.repaired)) + ' repaired' if report.repaired else ''}")
+        for warning in report.repaired:
+            log.warning("%s: %s", spec.id, warning)
+    return reports

@@ -1,0 +1,250 @@
+"""Reading and writing features: the one path services, the API and notebooks use.
+
+Each call is one transaction; every change is recorded in core.feature_history
+by the table triggers, with the actor given here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from geoalchemy2.shape import from_shape
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from layers.errors import FeatureNotFound, InvalidFeature, LayerError, Problem, VersionConflict
+from layers.model import LayerSpec
+from layers.registry import get_registry
+from layers.tables import Bind, history_table, layer_table, reading, transaction
+from layers.validate import WGS84, CleanFeature, parse_crs, validate_feature
+
+DEFAULT_SOURCE = "api"
+
+
+def _validated(spec: LayerSpec, features: Iterable[dict], crs: Any, partial: bool = False) -> list[CleanFeature]:
+    crs_obj = parse_crs(crs) if crs is not None else WGS84
+    clean, problems = [], []
+    for i, feature in enumerate(features, start=1):
+        try:
+            clean.append(validate_feature(spec, feature, f"feature {i}", crs=crs_obj, partial=partial))
+        except InvalidFeature as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidFeature(f"{len(problems)} problem(s) in the input for layer {spec.id}; nothing was written", problems)
+    return clean
+
+
+def _row(feature: CleanFeature, source: str) -> dict[str, Any]:
+    row = dict(feature.properties)
+    row["source"] = feature.source or source
+    if feature.geometry is not None:
+        row["geom"] = from_shape(feature.geometry, srid=4326)
+    return row
+
+
+def insert_features(
+    bind: Bind, layer_id: str, features: Iterable[dict], *, actor: str,
+    source: str = DEFAULT_SOURCE, crs: Any = None,
+) -> list[int]:
+    """Insert GeoJSON features; returns their new fids. All or nothing."""
+    spec = get_registry().get(layer_id)
+    clean = _validated(spec, features, crs)
+    if not clean:
+        return []
+    table = layer_table(layer_id)
+    with transaction(bind, actor) as conn:
+        _check_keys_free(conn, spec, clean)
+        result = conn.execute(insert(table).returning(table.c.fid), [_row(f, source) for f in clean])
+        return [r.fid for r in result]
+
+
+def _check_keys_free(conn: Connection, spec: LayerSpec, clean: list[CleanFeature]) -> None:
+    if not spec.key:
+        return
+    keys = [f.properties.get(spec.key) for f in clean]
+    seen: set = set()
+    duplicates = [k for k in keys if k is not None and (k in seen or seen.add(k))]
+    table = layer_table(spec.id)
+    taken = conn.execute(select(table.c[spec.key]).where(table.c[spec.key].in_(keys))).scalars().all()
+    clashes = sorted(set(duplicates) | set(taken), key=str)
+    if clashes:
+        raise InvalidFeature(
+            f"{spec.key} must be unique in layer {spec.id}; nothing was written",
+            [Problem(f"{spec.key}={k!r}", "already exists") for k in clashes],
+        )
+
+
+def upsert_features(
+    bind: Bind, layer_id: str, features: Iterable[dict], *, actor: str,
+    source: str = DEFAULT_SOURCE, crs: Any = None,
+) -> dict[str, int]:
+    """Insert or update by the layer's declared key; returns counts of inserted and updated."""
+    spec = get_registry().get(layer_id)
+    if not spec.key:
+        raise LayerError(f"layer {layer_id} declares no key, so it cannot upsert")
+    clean = _validated(spec, features, crs)
+    table = layer_table(layer_id)
+    rows = [_row(f, source) for f in clean]
+    if not rows:
+        return {"inserted": 0, "updated": 0}
+    columns = [c for c in rows[0] if c != spec.key]
+    with transaction(bind, actor) as conn:
+        statement = pg_insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=[spec.key],
+            set_={c: statement.excluded[c] for c in columns},
+            # Unchanged rows are not rewritten, so history records real changes only.
+            where=func.row(*[table.c[c] for c in columns]).op("IS DISTINCT FROM")(
+                func.row(*[statement.excluded[c] for c in columns])
+            ),
+        ).returning(table.c.fid, table.c.version)
+        returned = conn.execute(statement, rows).all()
+    inserted = sum(1 for r in returned if r.version == 1)
+    return {"inserted": inserted, "updated": len(returned) - inserted}
+
+
+def update_feature(
+    bind: Bind, layer_id: str, fid: int, feature: dict, *, actor: str,
+    expected_version: int | None = None, partial: bool = False, crs: Any = None,
+) -> int:
+    """Replace (or, with partial=True, patch) one feature; returns its new version.
+
+    With expected_version, the update happens only if nobody changed the
+    feature meanwhile (VersionConflict otherwise).
+    """
+    spec = get_registry().get(layer_id)
+    (clean,) = _validated(spec, [feature], crs, partial=partial)
+    table = layer_table(layer_id)
+    values = _row(clean, DEFAULT_SOURCE)
+    if partial and clean.source is None:
+        values.pop("source")
+    if not partial:
+        for prop in spec.properties:
+            values.setdefault(prop.name, None)
+    with transaction(bind, actor) as conn:
+        current = _lock(conn, layer_id, fid)
+        if expected_version is not None and current != expected_version:
+            raise VersionConflict(
+                f"feature {fid} of {layer_id} is at version {current}, not {expected_version}; "
+                "read it again before changing it"
+            )
+        if spec.key and spec.key in values:
+            _check_key_unchanged_or_free(conn, spec, fid, values[spec.key])
+        new_version = conn.execute(
+            update(table).where(table.c.fid == fid).values(**values).returning(table.c.version)
+        ).scalar_one()
+    return new_version
+
+
+def _lock(conn: Connection, layer_id: str, fid: int) -> int:
+    table = layer_table(layer_id)
+    version = conn.execute(
+        select(table.c.version).where(table.c.fid == fid).with_for_update()
+    ).scalar_one_or_none()
+    if version is None:
+        raise FeatureNotFound(f"no feature {fid} in layer {layer_id}")
+    return version
+
+
+def _check_key_unchanged_or_free(conn: Connection, spec: LayerSpec, fid: int, key: Any) -> None:
+    table = layer_table(spec.id)
+    other = conn.execute(
+        select(table.c.fid).where(and_(table.c[spec.key] == key, table.c.fid != fid))
+    ).scalar_one_or_none()
+    if other is not None:
+        raise InvalidFeature(f"{spec.key} must be unique", [Problem(f"{spec.key}={key!r}", f"used by feature {other}")])
+
+
+def delete_feature(
+    bind: Bind, layer_id: str, fid: int, *, actor: str, expected_version: int | None = None
+) -> None:
+    table = layer_table(layer_id)
+    with transaction(bind, actor) as conn:
+        current = _lock(conn, layer_id, fid)
+        if expected_version is not None and current != expected_version:
+            raise VersionConflict(f"feature {fid} of {layer_id} is at version {current}, not {expected_version}")
+        conn.execute(delete(table).where(table.c.fid == fid))
+
+
+def get_feature(bind: Bind, layer_id: str, fid: int, *, include_private: bool = False) -> dict:
+    """One feature as a GeoJSON dict with `id`, and its version for ETags."""
+    spec = get_registry().get(layer_id)
+    table = layer_table(layer_id)
+    names = _property_names(spec, include_private)
+    query = select(
+        table.c.fid, table.c.version, table.c.source, table.c.updated_at,
+        func.ST_AsGeoJSON(table.c.geom).label("geometry"), *[table.c[n] for n in names],
+    ).where(table.c.fid == fid)
+    with reading(bind) as conn:
+        row = conn.execute(query).mappings().one_or_none()
+    if row is None:
+        raise FeatureNotFound(f"no feature {fid} in layer {layer_id}")
+    properties = {n: _jsonable(row[n]) for n in names}
+    properties["source"] = row["source"]
+    return {
+        "type": "Feature", "id": row["fid"], "geometry": orjson.loads(row["geometry"]),
+        "properties": properties, "version": row["version"],
+        "updated_at": row["updated_at"].isoformat(),
+    }
+
+
+def _property_names(spec: LayerSpec, include_private: bool) -> list[str]:
+    props = spec.properties if include_private else spec.public_properties()
+    return [p.name for p in props]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def feature_history(bind: Bind, layer_id: str, fid: int) -> list[dict]:
+    """Every recorded change of one feature, oldest first."""
+    get_registry().get(layer_id)
+    history = history_table()
+    query = (
+        select(history.c.id, history.c.op, history.c.at, history.c.actor, history.c.old, history.c.new)
+        .where(and_(history.c.layer == layer_id, history.c.fid == fid))
+        .order_by(history.c.id)
+    )
+    with reading(bind) as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def restore_feature(bind: Bind, layer_id: str, fid: int, history_id: int, *, actor: str) -> int:
+    """Bring a feature back to the state recorded in history entry `history_id`.
+
+    The state is the entry's `new` values (or `old` for a deletion); a deleted
+    feature is re-inserted under its old fid. The restore itself is recorded.
+    """
+    spec = get_registry().get(layer_id)
+    history = history_table()
+    table = layer_table(layer_id)
+    with transaction(bind, actor) as conn:
+        entry = conn.execute(
+            select(history.c.op, history.c.old, history.c.new).where(
+                and_(history.c.id == history_id, history.c.layer == layer_id, history.c.fid == fid)
+            )
+        ).one_or_none()
+        if entry is None:
+            raise FeatureNotFound(f"no history entry {history_id} for feature {fid} of {layer_id}")
+        state = entry.old if entry.op == "delete" else entry.new
+        values = {p.name: state.get(p.name) for p in spec.properties}
+        clean = validate_feature(spec, {"type": "Feature", "properties": values, "geometry": state["geom"]},
+                                 f"history {history_id}")
+        row = _row(clean, state.get("source") or DEFAULT_SOURCE)
+        exists = conn.execute(select(table.c.fid).where(table.c.fid == fid)).scalar_one_or_none()
+        if exists is None:
+            conn.execute(insert(table).values(fid=fid, **row))
+            return 1
+        return conn.execute(update(table).where(table.c.fid == fid).values(**row).returning(table.c.version)).scalar_one()
+
+
+def count_features(bind: Bind, layer_id: str) -> int:
+    table = layer_table(layer_id)
+    with reading(bind) as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()

@@ -1,0 +1,152 @@
+"""Files in and out of layers: GeoJSON, GeoPackage, Shapefile (zip) and CSV.
+
+Reading goes through pyogrio (GDAL) with Arrow for speed; CSV through pandas,
+with points from lon/lat columns or any geometry from a WKT column. Loading is
+all or nothing (layers.frames.load_frame).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from layers.errors import InvalidFeature, Problem
+from layers.frames import LoadReport, Mode, ProgressFn, load_frame, read_layer
+from layers.model import LayerSpec
+from layers.registry import get_registry
+from layers.tables import Bind
+
+Format = Literal["geojson", "gpkg", "shapefile", "csv"]
+SUFFIX_FORMATS: dict[str, Format] = {
+    ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shapefile",
+    ".shp": "shapefile", ".csv": "csv",
+}
+LON_NAMES = ("lon", "lng", "longitude", "x", "bujur")
+LAT_NAMES = ("lat", "latitude", "y", "lintang")
+WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
+SHAPEFILE_NAME_LIMIT = 10
+
+
+def format_of(path: Path) -> Format:
+    try:
+        return SUFFIX_FORMATS[path.suffix.lower()]
+    except KeyError:
+        raise InvalidFeature(f"{path.name}: unsupported file type; use one of {sorted(SUFFIX_FORMATS)}") from None
+
+
+def read_file(path: Path, spec: LayerSpec, *, rename: dict[str, str] | None = None) -> gpd.GeoDataFrame:
+    """Read a file into a GeoDataFrame with the layer's property names (CRS as in the file)."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        raise InvalidFeature(f"{path.name}: the file is missing or empty")
+    fmt = format_of(path)
+    try:
+        frame = _read_csv(path) if fmt == "csv" else _read_ogr(path, fmt)
+    except InvalidFeature:
+        raise
+    except Exception as exc:  # GDAL and parsers raise many kinds for truncated or corrupt files
+        raise InvalidFeature(f"{path.name}: cannot read the file ({exc})") from exc
+    if rename:
+        frame = frame.rename(columns=rename)
+    if fmt == "shapefile":
+        frame = frame.rename(columns=_shapefile_names(spec, frame.columns))
+    if len(frame) == 0:
+        raise InvalidFeature(f"{path.name}: the file has no features")
+    return frame
+
+
+def _read_ogr(path: Path, fmt: Format) -> gpd.GeoDataFrame:
+    target = f"/vsizip/{path}" if fmt == "shapefile" and path.suffix.lower() == ".zip" else str(path)
+    return pyogrio.read_dataframe(target, use_arrow=True)
+
+
+def _read_csv(path: Path) -> gpd.GeoDataFrame:
+    data = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    lower = {c.lower(): c for c in data.columns}
+    wkt = next((lower[n] for n in WKT_NAMES if n in lower), None)
+    lon = next((lower[n] for n in LON_NAMES if n in lower), None)
+    lat = next((lower[n] for n in LAT_NAMES if n in lower), None)
+    if wkt:
+        text = data.pop(wkt)
+        geometry = shapely.from_wkt(text.to_numpy(dtype=object), on_invalid="ignore")
+        bad = text.notna().to_numpy() & shapely.is_missing(geometry)
+        if bad.any():
+            rows = [int(i) + 2 for i in bad.nonzero()[0][:5]]  # +2: header line and 1-based
+            raise InvalidFeature(f"{path.name}: unreadable WKT", [Problem(f"line {r}", "not WKT") for r in rows])
+    elif lon and lat:
+        x = pd.to_numeric(data.pop(lon), errors="coerce")
+        y = pd.to_numeric(data.pop(lat), errors="coerce")
+        bad = (x.isna() | y.isna()).to_numpy()
+        if bad.any():
+            rows = [int(i) + 2 for i in bad.nonzero()[0][:5]]
+            raise InvalidFeature(f"{path.name}: missing or non-numeric coordinates",
+                                 [Problem(f"line {r}", f"{lon}/{lat} must be numbers") for r in rows])
+        geometry = shapely.points(x.to_numpy(), y.to_numpy())
+    else:
+        raise InvalidFeature(f"{path.name}: a CSV needs lon/lat columns or a WKT column "
+                             f"(looked for {LON_NAMES}, {LAT_NAMES}, {WKT_NAMES})")
+    # By convention lon/lat and WKT in CSV are WGS 84 unless the caller says otherwise.
+    return gpd.GeoDataFrame(_typed_csv_columns(data), geometry=geometry, crs="EPSG:4326")
+
+
+def _typed_csv_columns(data: pd.DataFrame) -> pd.DataFrame:
+    # CSV has no types: leave text as text; layers.frames coerces per declaration.
+    return data.astype(object).where(data.notna(), None)
+
+
+def _shapefile_names(spec: LayerSpec, columns: Any) -> dict[str, str]:
+    truncated = {name[:SHAPEFILE_NAME_LIMIT]: name for name in [*spec.property_names, "source"]}
+    return {c: truncated[c] for c in columns if c in truncated and c != truncated[c]}
+
+
+def import_file(
+    bind: Bind, layer_id: str, path: Path | str, *, actor: str, mode: Mode = "append",
+    crs: Any = None, repair: bool = False, source: str | None = None,
+    rename: dict[str, str] | None = None, progress: ProgressFn | None = None,
+) -> LoadReport:
+    """Load a file into a layer: all rows or none. Features without `source` get `source`."""
+    spec = get_registry().get(layer_id)
+    path = Path(path)
+    frame = read_file(path, spec, rename=rename)
+    return load_frame(bind, layer_id, frame, actor=actor, mode=mode, crs=crs, repair=repair,
+                      source=source or f"import:{path.name}", progress=progress)
+
+
+def export_layer(
+    bind: Bind, layer_id: str, path: Path | str, *, fmt: Format | None = None,
+    include_private: bool = False, **filters: Any,
+) -> int:
+    """Write a layer to a file; returns the number of features written."""
+    path = Path(path)
+    fmt = fmt or format_of(path)
+    frame = read_layer(bind, layer_id, include_private=include_private, **filters)
+    frame = frame.reset_index(drop=True)
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.StringDtype):
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    if fmt == "csv":
+        table = pd.DataFrame(frame.drop(columns="geometry"))
+        table["wkt"] = shapely.to_wkt(frame.geometry.values.to_numpy(), rounding_precision=-1)
+        table.to_csv(path, index=False)
+    elif fmt == "shapefile":
+        _write_shapefile_zip(frame, path, layer_id)
+    else:
+        driver = {"geojson": "GeoJSON", "gpkg": "GPKG"}[fmt]
+        pyogrio.write_dataframe(frame, path, driver=driver, layer=layer_id)
+    return len(frame)
+
+
+def _write_shapefile_zip(frame: gpd.GeoDataFrame, path: Path, layer_id: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        shp = Path(tmp) / f"{layer_id}.shp"
+        pyogrio.write_dataframe(frame, shp, driver="ESRI Shapefile", encoding="UTF-8")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for part in sorted(Path(tmp).iterdir()):
+                archive.write(part, part.name)

@@ -1,0 +1,149 @@
+"""Tables derived from the declarations: the SQLAlchemy metadata Alembic compares against.
+
+Each layer is a table `layers.<id>` with a bigint `fid`, one typed column per
+declared property, the feature's `source`, its geometry (SRID 4326, GiST
+index), and `updated_at`/`version` kept by a trigger for optimistic locking.
+Every change to a row is recorded by statement-level triggers in
+`core.feature_history` (see HISTORY_FUNCTION_SQL).
+"""
+
+from __future__ import annotations
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    Double,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TIMESTAMP
+from sqlalchemy.types import TypeEngine
+
+from layers.model import LayerSpec
+from layers.registry import Registry
+
+LAYER_SCHEMA = "layers"
+CORE_SCHEMA = "core"
+
+COLUMN_TYPES: dict[str, type[TypeEngine]] = {
+    "string": Text,
+    "integer": Integer,
+    "number": Double,
+    "boolean": Boolean,
+    "date": Date,
+}
+
+
+def column_type(type_name: str) -> TypeEngine:
+    if type_name == "datetime":
+        return TIMESTAMP(timezone=True)
+    return COLUMN_TYPES[type_name]()
+
+
+def layer_table(spec: LayerSpec, metadata: MetaData) -> Table:
+    columns = [
+        Column("fid", BigInteger, Identity(always=False), primary_key=True),
+        *(
+            Column(p.name, column_type(p.type), nullable=not p.required)
+            for p in spec.properties
+        ),
+        Column("source", Text, nullable=False),
+        Column(
+            "geom",
+            Geometry(geometry_type=spec.geometry.upper(), srid=spec.srid, spatial_index=True),
+            nullable=False,
+        ),
+        Column("updated_at", TIMESTAMP(timezone=True), nullable=False, server_default=text("now()")),
+        Column("version", Integer, nullable=False, server_default=text("1")),
+    ]
+    constraints = []
+    if spec.key:
+        constraints.append(UniqueConstraint(spec.key, name=f"uq_{spec.table}_{spec.key}"))
+    return Table(spec.table, metadata, *columns, *constraints, schema=LAYER_SCHEMA)
+
+
+def history_table(metadata: MetaData) -> Table:
+    return Table(
+        "feature_history",
+        metadata,
+        Column("id", BigInteger, Identity(always=False), primary_key=True),
+        Column("layer", Text, nullable=False),
+        Column("fid", BigInteger, nullable=False),
+        Column("op", Text, nullable=False),
+        Column("at", TIMESTAMP(timezone=True), nullable=False, server_default=text("now()")),
+        Column("actor", Text, nullable=False),
+        Column("old", JSONB),
+        Column("new", JSONB),
+        CheckConstraint("op IN ('insert', 'update', 'delete')", name="ck_feature_history_op"),
+        Index("ix_feature_history_layer_fid", "layer", "fid", "id"),
+        schema=CORE_SCHEMA,
+    )
+
+
+def build_metadata(registry: Registry) -> MetaData:
+    metadata = MetaData()
+    history_table(metadata)
+    for spec in registry:
+        layer_table(spec, metadata)
+    return metadata
+
+
+# Statement-level triggers with transition tables: one INSERT ... SELECT per
+# statement keeps bulk loads fast while still recording every row.
+HISTORY_FUNCTION_SQL = """
+CREATE OR REPLACE FUNCTION core.record_history() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  who text := coalesce(nullif(current_setting('webgis.actor', true), ''), session_user);
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO core.feature_history (layer, fid, op, actor, new)
+    SELECT TG_TABLE_NAME, n.fid, 'insert', who, to_jsonb(n) FROM new_rows n;
+  ELSIF TG_OP = 'UPDATE' THEN
+    INSERT INTO core.feature_history (layer, fid, op, actor, old, new)
+    SELECT TG_TABLE_NAME, n.fid, 'update', who, to_jsonb(o), to_jsonb(n)
+    FROM old_rows o JOIN new_rows n ON n.fid = o.fid;
+  ELSE
+    INSERT INTO core.feature_history (layer, fid, op, actor, old)
+    SELECT TG_TABLE_NAME, o.fid, 'delete', who, to_jsonb(o) FROM old_rows o;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION core.bump_version() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.fid <> OLD.fid THEN
+    RAISE EXCEPTION 'the fid of a feature cannot change (% -> %)', OLD.fid, NEW.fid;
+  END IF;
+  NEW.version := OLD.version + 1;
+  NEW.updated_at := now();
+  RETURN NEW;
+END $$;
+"""
+
+
+def history_triggers_sql(table: str) -> list[str]:
+    """DDL attaching history and versioning triggers to `layers.<table>`."""
+    qualified = f'{LAYER_SCHEMA}."{table}"'
+    return [
+        f"CREATE TRIGGER history_insert AFTER INSERT ON {qualified} "
+        "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION core.record_history()",
+        f"CREATE TRIGGER history_update AFTER UPDATE ON {qualified} "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION core.record_history()",
+        f"CREATE TRIGGER history_delete AFTER DELETE ON {qualified} "
+        "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION core.record_history()",
+        f"CREATE TRIGGER bump_version BEFORE UPDATE ON {qualified} "
+        "FOR EACH ROW EXECUTE FUNCTION core.bump_version()",
+    ]

@@ -1,0 +1,124 @@
+"""Test fixtures: a real PostGIS, never a mock.
+
+A throwaway template database is migrated and seeded once per test session;
+the session database and every `isolated_database_url` are clones of it
+(CREATE DATABASE ... TEMPLATE), dropped at the end. `conn` gives a connection
+whose work is rolled back after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy.engine import make_url
+
+from geodata.cluster import LocalCluster, drop_database, ensure_database
+from layers.db import sqlalchemy_url
+from webgis.settings import Settings, get_settings
+
+
+def _server_url() -> tuple[str, LocalCluster | None, bool]:
+    """A URL of the server's maintenance database; starts the local cluster if needed."""
+    settings = get_settings()
+    if not settings.uses_local_cluster:
+        return make_url(settings.database_url).set(database="postgres").render_as_string(False), None, False
+    cluster = LocalCluster(settings.pg)
+    started = cluster.start()
+    return cluster.url("postgres"), cluster, started
+
+
+def _database_url(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    url, cluster, started = _server_url()
+    yield url
+    if started and cluster is not None and not os.environ.get("WEBGIS_KEEP_TEST_CLUSTER"):
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def template_database_url(server_url: str) -> Iterator[str]:
+    from geodata.migrate import upgrade
+    from geodata.seed import seed_all
+
+    name = f"medan_test_tmpl_{uuid.uuid4().hex[:8]}"
+    ensure_database(server_url, name)
+    url = _database_url(server_url, name)
+    upgrade(url)
+    engine = create_engine(sqlalchemy_url(url))
+    seed_all(engine, echo=lambda _message: None)
+    engine.dispose()
+    yield url
+    drop_database(server_url, name)
+
+
+def clone_database(server_url: str, template_url: str) -> str:
+    name = f"medan_test_{uuid.uuid4().hex[:10]}"
+    ensure_database(server_url, name, template=make_url(template_url).database)
+    return _database_url(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str, template_database_url: str) -> Iterator[str]:
+    """The session's seeded database (shared by tests; write in `conn` or clean up)."""
+    url = clone_database(server_url, template_database_url)
+    yield url
+    from layers.db import engine_for
+
+    engine_for(url).dispose()
+    drop_database(server_url, make_url(url).database)
+
+
+@pytest.fixture
+def isolated_database_url(server_url: str, template_database_url: str) -> Iterator[str]:
+    """A fresh seeded database for one test that must commit (e.g. through the web app)."""
+    url = clone_database(server_url, template_database_url)
+    yield url
+    from layers.db import engine_for
+
+    engine_for(url).dispose()
+    drop_database(server_url, make_url(url).database)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Engine:
+    from layers.db import engine_for
+
+    return engine_for(database_url)
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction that is rolled back after the test."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        yield connection
+        transaction.rollback()
+
+
+def settings_for(database_url: str, **web: object) -> Settings:
+    settings = Settings(database_url=database_url)
+    for key, value in web.items():
+        setattr(settings.web, key, value)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str):  # noqa: ANN201
+    from webgis.app import create_app
+
+    application = create_app(settings_for(database_url, api_token="test-token"))
+    application.config["TESTING"] = True
+    return application
+
+
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()

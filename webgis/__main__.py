@@ -1,0 +1,3 @@
+from webgis.cli import main
+
+main()

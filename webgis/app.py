@@ -1,0 +1,35 @@
+"""The Flask application factory. Nothing is created at import time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from layers.checks import verify_database
+from layers.db import engine_for
+from webgis.errors import register_error_handlers
+from webgis.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, verify_schema: bool = True, **overrides: Any) -> Flask:
+    settings = settings or get_settings()
+    app = Flask(__name__)
+    app.config.update(
+        SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.web.max_upload_mb * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+        **overrides,
+    )
+    app.extensions["engine"] = engine_for(settings.effective_database_url)
+    if verify_schema:
+        verify_database(app.extensions["engine"])
+    register_error_handlers(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webgis import health
+
+    app.register_blueprint(health.blueprint)
