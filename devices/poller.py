@@ -202,6 +202,9 @@ class Poller:
 
     async def start(self) -> None:
         """Schedule every device with a random phase so polls spread over the interval."""
+        # pymodbus logs every timeout at ERROR with a frame dump; the poller reports
+        # faults itself, once per transition, so pymodbus' own chatter is noise here.
+        logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
         now = time.monotonic()
         for state in self.states.values():
             ep = self.endpoints[(state.config.host, state.config.port)]
