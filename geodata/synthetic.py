@@ -637,6 +637,40 @@ def generate_street_lights(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_S
                          STREET_LIGHT_PORT_BASE, 10.0)
 
 
+def generate_sample_points(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED, n: int = 1000,
+                           **context: object) -> gpd.GeoDataFrame:
+    """Uniform points inside the city for performance tests (vectorised: 1,000,000 in seconds)."""
+    rng = _rng(seed, "sample_points")
+    city = shapely.union_all(kelurahan.geometry.values)
+    shapely.prepare(city)
+    x0, y0, x1, y1 = city.bounds
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    found = 0
+    while found < n:
+        batch = max(1024, int((n - found) * 1.6))
+        x = rng.uniform(x0, x1, batch)
+        y = rng.uniform(y0, y1, batch)
+        inside = shapely.contains_xy(city, x, y)
+        xs.append(x[inside])
+        ys.append(y[inside])
+        found += int(inside.sum())
+    x = np.concatenate(xs)[:n]
+    y = np.concatenate(ys)[:n]
+    start = pd.Timestamp("2024-01-01T00:00:00+07:00")
+    seconds = rng.integers(0, 3 * 365 * 24 * 3600, n)
+    return gpd.GeoDataFrame(
+        {
+            "kode": [f"S{i:07d}" for i in range(1, n + 1)],
+            "kategori": rng.choice(np.array(["a", "b", "c", "d", "e"]), n),
+            "nilai": np.round(rng.normal(50.0, 15.0, n), 3),
+            "waktu": start + pd.to_timedelta(seconds, unit="s"),
+        },
+        geometry=shapely.points(x, y),
+        crs="EPSG:4326",
+    )
+
+
 GENERATORS: dict[str, Generator] = {
     "transit_routes": generate_transit_routes,
     "transit_stops": generate_transit_stops,
@@ -645,4 +679,5 @@ GENERATORS: dict[str, Generator] = {
     "cctv": generate_cctv,
     "atcs_intersections": generate_atcs_intersections,
     "street_lights": generate_street_lights,
+    "sample_points": generate_sample_points,
 }

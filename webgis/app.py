@@ -30,6 +30,9 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webgis import health
+    from webgis import health, ogcapi, pages, tiles
 
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(ogcapi.blueprint)
+    app.register_blueprint(tiles.blueprint)
+    app.register_blueprint(pages.blueprint)

@@ -1,0 +1,20 @@
+"""Device telemetry, state, alarms and command audit (schema devices)
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-30 03:30:00
+"""
+from alembic import op
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

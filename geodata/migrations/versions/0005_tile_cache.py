@@ -1,0 +1,20 @@
+"""Tile cache for the vector tile endpoints
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-30 03:30:00
+"""
+from alembic import op
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

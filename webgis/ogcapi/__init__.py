@@ -1,0 +1,5 @@
+"""ogcapi blueprint."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("ogcapi", __name__)

@@ -1,0 +1,5 @@
+"""pages blueprint."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("pages", __name__)

@@ -1,0 +1,5 @@
+"""tiles blueprint."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("tiles", __name__)
