@@ -154,6 +154,9 @@ class LayerSpec(Strict):
     key: str | None = None  # a natural key (unique) used by upsert
     temporal: str | None = None  # a date/datetime property used by `datetime=`
     search: list[str] = Field(default_factory=list)  # name-like properties for search
+    # What "what is here?" reports of this layer for a clicked point: the
+    # feature containing it, or the nearest feature with its distance.
+    here: Literal["contains", "nearest"] | None = None
     properties: list[PropertySpec]
     style: Style = Field(default_factory=Style)
     zoom: ZoomRange = Field(default_factory=ZoomRange)

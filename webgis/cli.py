@@ -228,6 +228,16 @@ def restore(layer_id: str, fid: int, history_id: int, actor: str) -> None:
     click.echo(f"{layer_id}/{fid} restored from #{history_id}, now version {version}")
 
 
+# ---------------------------------------------------------------- front-end
+@main.command()
+def assets() -> None:
+    """Copy the front-end packages (installed by npm ci) into webgis/static/vendor."""
+    from webgis.assets import vendor_assets
+
+    for line in vendor_assets():
+        click.echo(line)
+
+
 # ---------------------------------------------------------------- serve / up
 @main.command()
 @click.option("--dev", is_flag=True, help="Flask's development server (auto-reload) instead of gunicorn")
