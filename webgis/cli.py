@@ -289,7 +289,7 @@ def _start_background_services() -> list[subprocess.Popen]:
 
     env = {**os.environ, "DATABASE_URL": database_url()}
     children = []
-    for name, command in background_commands():
+    for name, command in background_commands(env["DATABASE_URL"]):
         click.echo(f"starting {name}: {' '.join(command)}", err=True)
         children.append(subprocess.Popen(command, env=env, cwd=PROJECT_ROOT))
     return children

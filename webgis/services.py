@@ -1,15 +1,22 @@
-"""Long-running processes that `webgis up` starts beside the web server."""
+"""Long-running processes that `webgis up` starts beside the web server.
+
+Each room that has them (devices: simulator and poller) exposes
+`background_commands(database_url) -> list[(name, argv)]`; the web room only
+starts and stops them, so it knows nothing of what they do.
+"""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
+import importlib
+
+ROOMS_WITH_BACKGROUND_PROCESSES = ("devices",)
 
 
-def background_commands() -> list[tuple[str, list[str]]]:
-    """(name, argv) of each background process; a room that is not there yet starts nothing."""
-    commands = []
-    if importlib.util.find_spec("devices.__main__") is not None:
-        commands.append(("device simulator", [sys.executable, "-m", "devices", "simulate", "--from-db"]))
-        commands.append(("device poller", [sys.executable, "-m", "devices", "poll"]))
+def background_commands(database_url: str) -> list[tuple[str, list[str]]]:
+    commands: list[tuple[str, list[str]]] = []
+    for room in ROOMS_WITH_BACKGROUND_PROCESSES:
+        module = importlib.import_module(room)
+        provider = getattr(module, "background_commands", None)
+        if provider is not None:
+            commands.extend(provider(database_url))
     return commands
