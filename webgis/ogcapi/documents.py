@@ -1,0 +1,176 @@
+"""The OGC API documents (landing, conformance, collections, queryables) built from the registry.
+
+Flask-free: every function takes the service's base URL (ending in "/") and
+returns plain dicts that the views serialise as JSON or render as HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from layers.model import LayerSpec
+from layers.queries import CRS84, SUPPORTED_CRS, layer_sql
+from layers.registry import get_registry
+
+OGC = "http://www.opengis.net/spec/"
+CONFORMANCE = [
+    OGC + "ogcapi-features-1/1.0/conf/core",
+    OGC + "ogcapi-features-1/1.0/conf/oas30",
+    OGC + "ogcapi-features-1/1.0/conf/html",
+    OGC + "ogcapi-features-1/1.0/conf/geojson",
+    OGC + "ogcapi-features-2/1.0/conf/crs",
+    OGC + "ogcapi-features-3/1.0/conf/queryables",
+    OGC + "ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    OGC + "ogcapi-features-3/1.0/conf/filter",
+    OGC + "ogcapi-features-3/1.0/conf/features-filter",
+    OGC + "ogcapi-features-4/1.0/conf/create-replace-delete",
+    OGC + "ogcapi-features-4/1.0/conf/update",
+    OGC + "ogcapi-features-4/1.0/conf/features",
+    OGC + "cql2/1.0/conf/cql2-text",
+    OGC + "cql2/1.0/conf/cql2-json",
+    OGC + "cql2/1.0/conf/basic-cql2",
+    OGC + "cql2/1.0/conf/advanced-comparison-operators",
+    OGC + "cql2/1.0/conf/case-insensitive-comparison",
+    OGC + "cql2/1.0/conf/basic-spatial-functions",
+    OGC + "cql2/1.0/conf/basic-spatial-functions-plus",
+    OGC + "cql2/1.0/conf/spatial-functions",
+    OGC + "cql2/1.0/conf/temporal-functions",
+    OGC + "ogcapi-common-1/1.0/conf/core",
+    OGC + "ogcapi-common-2/1.0/conf/collections",
+]
+# Listed only when the tiles blueprint serves routes (another room builds it).
+TILES_CONFORMANCE = [
+    OGC + "ogcapi-tiles-1/1.0/conf/core",
+    OGC + "ogcapi-tiles-1/1.0/conf/tileset",
+    OGC + "ogcapi-tiles-1/1.0/conf/tilesets-list",
+    OGC + "ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    OGC + "ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+    OGC + "ogcapi-tiles-1/1.0/conf/mvt",
+    OGC + "tms/2.0/conf/tilematrixset",
+]
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+HTML = "text/html"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA = "application/schema+json"
+TITLE = "Medan WebGIS — OGC API"
+DESCRIPTION = "Layer peta Kota Medan melalui OGC API – Features (Bagian 1–4). Map layers of Kota Medan."
+
+
+def link(href: str, rel: str, type_: str, title: str) -> dict[str, str]:
+    return {"href": href, "rel": rel, "type": type_, "title": title}
+
+
+def self_links(url: str, fmt: str, json_type: str = JSON) -> list[dict]:
+    """`self` and `alternate` for a resource served as JSON and HTML; `url` has no f parameter."""
+    join = "&" if "?" in url else "?"
+    json_link = link(f"{url}{join}f=json", "self" if fmt == "json" else "alternate", json_type, "this document as JSON")
+    html_link = link(f"{url}{join}f=html", "self" if fmt == "html" else "alternate", HTML, "this document as HTML")
+    return [json_link, html_link] if fmt == "json" else [html_link, json_link]
+
+
+def public_layers() -> list[LayerSpec]:
+    return [spec for spec in get_registry() if spec.access.is_public]
+
+
+def landing(base: str, fmt: str, tiles: bool) -> dict[str, Any]:
+    links = self_links(base, fmt) + [
+        link(f"{base}api", "service-desc", OPENAPI, "the API definition (OpenAPI 3.0)"),
+        link(f"{base}api?f=html", "service-doc", HTML, "the API documentation"),
+        link(f"{base}conformance", "conformance", JSON, "conformance classes implemented"),
+        link(f"{base}collections", "data", JSON, "the collections (map layers)"),
+    ]
+    if tiles:
+        links.append(link(f"{base}tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                          JSON, "tile matrix sets"))
+    return {"title": TITLE, "description": DESCRIPTION, "links": links}
+
+
+def conformance(tiles: bool) -> dict[str, Any]:
+    return {"conformsTo": CONFORMANCE + (TILES_CONFORMANCE if tiles else [])}
+
+
+def collection(base: str, spec: LayerSpec, fmt: str, lang: str, tiles: bool,
+               extent: tuple[list[float] | None, list[str | None] | None] | None = None) -> dict[str, Any]:
+    url = f"{base}collections/{spec.id}"
+    links = self_links(url, fmt) + [
+        link(f"{url}/items?f=json", "items", GEOJSON, "the features as GeoJSON"),
+        link(f"{url}/items?f=html", "items", HTML, "the features as HTML"),
+        link(f"{url}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA,
+             "queryable properties"),
+    ]
+    if spec.source.url:
+        links.append(link(spec.source.url, "license", HTML, spec.source.license))
+    if tiles:
+        links.append(link(f"{url}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                          JSON, "vector tiles of this collection"))
+    document: dict[str, Any] = {
+        "id": spec.id,
+        "title": spec.title.get(lang),
+        "description": spec.description.get(lang),
+        "itemType": "feature",
+        "crs": list(SUPPORTED_CRS),
+        "storageCrs": CRS84,
+        "attribution": spec.source.attribution,
+        "links": links,
+    }
+    bbox, interval = extent or (None, None)
+    spatial: dict[str, Any] = {"crs": CRS84}
+    if bbox:
+        spatial["bbox"] = [bbox]
+    document["extent"] = {"spatial": spatial}
+    if spec.temporal:
+        document["extent"]["temporal"] = {
+            "interval": [interval or [None, None]],
+            "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
+        }
+    return document
+
+
+def collections(base: str, fmt: str, lang: str, tiles: bool, extents: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "links": self_links(f"{base}collections", fmt),
+        "collections": [collection(base, spec, "json", lang, tiles, extents.get(spec.id))
+                        for spec in public_layers()],
+        "crs": list(SUPPORTED_CRS),
+    }
+
+
+JSON_SCHEMA_TYPES = {
+    "string": {"type": "string"}, "integer": {"type": "integer"}, "number": {"type": "number"},
+    "boolean": {"type": "boolean"}, "date": {"type": "string", "format": "date"},
+    "datetime": {"type": "string", "format": "date-time"},
+}
+
+
+def queryables(base: str, spec: LayerSpec, lang: str) -> dict[str, Any]:
+    """The queryables as a JSON Schema (Part 3), with the geometry as `geometry`."""
+    layer = layer_sql(spec.id)
+    properties: dict[str, Any] = {
+        "geometry": {"title": "geometry", "format": f"geometry-{spec.geometry.lower()}",
+                     "x-ogc-role": "primary-geometry"},
+    }
+    for name, prop in layer.queryable.items():
+        schema = dict(JSON_SCHEMA_TYPES[prop.type])
+        schema["title"] = prop.title.get(lang)
+        if prop.description:
+            schema["description"] = prop.description.get(lang)
+        if prop.allowed is not None:
+            schema["enum"] = list(prop.allowed)
+        if prop.minimum is not None:
+            schema["minimum"] = prop.minimum
+        if prop.maximum is not None:
+            schema["maximum"] = prop.maximum
+        if prop.max_length is not None:
+            schema["maxLength"] = prop.max_length
+        if name == spec.temporal:
+            schema["x-ogc-role"] = "primary-instant"
+        properties[name] = schema
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base}collections/{spec.id}/queryables",
+        "type": "object",
+        "title": spec.title.get(lang),
+        "properties": properties,
+        "additionalProperties": False,
+    }

@@ -1,0 +1,167 @@
+"""Reading features for the API: PostgreSQL writes the GeoJSON, this module joins the bytes.
+
+Flask-free. A page is one SELECT returning one feature text per row (plus one
+extra row to know whether there is a next page); the FeatureCollection is
+streamed as a header, the features and a footer that carries the counts and
+links, so a 10,000-feature page never sits in memory as Python objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import psycopg2
+from psycopg2 import sql
+
+from layers.queries import (
+    Crs,
+    ItemsQuery,
+    QueryError,
+    count_sql,
+    estimated_rows,
+    item_sql,
+    items_sql,
+    worth_exact_count,
+)
+
+# Pages up to this size are fetched in one go; bigger ones through a
+# server-side cursor in batches, so memory stays flat while bytes flow out.
+STREAM_ABOVE_ROWS = 1_000
+STREAM_BATCH_ROWS = 2_000
+LinksFn = Callable[["Page"], list[dict]]
+
+
+@dataclass
+class Page:
+    query: ItemsQuery
+    returned: int = 0
+    matched: int | None = None
+    has_next: bool = False
+    last_fid: int | None = None
+    links: list[dict] = field(default_factory=list)
+
+
+class ItemsStream:
+    """An open page of features: iterate for the GeoJSON bytes; always closes its connection."""
+
+    def __init__(self, connection: Any, query: ItemsQuery, links: LinksFn):
+        self.connection = connection
+        self.query = query
+        self.links = links
+        self.page = Page(query)
+        self.cursor: Any = None
+        self.first: list[tuple[int, str]] = []
+        try:
+            self._open()
+        except Exception:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        statement, params = items_sql(self.query)
+        if self.query.limit > STREAM_ABOVE_ROWS:
+            self.cursor = self.connection.cursor(name="ogcapi_items")
+            self.cursor.itersize = STREAM_BATCH_ROWS
+        else:
+            self.cursor = self.connection.cursor()
+        try:
+            self.cursor.execute(statement, params)
+            # Fetch the first batch now, so that a filter PostgreSQL rejects is a 400, not a broken stream.
+            self.first = self.cursor.fetchmany(STREAM_BATCH_ROWS if self.cursor.name else self.query.limit + 1)
+        except psycopg2.DataError as exc:
+            raise QueryError(f"the query could not be evaluated: {exc.pgerror or exc}".strip()) from None
+
+    def rows(self) -> Iterator[tuple[int, str]]:
+        yield from self.first
+        if self.cursor.name:
+            while batch := self.cursor.fetchmany(STREAM_BATCH_ROWS):
+                yield from batch
+
+    def features(self) -> Iterator[tuple[int, str]]:
+        """Up to `limit` rows; records has_next and last_fid on the page."""
+        limit = self.query.limit
+        for fid, text in self.rows():
+            if self.page.returned == limit:
+                self.page.has_next = True
+                break
+            self.page.returned += 1
+            self.page.last_fid = fid
+            yield fid, text
+
+    def geojson(self, count: Callable[[Page], int | None]) -> Iterator[bytes]:
+        try:
+            yield b'{"type":"FeatureCollection","features":['
+            separator = b""
+            chunk: list[bytes] = []
+            for _, text in self.features():
+                chunk.append(separator + text.encode())
+                separator = b","
+                if len(chunk) >= 500:
+                    yield b"".join(chunk)
+                    chunk = []
+            yield b"".join(chunk)
+            self.page.matched = count(self.page)
+            footer = {"numberReturned": self.page.returned, "timeStamp": _now()}
+            if self.page.matched is not None:
+                footer["numberMatched"] = self.page.matched
+            footer["links"] = self.links(self.page)
+            yield b"]," + orjson.dumps(footer)[1:]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.rollback()
+            finally:
+                self.connection.close()  # back to the pool
+                self.connection = None
+
+
+def number_matched(connection: Any, database: str, page: Page) -> int | None:
+    """Exact when free (a short page) or cheap (a small layer); otherwise omitted, as Part 1 allows."""
+    query = page.query
+    if not page.has_next:
+        return query.offset + page.returned
+    cursor = connection.cursor()
+    try:
+        if not worth_exact_count(estimated_rows(cursor, database, query.layer_id)):
+            return None
+        statement, params = count_sql(query)
+        cursor.execute(statement, params)
+        return int(cursor.fetchone()[0])
+    finally:
+        cursor.close()
+
+
+def read_item(connection: Any, layer_id: str, fid: int, crs: Crs) -> tuple[int, str] | None:
+    """(version, feature GeoJSON text) of one feature, or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(item_sql(layer_id, crs), (fid,))
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def read_extent(connection: Any, statement: sql.Composed) -> tuple[list[float] | None, list[str | None] | None]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+        x0, y0, x1, y1, t0, t1 = cursor.fetchone()
+    bbox = [x0, y0, x1, y1] if x0 is not None else None
+    interval = [_iso(t0), _iso(t1)] if (t0 is not None or t1 is not None) else None
+    return bbox, interval
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return value.isoformat()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,140 @@
+"""The OpenAPI 3.0 document of the service, generated from the registry.
+
+Every public collection gets its items and item paths with its own queryable
+parameters, so clients (GDAL reads `limit`'s maximum from here) and humans see
+exactly what each layer accepts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from layers.model import LayerSpec
+from layers.queries import CRS84, SUPPORTED_CRS, layer_sql
+from webgis.ogcapi.documents import DESCRIPTION, JSON_SCHEMA_TYPES, TITLE, public_layers
+from webgis.ogcapi.params import DEFAULT_LIMIT, MAX_LIMIT
+
+REF = "#/components/"
+
+
+def _param(name: str, description: str, schema: dict, *, where: str = "query", required: bool = False,
+           explode: bool | None = None) -> dict[str, Any]:
+    parameter = {"name": name, "in": where, "description": description, "required": required,
+                 "schema": schema}
+    if explode is not None:
+        parameter["style"], parameter["explode"] = "form", explode
+    return parameter
+
+
+CRS_SCHEMA = {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS), "default": CRS84}
+PARAMETERS = {
+    "f": _param("f", "output format", {"type": "string", "enum": ["json", "html", "geojson"]}),
+    "limit": _param("limit", f"features per page (larger values are clamped to {MAX_LIMIT})",
+                    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+    "offset": _param("offset", "features to skip", {"type": "integer", "minimum": 0, "default": 0}),
+    "cursor": _param("cursor", "opaque keyset cursor from a next link", {"type": "string"}),
+    "bbox": _param("bbox", "minx,miny,maxx,maxy (or 6 numbers) in bbox-crs",
+                   {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}, explode=False),
+    "bbox-crs": _param("bbox-crs", "CRS of bbox", CRS_SCHEMA),
+    "crs": _param("crs", "CRS of the returned geometries", CRS_SCHEMA),
+    "datetime": _param("datetime", "instant or interval (RFC 3339, open ends as ..)", {"type": "string"}),
+    "properties": _param("properties", "properties to return", {"type": "array", "items": {"type": "string"}},
+                         explode=False),
+    "sortby": _param("sortby", "+name or -name, comma-separated", {"type": "string"}),
+    "filter": _param("filter", "CQL2 filter", {"type": "string"}),
+    "filter-lang": _param("filter-lang", "filter language",
+                          {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"}),
+    "filter-crs": _param("filter-crs", "CRS of geometries in the filter", CRS_SCHEMA),
+    "featureId": _param("featureId", "feature id", {"type": "integer"}, where="path", required=True),
+}
+ITEMS_PARAMS = ["f", "limit", "offset", "cursor", "bbox", "bbox-crs", "crs", "properties", "sortby",
+                "filter", "filter-lang", "filter-crs"]
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"{REF}parameters/{name}"}
+
+
+def _responses(ok: str, media: str = "application/json", *, status: str = "200") -> dict[str, Any]:
+    return {
+        status: {"description": ok, "content": {media: {"schema": {"type": "object"}},
+                                                "text/html": {"schema": {"type": "string"}}}},
+        "400": {"$ref": f"{REF}responses/Error"},
+        "404": {"$ref": f"{REF}responses/Error"},
+    }
+
+
+def _feature_body() -> dict[str, Any]:
+    return {"required": True, "content": {"application/geo+json": {"schema": {"type": "object"}}}}
+
+
+def _write_responses(status: str, description: str) -> dict[str, Any]:
+    return {status: {"description": description},
+            **{code: {"$ref": f"{REF}responses/Error"} for code in ("400", "401", "403", "404", "412", "428")}}
+
+
+def _collection_paths(spec: LayerSpec) -> dict[str, Any]:
+    layer = layer_sql(spec.id)
+    params = [_ref(n) for n in ITEMS_PARAMS]
+    if spec.temporal:
+        params.append(_ref("datetime"))
+    for name, prop in layer.queryable.items():
+        schema = dict(JSON_SCHEMA_TYPES[prop.type])
+        if prop.allowed is not None:
+            schema["enum"] = list(prop.allowed)
+        params.append(_param(name, f"features whose {name} equals this value", schema))
+    base = f"/collections/{spec.id}"
+    tag = [spec.id]
+    writable = bool(spec.access.write)
+    items: dict[str, Any] = {"get": {"operationId": f"getItems_{spec.id}", "summary": spec.title.en, "tags": tag,
+                                     "parameters": params, "responses": _responses("the features",
+                                                                                   "application/geo+json")}}
+    item: dict[str, Any] = {"get": {"operationId": f"getItem_{spec.id}", "tags": tag,
+                                    "parameters": [_ref("featureId"), _ref("f"), _ref("crs")],
+                                    "responses": _responses("the feature", "application/geo+json")}}
+    if writable:
+        secure = {"security": [{"apiToken": []}], "tags": tag}
+        items["post"] = {"operationId": f"createItem_{spec.id}", "requestBody": _feature_body(),
+                         "responses": _write_responses("201", "created"), **secure}
+        for method, body in (("put", True), ("patch", True), ("delete", False)):
+            operation = {"operationId": f"{method}Item_{spec.id}", "parameters": [_ref("featureId")],
+                         "responses": _write_responses("204" if method == "delete" else "200", "done"), **secure}
+            if body:
+                operation["requestBody"] = _feature_body()
+            item[method] = operation
+    return {
+        base: {"get": {"operationId": f"getCollection_{spec.id}", "tags": tag, "parameters": [_ref("f")],
+                       "responses": _responses("collection metadata")}},
+        f"{base}/queryables": {"get": {"operationId": f"getQueryables_{spec.id}", "tags": tag,
+                                       "parameters": [_ref("f")],
+                                       "responses": _responses("queryables", "application/schema+json")}},
+        f"{base}/items": items,
+        f"{base}/items/{{featureId}}": item,
+    }
+
+
+def openapi_document(base: str) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for path, operation, summary in (("/", "getLandingPage", "landing page"),
+                                     ("/conformance", "getConformance", "conformance classes"),
+                                     ("/api", "getApi", "this document"),
+                                     ("/collections", "getCollections", "the collections")):
+        paths[path] = {"get": {"operationId": operation, "summary": summary, "parameters": [_ref("f")],
+                               "responses": _responses(summary)}}
+    for spec in public_layers():
+        paths.update(_collection_paths(spec))
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": TITLE, "description": DESCRIPTION, "version": "1.0.0",
+                 "license": {"name": "see each collection's attribution"}},
+        "servers": [{"url": base.rstrip("/") or "/"}],
+        "paths": paths,
+        "components": {
+            "parameters": PARAMETERS,
+            "responses": {"Error": {"description": "an error, with code and description", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "description": {"type": "string"}}}}}}},
+            "securitySchemes": {"apiToken": {"type": "http", "scheme": "bearer"}},
+        },
+        "tags": [{"name": spec.id, "description": spec.title.en} for spec in public_layers()],
+    }

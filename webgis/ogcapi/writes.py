@@ -1,0 +1,155 @@
+"""Part 4 routes: create, replace, update and delete features, through the core's write API.
+
+Validation and history live in layers.features; this module only parses the
+body, the token and the preconditions. Replace, update and delete need
+`If-Match` with the ETag of the version being changed (428 without it, 412
+when stale); `If-Match: *` is an explicit "whatever the version".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from flask import Response, current_app, request
+
+from layers.features import delete_feature, insert_features, update_feature
+from layers.queries import QueryError, parse_crs_uri
+from webgis.auth import require_write_access
+from webgis.errors import ApiError, BadRequest, PreconditionFailed
+from webgis.ogcapi import blueprint
+from webgis.ogcapi.views import base_url, feature_id, public_spec
+
+JSON_BODY_TYPES = ("application/geo+json", "application/json", "application/merge-patch+json")
+VERSION_TAG = re.compile(r'^(?:W/)?"v([0-9]{1,9})"$')
+
+
+class PreconditionRequired(ApiError):
+    status = 428
+    code = "PreconditionRequired"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "UnsupportedMediaType"
+
+
+def _engine() -> Any:
+    return current_app.extensions["engine"]
+
+
+def _body() -> dict:
+    mimetype = request.mimetype
+    if mimetype and mimetype not in JSON_BODY_TYPES:
+        raise UnsupportedMediaType(f"send the feature as application/geo+json, not {mimetype}")
+    try:
+        body = orjson.loads(request.get_data(cache=False) or b"")
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the body must be a GeoJSON Feature object")
+    return body
+
+
+def _feature(body: dict) -> dict:
+    if body.get("type") != "Feature":
+        raise BadRequest('the body is not a GeoJSON Feature (it needs "type": "Feature")')
+    return body
+
+
+def _input_crs(feature: dict) -> tuple[dict, str | None]:
+    """The feature with lon/lat axes and the CRS to hand to the core (from Content-Crs)."""
+    header = request.headers.get("Content-Crs")
+    if not header:
+        return feature, None
+    try:
+        crs = parse_crs_uri(header.strip().strip("<>"), "Content-Crs")
+    except QueryError as exc:
+        raise BadRequest(exc.message) from None
+    if crs.lat_lon and isinstance(feature.get("geometry"), dict):
+        feature = {**feature, "geometry": _swap_axes(feature["geometry"])}
+        return feature, None
+    return feature, None if crs.srid == 4326 else f"EPSG:{crs.srid}"
+
+
+def _swap_axes(geometry: dict) -> dict:
+    def swap(coordinates: Any) -> Any:
+        if isinstance(coordinates, list | tuple) and coordinates and isinstance(coordinates[0], int | float):
+            return [coordinates[1], coordinates[0], *coordinates[2:]]
+        if isinstance(coordinates, list | tuple):
+            return [swap(c) for c in coordinates]
+        return coordinates
+
+    return {**geometry, "coordinates": swap(geometry.get("coordinates"))}
+
+
+def _expected_version() -> int | None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        raise PreconditionRequired("send If-Match with the feature's ETag (from GET), or If-Match: * to "
+                                   "change it whatever its version")
+    if header.strip() == "*":
+        return None
+    for tag in header.split(","):
+        match = VERSION_TAG.match(tag.strip())
+        if match:
+            return int(match.group(1))
+    raise PreconditionFailed(f"If-Match {header!r} names no version of this feature")
+
+
+def _item_url(collection_id: str, fid: int) -> str:
+    return f"{base_url()}collections/{collection_id}/items/{fid}"
+
+
+@blueprint.post("/collections/<collection_id>/items")
+def create_item(collection_id: str) -> Response:
+    spec = public_spec(collection_id)
+    actor = require_write_access(spec)
+    feature, crs = _input_crs(_feature(_body()))
+    (fid,) = insert_features(_engine(), spec.id, [feature], actor=actor, crs=crs)
+    return Response(status=201, headers={"Location": _item_url(spec.id, fid), "ETag": '"v1"'})
+
+
+@blueprint.put("/collections/<collection_id>/items/<item_id>")
+def replace_item(collection_id: str, item_id: str) -> Response:
+    spec = public_spec(collection_id)
+    actor = require_write_access(spec)
+    fid = feature_id(item_id, spec)
+    feature, crs = _input_crs(_feature(_body()))
+    expected = _expected_version()
+    version = update_feature(_engine(), spec.id, fid, feature, actor=actor, expected_version=expected, crs=crs)
+    return Response(status=204, headers={"ETag": f'"v{version}"'})
+
+
+@blueprint.patch("/collections/<collection_id>/items/<item_id>")
+def update_item(collection_id: str, item_id: str) -> Response:
+    """JSON merge patch (RFC 7396) of the properties and/or the geometry."""
+    spec = public_spec(collection_id)
+    actor = require_write_access(spec)
+    fid = feature_id(item_id, spec)
+    body = _body()
+    unknown = set(body) - {"type", "id", "properties", "geometry"}
+    if unknown:
+        raise BadRequest(f"a patch may change properties and geometry only, not {', '.join(sorted(unknown))}")
+    if "geometry" in body and body["geometry"] is None:
+        raise BadRequest("the geometry cannot be removed (every feature needs one)")
+    properties = body.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise BadRequest("properties must be an object")
+    patch = {"type": "Feature", "properties": properties, "geometry": body.get("geometry")}
+    patch, crs = _input_crs(patch)
+    expected = _expected_version()
+    version = update_feature(_engine(), spec.id, fid, patch, actor=actor, expected_version=expected,
+                             partial=True, crs=crs)
+    return Response(status=204, headers={"ETag": f'"v{version}"'})
+
+
+@blueprint.delete("/collections/<collection_id>/items/<item_id>")
+def delete_item(collection_id: str, item_id: str) -> Response:
+    spec = public_spec(collection_id)
+    actor = require_write_access(spec)
+    fid = feature_id(item_id, spec)
+    expected = _expected_version()
+    delete_feature(_engine(), spec.id, fid, actor=actor, expected_version=expected)
+    return Response(status=204)
