@@ -266,21 +266,26 @@ def up(ctx: click.Context) -> None:
     """Database, migrations, seed data, device simulator and poller, then serve."""
     ctx.invoke(migrate)
     ctx.invoke(seed)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
     children = _start_background_services()
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    children.append(subprocess.Popen([sys.executable, "-m", "webgis", "serve"], env=env, cwd=PROJECT_ROOT))
     try:
-        settings = get_settings()
-        env = {**os.environ, "DATABASE_URL": database_url()}
-        click.echo(f"serving Medan WebGIS at http://{settings.web.host}:{settings.web.port}", err=True)
-        server = subprocess.Popen([sys.executable, "-m", "webgis", "serve"], env=env, cwd=PROJECT_ROOT)
-        server.wait()
+        children[-1].wait()
     except KeyboardInterrupt:
-        server.send_signal(signal.SIGTERM)
-        server.wait()
+        click.echo("stopping", err=True)
     finally:
         for child in children:
             child.terminate()
         for child in children:
-            child.wait(timeout=10)
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+
+def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _start_background_services() -> list[subprocess.Popen]:
