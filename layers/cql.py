@@ -86,7 +86,7 @@ def parse_filter(text: str, lang: str) -> ast.Node:
         if lang == "cql2-text":
             return _parser.parse(text)
         if lang == "cql2-json":
-            return _walk_json(orjson.loads(text))
+            return _walk_json(_bbox_to_polygon(orjson.loads(text)))
     except QueryError:
         raise
     except LarkError as exc:
@@ -95,6 +95,23 @@ def parse_filter(text: str, lang: str) -> ast.Node:
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
         raise QueryError(f"filter does not parse as CQL2 JSON: {exc}") from None
     raise QueryError(f"filter-lang {lang!r} is not supported; use cql2-text or cql2-json")
+
+
+def _bbox_to_polygon(node: Any) -> Any:
+    """{"bbox": [...]} as a GeoJSON polygon: pygeofilter 0.4.0 reads CQL2's minx, miny, maxx, maxy
+    order as x1, x2, y1, y2."""
+    if isinstance(node, list):
+        return [_bbox_to_polygon(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    if "bbox" in node and "op" not in node:
+        box = node["bbox"]
+        if not isinstance(box, list) or len(box) not in (4, 6):
+            raise ValueError("a bbox needs 4 or 6 numbers")
+        x0, y0, x1, y1 = box[:4] if len(box) == 4 else (box[0], box[1], box[3], box[4])
+        ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+        return {"type": "Polygon", "coordinates": [ring]}
+    return {k: _bbox_to_polygon(v) for k, v in node.items()}
 
 
 def _walk_json(node: Any) -> Any:

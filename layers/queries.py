@@ -175,9 +175,9 @@ def where_for(layer: LayerSQL, query: ItemsQuery) -> Where:
     where = Where()
     if query.bbox is not None:
         envelope, params = envelope_sql(query.bbox, query.bbox_crs)
-        # For points the index operator is exact; other shapes need the real test.
-        test = "geom && {}" if layer.spec.geometry == "Point" else "ST_Intersects(geom, {})"
-        where.add(sql.SQL(test).format(envelope), *params)
+        # ST_Intersects, not bare &&: the index boxes are float4-rounded outwards, so &&
+        # alone lets in points a hair outside the bbox.
+        where.add(sql.SQL("ST_Intersects(geom, {})").format(envelope), *params)
     if query.datetime is not None:
         _add_datetime(where, layer, query.datetime)
     for name, value in query.equals.items():
