@@ -108,6 +108,9 @@ class PollerConfig:
     flush_interval_s: float = 0.5
     max_buffer: int = 100_000
     connect_backoff_max_s: float = 30.0
+    # Connections per (host, port). 1 suits real RS-485 gateways, which answer one
+    # request at a time; IP devices and the simulator can serve a few in parallel.
+    connections_per_endpoint: int = 1
 
 
 @dataclass
@@ -154,7 +157,7 @@ class Endpoint:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         self.queue: list[tuple[float, int, DeviceState]] = []
-        self.client: AsyncModbusTcpClient | None = None
+        self.clients: dict[int, AsyncModbusTcpClient] = {}
         self.connect_fails = 0
         self.connect_retry_at = 0.0
 
@@ -197,11 +200,13 @@ class Poller:
         self._tasks: list[asyncio.Task] = []
         self._semaphore = asyncio.Semaphore(self.config.max_concurrency)
         self._seq = 0
+        self._stopping = False
 
     # -- lifecycle ------------------------------------------------------------------
 
     async def start(self) -> None:
         """Schedule every device with a random phase so polls spread over the interval."""
+        self._stopping = False
         # pymodbus logs every timeout at ERROR with a frame dump; the poller reports
         # faults itself, once per transition, so pymodbus' own chatter is noise here.
         logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
@@ -209,20 +214,26 @@ class Poller:
         for state in self.states.values():
             ep = self.endpoints[(state.config.host, state.config.port)]
             self._push(ep, now + self.rng.uniform(0, state.config.interval_s), state)
-        self._tasks = [asyncio.create_task(self._worker(ep), name=f"poll {ep.host}:{ep.port}")
-                       for ep in self.endpoints.values()]
+        self._tasks = [asyncio.create_task(self._worker(ep, slot), name=f"poll {ep.host}:{ep.port}")
+                       for ep in self.endpoints.values()
+                       for slot in range(max(1, self.config.connections_per_endpoint))]
         self._tasks.append(asyncio.create_task(self._flusher(), name="poll flusher"))
 
     async def stop(self) -> None:
         """Cancel workers, close connections, flush what is buffered."""
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._stopping = True
+        # asyncio.wait_for on Python 3.11 can swallow a cancel that lands as the awaited
+        # response arrives (bpo-42130); the flag and the repeated cancel make stop certain.
+        pending = set(self._tasks)
+        while pending:
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=1.0)
         self._tasks.clear()
         for ep in self.endpoints.values():
-            if ep.client is not None:
-                ep.client.close()
-                ep.client = None
+            for client in ep.clients.values():
+                client.close()
+            ep.clients.clear()
         await self._flush()
 
     async def run(self, duration_s: float) -> PollStats:
@@ -258,8 +269,8 @@ class Poller:
             nxt += skipped * interval
         self._push(ep, nxt, state)
 
-    async def _worker(self, ep: Endpoint) -> None:
-        while ep.queue:
+    async def _worker(self, ep: Endpoint, slot: int) -> None:
+        while ep.queue and not self._stopping:
             due, _, state = heapq.heappop(ep.queue)
             delay = due - time.monotonic()
             if delay > 0:
@@ -267,7 +278,7 @@ class Poller:
             self.stats.scheduled += 1
             try:
                 async with self._semaphore:
-                    await self._poll_once(ep, state, due)
+                    await self._poll_once(ep, slot, state, due)
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bug in one poll must not silence a whole gateway
@@ -276,14 +287,14 @@ class Poller:
 
     # -- one poll -------------------------------------------------------------------
 
-    async def _poll_once(self, ep: Endpoint, state: DeviceState, due: float) -> None:
+    async def _poll_once(self, ep: Endpoint, slot: int, state: DeviceState, due: float) -> None:
         start = time.monotonic()
         self.stats.lateness.append(start - due)
         attempts = 1 if state.status == "offline" else 1 + self.config.retries
         failure: PollFailure | None = None
         for attempt in range(attempts):
             try:
-                values = await self._read_device(ep, state)
+                values = await self._read_device(ep, slot, state)
                 failure = None
                 break
             except asyncio.CancelledError:
@@ -308,28 +319,29 @@ class Poller:
             self.stats.failed += 1
             self._on_failure(state, failure)
 
-    async def _client(self, ep: Endpoint) -> AsyncModbusTcpClient:
-        if ep.client is not None and ep.client.connected:
-            return ep.client
+    async def _client(self, ep: Endpoint, slot: int) -> AsyncModbusTcpClient:
+        client = ep.clients.get(slot)
+        if client is not None and client.connected:
+            return client
         if time.monotonic() < ep.connect_retry_at:
             raise PollFailure("connection", f"{ep.host}:{ep.port} unreachable, backing off")
-        if ep.client is None:
+        if client is None:
             # retries=0 and no auto-reconnect: this module owns retry and back-off policy.
-            ep.client = AsyncModbusTcpClient(ep.host, port=ep.port, timeout=self.config.timeout_s,
-                                             retries=0, reconnect_delay=0)
+            client = ep.clients[slot] = AsyncModbusTcpClient(
+                ep.host, port=ep.port, timeout=self.config.timeout_s, retries=0, reconnect_delay=0)
         try:
-            ok = await asyncio.wait_for(ep.client.connect(), self.config.timeout_s)
+            ok = await asyncio.wait_for(client.connect(), self.config.timeout_s)
         except (TimeoutError, OSError):
             ok = False
         if not ok:
-            ep.client.close()
-            ep.client = None
+            client.close()
+            del ep.clients[slot]
             ep.connect_fails += 1
             backoff = min(self.config.connect_backoff_max_s, 0.5 * 2 ** (ep.connect_fails - 1))
             ep.connect_retry_at = time.monotonic() + backoff * self.rng.uniform(0.8, 1.2)
             raise PollFailure("connection", f"cannot connect to {ep.host}:{ep.port}")
         ep.connect_fails = 0
-        return ep.client
+        return client
 
     async def _read_block(self, client: AsyncModbusTcpClient, block: Block, unit: int) -> list:
         read = {"coil": client.read_coils, "discrete_input": client.read_discrete_inputs,
@@ -346,8 +358,8 @@ class Poller:
             raise PollFailure("garbled", f"short response on {block.function}")
         return words
 
-    async def _read_device(self, ep: Endpoint, state: DeviceState) -> dict[str, tuple]:
-        client = await self._client(ep)
+    async def _read_device(self, ep: Endpoint, slot: int, state: DeviceState) -> dict[str, tuple]:
+        client = await self._client(ep, slot)
         values: dict[str, tuple] = {}
         for block in state.map.blocks:
             values.update(decode_block(block, await self._read_block(client, block, state.config.unit)))

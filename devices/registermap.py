@@ -77,7 +77,8 @@ class Point:
 
     def in_range(self, value: float) -> bool:
         """Whether a decoded value is plausible for this point."""
-        if self.allowed is not None and value not in self.allowed:
+        # A pulse point reads back 0 after it fired, which its allowed list leaves out.
+        if self.allowed is not None and value not in self.allowed and not (self.pulse and value == 0):
             return False
         if self.min is not None and value < self.min:
             return False
