@@ -43,6 +43,10 @@ class WebSettings(BaseSettings):
     # Writes need this token until accounts exist (issue 5). Empty = writes off.
     api_token: str = ""
     max_upload_mb: int = 64
+    # An XYZ raster basemap for the homepage (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png).
+    # Empty = only the offline basemap drawn from the platform's own layers.
+    basemap_url: str = ""
+    basemap_attribution: str = "© OpenStreetMap contributors"
 
 
 class Settings(BaseSettings):

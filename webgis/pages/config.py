@@ -1,0 +1,146 @@
+"""What the homepage's map needs to know, derived from the layer declarations.
+
+`map_config` is served as /peta/layers.json; the page builds its layer panel,
+legends, popups and basemap from it, so a new public layer appears on the map
+with no page change. Nothing here knows Flask.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, get_args
+
+from sqlalchemy import func, literal, select, union_all
+
+from layers.model import LayerSpec, Text, Theme
+from layers.registry import Registry
+from layers.tables import Bind, layer_table, reading
+from webgis.settings import MEDAN_BBOX, Settings
+
+THEME_TITLES: dict[str, Text] = {
+    "batas_wilayah": Text(id="Batas wilayah", en="Boundaries"),
+    "layanan_publik": Text(id="Layanan publik", en="Public services"),
+    "transportasi": Text(id="Transportasi", en="Transport"),
+    "risiko": Text(id="Risiko", en="Risk"),
+    "perangkat_kota": Text(id="Perangkat kota", en="City devices"),
+    "lainnya": Text(id="Lainnya", en="Other"),
+}
+# A layer is drawn from GeoJSON (one request, every feature interactive) while
+# it is small, and from the MVT tile endpoints (simplified per zoom, only what
+# is in view) when it has more features or vertices than a phone handles well.
+GEOJSON_MAX_FEATURES = 2_000
+GEOJSON_MAX_VERTICES = 50_000
+SIZE_TTL_SECONDS = 60.0
+LINE_TYPES = ("LineString", "MultiLineString")
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
+
+
+def geometry_kind(spec: LayerSpec) -> str:
+    if spec.geometry in LINE_TYPES:
+        return "line"
+    return "polygon" if spec.geometry in POLYGON_TYPES else "point"
+
+
+def is_basemap_layer(spec: LayerSpec) -> bool:
+    """The offline basemap: boundaries (and water, in that theme) and every line network."""
+    return spec.access.is_public and (spec.theme == "batas_wilayah" or spec.geometry in LINE_TYPES)
+
+
+def public_layers(registry: Registry) -> list[LayerSpec]:
+    return [spec for spec in registry if spec.access.is_public]
+
+
+_sizes_lock = threading.Lock()
+_sizes_cache: dict[tuple[int, str], tuple[float, dict[str, tuple[int, int]]]] = {}
+
+
+def layer_sizes(bind: Bind, registry: Registry, cache_key: str = "") -> dict[str, tuple[int, int]]:
+    """(features, vertices) per public layer, each counted only up to the GeoJSON limit.
+
+    Bounded by LIMIT so a million-point layer costs no more than a small one;
+    cached for a minute because it only decides how layers are drawn.
+    """
+    key = (id(registry), cache_key)
+    with _sizes_lock:
+        hit = _sizes_cache.get(key)
+        if hit and time.monotonic() - hit[0] < SIZE_TTL_SECONDS:
+            return hit[1]
+    branches = []
+    for spec in public_layers(registry):
+        table = layer_table(spec.id)
+        sample = select(table.c.geom).limit(GEOJSON_MAX_FEATURES + 1).subquery(f"s_{spec.id}")
+        branches.append(select(literal(spec.id).label("layer"), func.count().label("n"),
+                               func.coalesce(func.sum(func.ST_NPoints(sample.c.geom)), 0).label("v")))
+    with reading(bind) as conn:
+        sizes = {r.layer: (int(r.n), int(r.v)) for r in conn.execute(union_all(*branches))} if branches else {}
+    with _sizes_lock:
+        _sizes_cache[key] = (time.monotonic(), sizes)
+    return sizes
+
+
+def uses_tiles(size: tuple[int, int]) -> bool:
+    features, vertices = size
+    return features > GEOJSON_MAX_FEATURES or vertices > GEOJSON_MAX_VERTICES
+
+
+def _style(spec: LayerSpec) -> dict[str, Any]:
+    style = spec.style.model_dump(mode="json")
+    style["fill_color"] = style["fill_color"] or style["color"]
+    return style
+
+
+def layer_entry(spec: LayerSpec, size: tuple[int, int]) -> dict[str, Any]:
+    return {
+        "id": spec.id,
+        "title": spec.title.model_dump(),
+        "description": spec.description.model_dump(),
+        "theme": spec.theme,
+        "geometry": spec.geometry,
+        "kind": geometry_kind(spec),
+        "style": _style(spec),
+        "zoom": spec.zoom.model_dump(),
+        "source": "tiles" if uses_tiles(size) else "geojson",
+        "items_url": f"/collections/{spec.id}/items?f=json&limit={GEOJSON_MAX_FEATURES}",
+        "tiles_url": f"/collections/{spec.id}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}",
+        "item_url": f"/collections/{spec.id}/items/{{fid}}?f=json",
+        "item_page": f"/collections/{spec.id}/items/{{fid}}?f=html",
+        "label": spec.search[0] if spec.search else None,
+        "here": spec.here,
+        "basemap": is_basemap_layer(spec),
+        "attribution": spec.source.attribution,
+        "properties": [
+            {"name": p.name, "type": p.type, "title": p.title.model_dump(), "unit": p.unit}
+            for p in spec.public_properties()
+        ],
+    }
+
+
+def map_config(bind: Bind, registry: Registry, settings: Settings) -> dict[str, Any]:
+    """Everything the homepage's map is built from (served as /peta/layers.json)."""
+    sizes = layer_sizes(bind, registry, settings.effective_database_url)
+    layers = [layer_entry(spec, sizes.get(spec.id, (0, 0))) for spec in public_layers(registry)]
+    themes = [
+        {"id": theme, "title": THEME_TITLES[theme].model_dump(),
+         "layers": [entry["id"] for entry in layers if entry["theme"] == theme]}
+        for theme in get_args(Theme)
+    ]
+    basemap_ids = [entry["id"] for entry in layers if entry["basemap"]]
+    x0, y0, x1, y1 = MEDAN_BBOX
+    web = settings.web
+    return {
+        "bounds": [[y0, x0], [y1, x1]],
+        "extent": [[settings.medan_extent[1], settings.medan_extent[0]],
+                   [settings.medan_extent[3], settings.medan_extent[2]]],
+        "center": [(y0 + y1) / 2, (x0 + x1) / 2],
+        "zoom": 12,
+        "min_zoom": 10,
+        "max_zoom": 19,
+        "themes": [t for t in themes if t["layers"]],
+        "layers": layers,
+        "basemap": {
+            "tiles_url": "/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=" + ",".join(basemap_ids),
+            "layers": basemap_ids,
+            "raster": {"url": web.basemap_url, "attribution": web.basemap_attribution} if web.basemap_url else None,
+        },
+    }

@@ -1,0 +1,112 @@
+"""Thin views: parse the request, call a Flask-free function, serialise."""
+
+from __future__ import annotations
+
+import math
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, jsonify, render_template, request, send_file
+
+from layers.here import what_is_here
+from layers.registry import get_registry
+from layers.search import SearchTextError, search
+from webgis.errors import BadRequest, NotFound
+from webgis.pages import blueprint
+from webgis.pages.catalogue import DOWNLOAD_FORMATS, catalogue_entries, export_public_layer
+from webgis.pages.config import map_config
+from webgis.pages.strings import language_of, ui_strings
+from webgis.settings import Settings
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def _engine():  # noqa: ANN202
+    return current_app.extensions["engine"]
+
+
+def content_security_policy(settings: Settings) -> str:
+    """Scripts, styles and everything else only from this server: no inline code anywhere.
+
+    The optional raster basemap's origin is the one exception, for images only.
+    """
+    images = "'self' data:"
+    if settings.web.basemap_url:
+        parts = urlsplit(settings.web.basemap_url)
+        images += f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+    return (f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; "
+            "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'")
+
+
+def _page(template: str, **context: object) -> Response:
+    lang = language_of(request)
+    html = render_template(template, lang=lang, t=ui_strings(lang), **context)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = content_security_policy(_settings())
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+@blueprint.get("/peta")
+def homepage() -> Response:
+    """The city's map. Also answers `/` for browsers (the OGC landing page calls this view)."""
+    return _page("pages/map.html")
+
+
+@blueprint.get("/peta/layers.json")
+def layers_json() -> Response:
+    config = map_config(_engine(), get_registry(), _settings())
+    lang = language_of(request)
+    config["ui"] = {code: ui_strings(code) for code in ("id", "en")}
+    config["lang"] = lang
+    return jsonify(config)
+
+
+@blueprint.get("/peta/search.json")
+def search_json() -> Response:
+    try:
+        results = search(_engine(), request.args.get("q", ""), limit=10)
+    except SearchTextError as exc:
+        raise BadRequest(str(exc)) from None
+    return jsonify({"results": results})
+
+
+def _coordinate(name: str, low: float, high: float) -> float:
+    try:
+        value = float(request.args.get(name, ""))
+    except ValueError:
+        raise BadRequest(f"{name} must be a number") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}")
+    return value
+
+
+@blueprint.get("/peta/here.json")
+def here_json() -> Response:
+    lon, lat = _coordinate("lon", -180, 180), _coordinate("lat", -90, 90)
+    x0, y0, x1, y1 = _settings().medan_extent
+    if not (x0 <= lon <= x1 and y0 <= lat <= y1):
+        # Far outside the city "nearest" answers would be kilometres away and meaningless.
+        return jsonify({"inside": False, "outside": True, "results": []})
+    return jsonify({**what_is_here(_engine(), lon, lat), "outside": False})
+
+
+@blueprint.get("/katalog")
+def catalogue() -> Response:
+    entries = catalogue_entries(_engine(), get_registry(), request.url_root)
+    return _page("pages/catalogue.html", entries=entries, formats=list(DOWNLOAD_FORMATS))
+
+
+@blueprint.get("/katalog/<layer_id>.<fmt>")
+def download(layer_id: str, fmt: str) -> Response:
+    registry = get_registry()
+    if layer_id not in registry or not registry.get(layer_id).access.is_public:
+        raise NotFound(f"no public layer {layer_id!r}")
+    if fmt not in DOWNLOAD_FORMATS:
+        raise NotFound(f"downloads are offered as {', '.join(DOWNLOAD_FORMATS)}, not {fmt!r}")
+    handle = export_public_layer(_engine(), registry.get(layer_id), fmt)
+    suffix, media_type = DOWNLOAD_FORMATS[fmt]
+    return send_file(handle, mimetype=media_type, as_attachment=True, download_name=f"medan_{layer_id}.{suffix}")

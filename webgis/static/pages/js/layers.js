@@ -1,0 +1,161 @@
+/* Map layers built from the declarations (/peta/layers.json): styles, legends,
+ * GeoJSON or vector-tile overlays, the offline basemap, and feature popups. */
+(function () {
+  'use strict';
+  var Medan = window.Medan;
+  var PANES = { polygon: 'medan-polygons', line: 'medan-lines', point: 'medan-points' };
+
+  // Leaflet >= 1.8 dropped L.DomEvent.fakeStop, which Leaflet.VectorGrid 1.3
+  // still calls on a click on a tile feature (Leaflet.VectorGrid#274).
+  // Marking the event handled keeps the behaviour it intended.
+  if (L.DomEvent && !L.DomEvent.fakeStop) {
+    L.DomEvent.fakeStop = function (e) { e._medanFeatureClick = true; };
+  }
+
+  Medan.createPanes = function (map) {
+    map.createPane('medan-basemap').style.zIndex = 250;
+    map.createPane(PANES.polygon).style.zIndex = 410;
+    map.createPane(PANES.line).style.zIndex = 420;
+    map.createPane(PANES.point).style.zIndex = 430;
+  };
+
+  /* The legend class a feature falls in, for categorized and graduated styles. */
+  Medan.classFor = function (style, props) {
+    if (style.kind === 'simple' || !props) { return null; }
+    var value = props[style.property];
+    for (var i = 0; i < style.classes.length; i++) {
+      var c = style.classes[i];
+      if (style.kind === 'categorized' && c.value === value) { return c; }
+      if (style.kind === 'graduated' && value !== null && value >= c.min && value < c.max) { return c; }
+    }
+    return null;
+  };
+
+  /* Leaflet path options for one feature, from the layer's declared style. */
+  Medan.pathStyle = function (layer, props) {
+    var s = layer.style;
+    var c = Medan.classFor(s, props);
+    var fill = c ? c.color : s.fill_color;
+    if (layer.kind === 'point') {
+      return { radius: s.radius, color: c ? '#ffffff' : s.color, weight: 1, fill: true,
+               fillColor: fill, fillOpacity: 0.9, opacity: 1 };
+    }
+    if (layer.kind === 'line') {
+      return { color: c ? c.color : s.color, weight: s.weight, opacity: 0.9, fill: false };
+    }
+    return { color: s.color, weight: s.weight, opacity: 0.9, fill: true, fillColor: fill,
+             fillOpacity: s.fill_opacity };
+  };
+
+  /* The popup of one feature: its declared public properties, labelled and formatted. */
+  Medan.popupContent = function (layer, props, fid) {
+    var title = (layer.label && props[layer.label]) || Medan.tr(layer.title);
+    var rows = layer.properties.map(function (prop) {
+      return Medan.el('tr', {}, [
+        Medan.el('th', { scope: 'row', text: Medan.tr(prop.title) }),
+        Medan.el('td', { text: Medan.formatValue(prop, props[prop.name]) })
+      ]);
+    });
+    var children = [
+      Medan.el('h3', { className: 'popup-title', text: String(title) }),
+      Medan.el('p', { className: 'popup-layer', text: Medan.tr(layer.title) }),
+      Medan.el('table', { className: 'popup-table' }, [Medan.el('tbody', {}, rows)])
+    ];
+    if (fid !== null && fid !== undefined) {
+      children.push(Medan.el('a', { className: 'popup-link', href: layer.item_page.replace('{fid}', encodeURIComponent(fid)),
+                                   text: Medan.t('feature_page') }));
+    }
+    return Medan.el('div', { className: 'popup', 'data-layer': layer.id, 'data-fid': fid }, children);
+  };
+
+  Medan.openFeaturePopup = function (layer, props, fid, latlng) {
+    var state = Medan.state;
+    state.popup = { layer: layer, props: props, fid: fid, latlng: latlng };
+    L.popup({ maxWidth: 320, autoPanPadding: [20, 60] })
+      .setLatLng(latlng).setContent(Medan.popupContent(layer, props, fid)).openOn(state.map);
+    if (Medan.onFeatureSelected) { Medan.onFeatureSelected(layer.id, fid); }
+  };
+
+  function geojsonLayer(layer) {
+    var group = L.geoJSON(null, {
+      pane: PANES[layer.kind],
+      style: function (feature) { return Medan.pathStyle(layer, feature.properties); },
+      pointToLayer: function (feature, latlng) {
+        return L.circleMarker(latlng, L.extend(Medan.pathStyle(layer, feature.properties), { pane: PANES.point }));
+      },
+      onEachFeature: function (feature, featureLayer) {
+        // Points and lines are small targets: a click on one means the feature,
+        // so the map's "what is here" does not also run; polygons let it run.
+        featureLayer.options.bubblingMouseEvents = layer.kind === 'polygon';
+        featureLayer.on('click', function (e) {
+          Medan.openFeaturePopup(layer, feature.properties || {}, feature.id, e.latlng);
+        });
+      }
+    });
+    group.medanLoad = function () {
+      return Medan.getJSON(layer.items_url).then(function (collection) {
+        group.addData(collection);
+        group.fire('load');
+      });
+    };
+    return group;
+  }
+
+  function tileStyles(ids, pick) {
+    var styles = {};
+    ids.forEach(function (id) {
+      var layer = Medan.layerById(id);
+      styles[id] = function (props) { return pick(layer, props); };
+    });
+    return styles;
+  }
+
+  function tilesLayer(layer) {
+    var grid = L.vectorGrid.protobuf(layer.tiles_url, {
+      pane: PANES[layer.kind], interactive: true, rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: tileStyles([layer.id], Medan.pathStyle),
+      maxNativeZoom: 22, attribution: layer.attribution
+    });
+    grid.on('click', function (e) {
+      var props = (e.layer && e.layer.properties) || {};
+      var fid = props.fid !== undefined ? props.fid : props.id;
+      if (fid === undefined) { Medan.openFeaturePopup(layer, props, null, e.latlng); return; }
+      // Tiles carry few properties; the popup shows the whole feature from the API.
+      Medan.getJSON(layer.item_url.replace('{fid}', encodeURIComponent(fid))).then(function (feature) {
+        Medan.openFeaturePopup(layer, feature.properties || props, fid, e.latlng);
+      }, function () { Medan.openFeaturePopup(layer, props, fid, e.latlng); });
+    });
+    grid.medanLoad = function () { return Promise.resolve(); };
+    return grid;
+  }
+
+  /* A Leaflet layer for one declared layer; fires 'load' when drawn. */
+  Medan.createOverlay = function (layer) {
+    var overlay = layer.source === 'tiles' ? tilesLayer(layer) : geojsonLayer(layer);
+    overlay.on('load', function () {
+      layer.drawCount = (layer.drawCount || 0) + 1;
+      Medan.mark('medan:drawn:' + layer.id + ':' + layer.drawCount);
+    });
+    return overlay;
+  };
+
+  /* The offline basemap: the boundary, water and line layers from one multi-layer tile URL. */
+  Medan.createBasemap = function (config) {
+    var basemap = config.basemap;
+    var layers = [];
+    if (basemap.raster) {
+      layers.push(L.tileLayer(basemap.raster.url, { attribution: basemap.raster.attribution, maxZoom: 19 }));
+    }
+    if (basemap.layers.length) {
+      layers.push(L.vectorGrid.protobuf(basemap.tiles_url, {
+        pane: 'medan-basemap', interactive: false, rendererFactory: L.canvas.tile, maxNativeZoom: 22,
+        vectorTileLayerStyles: tileStyles(basemap.layers, function (layer, props) {
+          var style = Medan.pathStyle(layer, props);
+          style.fillOpacity = Math.min(style.fillOpacity || 0, 0.25);  // a backdrop, not a theme
+          return style;
+        })
+      }));
+    }
+    return layers;
+  };
+}());
