@@ -671,6 +671,57 @@ def generate_sample_points(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_S
     )
 
 
+# --------------------------------------------------------------------------- analysis inputs and results
+
+
+def generate_poverty(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED,
+                     faskes: gpd.GeoDataFrame | None = None, total_population: int = 2_490_000,
+                     **context) -> gpd.GeoDataFrame:
+    """Synthetic population and poverty per kelurahan (services/analysis/poverty.py).
+
+    Poverty, clean water and market distance are the food-insecurity seed's own
+    indicators (same stream), so both layers agree. Population is denser towards
+    the centre and scaled to about Medan's total; none of it is BPS data.
+    """
+    kel = _prepare(kelurahan)
+    faskes = gpd.read_file(FASKES_FILE) if faskes is None else faskes
+    ind = _food_indicators(kel, faskes, _rng(seed, "food_insecurity"))
+    rng = _rng(seed, "poverty")
+    area_km2 = shapely.area(_to_utm(kel.geometry.values)) / 1e6
+    xy = shapely.get_coordinates(_to_utm(kel["rep"].values))
+    remote = _minmax(np.hypot(*(xy - xy.mean(axis=0)).T))
+    people = (3000 + 22000 * (1 - remote) ** 2) * rng.lognormal(0, 0.25, len(kel)) * area_km2
+    people = np.round(people * total_population / people.sum()).astype(int)
+    poor = np.round(people * ind["persen_miskin"] / 100).astype(int)
+    df = pd.DataFrame({"kode_kel": kel["kode_kel"], "nama_kel": kel["nama_kel"], "nama_kec": kel["nama_kec"],
+                       "tahun": 2025, "penduduk": people, "penduduk_miskin": poor,
+                       "persen_miskin": np.round(100 * poor / people, 1),
+                       "persen_tanpa_air_bersih": ind["persen_tanpa_air_bersih"],
+                       "jarak_pasar_km": ind["jarak_pasar_km"]})
+    return _frame(df.to_dict("records"), [_as_multipolygon(g) for g in kel.geometry], list(df.columns))
+
+
+def generate_flood_exposure(kelurahan: gpd.GeoDataFrame, **context) -> gpd.GeoDataFrame:
+    """Derived: the risk analysis on the seed inputs (services.analysis.seeds)."""
+    from services.analysis import seeds
+
+    return seeds.flood_exposure(kelurahan)
+
+
+def generate_transit_coverage(kelurahan: gpd.GeoDataFrame, **context) -> gpd.GeoDataFrame:
+    """Derived: the coverage analysis on the seed routes and population."""
+    from services.analysis import seeds
+
+    return seeds.transit_coverage(kelurahan)
+
+
+def generate_service_access(kelurahan: gpd.GeoDataFrame, **context) -> gpd.GeoDataFrame:
+    """Derived: the access analysis on the real facilities and schools."""
+    from services.analysis import seeds
+
+    return seeds.service_access(kelurahan)
+
+
 GENERATORS: dict[str, Generator] = {
     "transit_routes": generate_transit_routes,
     "transit_stops": generate_transit_stops,
@@ -680,4 +731,6 @@ GENERATORS: dict[str, Generator] = {
     "atcs_intersections": generate_atcs_intersections,
     "street_lights": generate_street_lights,
     "sample_points": generate_sample_points,
+    "poverty": generate_poverty, "flood_exposure": generate_flood_exposure,
+    "transit_coverage": generate_transit_coverage, "service_access": generate_service_access,
 }

@@ -1,0 +1,121 @@
+"""Command line of the services: `python -m services analyse [all|risk|food|...]`.
+
+    python -m services analyse all              # every analysis, in dependency order
+    python -m services analyse risk --hazard other.tif
+    python -m services gtfs export angkot.zip   # the angkot layers as GTFS
+    python -m services gtfs import feed.zip     # replace routes and stops with a feed
+    python -m services angkot 98.672,3.595 98.650,3.540
+    python -m services runs                     # provenance of the latest runs
+    python -m services hazard                   # rebuild the synthetic flood-prone raster
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from services.analysis.common import AnalysisError
+
+
+def _engine():  # noqa: ANN202
+    from layers import engine_for
+    from webgis.settings import get_settings
+
+    return engine_for(get_settings().database_url)
+
+
+@click.group()
+def main() -> None:
+    """Medan WebGIS services."""
+
+
+ORDER = ["poverty", "risk", "food", "transit", "access"]
+
+
+@main.command()
+@click.argument("which", nargs=-1, type=click.Choice(["all", *ORDER]))
+@click.option("--hazard", type=click.Path(exists=True, path_type=Path), help="hazard raster for risk")
+def analyse(which: tuple[str, ...], hazard: Path | None) -> None:
+    """Run analyses and publish their result layers with provenance."""
+    from services.analysis import access, food, poverty, risk, transit
+
+    runners = {"poverty": poverty.run_poverty, "risk": risk.run_risk, "food": food.run_food,
+               "transit": transit.run_transit_coverage, "access": access.run_access}
+    chosen = ORDER if not which or "all" in which else [n for n in ORDER if n in which]
+    engine = _engine()
+    for name in chosen:
+        options = {"hazard_path": hazard} if name == "risk" and hazard else {}
+        try:
+            click.echo(str(runners[name](engine, **options)))
+        except AnalysisError as exc:
+            raise click.ClickException(f"{name}: {exc}") from None
+
+
+@main.group()
+def gtfs() -> None:
+    """GTFS import and export of the angkot layers."""
+
+
+@gtfs.command("export")
+@click.argument("path", type=click.Path(path_type=Path))
+def gtfs_export(path: Path) -> None:
+    from services.analysis.gtfs import export_gtfs
+
+    click.echo(f"wrote {export_gtfs(_engine(), path)}")
+
+
+@gtfs.command("import")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+def gtfs_import(path: Path) -> None:
+    from services.analysis.gtfs import import_gtfs
+
+    try:
+        click.echo(str(import_gtfs(_engine(), path)))
+    except AnalysisError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _lonlat(text: str) -> tuple[float, float]:
+    lon, lat = (float(v) for v in text.split(","))
+    return lon, lat
+
+
+@main.command()
+@click.argument("origin")
+@click.argument("destination")
+@click.option("--walk", default=400.0, help="walking radius in metres")
+def angkot(origin: str, destination: str, walk: float) -> None:
+    """Which angkot from ORIGIN to DESTINATION (lon,lat), at most one transfer."""
+    from services.analysis.transit import find_angkot
+
+    options = find_angkot(_engine(), _lonlat(origin), _lonlat(destination), walk_m=walk)
+    if not options:
+        click.echo("no angkot within one transfer")
+    for o in options:
+        where = f" (ganti di {o.transfer_at[1]:.5f},{o.transfer_at[0]:.5f})" if o.transfer_at else ""
+        click.echo(f"{' → '.join(o.trayek)}{where}: jalan {o.walk_m:.0f} m, naik {o.ride_m / 1000:.1f} km")
+
+
+@main.command()
+@click.option("--analysis", default=None)
+def runs(analysis: str | None) -> None:
+    """Provenance of the latest analysis runs."""
+    from layers.analysis_sql import latest_runs
+
+    for run in latest_runs(_engine(), analysis, limit=10):
+        click.echo(f"{run['id']:>5} {run['analysis']:<12} {run['finished_at']:%Y-%m-%d %H:%M:%S} "
+                   f"{run['actor']} outputs={run['outputs']}")
+
+
+@main.command()
+def hazard() -> None:
+    """Rebuild the synthetic flood-prone index raster from the river file."""
+    from services.analysis.hazard import write_flood_index
+
+    click.echo(f"wrote {write_flood_index()}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Flood risk per kelurahan: hazard × exposure, the InaSAFE way.
+
+InaSAFE overlays a hazard (a raster of depth or of hazard classes) on exposure
+layers and reports, per area and per hazard class, how many people, buildings
+and kilometres of road are affected. This module does that for Medan:
+
+1. Zonal statistics of the flood-prone index per kelurahan (mean, max, share
+   of area in each class: rendah < 0.33 ≤ sedang < 0.66 ≤ tinggi by default).
+2. Exposure in the classes from `exposed_from` upwards (default: sedang and
+   tinggi): people (kelurahan population × share of its area in those classes,
+   population assumed even inside a kelurahan — there is no population grid),
+   schools and health facilities (the class of the cell under each point), and
+   kilometres of angkot route.
+3. A risk score per kelurahan, a weighted sum of three terms in [0, 1]:
+   bahaya (mean hazard index), keterpaparan (people exposed, rescaled by the
+   most exposed kelurahan) and kejadian (BNPB flood records naming the
+   kelurahan, ln(1 + n) / ln 11, capped at 1). The weights must sum to 1.
+   The score is broken into rendah / sedang / tinggi by `risk_breaks`.
+
+Results: `flood_exposure` (every figure) and `disaster_risk_zones` (class and score).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine
+
+from layers import read_layer
+from services.analysis.common import (
+    ANALYSIS_ACTOR,
+    AnalysisError,
+    RunReport,
+    check_breaks,
+    check_weights,
+    kelurahan_frame,
+    now,
+    publish,
+)
+from services.analysis.hazard import FLOOD_INDEX_FILE
+from services.analysis.zonal import (
+    CLASS_NAMES,
+    HazardRaster,
+    classify,
+    line_length_by_class,
+    open_hazard,
+    sample_points,
+    zonal_stats,
+)
+
+FLOOD_EVENTS_FILE = Path(__file__).resolve().parents[2] / "geodata" / "data" / \
+    "medan_kejadian_bencana_bnpb_2020_2024.csv"
+TERMS = ["bahaya", "keterpaparan", "kejadian"]
+DEFAULT_WEIGHTS = {"bahaya": 0.5, "keterpaparan": 0.3, "kejadian": 0.2}
+INPUT_LAYERS = ["kelurahan", "poverty", "schools", "health_facilities", "transit_routes"]
+
+
+@dataclass(frozen=True)
+class RiskParameters:
+    hazard_breaks: tuple[float, float] = (0.33, 0.66)
+    risk_breaks: tuple[float, float] = (0.33, 0.66)
+    weights: Mapping[str, float] = None  # type: ignore[assignment]
+    exposed_from: int = 1  # the first class counted as exposed (1 = sedang)
+
+    def checked(self) -> RiskParameters:
+        weights = check_weights(self.weights or DEFAULT_WEIGHTS, TERMS)
+        hazard = tuple(check_breaks(self.hazard_breaks, count=2, name="hazard class breaks"))
+        risk = tuple(check_breaks(self.risk_breaks, count=2, name="risk class breaks"))
+        if self.exposed_from not in (1, 2):
+            raise AnalysisError("exposed_from must be 1 (sedang and tinggi) or 2 (tinggi only)")
+        return RiskParameters(hazard, risk, weights, self.exposed_from)  # type: ignore[arg-type]
+
+
+def _points_per_zone(kel: gpd.GeoDataFrame, points: gpd.GeoDataFrame, raster: HazardRaster,
+                     params: RiskParameters) -> np.ndarray:
+    """Number of points in each kelurahan whose cell is in an exposed class."""
+    if len(points) == 0:
+        return np.zeros(len(kel), dtype=int)
+    classes = classify(sample_points(raster, points.geometry), list(params.hazard_breaks))
+    exposed = points[classes >= params.exposed_from]
+    joined = gpd.sjoin(exposed[["geometry"]].to_crs(kel.crs), kel[["geometry"]], predicate="within")
+    return np.bincount(joined["index_right"].to_numpy(), minlength=len(kel))
+
+
+def flood_event_term(kel: gpd.GeoDataFrame, events: pd.DataFrame | None) -> np.ndarray:
+    from geodata.synthetic import count_flood_events  # the tolerant parser of the BNPB free text
+
+    if events is None:
+        return np.zeros(len(kel), dtype=int)
+    counts = count_flood_events(kel, events)
+    return counts.reindex(kel["kode_kel"]).fillna(0).astype(int).to_numpy()
+
+
+def compute_risk(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, schools: gpd.GeoDataFrame,
+                 facilities: gpd.GeoDataFrame, routes: gpd.GeoDataFrame, raster: HazardRaster,
+                 events: pd.DataFrame | None, params: RiskParameters) -> dict[str, gpd.GeoDataFrame]:
+    """The two result frames (flood_exposure, disaster_risk_zones), without touching the database."""
+    params = params.checked()
+    kel = kelurahan_frame(kelurahan)
+    breaks = list(params.hazard_breaks)
+    stats = zonal_stats(raster, kel.geometry, breaks)
+    if (stats["count"] == 0).all():
+        raise AnalysisError("the hazard raster has no valid cell inside any kelurahan")
+    people = kel[["kode_kel"]].merge(population[["kode_kel", "penduduk"]], on="kode_kel", how="left")["penduduk"]
+    people = people.fillna(0).to_numpy(dtype=float)
+    shares = stats[[f"share_{k}" for k in range(3)]].fillna(0).to_numpy()
+    exposed_share = shares[:, params.exposed_from:].sum(axis=1)
+    exposed_people = np.round(people * exposed_share).astype(int)
+    route_km = line_length_by_class(raster, routes.geometry, kel.geometry, breaks)
+    counts = flood_event_term(kel, events)
+    hazard_term = stats["mean"].fillna(0).to_numpy()
+    exposure_term = exposed_people / exposed_people.max() if exposed_people.max() > 0 else np.zeros(len(kel))
+    event_term = np.minimum(1.0, np.log1p(counts) / np.log1p(10))
+    w = params.weights
+    skor = np.round(np.clip(w["bahaya"] * hazard_term + w["keterpaparan"] * exposure_term
+                            + w["kejadian"] * event_term, 0, 1), 3)
+    exposure = pd.DataFrame({
+        "kode_kel": kel["kode_kel"], "nama_kel": kel["nama_kel"],
+        "bahaya_rata2": stats["mean"].round(3), "bahaya_maks": stats["max"].round(3),
+        **{f"persen_{name}": (shares[:, k] * 100).round(1) for k, name in enumerate(CLASS_NAMES)},
+        "penduduk": people.astype(int), "penduduk_terpapar": exposed_people,
+        "sekolah_terpapar": _points_per_zone(kel, schools, raster, params),
+        "faskes_terpapar": _points_per_zone(kel, facilities, raster, params),
+        "trayek_terpapar_km": route_km[:, params.exposed_from:].sum(axis=1).round(2),
+    })
+    risk = pd.DataFrame({
+        "kode_kel": kel["kode_kel"], "nama_kel": kel["nama_kel"], "bahaya": "banjir",
+        "kelas": np.asarray(CLASS_NAMES)[classify(skor, list(params.risk_breaks))],
+        "skor": skor, "kejadian_banjir": counts,
+    })
+    geometry = kel.geometry.reset_index(drop=True)
+    return {"flood_exposure": gpd.GeoDataFrame(exposure, geometry=geometry, crs=kel.crs),
+            "disaster_risk_zones": gpd.GeoDataFrame(risk, geometry=geometry, crs=kel.crs)}
+
+
+def run_risk(engine: Engine, *, hazard_path: Path = FLOOD_INDEX_FILE, events_path: Path | None = FLOOD_EVENTS_FILE,
+             params: RiskParameters | None = None, actor: str = ANALYSIS_ACTOR) -> RunReport:
+    """Read the inputs, compute, and publish both result layers with provenance."""
+    started = now()
+    params = (params or RiskParameters()).checked()
+    kel = read_layer(engine, "kelurahan")
+    raster = open_hazard(Path(hazard_path), kel)
+    events = pd.read_csv(events_path) if events_path else None
+    results = compute_risk(kel, read_layer(engine, "poverty"), read_layer(engine, "schools"),
+                           read_layer(engine, "health_facilities"), read_layer(engine, "transit_routes"),
+                           raster, events, params)
+    files = {"hazard": Path(hazard_path), **({"flood_events": Path(events_path)} if events_path else {})}
+    parameters = {"hazard_breaks": params.hazard_breaks, "risk_breaks": params.risk_breaks,
+                  "weights": dict(params.weights), "exposed_from": CLASS_NAMES[params.exposed_from]}
+    return publish(engine, "risk", results, input_layers=INPUT_LAYERS, input_files=files,
+                   parameters=parameters, started_at=started, actor=actor)
