@@ -8,7 +8,9 @@ from flask import Flask
 
 from layers.checks import verify_database
 from layers.db import engine_for
+from webgis import accounts
 from webgis.errors import register_error_handlers
+from webgis.security import init_security
 from webgis.settings import Settings, get_settings
 
 
@@ -25,7 +27,9 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     if verify_schema:
         verify_database(app.extensions["engine"])
     register_error_handlers(app)
+    init_security(app)
     _register_blueprints(app)
+    accounts.register(app)
     return app
 
 

@@ -298,3 +298,8 @@ def _start_background_services() -> list[subprocess.Popen]:
         click.echo(f"starting {name}: {' '.join(command)}", err=True)
         children.append(subprocess.Popen(command, env=env, cwd=PROJECT_ROOT))
     return children
+
+
+from webgis.cli_accounts import register as _register_account_commands  # noqa: E402
+
+_register_account_commands(main)

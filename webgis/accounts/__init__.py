@@ -1,0 +1,18 @@
+"""Accounts: login, sessions, API tokens, users and roles, the audit log (issue 5).
+
+Flask-free parts: store.py (users), tokens.py, audit.py, passwords.py,
+manage.py (audited operations). Web parts: principal.py (who is asking),
+views.py (pages), admin.py (admin pages), api.py (JSON under /auth).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from webgis.accounts import admin, api, views
+
+    app.register_blueprint(views.blueprint)
+    app.register_blueprint(admin.blueprint)
+    app.register_blueprint(api.blueprint)

@@ -1,0 +1,185 @@
+"""Account pages: log in and out, change the password, manage one's API tokens.
+
+Thin: parse the form, call store/manage, render. Every form carries the
+session's CSRF token (webgis/security.py enforces it).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from layers.model import ROLES
+from webgis.accounts import manage, store, tokens
+from webgis.accounts.principal import (
+    SESSION_EPOCH,
+    SESSION_USER,
+    audit_event,
+    client_ip,
+    current_user,
+    principal_from_request,
+)
+from webgis.accounts.store import AccountError
+from webgis.security import rate_limit
+
+blueprint = Blueprint("accounts", __name__, static_folder="static", static_url_path="/accounts/static")
+
+LOGIN_FAILED = "Nama pengguna atau kata sandi salah. / Wrong username or password."
+LOCKED_OUT = ("Terlalu banyak percobaan gagal; coba lagi nanti. / "
+              "Too many failed attempts; try again later.")
+
+
+def _engine():  # noqa: ANN202
+    return current_app.extensions["engine"]
+
+
+@blueprint.after_request
+def _no_store(response: Response) -> Response:
+    # Account pages show tokens, roles and the audit log: never keep them in a shared cache or history.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: a local path only, never another site (open-redirect guard)."""
+    if not target or any(c in target for c in "\\\r\n\t") or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return target
+
+
+def login_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A page for logged-in users: anonymous visitors are sent to /login and back."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@rate_limit("LOGIN_RATE_LIMIT", "20 per minute", methods=["POST"])
+def login() -> Any:
+    next_url = safe_next(request.values.get("next"))
+    if request.method == "GET":
+        return render_template("accounts/login.html", next_url=next_url, error=None)
+    username = store.normalise_username(request.form.get("username", ""))[:100]
+    password = request.form.get("password", "")
+    config = current_app.config
+    from webgis.accounts import audit
+
+    recent = audit.count_recent(_engine(), "login.failed", "username", username, config["LOGIN_LOCKOUT_MINUTES"])
+    if recent >= config["LOGIN_LOCKOUT_ATTEMPTS"]:
+        audit_event("login.locked", actor="anonymous", username=username)
+        return render_template("accounts/login.html", next_url=next_url, error=LOCKED_OUT), 429
+    user = store.authenticate(_engine(), username, password)
+    if user is None:
+        audit_event("login.failed", actor="anonymous", username=username)
+        return render_template("accounts/login.html", next_url=next_url, error=LOGIN_FAILED), 401
+    # A fresh session: nothing from before the login (a planted value, an old CSRF token) survives it.
+    session.clear()
+    session[SESSION_USER] = user.id
+    session[SESSION_EPOCH] = user.session_epoch
+    session.permanent = True
+    g.pop("principal", None)
+    audit_event("login", actor=user.actor, username=user.username)
+    return redirect(next_url)
+
+
+@blueprint.post("/logout")
+def logout() -> Any:
+    user = current_user()
+    if user is not None:
+        audit_event("logout", actor=user.actor)
+    session.clear()
+    return redirect(url_for("accounts.login"))
+
+
+@blueprint.get("/account")
+@login_page
+def account() -> Any:
+    return render_template("accounts/account.html", user=current_user(), message=None, error=None)
+
+
+@blueprint.post("/account/password")
+@login_page
+def change_password() -> Any:
+    user = current_user()
+    assert user is not None
+    new = request.form.get("new_password", "")
+    error = None
+    if new != request.form.get("confirm_password", ""):
+        error = "Kata sandi baru tidak sama. / The new passwords differ."
+    else:
+        try:
+            store.change_password(_engine(), user, request.form.get("current_password", ""), new)
+        except AccountError as exc:
+            error = str(exc)
+    if error:
+        return render_template("accounts/account.html", user=user, message=None, error=error), 400
+    # Other sessions end (epoch + 1); this one continues with the new epoch.
+    session[SESSION_EPOCH] = store.get_user(_engine(), user_id=user.id).session_epoch  # type: ignore[union-attr]
+    audit_event("password.changed", actor=user.actor)
+    return render_template("accounts/account.html", user=user, message="Kata sandi diganti. / Password changed.",
+                           error=None)
+
+
+@blueprint.get("/account/tokens")
+@login_page
+def token_list() -> Any:
+    return _tokens_page()
+
+
+def _tokens_page(new_token: tokens.NewToken | None = None, error: str | None = None, status: int = 200) -> Any:
+    user = current_user()
+    assert user is not None
+    rows = tokens.list_tokens(_engine(), user.id)
+    roles = [r for r in ROLES if r in user.roles]
+    return render_template("accounts/tokens.html", user=user, tokens=rows, roles=roles,
+                           new_token=new_token, error=error), status
+
+
+@blueprint.post("/account/tokens")
+@login_page
+def token_create() -> Any:
+    user = current_user()
+    assert user is not None
+    days = request.form.get("expires_in_days", "").strip()
+    try:
+        token = manage.create_token(
+            _engine(), user.actor, client_ip(), user, request.form.get("name", ""),
+            roles=request.form.getlist("roles") or None, expires_in_days=int(days) if days else None,
+        )
+    except (AccountError, ValueError) as exc:
+        return _tokens_page(error=str(exc), status=400)
+    # Rendered, not redirected: the secret is shown on this one response and stored nowhere.
+    return _tokens_page(new_token=token, status=201)
+
+
+@blueprint.post("/account/tokens/<int:token_id>/revoke")
+@login_page
+def token_revoke(token_id: int) -> Any:
+    try:
+        manage.revoke_token(_engine(), client_ip(), token_id, principal_from_request())
+    except AccountError as exc:
+        return _tokens_page(error=str(exc), status=404)
+    return redirect(url_for("accounts.token_list"))

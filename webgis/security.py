@@ -1,0 +1,161 @@
+"""Web hardening applied to the whole application by `init_security(app)`.
+
+- Session cookies: HttpOnly, SameSite=Lax, Secure unless the app runs in debug
+  (browsers treat http://localhost as secure, so local serving still works).
+  The signing key is app.config["SECRET_KEY"] when given, else one random key
+  per database (auth.secrets) so that every gunicorn worker shares it and no
+  default key ever exists.
+- CSRF (Flask-WTF): a state-changing request must carry the session's token
+  (form field `csrf_token` or header `X-CSRFToken`) when it is
+  cookie-authenticated or is a form a foreign page could submit. Requests with
+  `Authorization: Bearer` are exempt: browsers never attach that header on
+  their own, so a foreign page cannot forge one. Anonymous JSON calls are
+  exempt too: a cross-site JSON POST needs a CORS preflight we never grant,
+  and without a cookie there is no ambient authority to abuse.
+- Security headers on every response (pages, API, tiles, errors).
+- Rate limits (Flask-Limiter): `rate_limit(CONFIG_KEY, default)` for any view;
+  login uses LOGIN_RATE_LIMIT. Storage is per process (memory://) unless
+  RATELIMIT_STORAGE_URI names a shared one; login lockout is kept in the
+  database too (see accounts/views.py), so it holds across workers.
+- Request size: MAX_CONTENT_LENGTH, set by the factory.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import text
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+# Content types a cross-site HTML form can send without a CORS preflight.
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+CSP_DEFAULTS: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "worker-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+
+
+def content_security_policy(extra: dict[str, list[str]] | None = None) -> str:
+    """The CSP header; `extra` adds sources (e.g. a basemap's tile host to img-src), never 'unsafe-inline' scripts."""
+    directives = {k: list(v) for k, v in CSP_DEFAULTS.items()}
+    for name, sources in (extra or {}).items():
+        if name == "script-src" and any("unsafe" in s for s in sources):
+            raise ValueError("script-src must not allow unsafe-inline or unsafe-eval")
+        directives.setdefault(name, []).extend(s for s in sources if s not in directives.get(name, []))
+    return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
+
+
+class DatabaseKeySessionInterface(SecureCookieSessionInterface):
+    """Signs session cookies with a key from auth.secrets when the config gives none."""
+
+    def get_signing_serializer(self, app: Flask):  # noqa: ANN201
+        if not app.secret_key:
+            app.secret_key = _database_secret(app)
+        return super().get_signing_serializer(app)
+
+
+def _database_secret(app: Flask) -> str:
+    with app.extensions["engine"].begin() as conn:
+        conn.execute(text("INSERT INTO auth.secrets (name, value) VALUES ('session', :v) ON CONFLICT DO NOTHING"),
+                     {"v": secrets.token_hex(32)})
+        return conn.execute(text("SELECT value FROM auth.secrets WHERE name = 'session'")).scalar_one()
+
+
+def init_security(app: Flask) -> None:
+    # Set, not setdefault: Flask's own defaults (not Secure, no SameSite, 31 days) are already in the config.
+    app.config.update(
+        SESSION_COOKIE_SECURE=not app.debug,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="medan_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+    )
+    # Per process unless a deployment names a shared store (e.g. redis://); said explicitly to keep logs quiet.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("CSP_EXTRA", _basemap_sources(app))
+    app.config.setdefault("LOGIN_RATE_LIMIT", "20 per minute")
+    app.config.setdefault("LOGIN_LOCKOUT_ATTEMPTS", 5)
+    app.config.setdefault("LOGIN_LOCKOUT_MINUTES", 15)
+    # The CSRF token lives as long as the session: a login form left open over lunch still works.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    # We decide per request which writes need the token (see _csrf_protect), not per view.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.session_interface = DatabaseKeySessionInterface()
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.before_request(_csrf_protect)
+    app.after_request(_security_headers)
+
+
+def _basemap_sources(app: Flask) -> dict[str, list[str]]:
+    """A configured raster basemap's origin may serve images (the homepage's map), nothing else."""
+    url = getattr(app.config["SETTINGS"].web, "basemap_url", "") or ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return {}
+    # Template placeholders such as {s}.tile.example.org become a wildcard host.
+    host = re.sub(r"\{[^}]*\}", "*", parts.netloc)
+    return {"img-src": [f"{parts.scheme}://{host}"]}
+
+
+def needs_csrf() -> bool:
+    if request.method not in UNSAFE_METHODS:
+        return False
+    scheme = request.headers.get("Authorization", "").partition(" ")[0]
+    if scheme.lower() == "bearer":
+        return False
+    if session.get("uid") is not None:
+        return True
+    return (request.mimetype or "") in FORM_TYPES or request.blueprint in ("accounts",)
+
+
+def _csrf_protect() -> None:
+    if current_app.config.get("WTF_CSRF_ENABLED", True) and needs_csrf():
+        csrf.protect()
+
+
+def _security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", content_security_policy(current_app.config["CSP_EXTRA"]))
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=(), payment=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def rate_limit(config_key: str, default: str, methods: list[str] | None = None) -> Callable[[F], F]:
+    """Limit a view per client IP, e.g. `@rate_limit("COMPLAINT_RATE_LIMIT", "5 per minute")`.
+
+    The limit is read from app.config[config_key] at request time, so a
+    deployment or a test can change it without touching the view.
+    """
+    return limiter.limit(lambda: current_app.config.get(config_key, default), methods=methods)  # type: ignore[return-value]
