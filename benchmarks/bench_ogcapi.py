@@ -977,6 +977,9 @@ def run_from_head(argv: list[str]) -> int:
     log(f"running the committed tree {commit} from {src}")
     env = {**os.environ, "PYTHONPATH": str(src), "BENCH_OGCAPI_HOME": str(HOME)}
     rest = [a for a in argv if a != "--from-head"]
+    if "--database-url" not in rest and not any(a.startswith("--database-url=") for a in rest):
+        # the snapshot has no .var: the database is the work tree's (started here if it is the local cluster)
+        rest += ["--database-url", default_database_url()]
     return subprocess.run([sys.executable, str(src / "benchmarks" / "bench_ogcapi.py"), *rest],
                           cwd=src, env=env).returncode
 
