@@ -76,7 +76,7 @@ def compute_food(kelurahan: gpd.GeoDataFrame, poverty: gpd.GeoDataFrame, facilit
     w = check_weights(weights or DEFAULT_WEIGHTS, INDICATORS)
     kel = kelurahan_frame(kelurahan)
     stats = kel[["kode_kel"]].merge(
-        pd.DataFrame(poverty.drop(columns="geometry"))[["kode_kel", "persen_miskin", "jarak_pasar_km",
+        pd.DataFrame(poverty).drop(columns="geometry", errors="ignore")[["kode_kel", "persen_miskin", "jarak_pasar_km",
                                                         "persen_tanpa_air_bersih"]],
         on="kode_kel", how="left")
     missing = stats.loc[stats[["persen_miskin", "jarak_pasar_km", "persen_tanpa_air_bersih"]].isna().any(axis=1),

@@ -14,7 +14,6 @@ import shapely
 
 from layers.registry import get_registry
 
-
 _MEMO: dict[tuple[str, int], gpd.GeoDataFrame] = {}
 
 

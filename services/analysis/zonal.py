@@ -155,7 +155,7 @@ def _one_zone(raster: HazardRaster, geom: shapely.Geometry, breaks: list[float],
 
 def sample(raster: HazardRaster, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     """Raster value at each (x, y) given in the raster's CRS; NaN outside the raster."""
-    cols, rows = ~raster.transform * (np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
+    cols, rows = (~raster.transform) @ (np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
     rows, cols = np.floor(rows).astype("int64"), np.floor(cols).astype("int64")
     height, width = raster.shape
     inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)

@@ -1,0 +1,81 @@
+"""Folium maps and matplotlib figures for the notebooks, without any CDN.
+
+Folium loads Leaflet, jQuery and Bootstrap from CDNs by default. A city
+network or a reviewer offline would get a blank map, and the platform should
+not leak planners' page views to third parties. So maps use the platform's
+own vendored Leaflet (`/static/vendor/leaflet`, served by the web app; a
+relative path to webgis/static/vendor/leaflet when a notebook saves a file),
+nothing else, and no web basemap: the kelurahan outlines are the basemap.
+Charts and the inline notebook maps are matplotlib PNGs, which need nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import matplotlib
+
+matplotlib.use("Agg")  # notebooks in CI have no display
+import matplotlib.pyplot as plt  # noqa: E402
+
+PLATFORM_LEAFLET = "/static/vendor/leaflet"
+REPO_LEAFLET = Path(__file__).resolve().parents[2] / "webgis" / "static" / "vendor" / "leaflet"
+MEDAN_CENTRE = (3.5952, 98.6722)
+
+
+def local_map(leaflet_url: str = PLATFORM_LEAFLET, *, zoom: int = 11) -> folium.Map:
+    """A folium map that loads only Leaflet, from `leaflet_url`, and no basemap tiles."""
+    fmap = folium.Map(location=MEDAN_CENTRE, zoom_start=zoom, tiles=None, control_scale=True)
+    fmap.default_js = [("leaflet", f"{leaflet_url}/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{leaflet_url}/leaflet.css")]
+    return fmap
+
+
+def choropleth(frame: gpd.GeoDataFrame, column: str, *, colors: dict | None = None, bins: list[float] | None = None,
+               palette: list[str] | None = None, tooltip: list[str] | None = None,
+               leaflet_url: str = PLATFORM_LEAFLET) -> folium.Map:
+    """Polygons coloured by a category (colors) or by bins of a number (bins + palette)."""
+    fmap = local_map(leaflet_url)
+    frame = frame.to_crs("EPSG:4326").reset_index(drop=True)
+
+    def colour(value: object) -> str:
+        if colors is not None:
+            return colors.get(value, "#cccccc")
+        for k in range(len(bins) - 1):  # type: ignore[arg-type]
+            if bins[k] <= float(value) < bins[k + 1]:  # type: ignore[index]
+                return palette[k]  # type: ignore[index]
+        return "#cccccc"
+
+    folium.GeoJson(
+        frame[[column, *(tooltip or []), "geometry"]].to_json(),
+        style_function=lambda f: {"fillColor": colour(f["properties"][column]), "color": "#555555",
+                                  "weight": 0.5, "fillOpacity": 0.7},
+        tooltip=folium.GeoJsonTooltip(fields=[column, *(tooltip or [])]),
+    ).add_to(fmap)
+    return fmap
+
+
+def save_map(fmap: folium.Map, path: Path) -> Path:
+    """Save a map whose assets are relative to the file, so it opens offline from the repository."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    relative = Path(*[".."] * len(path.resolve().parent.relative_to(REPO_LEAFLET.parents[3]).parts)) / \
+        REPO_LEAFLET.relative_to(REPO_LEAFLET.parents[3])
+    fmap.default_js = [("leaflet", f"{relative.as_posix()}/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{relative.as_posix()}/leaflet.css")]
+    fmap.save(str(path))
+    return path
+
+
+def plot_choropleth(frame: gpd.GeoDataFrame, column: str, *, title: str, cmap: str = "OrRd",
+                    categorical: bool = False, ax: plt.Axes | None = None) -> plt.Axes:
+    """A static map for the notebook (PNG inline), in UTM 47N so shapes are not stretched."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 8))
+    frame.to_crs("EPSG:32647").plot(column=column, cmap=cmap, categorical=categorical, legend=True,
+                                    edgecolor="#666666", linewidth=0.2, ax=ax)
+    ax.set_title(title)
+    ax.set_axis_off()
+    return ax
