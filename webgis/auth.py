@@ -1,34 +1,35 @@
-"""The interim write check: an API token from configuration (issue 5 replaces it with accounts)."""
+"""The write check of the OGC API (and any view that changes a layer): layers/access.py decides.
+
+Who is asking comes from webgis/accounts/principal.py (session cookie, API
+token, or the config token `settings.web.api_token`, kept as an
+admin-equivalent bootstrap credential); whether they may write comes from
+the layer's declaration through layers.access.can_write. A refusal is audited.
+"""
 
 from __future__ import annotations
 
-import hmac
-
-from flask import current_app, request
-
+from layers.access import can_write
 from layers.model import LayerSpec
-from webgis.errors import Forbidden, Unauthorized
+from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, deny, principal_from_request
+from webgis.errors import Forbidden
 
-TOKEN_ACTOR = "token:api"
+TOKEN_ACTOR = CONFIG_TOKEN_ACTOR
 
 
 def require_write_access(spec: LayerSpec) -> str:
     """The actor recorded in history for this request's write, or Unauthorized/Forbidden.
 
-    Writes need `Authorization: Bearer <settings.web.api_token>`; an empty
-    configured token turns writes off. The token stands for the roles a
-    declaration names until accounts exist, so a layer with no write roles
-    stays read-only.
+    401 when nobody is identified (or a Bearer token is unknown, revoked or
+    expired), 403 when the principal's roles may not write this layer; a layer
+    whose declaration names no write role stays read-only even for admins.
     """
-    configured = current_app.config["SETTINGS"].web.api_token
-    if not configured:
-        raise Forbidden("writes are disabled on this server (no API token is configured)")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not given.strip():
-        raise Unauthorized("writes need an API token: send 'Authorization: Bearer <token>'")
-    # Constant-time comparison so the token cannot be guessed byte by byte from timings.
-    if not hmac.compare_digest(given.strip().encode(), configured.encode()):
-        raise Unauthorized("the API token is not valid")
+    principal = principal_from_request()
     if not spec.access.write:
         raise Forbidden(f"collection {spec.id} is read-only")
-    return TOKEN_ACTOR
+    if can_write(spec, principal):
+        return principal.actor
+    needed = ", ".join(spec.access.write)
+    if principal.is_anonymous:
+        raise deny(f"writing {spec.id} needs a login or an API token "
+                   f"(send 'Authorization: Bearer <token>') with one of the roles {needed}", collection=spec.id)
+    raise deny(f"writing {spec.id} needs one of the roles {needed}", collection=spec.id)

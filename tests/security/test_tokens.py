@@ -107,3 +107,23 @@ def test_taking_a_role_from_a_user_takes_it_from_their_tokens(accounts_app: Flas
 def test_the_config_token_still_stands_for_an_admin(accounts_app: Flask) -> None:
     me = accounts_app.test_client().get("/auth/me", headers={"Authorization": "Bearer test-token"}).json
     assert me["actor"] == "token:api" and "admin" in me["roles"]
+
+
+def test_ogc_api_writes_follow_the_layer_roles_and_refusals_are_audited(accounts_app: Flask, make_user) -> None:
+    from webgis.accounts import manage
+
+    engine = accounts_app.extensions["engine"]
+    planner, staff = make_user("planner"), make_user("staff")
+    planner_token = manage.create_token(engine, "test", None, planner, "t").secret
+    staff_token = manage.create_token(engine, "test", None, staff, "t").secret
+    client = accounts_app.test_client()
+    # schools: write [staff, admin]. A planner's token is refused (403, audited); an unknown id shows the staff may.
+    refused = client.delete("/collections/schools/items/999999999",
+                            headers={"Authorization": f"Bearer {planner_token}", "If-Match": "*"})
+    assert refused.status_code == 403 and "staff" in refused.json["description"]
+    denied = audit_events(accounts_app, event="access.denied")[0]
+    assert denied["actor"].endswith(planner.username) and denied["details"]["collection"] == "schools"
+    allowed = client.delete("/collections/schools/items/999999999",
+                            headers={"Authorization": f"Bearer {staff_token}", "If-Match": "*"})
+    assert allowed.status_code == 404
+    assert client.delete("/collections/schools/items/999999999", headers={"If-Match": "*"}).status_code == 401
