@@ -1,9 +1,10 @@
 """Whole-layer reads and writes with GeoDataFrames, through COPY.
 
 This is the bulk path (imports, seeds, notebooks). Validation is vectorised
-over the frame with the same rules as layers.validate; rows are streamed to
-PostGIS with COPY as hex EWKB, inside one transaction, so a bad row anywhere
-loads nothing.
+over the frame with the same rules as layers.validate (typed columns from
+GDAL/Arrow take vectorised paths, no per-row Python); rows are streamed to
+PostGIS with COPY as CSV written by Arrow, geometries as hex WKB, inside one
+transaction, so a bad row anywhere loads nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,6 +37,7 @@ log = logging.getLogger(__name__)
 Mode = Literal["append", "replace", "upsert"]
 ProgressFn = Callable[[int, int], None]
 COPY_CHUNK_ROWS = 200_000
+COPY_READ_BYTES = 1 << 20
 MAX_REPORTED_PROBLEMS = 50
 
 ARROW_TYPES = {
@@ -83,14 +86,48 @@ def validate_frame(
     out["source"] = _source_column(data, source, problems)
     if spec.key:
         keys = out[spec.key]
-        _flag(problems, (keys.notna() & keys.duplicated(keep="first")).to_numpy(),
-              f"{spec.key} must be unique, and this value appears on an earlier row")
+        if not keys.dropna().is_unique:
+            _flag(problems, (keys.notna() & keys.duplicated(keep="first")).to_numpy(),
+                  f"{spec.key} must be unique, and this value appears on an earlier row")
     geoms, warnings = _check_geometries(spec, geometry, repair, problems)
     if problems:
         problems = problems[:MAX_REPORTED_PROBLEMS]
         raise InvalidFeature(f"the input for layer {spec.id} has problems; nothing was loaded", problems)
-    out["geom"] = shapely.to_wkb(shapely.set_srid(geoms, 4326), hex=True, include_srid=True)
+    out["geom"] = pd.Series(pd.arrays.ArrowExtensionArray(hex_wkb(geoms)), index=out.index)
     return out, warnings
+
+
+# Little-endian 2D point WKB, 21 bytes: byte order, type 1, x, y.
+POINT_WKB = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+HEX_DIGITS = np.frombuffer(b"".join(b"%02X" % i for i in range(256)), dtype=np.uint16)
+
+
+def hex_wkb(geoms: np.ndarray) -> pa.Array:
+    """Hex WKB of the geometries (no SRID) as an Arrow string array, for COPY.
+
+    The layer column's typmod, geometry(<type>, 4326), gives every value its SRID
+    on input. 2D points are packed with numpy; other types go through GEOS's
+    binary writer, and the bytes are turned to hex in one vectorised pass.
+    """
+    n = len(geoms)
+    if n and (shapely.get_type_id(geoms) == shapely.GeometryType.POINT).all():
+        xy = shapely.get_coordinates(geoms)
+        if len(xy) == n:
+            records = np.empty(n, dtype=POINT_WKB)
+            records["order"], records["type"], records["x"], records["y"] = 1, 1, xy[:, 0], xy[:, 1]
+            binary = pa.LargeBinaryArray.from_buffers(
+                pa.large_binary(), n, [None, pa.py_buffer(np.arange(n + 1, dtype=np.int64) * POINT_WKB.itemsize),
+                                       pa.py_buffer(records.tobytes())])
+            return _hex(binary)
+    return _hex(pa.array(shapely.to_wkb(geoms), type=pa.large_binary()))
+
+
+def _hex(binary: pa.LargeBinaryArray) -> pa.Array:
+    offsets = np.frombuffer(binary.buffers()[1], dtype=np.int64)[binary.offset:binary.offset + len(binary) + 1]
+    data = np.frombuffer(binary.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return pa.LargeStringArray.from_buffers(
+        len(binary), pa.py_buffer((offsets - offsets[0]) * 2), pa.py_buffer(HEX_DIGITS[data]),
+        binary.buffers()[0], binary.null_count, 0)
 
 
 def _geometry_in_wgs84(frame: gpd.GeoDataFrame, crs: Any) -> np.ndarray:
@@ -115,17 +152,21 @@ def _flag(problems: list[Problem], mask: Any, message: str) -> None:
 
 
 def _coerce_column(prop: Any, column: pd.Series, problems: list[Problem]) -> pd.Series:
+    # Vectorised: typed columns (from GDAL/Arrow) skip the per-value checks that
+    # untyped ones (object columns from CSV or GeoJSON) still get.
     present = column.notna().to_numpy()
     if prop.required:
         _flag(problems, ~present, f"required property {prop.name!r} is empty")
     kind = prop.type
     if kind == "string":
-        is_text = column.map(lambda v: isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)))
-        _flag(problems, ~is_text.to_numpy(), f"property {prop.name!r} must be text")
+        if not _all_text(column):
+            is_text = column.map(lambda v: isinstance(v, str) or v is None or (isinstance(v, float) and np.isnan(v)))
+            _flag(problems, ~is_text.to_numpy(), f"property {prop.name!r} must be text")
+            column = column.where(is_text, None)
         # Outer white space is noise (and Shapefiles drop it), so text is stored trimmed.
-        values = column.where(present, None).map(lambda v: v.strip() if isinstance(v, str) else v)
+        values = column.astype(pd.StringDtype(storage="pyarrow")).str.strip()
         if prop.max_length is not None:
-            _flag(problems, values.map(lambda v: v is not None and len(v) > prop.max_length),
+            _flag(problems, (values.str.len() > prop.max_length).fillna(False).to_numpy(dtype=bool),
                   f"property {prop.name!r} is longer than {prop.max_length} characters")
     elif kind in ("integer", "number"):
         values = _numeric(prop, column, present, problems)
@@ -134,30 +175,48 @@ def _coerce_column(prop: Any, column: pd.Series, problems: list[Problem]) -> pd.
         values = column.map(lambda v: mapping.get(v.lower() if isinstance(v, str) else v))
         _flag(problems, present & values.isna().to_numpy(), f"property {prop.name!r} must be true or false")
     else:
-        parsed = pd.to_datetime(column, errors="coerce", utc=(kind == "datetime"), format="ISO8601")
+        if isinstance(column.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(column.dtype):
+            parsed = pd.to_datetime(column, utc=(kind == "datetime"))
+        else:
+            parsed = pd.to_datetime(column, errors="coerce", utc=(kind == "datetime"), format="ISO8601")
         _flag(problems, present & parsed.isna().to_numpy(), f"property {prop.name!r} must be an ISO 8601 {kind}")
-        values = parsed.dt.date if kind == "date" else parsed.map(lambda t: t.isoformat() if pd.notna(t) else None)
-        values = values.where(parsed.notna(), None)
+        # Datetimes stay typed (UTC) and are written as ISO 8601 by Arrow for COPY.
+        values = parsed.dt.date.where(parsed.notna(), None) if kind == "date" else parsed
     if prop.allowed is not None:
-        allowed = set(prop.allowed)
-        _flag(problems, present & ~values.map(lambda v: v in allowed).to_numpy(),
-              f"property {prop.name!r} must be one of {prop.allowed}")
+        comparable = values.map(lambda t: t.isoformat(), na_action="ignore") if kind == "datetime" else values
+        inside = comparable.isin(prop.allowed).to_numpy(dtype=bool, na_value=False)
+        _flag(problems, present & ~inside, f"property {prop.name!r} must be one of {prop.allowed}")
     return values
 
 
+def _all_text(column: pd.Series) -> bool:
+    """Whether every present value is text (a string column, or an object column holding only str)."""
+    if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+        return True
+    return column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty")
+
+
 def _numeric(prop: Any, column: pd.Series, present: np.ndarray, problems: list[Problem]) -> pd.Series:
-    is_bool = column.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy()
-    numbers = pd.to_numeric(column.where(~is_bool), errors="coerce")
+    if pd.api.types.is_bool_dtype(column.dtype):
+        is_bool = present.copy()
+    elif column.dtype == object:
+        is_bool = column.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+    else:
+        is_bool = np.zeros(len(column), dtype=bool)
+    if pd.api.types.is_numeric_dtype(column.dtype) and not is_bool.any():
+        numbers = column
+    else:
+        numbers = pd.to_numeric(column.where(~is_bool), errors="coerce")
     _flag(problems, present & (numbers.isna().to_numpy() | is_bool), f"property {prop.name!r} must be a number")
     finite = numbers.notna().to_numpy()
     if prop.type == "integer":
         _flag(problems, finite & (numbers.fillna(0) % 1 != 0).to_numpy(), f"property {prop.name!r} must be a whole number")
         numbers = numbers.round().astype("Int64")
     if prop.minimum is not None:
-        _flag(problems, finite & (numbers < prop.minimum).fillna(False).to_numpy(),
+        _flag(problems, finite & (numbers < prop.minimum).fillna(False).to_numpy(dtype=bool),
               f"property {prop.name!r} is below the minimum {prop.minimum:g}")
     if prop.maximum is not None:
-        _flag(problems, finite & (numbers > prop.maximum).fillna(False).to_numpy(),
+        _flag(problems, finite & (numbers > prop.maximum).fillna(False).to_numpy(dtype=bool),
               f"property {prop.name!r} is above the maximum {prop.maximum:g}")
     return numbers
 
@@ -177,8 +236,12 @@ def _check_geometries(
     warnings: list[str] = []
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     _flag(problems, missing, "geometry is missing or empty")
-    geoms = np.where(missing, None, geoms)
-    geoms = np.where(shapely.has_z(geoms), shapely.force_2d(geoms), geoms)
+    if missing.any():
+        geoms = np.where(missing, None, geoms)
+    has_z = shapely.has_z(geoms)
+    if has_z.any():
+        geoms = geoms.copy()
+        geoms[has_z] = shapely.force_2d(geoms[has_z])
     types = shapely.get_type_id(geoms)
     wanted = shapely.GeometryType[spec.geometry.upper()]
     single = {v: k for k, v in MULTI_OF.items()}.get(spec.geometry)
@@ -260,18 +323,28 @@ def load_frame(
 
 def _copy_rows(cursor: Any, table: sql.Composable, rows: pd.DataFrame, columns: list[str],
                progress: ProgressFn | None) -> None:
+    """COPY the rows in chunks of CSV written by Arrow; the next chunk is written while one loads."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv)").format(
-        table, sql.SQL(", ").join(map(sql.Identifier, columns)))
-    total = len(rows)
-    for start in range(0, total, COPY_CHUNK_ROWS):
-        chunk = rows.iloc[start:start + COPY_CHUNK_ROWS]
-        buffer = io.BytesIO()
-        pacsv.write_csv(pa.Table.from_pandas(chunk[columns], preserve_index=False), buffer,
-                        pacsv.WriteOptions(include_header=False))
-        buffer.seek(0)
-        cursor.copy_expert(statement.as_string(cursor), buffer)
-        if progress:
-            progress(min(start + COPY_CHUNK_ROWS, total), total)
+        table, sql.SQL(", ").join(map(sql.Identifier, columns))).as_string(cursor)
+    arrow = pa.Table.from_pandas(rows[columns], preserve_index=False)
+    total = arrow.num_rows
+    starts = range(0, total, COPY_CHUNK_ROWS)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(_csv_chunk, arrow, 0) if total else None
+        for start in starts:
+            buffer = pending.result()
+            nxt = start + COPY_CHUNK_ROWS
+            pending = pool.submit(_csv_chunk, arrow, nxt) if nxt < total else None
+            cursor.copy_expert(statement, buffer, size=COPY_READ_BYTES)
+            if progress:
+                progress(min(nxt, total), total)
+
+
+def _csv_chunk(arrow: pa.Table, start: int) -> io.BytesIO:
+    buffer = io.BytesIO()
+    pacsv.write_csv(arrow.slice(start, COPY_CHUNK_ROWS), buffer, pacsv.WriteOptions(include_header=False))
+    buffer.seek(0)
+    return buffer
 
 
 def _copy_upsert(cursor: Any, spec: LayerSpec, rows: pd.DataFrame, columns: list[str],
