@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from urllib.parse import urlsplit
 
 from flask import Response, current_app, jsonify, render_template, request, send_file
 
@@ -26,28 +25,13 @@ def _engine():  # noqa: ANN202
     return current_app.extensions["engine"]
 
 
-def content_security_policy(settings: Settings) -> str:
-    """Scripts, styles and everything else only from this server: no inline code anywhere.
-
-    The optional raster basemap's origin is the one exception, for images only.
-    """
-    images = "'self' data:"
-    if settings.web.basemap_url:
-        parts = urlsplit(settings.web.basemap_url)
-        images += f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
-    return (f"default-src 'self'; script-src 'self'; style-src 'self'; img-src {images}; "
-            "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-            "form-action 'self'; frame-ancestors 'none'")
-
-
 def _page(template: str, **context: object) -> Response:
     lang = language_of(request)
     html = render_template(template, lang=lang, t=ui_strings(lang), **context)
-    response = Response(html, mimetype="text/html")
-    response.headers["Content-Security-Policy"] = content_security_policy(_settings())
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    return response
+    # The strict Content-Security-Policy (scripts and styles only from this
+    # server) is added to every response by webgis.security; these pages
+    # never need more, having no inline script, style or handler.
+    return Response(html, mimetype="text/html")
 
 
 @blueprint.get("/peta")

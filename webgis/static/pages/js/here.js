@@ -32,7 +32,13 @@
 
   function render(answer) {
     if (answer.outside) { show([message('here_outside')]); return; }
-    var rows = answer.results.map(function (result) {
+    // Where the point is (containing areas, boundaries first) before what is near it.
+    var themes = Medan.state.config.themes.map(function (t) { return t.id; });
+    var rank = function (r) {
+      return (r.relation === 'contains' ? 0 : 100) + themes.indexOf(Medan.layerById(r.layer).theme);
+    };
+    var ordered = answer.results.slice().sort(function (a, b) { return rank(a) - rank(b); });
+    var rows = ordered.map(function (result) {
       var layer = Medan.layerById(result.layer);
       var title = Medan.tr(layer.title) + (result.relation === 'nearest' ? ' ' + Medan.t('here_nearest') : '');
       return Medan.el('div', { className: 'here-row', 'data-layer': result.layer, 'data-relation': result.relation }, [

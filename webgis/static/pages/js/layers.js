@@ -68,10 +68,11 @@
     return Medan.el('div', { className: 'popup', 'data-layer': layer.id, 'data-fid': fid }, children);
   };
 
-  Medan.openFeaturePopup = function (layer, props, fid, latlng) {
+  /* keepView: a permalink's popup must not pan away from the view the link saved. */
+  Medan.openFeaturePopup = function (layer, props, fid, latlng, keepView) {
     var state = Medan.state;
     state.popup = { layer: layer, props: props, fid: fid, latlng: latlng };
-    L.popup({ maxWidth: 320, autoPanPadding: [20, 60] })
+    L.popup({ maxWidth: 320, autoPanPadding: [20, 60], autoPan: !keepView })
       .setLatLng(latlng).setContent(Medan.popupContent(layer, props, fid)).openOn(state.map);
     if (Medan.onFeatureSelected) { Medan.onFeatureSelected(layer.id, fid); }
   };
@@ -150,8 +151,10 @@
       layers.push(L.vectorGrid.protobuf(basemap.tiles_url, {
         pane: 'medan-basemap', interactive: false, rendererFactory: L.canvas.tile, maxNativeZoom: 22,
         vectorTileLayerStyles: tileStyles(basemap.layers, function (layer, props) {
+          // A backdrop, not a theme: lighter fills and thinner, fainter lines.
           var style = Medan.pathStyle(layer, props);
-          style.fillOpacity = Math.min(style.fillOpacity || 0, 0.25);  // a backdrop, not a theme
+          style.fillOpacity = Math.min(style.fillOpacity || 0, 0.25);
+          if (layer.kind === 'line') { style.weight = Math.max(1, style.weight * 0.6); style.opacity = 0.55; }
           return style;
         })
       }));

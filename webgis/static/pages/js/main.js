@@ -112,7 +112,7 @@
     return Medan.getJSON(layer.item_url.replace('{fid}', feature.fid)).then(function (item) {
       var bounds = L.geoJSON(item).getBounds();
       var at = bounds.getCenter();
-      Medan.openFeaturePopup(layer, item.properties || {}, feature.fid, at);
+      Medan.openFeaturePopup(layer, item.properties || {}, feature.fid, at, true);
     }, function () { Medan.toast(Medan.t('feature_missing')); });
   }
 

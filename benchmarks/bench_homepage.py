@@ -1,0 +1,161 @@
+"""Homepage benchmark in headless Chromium: time to interactive, and drawing a big point layer.
+
+    .venv/bin/python benchmarks/bench_homepage.py --database-url postgresql://webgis@127.0.0.1:54329/medan_bench
+    .venv/bin/python benchmarks/bench_homepage.py --url http://127.0.0.1:5000     # an already running server
+
+With --database-url it serves that database with gunicorn (as `webgis serve`
+does) on a free port. Load 1,000,000 points first (--load-points 1000000
+does it: geodata.synthetic.generate_sample_points + layers.frames.load_frame,
+replacing the layer's rows in THAT database).
+
+Figures come from the page's own Performance API marks:
+  medan:interactive        map created, basemap tiles drawn, permalink layers loaded
+  medan:drawn:<layer>:<n>  the layer's n-th complete draw (GeoJSON added, or every visible tile rendered)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LAYER = "sample_points"
+CITY = "12/3.6000/98.6700"
+STREET = "16/3.5900/98.6785"
+
+
+def load_points(database_url: str, n: int) -> None:
+    from sqlalchemy import text
+
+    from geodata.synthetic import generate_sample_points
+    from layers.db import engine_for
+    from layers.frames import load_frame, read_layer
+
+    engine = engine_for(database_url)
+    started = time.perf_counter()
+    frame = generate_sample_points(read_layer(engine, "kelurahan"), n=n)
+    report = load_frame(engine, LAYER, frame, actor="bench:homepage", mode="replace", source="synthetic")
+    with engine.begin() as conn:
+        conn.execute(text(f"ANALYZE layers.{LAYER}"))
+    print(f"loaded {report.inserted:,} points into {LAYER} in {time.perf_counter() - started:.1f} s")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(database_url: str, workers: int) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "gunicorn", "webgis.wsgi:app", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"]
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _mark(page: Any, name: str, timeout_ms: int = 120_000) -> float:
+    page.wait_for_function("(n) => performance.getEntriesByName(n).length > 0", arg=name, timeout=timeout_ms)
+    return page.evaluate("(n) => performance.getEntriesByName(n)[0].startTime", name)
+
+
+def time_to_interactive(browser: Any, base: str, runs: int) -> list[float]:
+    figures = []
+    for _ in range(runs):
+        context = browser.new_context(viewport={"width": 1280, "height": 800})  # empty browser cache each run
+        page = context.new_page()
+        page.goto(base + "/peta")
+        figures.append(_mark(page, "medan:interactive"))
+        context.close()
+    return figures
+
+
+def time_layer_draw(browser: Any, base: str, view: str) -> dict[str, float]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{base}/peta#map={view}")
+    _mark(page, "medan:interactive")
+    source = page.evaluate("(id) => Medan.layerById(id).source", LAYER)
+    page.evaluate("(id) => { performance.mark('bench:toggle'); Medan.setLayer(id, true); }", LAYER)
+    toggled = page.evaluate("performance.getEntriesByName('bench:toggle')[0].startTime")
+    first = _mark(page, f"medan:drawn:{LAYER}:1") - toggled
+    page.evaluate("() => { performance.mark('bench:pan'); Medan.state.map.panBy([700, 0], {animate: false}); }")
+    panned = page.evaluate("performance.getEntriesByName('bench:pan')[0].startTime")
+    after_pan = _mark(page, f"medan:drawn:{LAYER}:2") - panned
+    drawn = page.evaluate("(id) => { const l = Medan.state.active[id]; return l.getLayers ? l.getLayers().length : "
+                          "Object.values(l._vectorTiles || {}).reduce((n, t) => n + Object.keys(t._layers || {}).length, 0); }",
+                          LAYER)
+    context.close()
+    return {"source": source, "first_draw_ms": first, "after_pan_ms": after_pan, "features_drawn": drawn}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="an already running server")
+    parser.add_argument("--database-url", help="serve this database with gunicorn")
+    parser.add_argument("--load-points", type=int, default=0, help="first replace sample_points with N points")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if not args.url and not args.database_url:
+        parser.error("give --url or --database-url")
+    if args.load_points:
+        load_points(args.database_url, args.load_points)
+    from playwright.sync_api import sync_playwright
+
+    server = gunicorn(args.database_url, args.workers) if not args.url else _given(args.url)
+    with server as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            report(browser, base, args.runs)
+        finally:
+            browser.close()
+
+
+@contextmanager
+def _given(url: str) -> Iterator[str]:
+    yield url.rstrip("/")
+
+
+def report(browser: Any, base: str, runs: int) -> None:
+    tti = time_to_interactive(browser, base, runs)
+    print(f"navigation -> interactive (default layers drawn), {runs} runs, fresh browser cache each:")
+    print(f"  first {tti[0]:.0f} ms, median {statistics.median(tti):.0f} ms, max {max(tti):.0f} ms")
+    for name, view in (("city zoom 12", CITY), ("street zoom 16", STREET)):
+        r = time_layer_draw(browser, base, view)
+        print(f"{LAYER} ({r['source']}) at {name}: first draw {r['first_draw_ms']:.0f} ms, "
+              f"after a 700 px pan {r['after_pan_ms']:.0f} ms, {r['features_drawn']:,} features on screen")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""A live server and a real Chromium for the homepage tests.
+
+The app runs in a thread (werkzeug's make_server on a free port) on the
+session database; Chromium is Debian's, driven by Playwright with the system
+executable. Each test gets a fresh browser context that records console
+errors and every request, so a test can assert nothing left 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.conftest import settings_for
+from webgis.assets import FRONTEND_DIR, assets_present, vendor_assets
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+READY_TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="session")
+def vendored_assets() -> None:
+    if not assets_present():
+        if not (FRONTEND_DIR / "node_modules").is_dir():
+            pytest.skip("front-end packages not installed: run ./medan (npm ci + python -m webgis assets)")
+        list(vendor_assets())
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str, vendored_assets: None) -> Iterator[str]:
+    from webgis.app import create_app
+
+    app = create_app(settings_for(database_url))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Session:
+    """A page plus what it logged and asked for."""
+
+    page: Any
+    base: str
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def open(self, path: str = "/peta") -> Any:
+        self.page.goto(self.base + path)
+        self.page.wait_for_selector("body[data-ready=true]", timeout=READY_TIMEOUT_MS)
+        return self.page
+
+    def foreign_requests(self) -> list[str]:
+        return [url for url in self.requests if not url.startswith(("http://127.0.0.1:", "data:", "blob:"))]
+
+    def screenshot(self, name: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+    def evaluate(self, script: str, arg: Any = None) -> Any:
+        return self.page.evaluate(script, arg)
+
+
+def new_session(browser: Any, base: str, **context_options: Any) -> Session:
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 800}, **context_options})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    session = Session(page, base)
+    page.on("console", lambda m: session.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: session.errors.append(f"uncaught: {e}"))
+    page.on("request", lambda r: session.requests.append(r.url))
+    return session
+
+
+@pytest.fixture
+def session(browser: Any, live_server: str) -> Iterator[Session]:
+    s = new_session(browser, live_server)
+    yield s
+    s.page.context.close()
