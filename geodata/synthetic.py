@@ -45,6 +45,8 @@ MODBUS_UNITS_PER_PORT = 247
 CCTV_PORT_BASE = 15020
 ATCS_PORT_BASE = 15021
 STREET_LIGHT_PORT_BASE = 15022
+# Street lights take 15022.. (3 ports for the seed's 600); offices start well clear of them.
+ATTENDANCE_PORT_BASE = 15030
 
 # The old town and commercial core, where cameras and signals cluster.
 CENTRAL_KECAMATAN = frozenset(
@@ -637,6 +639,37 @@ def generate_street_lights(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_S
                          STREET_LIGHT_PORT_BASE, 10.0)
 
 
+def generate_attendance_machines(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED,
+                                 **context) -> gpd.GeoDataFrame:
+    """One attendance machine per kecamatan office and per kelurahan office.
+
+    The offices' real addresses are not in the seed data, so each kelurahan office
+    stands at its polygon's representative point and each kecamatan office at the
+    representative point of the union of its kelurahan.
+    """
+    kel = _prepare(kelurahan)
+    rng = _rng(seed, "attendance_machines")
+    kec = kel.dissolve(by="nama_kec", as_index=False).sort_values("nama_kec")
+    places = [(f"Kantor Camat {k}", g.representative_point()) for k, g in zip(kec["nama_kec"], kec.geometry)]
+    # Kelurahan names repeat across kecamatan; the kecamatan makes each office's name unique.
+    places += [(f"Kantor Lurah {k} ({c})", g) for k, c, g in zip(kel["nama_kel"], kel["nama_kec"], kel["rep"])]
+    names = [label for label, _ in places]
+    installed = _random_dates(rng, len(places), date(2018, 1, 1), date(2025, 12, 31))
+    inactive = rng.random(len(places)) < 0.04
+    records = [{"kode": f"ABSEN-{i + 1:04d}", "nama": names[i], "model": "attendance_v1",
+                "status": "nonaktif" if inactive[i] else "aktif", "dipasang": installed[i],
+                "modbus_host": MODBUS_HOST, "modbus_port": modbus_port(ATTENDANCE_PORT_BASE, i),
+                "modbus_unit": modbus_unit(i), "poll_interval_s": 10.0} for i in range(len(places))]
+    return _frame(records, [g for _, g in places], list(records[0]))
+
+
+def generate_device_alarms(kelurahan: gpd.GeoDataFrame, **context) -> gpd.GeoDataFrame:
+    """A few past, cleared alarms at seeded devices (devices/seed.py)."""
+    from devices.seed import example_alarms
+
+    return example_alarms(kelurahan)
+
+
 def generate_sample_points(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED, n: int = 1000,
                            **context: object) -> gpd.GeoDataFrame:
     """Uniform points inside the city for performance tests (vectorised: 1,000,000 in seconds)."""
@@ -730,6 +763,8 @@ GENERATORS: dict[str, Generator] = {
     "cctv": generate_cctv,
     "atcs_intersections": generate_atcs_intersections,
     "street_lights": generate_street_lights,
+    "attendance_machines": generate_attendance_machines,
+    "device_alarms": generate_device_alarms,
     "sample_points": generate_sample_points,
     "poverty": generate_poverty, "flood_exposure": generate_flood_exposure,
     "transit_coverage": generate_transit_coverage, "service_access": generate_service_access,

@@ -1,0 +1,214 @@
+"""Alarm rules per device model, declared as data in devices/alarmrules/*.yaml.
+
+A rule watches one point (``point``), the most extreme of several (``any_of``), or the
+device's status (``status: offline``). It opens when its condition holds, for ``for_s``
+seconds if given, and clears when it stops holding; ``clear_value`` gives hysteresis.
+
+The evaluator is pure (no database): it takes the poller's readings and status
+changes and returns open/clear transitions, which devices/alarms.py persists.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from devices.poller import Reading, StatusChange
+from devices.registermap import RegisterMap, load_maps
+
+RULES_DIR = Path(__file__).with_name("alarmrules")
+SEVERITIES = ("info", "warning", "critical")
+OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "==": operator.eq, "!=": operator.ne,
+}
+_KEYS = {"id", "point", "any_of", "status", "op", "value", "clear_value", "for_s", "severity", "title"}
+
+
+class RuleError(ValueError):
+    """An alarm rule file that cannot be used; the message names the model and the rule."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One alarm rule of one model."""
+
+    id: str
+    model: str
+    severity: str
+    title: Mapping[str, str]
+    points: tuple[str, ...] = ()
+    status: str | None = None
+    op: str = "=="
+    value: float = 0.0
+    clear_value: float | None = None
+    for_s: float = 0.0
+
+    def check(self, values: Mapping[str, float], active: bool) -> tuple[bool, str | None, float | None]:
+        """(holds, point, value): whether the condition holds now, and what triggered it.
+
+        While the alarm is active the clear threshold applies, so it holds until the
+        value is back past ``clear_value``.
+        """
+        threshold = self.clear_value if active and self.clear_value is not None else self.value
+        test = OPS[self.op]
+        hits = [(p, values[p]) for p in self.points if p in values and test(values[p], threshold)]
+        if not hits:
+            return False, None, None
+        # The most extreme offender is the one worth showing the operator.
+        descending = self.op in (">", ">=", "!=", "==")
+        point, value = max(hits, key=lambda h: h[1]) if descending else min(hits, key=lambda h: h[1])
+        return True, point, value
+
+    def message(self, point: str | None, value: float | None) -> str:
+        base = self.title.get("id") or self.id
+        return f"{base}: {point} = {value:g}" if point is not None and value is not None else base
+
+
+def _fail(model: str, rule: str | None, msg: str) -> RuleError:
+    return RuleError(f"alarm rules {model}" + (f", rule {rule}" if rule else "") + f": {msg}")
+
+
+def _parse_rule(model: str, raw: Mapping[str, Any], reg_map: RegisterMap | None) -> Rule:
+    rid = str(raw.get("id") or "?")
+    unknown = set(raw) - _KEYS
+    if unknown:
+        raise _fail(model, rid, f"unknown keys {sorted(unknown)}")
+    if raw.get("severity") not in SEVERITIES:
+        raise _fail(model, rid, f"severity must be one of {SEVERITIES}")
+    title = raw.get("title") or {}
+    if not isinstance(title, Mapping) or not title.get("id") or not title.get("en"):
+        raise _fail(model, rid, "title needs id and en")
+    for_s = float(raw.get("for_s", 0))
+    if for_s < 0:
+        raise _fail(model, rid, "for_s must not be negative")
+    if "status" in raw:
+        if raw["status"] != "offline" or "point" in raw or "any_of" in raw:
+            raise _fail(model, rid, "a status rule is `status: offline` and names no point")
+        return Rule(rid, model, raw["severity"], dict(title), status="offline", for_s=for_s)
+    points = (raw["point"],) if "point" in raw else tuple(raw.get("any_of") or ())
+    if not points or ("point" in raw and "any_of" in raw):
+        raise _fail(model, rid, "give either point or any_of (a list of points)")
+    for p in points:
+        if reg_map is not None and p not in {q.name for q in reg_map.points}:
+            raise _fail(model, rid, f"point {p!r} is not in the register map")
+    if raw.get("op") not in OPS:
+        raise _fail(model, rid, f"op must be one of {sorted(OPS)}")
+    for key in ("value", "clear_value"):
+        v = raw.get(key)
+        if (key == "value" or v is not None) and (isinstance(v, bool) or not isinstance(v, int | float)):
+            raise _fail(model, rid, f"{key} must be a number")
+    return Rule(rid, model, raw["severity"], dict(title), points=points, op=raw["op"],
+                value=float(raw["value"]),
+                clear_value=None if raw.get("clear_value") is None else float(raw["clear_value"]),
+                for_s=for_s)
+
+
+def parse_rules(data: Mapping[str, Any], maps: Mapping[str, RegisterMap] | None = None) -> list[Rule]:
+    """Validated rules of one model from parsed YAML."""
+    model = data.get("model") if isinstance(data, Mapping) else None
+    if not isinstance(model, str):
+        raise RuleError("alarm rules: missing model")
+    if maps is not None and model not in maps:
+        raise _fail(model, None, "no register map for this model")
+    raw_rules = data.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise _fail(model, None, "rules must be a non-empty list")
+    rules = [_parse_rule(model, r if isinstance(r, Mapping) else {}, (maps or {}).get(model))
+             for r in raw_rules]
+    ids = [r.id for r in rules]
+    if len(ids) != len(set(ids)):
+        raise _fail(model, None, "rule id used twice")
+    return rules
+
+
+def load_rules(directory: Path | str = RULES_DIR) -> dict[str, list[Rule]]:
+    """Every model's rules, checked against its register map."""
+    maps = load_maps()
+    out: dict[str, list[Rule]] = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        rules = parse_rules(yaml.safe_load(path.read_text(encoding="utf-8")), maps)
+        if rules[0].model != path.stem:
+            raise _fail(rules[0].model, None, f"file name {path.name} does not match the model")
+        out[rules[0].model] = rules
+    return out
+
+
+@dataclass(frozen=True)
+class Transition:
+    """An alarm to open or to clear."""
+
+    kind: str  # open | clear
+    device_id: str
+    rule: Rule
+    time: float
+    point: str | None = None
+    value: float | None = None
+
+    @property
+    def message(self) -> str:
+        return self.rule.message(self.point, self.value)
+
+
+@dataclass
+class Evaluator:
+    """Remembers which alarms are active and since when each condition holds."""
+
+    rules: Mapping[str, list[Rule]]
+    models: dict[str, str] = field(default_factory=dict)  # device_id -> model
+    active: set[tuple[str, str]] = field(default_factory=set)  # (device_id, rule id)
+    pending: dict[tuple[str, str], float] = field(default_factory=dict)
+    offline_since: dict[str, float] = field(default_factory=dict)
+
+    def _rules(self, device: str) -> list[Rule]:
+        return self.rules.get(self.models.get(device, ""), [])
+
+    def _step(self, device: str, rule: Rule, holds: bool, now: float,
+              point: str | None = None, value: float | None = None) -> Transition | None:
+        key = (device, rule.id)
+        if not holds:
+            self.pending.pop(key, None)
+            if key in self.active:
+                self.active.discard(key)
+                return Transition("clear", device, rule, now)
+            return None
+        since = self.pending.setdefault(key, now)
+        if key not in self.active and now - since >= rule.for_s:
+            self.active.add(key)
+            return Transition("open", device, rule, now, point, value)
+        return None
+
+    def on_reading(self, reading: Reading) -> list[Transition]:
+        self.models[reading.device_id] = reading.model
+        out = []
+        for rule in self._rules(reading.device_id):
+            if rule.status is None:
+                holds, point, value = rule.check(reading.values, (reading.device_id, rule.id) in self.active)
+                out.append(self._step(reading.device_id, rule, holds, reading.time, point, value))
+        return [t for t in out if t is not None]
+
+    def on_change(self, change: StatusChange) -> list[Transition]:
+        if change.status == "offline":
+            self.offline_since.setdefault(change.device_id, change.time)
+        elif change.status == "online":
+            self.offline_since.pop(change.device_id, None)
+        return self.tick(change.time, [change.device_id])
+
+    def tick(self, now: float, devices: Iterable[str] | None = None) -> list[Transition]:
+        """Status rules (offline for N seconds) move with the clock, not with readings."""
+        out = []
+        for device in devices if devices is not None else list(self.models):
+            since = self.offline_since.get(device)
+            for rule in self._rules(device):
+                if rule.status == "offline":
+                    holds = since is not None
+                    # pending starts when the device went offline, not when we noticed.
+                    if holds:
+                        self.pending.setdefault((device, rule.id), since)
+                    out.append(self._step(device, rule, holds, now))
+        return [t for t in out if t is not None]
