@@ -13,7 +13,6 @@ most one timeout per probe. Faults are logged on transition, never per poll.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import heapq
 import logging
@@ -106,6 +105,9 @@ class PollerConfig:
     offline_after: int = 3
     offline_probe_s: float = 10.0
     flush_interval_s: float = 0.5
+    # Hand the sink an empty batch at least this often, so clock-driven rules
+    # (offline for 5 minutes) fire even when a whole fleet is silent.
+    idle_write_s: float = 5.0
     max_buffer: int = 100_000
     connect_backoff_max_s: float = 30.0
     # Connections per (host, port). 1 suits real RS-485 gateways, which answer one
@@ -201,6 +203,7 @@ class Poller:
         self._semaphore = asyncio.Semaphore(self.config.max_concurrency)
         self._seq = 0
         self._stopping = False
+        self._last_write = time.monotonic()
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -424,8 +427,10 @@ class Poller:
 
     async def _flush(self) -> None:
         batch, self._buffer = self._buffer, Batch()
-        if not batch.readings and not batch.changes:
+        recent = time.monotonic() - self._last_write < self.config.idle_write_s
+        if not batch.readings and not batch.changes and recent:
             return
+        self._last_write = time.monotonic()
         try:
             await self.sink.write(batch)
         except Exception as exc:  # the sink's outage is logged once and retried
@@ -450,45 +455,6 @@ def devices_from_fleet(fleet: Sequence[FleetEntry], host: str = "127.0.0.1",
     """Poller configs for a simulator fleet (ids are host:port/unit)."""
     return [DeviceConfig(f"{host}:{e.port}/{e.unit}", e.model, host, e.port, e.unit, interval_s)
             for e in fleet]
-
-
-def add_poll_args(p: argparse.ArgumentParser) -> None:
-    """Options of ``python -m devices poll``."""
-    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls of a device")
-    p.add_argument("--timeout", type=float, default=1.0, help="per-request timeout, seconds")
-    p.add_argument("--retries", type=int, default=1)
-    p.add_argument("--concurrency", type=int, default=64, help="requests in flight at most")
-    p.add_argument("--offline-after", type=int, default=3, help="missed polls before offline")
-    p.add_argument("--duration", type=float, help="stop after this many seconds")
-    p.add_argument("--database-url", help="write to PostGIS (schema devices) instead of stdout")
-
-
-class LogSink:
-    """Logs a one-line summary per batch; the sink of ``poll`` without a database."""
-
-    async def write(self, batch: Batch) -> None:
-        log.info("sink: %d readings, %d status changes", len(batch.readings), len(batch.changes))
-
-
-async def run_poll_cli(args: argparse.Namespace, fleet: Sequence[FleetEntry]) -> None:
-    """``python -m devices poll``: run until the duration ends or a signal arrives."""
-    sink: Sink = LogSink()
-    if args.database_url:
-        from devices.store import PostgisSink
-
-        sink = PostgisSink(args.database_url)
-    config = PollerConfig(timeout_s=args.timeout, retries=args.retries,
-                          max_concurrency=args.concurrency, offline_after=args.offline_after)
-    poller = Poller(devices_from_fleet(fleet, args.host, args.interval), sink, config)
-    await poller.start()
-    from devices.__main__ import _run_until_signal
-
-    try:
-        await _run_until_signal(args.duration)
-    finally:
-        await poller.stop()
-    s = poller.stats
-    log.info("polled %d of %d scheduled, %d ok, %d failed", s.polled, s.scheduled, s.ok, s.failed)
 
 
 async def wait_until(predicate: Callable[[], object], timeout_s: float = 5.0, step_s: float = 0.02) -> bool:
