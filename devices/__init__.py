@@ -1,0 +1,23 @@
+"""City devices over Modbus TCP: registry, register maps, simulator, poller, storage, alarms, commands.
+
+`background_commands` is what `webgis up` (the README's `./medan run`) starts beside the
+web server: the simulator standing in for the city's fleet and the poller writing its
+telemetry to PostGIS, both reading the fleet from the device layers.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from sqlalchemy.engine import make_url
+
+
+def background_commands(database_url: str) -> list[tuple[str, list[str]]]:
+    """(name, argv) of the long-running device processes for a database."""
+    # A URL with a password would show in `ps`; the caller also exports DATABASE_URL,
+    # which --from-db falls back to, so such a URL stays off the command line.
+    url_args = [] if make_url(database_url).password else ["--database-url", database_url]
+    return [
+        ("device simulator", [sys.executable, "-m", "devices", "simulate", "--from-db", *url_args]),
+        ("device poller", [sys.executable, "-m", "devices", "poll", "--from-db", *url_args]),
+    ]

@@ -10,6 +10,16 @@ Examples::
     python -m devices simulate --device 15020:1:cctv_ipcam_v1 --device 15021:1:atcs_controller_v1:slow
     # poll the same fleet and print readings (in-memory/stdout sink) for 30 s
     python -m devices poll --fleet fleet.json --duration 30
+    # the city's fleet as the device layers register it (status aktif), telemetry to PostGIS
+    python -m devices simulate --from-db --database-url postgresql://webgis@127.0.0.1:54329/medan
+    python -m devices poll --from-db --database-url postgresql://webgis@127.0.0.1:54329/medan
+    # operator commands (bounds-checked, read back, audited; asks to confirm unless --yes)
+    python -m devices command street_lights LPJU-0001 lamp_on 1 --actor operator:ani
+    python -m devices command atcs_intersections ATCS-001 signal_plan 3 --actor operator:ani --yes
+    # alarms and retention
+    python -m devices alarms list
+    python -m devices alarms ack 12 --actor operator:ani
+    python -m devices prune --days 90
 """
 
 from __future__ import annotations
@@ -18,25 +28,50 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
 
+from devices.poller import Batch, DeviceConfig, Poller, PollerConfig, Sink, devices_from_fleet
 from devices.simulator import FleetEntry, Simulator, fleet_from_specs, load_fleet, standard_fleet
 
+log = logging.getLogger("devices.poller")
 
-def _fleet(args: argparse.Namespace) -> list[FleetEntry]:
+
+def _records(args: argparse.Namespace) -> list:
+    """The device layers' active devices when --from-db is given (else none)."""
+    if not args.from_db:
+        return []
+    if not args.database_url:
+        raise SystemExit("--from-db needs --database-url or DATABASE_URL")
+    from devices.registry import read_fleet
+    from layers.db import engine_for
+
+    return read_fleet(engine_for(args.database_url))
+
+
+def _fleet(args: argparse.Namespace, records: list | None = None) -> list[FleetEntry]:
     fleet: list[FleetEntry] = []
+    if records:
+        from devices.registry import simulator_fleet
+
+        fleet += simulator_fleet(records)
     if args.fleet:
         fleet += load_fleet(args.fleet)
     fleet += fleet_from_specs(args.device or [])
     fleet += standard_fleet(args.cctv, args.atcs, args.lights, args.base_port)
-    if not fleet:
-        raise SystemExit("no devices: give --fleet, --device or --cctv/--atcs/--lights")
+    if not fleet and not records:
+        raise SystemExit("no devices: give --from-db, --fleet, --device or --cctv/--atcs/--lights")
     return fleet
 
 
 def _add_fleet_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from-db", action="store_true",
+                   help="the devices registered in the device layers (status aktif)")
+    p.add_argument("--database-url",
+                   help="PostGIS to read the registry from and write telemetry to "
+                        "(with --from-db, default $DATABASE_URL)")
     p.add_argument("--fleet", help="JSON or CSV file listing port, unit, model (and fault)")
     p.add_argument("--device", action="append", metavar="PORT:UNIT:MODEL[:FAULT]")
     p.add_argument("--cctv", type=int, default=0, help="cameras on the base port")
@@ -57,7 +92,10 @@ async def _run_until_signal(duration: float | None) -> None:
 
 
 async def _simulate(args: argparse.Namespace) -> None:
-    sim = Simulator(_fleet(args), host=args.host)
+    fleet = _fleet(args, _records(args))
+    if not fleet:
+        raise SystemExit("no device of the registry is on a loopback address; nothing to simulate")
+    sim = Simulator(fleet, host=args.host)
     await sim.start()
     print(f"simulating {len(sim.devices)} devices on {args.host} ports "
           f"{sim.ports[0]}..{sim.ports[-1]}", flush=True)
@@ -65,6 +103,140 @@ async def _simulate(args: argparse.Namespace) -> None:
         await _run_until_signal(args.duration)
     finally:
         await sim.stop()
+
+
+def add_poll_args(p: argparse.ArgumentParser) -> None:
+    """Options of ``python -m devices poll``."""
+    p.add_argument("--interval", type=float, default=1.0,
+                   help="seconds between polls of a device (--from-db: each device's own)")
+    p.add_argument("--timeout", type=float, default=1.0, help="per-request timeout, seconds")
+    p.add_argument("--retries", type=int, default=1)
+    p.add_argument("--concurrency", type=int, default=64, help="requests in flight at most")
+    p.add_argument("--offline-after", type=int, default=3, help="missed polls before offline")
+    p.add_argument("--duration", type=float, help="stop after this many seconds")
+    p.add_argument("--no-alarms", action="store_true", help="store telemetry only, evaluate no rules")
+
+
+class LogSink:
+    """Logs a one-line summary per batch; the sink of ``poll`` without a database."""
+
+    async def write(self, batch: Batch) -> None:
+        log.info("sink: %d readings, %d status changes", len(batch.readings), len(batch.changes))
+
+
+async def run_poll_cli(args: argparse.Namespace, devices: Sequence[DeviceConfig],
+                       records: Sequence = ()) -> None:
+    """``python -m devices poll``: run until the duration ends or a signal arrives.
+
+    With a database URL the sink is PostGIS (devices/store.py); `records` (the
+    registry's DeviceRecords) let it place alarms and name each device's layer.
+    """
+    sink: Sink = LogSink()
+    if args.database_url:
+        from devices.store import PostgisSink
+
+        sink = PostgisSink(args.database_url, devices=records, alarms=not args.no_alarms)
+    config = PollerConfig(timeout_s=args.timeout, retries=args.retries,
+                          max_concurrency=args.concurrency, offline_after=args.offline_after)
+    poller = Poller(devices, sink, config)
+    await poller.start()
+    try:
+        await _run_until_signal(args.duration)
+    finally:
+        await poller.stop()
+    s = poller.stats
+    log.info("polled %d of %d scheduled, %d ok, %d failed", s.polled, s.scheduled, s.ok, s.failed)
+
+
+def _poll(args: argparse.Namespace) -> None:
+
+    records = _records(args)
+    plain = argparse.Namespace(**{**vars(args), "from_db": False})
+    extra = _fleet(plain) if (args.fleet or args.device or args.cctv or args.atcs or args.lights
+                              or not records) else []
+    devices = [r.config() for r in records] + devices_from_fleet(extra, args.host, args.interval)
+    print(f"polling {len(devices)} devices", flush=True)
+    asyncio.run(run_poll_cli(args, devices, records))
+
+
+def _engine(args: argparse.Namespace):  # noqa: ANN202 - an SQLAlchemy Engine
+    url = args.database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        raise SystemExit("give --database-url or set DATABASE_URL")
+    from layers.db import engine_for
+
+    return engine_for(url)
+
+
+def _command(args: argparse.Namespace) -> int:
+    from devices.commands import CommandFailed, send
+    from devices.registermap import CommandRejected
+
+    if not args.yes:
+        answer = input(f"write {args.point} = {args.value} to {args.layer}/{args.code} as {args.actor}? [y/N] ")
+        if answer.strip().lower() not in ("y", "ya", "yes"):
+            print("cancelled; nothing written")
+            return 1
+    try:
+        result = send(_engine(args), args.layer, args.code, args.point, args.value, args.actor,
+                      timeout_s=args.timeout)
+    except CommandRejected as exc:
+        print(f"refused, nothing written: {exc}", file=sys.stderr)
+        return 2
+    except CommandFailed as exc:
+        print(f"failed: {exc} (audit #{exc.result.audit_id})", file=sys.stderr)
+        return 3
+    print(f"{result.result}: {result.point} {result.previous} -> {result.read_back} "
+          f"(audit #{result.audit_id}){' ' + result.detail if result.detail else ''}")
+    return 0 if result.ok else 3
+
+
+def _alarms(args: argparse.Namespace) -> int:
+    from devices.alarms import AlarmError, acknowledge, list_alarms
+
+    engine = _engine(args)
+    if args.action == "ack":
+        try:
+            row = acknowledge(engine, args.id, args.actor, args.note or "")
+        except AlarmError as exc:
+            print(f"refused: {exc}", file=sys.stderr)
+            return 2
+        print(f"alarm {row['id']} acknowledged by {row['acknowledged_by']}")
+        return 0
+    for a in list_alarms(engine, active=not args.all):
+        print(f"{a['id']:>6} {a['state']:<12} {a['severity']:<8} {a['opened_at']:%Y-%m-%d %H:%M} "
+              f"{a['device_id']} {a['rule']}: {a['message']}")
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from devices.store import prune
+
+    print(prune(_engine(args), timedelta(days=args.days)))
+    return 0
+
+
+def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
+    cmd = sub.add_parser("command", help="write a point of a registered device (operators)")
+    cmd.add_argument("layer")
+    cmd.add_argument("code")
+    cmd.add_argument("point")
+    cmd.add_argument("value", type=float)
+    cmd.add_argument("--actor", required=True, help="who is commanding, for the audit (e.g. operator:ani)")
+    cmd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    cmd.add_argument("--timeout", type=float, default=2.0)
+    alarms = sub.add_parser("alarms", help="list or acknowledge alarms")
+    alarms.add_argument("action", choices=["list", "ack"])
+    alarms.add_argument("id", type=int, nargs="?")
+    alarms.add_argument("--actor", help="who acknowledges (ack)")
+    alarms.add_argument("--note")
+    alarms.add_argument("--all", action="store_true", help="list cleared alarms too")
+    prune = sub.add_parser("prune", help="delete old raw telemetry, keeping hourly aggregates")
+    prune.add_argument("--days", type=float, default=90)
+    for p in (cmd, alarms, prune):
+        p.add_argument("--database-url", help="default $DATABASE_URL")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -78,19 +250,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim.add_argument("--duration", type=float, help="stop after this many seconds")
     poll = sub.add_parser("poll", help="poll a fleet and write readings to a sink")
     _add_fleet_args(poll)
-    from devices.poller import add_poll_args
-
     add_poll_args(poll)
+    _add_admin_commands(sub)
     args = parser.parse_args(argv)
+    if getattr(args, "from_db", False) and not args.database_url:
+        # Only --from-db falls back to the environment: a plain `poll --fleet` must not
+        # start writing into whatever database the shell happens to point at.
+        args.database_url = os.environ.get("DATABASE_URL")
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     if args.command == "simulate":
         asyncio.run(_simulate(args))
+    elif args.command == "poll":
+        _poll(args)
+    elif args.command == "command":
+        return _command(args)
+    elif args.command == "alarms":
+        if args.action == "ack" and (args.id is None or not args.actor):
+            parser.error("alarms ack needs an alarm id and --actor")
+        return _alarms(args)
     else:
-        from devices.poller import run_poll_cli
-
-        asyncio.run(run_poll_cli(args, _fleet(args)))
+        return _prune(args)
     return 0
 
 
