@@ -1,0 +1,192 @@
+"""Alarms: opened and cleared by the rules, acknowledged by operators, history kept.
+
+The row of record is devices.alarms (one active alarm per device and rule, enforced by
+a partial unique index); every event is appended to devices.alarm_history. Each alarm
+of a device with a location is also a feature of the alarm layer, written through the
+layers API in the same transaction, so the map shows it and core.feature_history keeps
+its changes too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, text
+
+from devices.poller import Batch
+from devices.registry import DeviceRecord, split_device_id
+from devices.rules import Evaluator, Transition
+from layers.access import Principal, can_write
+from layers.features import upsert_features
+from layers.frames import read_layer
+from layers.registry import get_registry
+
+ALARM_LAYER = "device_alarms"
+POLLER_ACTOR = "devices:poller"
+
+
+class AlarmError(ValueError):
+    """An alarm action that cannot be done (unknown alarm, already acknowledged, not allowed)."""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def alarm_code(alarm_id: int) -> str:
+    """The alarm's key in the alarm layer."""
+    return f"ALM-{alarm_id:06d}"
+
+
+def _feature(row: Mapping[str, Any], lon: float, lat: float) -> dict:
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": {
+        "kode": alarm_code(row["id"]), "device_layer": row["layer"], "device_code": row["code"],
+        "model": row["model"], "rule": row["rule"], "severity": row["severity"], "state": row["state"],
+        "message": row["message"], "value": row["value"], "opened_at": _iso(row["opened_at"]),
+        "ack_at": _iso(row["acknowledged_at"]), "ack_by": row["acknowledged_by"],
+        "cleared_at": _iso(row["cleared_at"])}}
+
+
+class Locator:
+    """Where a device stands, from the fleet given or read once from its layer."""
+
+    def __init__(self, devices: Mapping[str, DeviceRecord] | None = None) -> None:
+        self.known: dict[str, tuple[float, float] | None] = {
+            d: (r.lon, r.lat) for d, r in (devices or {}).items()}
+
+    def __call__(self, conn: Connection, device: str) -> tuple[float, float] | None:
+        if device not in self.known:
+            found = split_device_id(device)
+            where = None
+            if found:
+                layer, code = found
+                frame = read_layer(conn, layer, where={get_registry().get(layer).key: code}, columns=[])
+                where = (float(frame.geometry.iloc[0].x), float(frame.geometry.iloc[0].y)) if len(frame) else None
+            self.known[device] = where
+        return self.known[device]
+
+
+def _publish(conn: Connection, row: Mapping[str, Any], actor: str, locate: Locator) -> None:
+    """Mirror an alarm row into the alarm layer (devices without a location are not mapped)."""
+    if row["layer"] is None:
+        return
+    where = locate(conn, row["device_id"])
+    if where is not None:
+        upsert_features(conn, ALARM_LAYER, [_feature(row, *where)], actor=actor, source="devices")
+
+
+def _history(conn: Connection, alarm_id: int, event: str, actor: str, detail: str = "") -> None:
+    conn.execute(text("INSERT INTO devices.alarm_history (alarm_id, event, actor, detail) "
+                      "VALUES (:id, :event, :actor, :detail)"),
+                 {"id": alarm_id, "event": event, "actor": actor, "detail": detail})
+
+
+def open_alarm(conn: Connection, t: Transition, model: str, locate: Locator,
+               actor: str = POLLER_ACTOR) -> int | None:
+    """Open an alarm; None when it is already active (another writer got there first)."""
+    layer, code = split_device_id(t.device_id) or (None, None)
+    row = conn.execute(text(
+        "INSERT INTO devices.alarms (device_id, layer, code, model, rule, severity, state, message, "
+        "value, opened_at) VALUES (:device, :layer, :code, :model, :rule, :severity, 'open', :message, "
+        ":value, :at) ON CONFLICT (device_id, rule) WHERE state <> 'cleared' DO NOTHING "
+        "RETURNING *"),
+        {"device": t.device_id, "layer": layer, "code": code, "model": model, "rule": t.rule.id,
+         "severity": t.rule.severity, "message": t.message, "value": t.value,
+         "at": datetime.fromtimestamp(t.time, UTC)}).mappings().one_or_none()
+    if row is None:
+        return None
+    _history(conn, row["id"], "open", actor, t.message)
+    _publish(conn, row, actor, locate)
+    return row["id"]
+
+
+def clear_alarm(conn: Connection, device: str, rule: str, at: datetime, locate: Locator,
+                actor: str = POLLER_ACTOR, detail: str = "condition cleared") -> int | None:
+    """Clear the active alarm of a device and rule; None when there is none."""
+    row = conn.execute(text(
+        "UPDATE devices.alarms SET state = 'cleared', cleared_at = :at "
+        "WHERE device_id = :device AND rule = :rule AND state <> 'cleared' RETURNING *"),
+        {"device": device, "rule": rule, "at": at}).mappings().one_or_none()
+    if row is None:
+        return None
+    _history(conn, row["id"], "clear", actor, detail)
+    _publish(conn, row, actor, locate)
+    return row["id"]
+
+
+def _actor_name(actor: str | Principal) -> str:
+    if isinstance(actor, Principal):
+        if not can_write(get_registry().get(ALARM_LAYER), actor):
+            raise AlarmError(f"{actor.actor} may not acknowledge alarms (operators only)")
+        return actor.actor
+    if not actor:
+        raise AlarmError("an acknowledgement needs the operator's name")
+    return actor
+
+
+def acknowledge(engine: Engine, alarm_id: int, actor: str | Principal, note: str = "") -> dict:
+    """An operator has seen the alarm; records who and when. Returns the alarm."""
+    who = _actor_name(actor)
+    with engine.begin() as conn:
+        row = conn.execute(text(
+            "UPDATE devices.alarms SET state = 'acknowledged', acknowledged_at = now(), "
+            "acknowledged_by = :who WHERE id = :id AND state = 'open' RETURNING *"),
+            {"id": alarm_id, "who": who}).mappings().one_or_none()
+        if row is None:
+            state = conn.execute(text("SELECT state FROM devices.alarms WHERE id = :id"),
+                                 {"id": alarm_id}).scalar_one_or_none()
+            raise AlarmError(f"alarm {alarm_id} " + ("does not exist" if state is None else f"is {state}, not open"))
+        _history(conn, alarm_id, "acknowledge", who, note)
+        _publish(conn, row, who, Locator())
+        return dict(row)
+
+
+def list_alarms(engine: Engine, *, active: bool = True, device: str | None = None) -> list[dict]:
+    """Alarms newest first: only open/acknowledged ones unless active=False."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT * FROM devices.alarms WHERE (NOT :active OR state <> 'cleared') "
+            "AND (CAST(:device AS text) IS NULL OR device_id = :device) ORDER BY opened_at DESC, id DESC"),
+            {"active": active, "device": device}).mappings()
+        return [dict(r) for r in rows]
+
+
+def alarm_history(engine: Engine, alarm_id: int) -> list[dict]:
+    """Every event of one alarm, oldest first."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT at, event, actor, detail FROM devices.alarm_history "
+                                 "WHERE alarm_id = :id ORDER BY id"), {"id": alarm_id}).mappings()
+        return [dict(r) for r in rows]
+
+
+class AlarmStore:
+    """Feeds each batch to the evaluator and persists its transitions."""
+
+    def __init__(self, engine: Engine, evaluator: Evaluator,
+                 devices: Mapping[str, DeviceRecord] | None = None) -> None:
+        self.engine = engine
+        self.evaluator = evaluator
+        self.locate = Locator(devices)
+
+    def load_active(self) -> None:
+        """Take the database's active alarms as the evaluator's (after a restart or a failure)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(text("SELECT device_id, rule FROM devices.alarms WHERE state <> 'cleared'"))
+            self.evaluator.active = {(r.device_id, r.rule) for r in rows}
+
+    def process(self, batch: Batch, now: float) -> list[Transition]:
+        ev = self.evaluator
+        transitions = [t for c in sorted(batch.changes, key=lambda c: c.time) for t in ev.on_change(c)]
+        transitions += [t for r in batch.readings for t in ev.on_reading(r)]
+        transitions += ev.tick(now)
+        if transitions:
+            with self.engine.begin() as conn:
+                for t in transitions:
+                    if t.kind == "open":
+                        open_alarm(conn, t, ev.models.get(t.device_id, t.rule.model), self.locate)
+                    else:
+                        clear_alarm(conn, t.device_id, t.rule.id, datetime.fromtimestamp(t.time, UTC),
+                                    self.locate)
+        return transitions
