@@ -11,6 +11,7 @@ Charts and the inline notebook maps are matplotlib PNGs, which need nothing.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import folium
@@ -61,10 +62,9 @@ def save_map(fmap: folium.Map, path: Path) -> Path:
     """Save a map whose assets are relative to the file, so it opens offline from the repository."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    relative = Path(*[".."] * len(path.resolve().parent.relative_to(REPO_LEAFLET.parents[3]).parts)) / \
-        REPO_LEAFLET.relative_to(REPO_LEAFLET.parents[3])
-    fmap.default_js = [("leaflet", f"{relative.as_posix()}/leaflet.js")]
-    fmap.default_css = [("leaflet_css", f"{relative.as_posix()}/leaflet.css")]
+    relative = Path(os.path.relpath(REPO_LEAFLET, path.resolve().parent)).as_posix()
+    fmap.default_js = [("leaflet", f"{relative}/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{relative}/leaflet.css")]
     fmap.save(str(path))
     return path
 
