@@ -115,11 +115,10 @@ class ItemsStream:
 
     def close(self) -> None:
         if self.connection is not None:
-            try:
-                self.connection.rollback()
-            finally:
-                self.connection.close()  # back to the pool
-                self.connection = None
+            if self.cursor is not None and self.cursor.name and not self.cursor.closed:
+                self.cursor.close()  # a server-side cursor must be closed before the connection is reused
+            self.connection.close()  # back to the pool, which rolls the read-only transaction back
+            self.connection = None
 
 
 def number_matched(connection: Any, database: str, page: Page) -> int | None:

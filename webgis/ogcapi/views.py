@@ -113,7 +113,6 @@ def layer_extent(spec: LayerSpec) -> Any:
     conn = connection()
     try:
         value = read_extent(conn, extent_sql(spec.id))
-        conn.rollback()
     finally:
         conn.close()
     _extents[key] = (time.monotonic(), value)
@@ -266,9 +265,8 @@ def item(collection_id: str, item_id: str) -> Any:
     conn = connection()
     try:
         found = read_item(conn, spec.id, fid, crs)
-        conn.rollback()
     finally:
-        conn.close()
+        conn.close()  # the pool rolls back on return; a rollback here would be a second round trip
     if found is None:
         raise NotFound(f"no feature {fid} in collection {spec.id}")
     version, text = found
