@@ -10,9 +10,7 @@
   var data;
   try { data = JSON.parse(source.textContent); } catch (e) { box.className += " no-map"; return; }
   var map = window.L.map(box);
-  window.L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 19, attribution: "&copy; OpenStreetMap contributors"
-  }).addTo(map);
+  // No third-party basemap: the pages fetch nothing from outside the platform.
   var layer = window.L.geoJSON(data, {
     pointToLayer: function (feature, latlng) { return window.L.circleMarker(latlng, { radius: 5 }); },
     onEachFeature: function (feature, lyr) {
