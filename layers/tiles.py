@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from psycopg2 import sql
 from sqlalchemy import Engine
@@ -167,21 +169,36 @@ def _property_column(spec: LayerSpec, name: str) -> sql.Composable:
     return column
 
 
-def _layer_sql(spec: LayerSpec) -> sql.Composed:
-    """ST_AsMVT of one layer; parameters come from the statement's `env` row."""
+# A point needs no clipping (the selection box is the tile plus its buffer) nor
+# simplification, so its tile coordinates are computed with the spherical Mercator
+# formula directly from lon/lat: about twice as fast as ST_Transform + ST_AsMVTGeom,
+# which dominates a 10,000-point tile. Same grid, same rounding.
+POINT_TILE_GEOM = sql.SQL(
+    "ST_MakePoint(round(ST_X(geom) * env.kx + env.cx), round(asinh(tan(radians(ST_Y(geom)))) * env.ky + env.cy))"
+)
+
+
+def _mvt_geometry(spec: LayerSpec) -> sql.Composable:
+    if spec.geometry == "Point":
+        return POINT_TILE_GEOM
     geom = sql.SQL("ST_Transform(geom, 3857)")
     if "Point" not in spec.geometry:
         geom = sql.SQL("ST_Simplify({}, env.tolerance, true)").format(geom)
+    return sql.SQL("ST_AsMVTGeom({}, env.bounds, {}, {}, true)").format(geom, sql.Literal(EXTENT), sql.Literal(BUFFER))
+
+
+def _layer_sql(spec: LayerSpec) -> sql.Composed:
+    """ST_AsMVT of one layer; parameters come from the statement's `env` row."""
     columns = [_property_column(spec, p.name) for p in spec.public_properties()]
     return sql.SQL(
         "(SELECT coalesce(ST_AsMVT(t, {name}, {extent}, 'mvt_geom', 'fid'), ''::bytea) FROM ("
-        "SELECT fid, fid AS fid, {columns}ST_AsMVTGeom({geom}, env.bounds, {extent}, {buffer}, true) AS mvt_geom "
+        "SELECT fid, fid AS fid, {columns}{geom} AS mvt_geom "
         "FROM {table} WHERE geom && env.selection LIMIT {cap}"
         ") t WHERE mvt_geom IS NOT NULL)"
     ).format(
-        name=sql.Literal(spec.id), extent=sql.Literal(EXTENT), buffer=sql.Literal(BUFFER),
+        name=sql.Literal(spec.id), extent=sql.Literal(EXTENT),
         columns=sql.SQL("").join(sql.Composed([c, sql.SQL(", ")]) for c in columns),
-        geom=geom, table=sql.Identifier(LAYER_SCHEMA, spec.table), cap=sql.Literal(MAX_FEATURES_PER_TILE),
+        geom=_mvt_geometry(spec), table=sql.Identifier(LAYER_SCHEMA, spec.table), cap=sql.Literal(MAX_FEATURES_PER_TILE),
     )
 
 
@@ -199,7 +216,8 @@ def tile_query(layer_ids: tuple[str, ...]) -> TileQuery:
     statement = sql.SQL(
         "WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS bounds, "
         "ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326) AS selection, "
-        "%(tolerance)s::float8 AS tolerance) "
+        "%(tolerance)s::float8 AS tolerance, %(kx)s::float8 AS kx, %(cx)s::float8 AS cx, "
+        "%(ky)s::float8 AS ky, %(cy)s::float8 AS cy) "
         "SELECT {parts}, (SELECT coalesce(sum(n), 0) FROM tiles.generation WHERE layer = ANY(%(layers)s)) "
         "FROM env"
     ).format(parts=parts)
@@ -209,7 +227,11 @@ def tile_query(layer_ids: tuple[str, ...]) -> TileQuery:
     return TileQuery(statement, f"{recipe}:{','.join(layer_ids)}")
 
 
-CACHE_LOOKUP = "SELECT etag, mvt FROM tiles.cache WHERE key = %s AND z = %s AND x = %s AND y = %s"
+# The bytes travel only when this worker's memory does not already hold that version.
+CACHE_LOOKUP = (
+    "SELECT etag, CASE WHEN etag = %s THEN NULL ELSE mvt END FROM tiles.cache "
+    "WHERE key = %s AND z = %s AND x = %s AND y = %s"
+)
 CACHE_LOCK = (
     "SELECT coalesce(bool_and(pg_try_advisory_xact_lock_shared(%s, hashtext(l))), true) "
     "FROM unnest(%s::text[]) AS l"
@@ -229,6 +251,44 @@ def etag_of(data: bytes) -> str:
 
 # ---------------------------------------------------------------- rendering and cache
 
+class TileMemory:
+    """Recently served cached tiles kept in this worker, by (key, z, x, y) -> (etag, bytes).
+
+    Only ever a copy: every hit still asks tiles.cache whether the row exists and
+    which etag it has (a small indexed read), so an invalidation anywhere is seen
+    at once; what is saved is moving the bytes (hex-encoded bytea) out of PostgreSQL.
+    """
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[tuple[str, int, int, int], tuple[str, bytes]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, int, int]) -> tuple[str, bytes] | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[str, int, int, int], etag: str, data: bytes) -> None:
+        if len(data) > self.max_bytes // 8:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= len(old[1])
+            self._items[key] = (etag, data)
+            self._size += len(data)
+            while self._size > self.max_bytes:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._size -= len(dropped)
+
+
+MEMORY = TileMemory()
+
+
 def get_tile(engine: Engine, layer_ids: Sequence[str], z: int, x: int, y: int) -> Tile:
     """The tile of these layers (already checked and filtered by the caller's rights),
     from the cache when it holds it."""
@@ -241,11 +301,9 @@ def get_tile(engine: Engine, layer_ids: Sequence[str], z: int, x: int, y: int) -
     try:
         cursor = connection.cursor()
         if cacheable:
-            cursor.execute(CACHE_LOOKUP, (query.key, z, x, y))
-            row = cursor.fetchone()
-            if row is not None:
-                connection.rollback()
-                return Tile(bytes(row[1]), row[0], layer_ids, "hit")
+            hit = _cached(connection, cursor, query.key, z, x, y)
+            if hit is not None:
+                return Tile(hit[1], hit[0], layer_ids, "hit")
         data, generation = _render(cursor, query, layer_ids, z, x, y)
         etag = etag_of(data)
         if cacheable:
@@ -259,12 +317,41 @@ def get_tile(engine: Engine, layer_ids: Sequence[str], z: int, x: int, y: int) -
         connection.close()
 
 
-def _render(cursor: object, query: TileQuery, layer_ids: tuple[str, ...], z: int, x: int, y: int) -> tuple[bytes, int]:
+def _cached(connection: Any, cursor: Any, key: str, z: int, x: int, y: int) -> tuple[str, bytes] | None:
+    """(etag, bytes) of a cached tile, or None. One round trip (autocommit: no BEGIN)."""
+    address = (key, z, x, y)
+    remembered = MEMORY.get(address)
+    dbapi = connection.dbapi_connection  # the pool's proxy would not pass the attribute on
+    dbapi.autocommit = True
+    try:
+        cursor.execute(CACHE_LOOKUP, (remembered[0] if remembered else "", key, z, x, y))
+        row = cursor.fetchone()
+    finally:
+        dbapi.autocommit = False
+    if row is None:
+        return None
+    if row[1] is None and remembered is not None:
+        return remembered
+    data = bytes(row[1])
+    MEMORY.put(address, row[0], data)
+    return row[0], data
+
+
+def tile_params(layer_ids: Sequence[str], z: int, x: int, y: int) -> dict[str, object]:
+    """The bound values of a tile statement."""
     x0, y0, x1, y1 = tile_bounds_lonlat(z, x, y)
-    cursor.execute(query.statement, {  # type: ignore[attr-defined]
+    units = EXTENT * (1 << z)  # tile units across the world at this zoom
+    return {
         "z": z, "x": x, "y": y, "x0": x0, "y0": y0, "x1": x1, "y1": y1,
         "tolerance": simplify_tolerance(z), "layers": list(layer_ids),
-    })
+        # lon -> column and asinh(tan(lat)) -> row, in units of this tile (y grows southwards)
+        "kx": units / 360.0, "cx": units / 2.0 - x * EXTENT,
+        "ky": -units / (2 * math.pi), "cy": units / 2.0 - y * EXTENT,
+    }
+
+
+def _render(cursor: object, query: TileQuery, layer_ids: tuple[str, ...], z: int, x: int, y: int) -> tuple[bytes, int]:
+    cursor.execute(query.statement, tile_params(layer_ids, z, x, y))  # type: ignore[attr-defined]
     data, generation = cursor.fetchone()  # type: ignore[attr-defined]
     return bytes(data), int(generation)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import mapbox_vector_tile
 import pytest
+from sqlalchemy import text
 
 from layers.registry import get_registry
 from layers.tiles import CACHE_MAX_ZOOM, MAX_ZOOM, clear_cache
@@ -68,7 +70,24 @@ def test_the_tile_of_a_known_school_holds_its_name_and_public_properties_only(cl
     assert "source" not in school["properties"] and "version" not in school["properties"]
 
 
-@pytest.mark.parametrize("layer", [s.id for s in get_registry() if s.access.private])
+@pytest.mark.parametrize("layer", [s.id for s in get_registry() if not s.access.is_public])
+def test_a_layer_that_is_not_public_is_never_in_a_tile(client, engine, layer: str) -> None:  # noqa: ANN001
+    """Until accounts exist (issue 5) nobody may read it through tiles: 404 as if it did not exist."""
+    with engine.connect() as conn:
+        row = conn.execute(text(f"SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "  # noqa: S608
+                                f"FROM layers.{layer} LIMIT 1")).one_or_none()
+    lon, lat = row if row is not None else (98.67, 3.60)
+    z, x, y = tile_of(lon, lat, 14)
+    for url in (f"/collections/{layer}/tiles", f"/collections/{layer}/tiles/WebMercatorQuad",
+                f"/collections/{layer}/tiles/WebMercatorQuad/{z}/{x}/{y}",
+                f"/tiles/WebMercatorQuad/{z}/{x}/{y}?collections={layer}"):
+        assert client.get(url).status_code == 404, url
+    default = client.get(f"/tiles/WebMercatorQuad/{z}/{x}/{y}")
+    assert layer not in (decode(default.data) if default.status_code == 200 else {})
+    assert layer not in [v["id"] for v in client.get("/tiles/WebMercatorQuad").get_json()["vector_layers"]]
+
+
+@pytest.mark.parametrize("layer", [s.id for s in get_registry() if s.access.private and s.access.is_public])
 def test_a_private_property_never_appears_in_any_tile(client, engine, layer: str) -> None:  # noqa: ANN001
     private = set(get_registry().get(layer).access.private)
     _, lon, lat = point_of(engine, layer, "true", {})
@@ -178,3 +197,23 @@ def test_the_multi_layer_tileset_describes_every_public_layer(client) -> None:  
     public = [s.id for s in get_registry() if s.access.is_public]
     assert [v["id"] for v in meta["vector_layers"]] == public
     assert meta["tiles"][0].endswith("/tiles/WebMercatorQuad/{z}/{x}/{y}")
+
+
+def test_point_coordinates_match_st_asmvtgeom(engine) -> None:  # noqa: ANN001
+    """Points skip ST_Transform/ST_AsMVTGeom for speed; they must land on the same grid cell."""
+    from layers.tiles import get_tile
+
+    fid, lon, lat = point_of(engine, "schools", "npsn = :npsn", {"npsn": KNOWN_SCHOOL_NPSN})
+    reference_sql = text(
+        "SELECT fid, ST_X(g), ST_Y(g) FROM (SELECT fid, ST_AsMVTGeom(ST_Transform(geom, 3857), "
+        "ST_TileEnvelope(:z, :x, :y), 4096, 64, true) AS g FROM layers.schools) s WHERE g IS NOT NULL")
+    for zoom in (12, 16, 20):
+        z, x, y = tile_of(lon, lat, zoom)
+        tile = mapbox_vector_tile.decode(get_tile(engine, ("schools",), z, x, y).data,
+                                         default_options={"y_coord_down": True})
+        ours = {f["id"]: f["geometry"]["coordinates"] for f in tile["schools"]["features"]}
+        with engine.connect() as conn:
+            reference = {r[0]: [r[1], r[2]] for r in conn.execute(reference_sql, {"z": z, "x": x, "y": y})}
+        assert fid in ours and set(ours) == set(reference), zoom
+        for key, (px, py) in reference.items():
+            assert abs(ours[key][0] - px) <= 1 and abs(ours[key][1] - py) <= 1, (zoom, key, ours[key], (px, py))
