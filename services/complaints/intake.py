@@ -1,0 +1,188 @@
+"""Taking in a citizen's report: validate, tag from the spatial core, suggest duplicates, store.
+
+Everything is checked before anything is written; a refused report leaves no
+row and no file. Tagging asks the spatial core: the kelurahan/kecamatan and
+disaster-risk class containing the point (layers/here.py, the homepage's own
+query), the nearest device when the category names a device layer, and the
+agency from the category and the kecamatan.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from layers.complaints_sql import nearest_device, possible_duplicates
+from layers.here import what_is_here
+from layers.tables import Bind
+from services.complaints import media
+from services.complaints.categories import Category, load_categories
+from services.complaints.records import insert_report, now_utc, rounded
+from services.errors import ServiceError
+
+MAX_DESCRIPTION = 4000
+DUPLICATE_RADIUS_M = 50.0
+DUPLICATE_DAYS = 30
+# No 0/O/1/I: tracking numbers are read aloud over the phone and typed from paper.
+ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a citizen (or a device alarm) reports; field names follow Open311 POST requests."""
+
+    service_code: str
+    lat: float | None = None
+    long: float | None = None
+    description: str = ""
+    address_string: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    photo: bytes | None = None
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    device_alarm: str | None = None
+
+
+@dataclass(frozen=True)
+class Tags:
+    kode_kel: str
+    nama_kel: str
+    nama_kec: str
+    risk_class: str | None
+    agency: str
+    nearest_device: str | None = None
+    device_distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    service_request_id: str
+    token: str
+    service_notice: str
+    tags: Tags
+    duplicates: list[dict[str, Any]]
+
+
+def category_for(service_code: str) -> Category:
+    category = load_categories().get(service_code)
+    if category is None:
+        raise ServiceError(f"service_code: unknown service {service_code!r}; see services.json",
+                           [f"known: {', '.join(load_categories())}"])
+    return category
+
+
+def check_location(lon: Any, lat: Any) -> tuple[float, float]:
+    try:
+        lon, lat = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise ServiceError("lat/long: a location (lat and long, WGS 84) is required") from None
+    if not (math.isfinite(lon) and math.isfinite(lat)) or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ServiceError("lat/long: not a WGS 84 coordinate")
+    return lon, lat
+
+
+def _check_fields(sub: Submission, category: Category) -> tuple[dict[str, Any], list[str]]:
+    attributes, problems = category.check_attributes(sub.attributes)
+    if len(sub.description) > MAX_DESCRIPTION:
+        problems.append(f"description: {len(sub.description)} characters; at most {MAX_DESCRIPTION}")
+    if len(sub.address_string) > 500:
+        problems.append("address_string: at most 500 characters")
+    if sub.email and not EMAIL.match(sub.email):
+        problems.append("email: not an e-mail address")
+    if sub.phone and not PHONE.match(sub.phone):
+        problems.append("phone: not a phone number")
+    if len(sub.first_name) + len(sub.last_name) > 190:
+        problems.append("first_name/last_name: too long")
+    return attributes, problems
+
+
+def tag(bind: Bind, category: Category, lon: float, lat: float) -> Tags:
+    """Where the point is, from the spatial core; ServiceError when it is outside Kota Medan."""
+    here = {r["layer"]: r for r in what_is_here(bind, lon, lat)["results"] if r["relation"] == "contains"}
+    kelurahan = here.get("kelurahan")
+    if kelurahan is None:
+        raise ServiceError(f"lat/long: {lat:.5f}, {lon:.5f} is outside Kota Medan")
+    props = kelurahan["properties"]
+    risk = here.get("disaster_risk_zones")
+    device = nearest_device(bind, category.nearest, lon, lat, category.nearest_within_m) if category.nearest else None
+    return Tags(
+        kode_kel=props["kode_kel"], nama_kel=props["nama_kel"], nama_kec=props["nama_kec"],
+        risk_class=risk["properties"].get("kelas") if risk else None,
+        agency=category.agency_for(props["nama_kec"]),
+        nearest_device=device["code"] if device else None,
+        device_distance_m=device["distance_m"] if device else None,
+    )
+
+
+def suggest_duplicates(bind: Bind, service_code: str, lon: float, lat: float,
+                       now: datetime | None = None) -> list[dict[str, Any]]:
+    """Reports of the same category still being handled within 50 m in the last 30 days (public fields only)."""
+    category_for(service_code)
+    since = (now or now_utc()) - timedelta(days=DUPLICATE_DAYS)
+    found = possible_duplicates(bind, service_code, lon, lat, since=since, radius_m=DUPLICATE_RADIUS_M)
+    out = []
+    for row in found:
+        rlon, rlat = rounded(row["lon"], row["lat"])
+        out.append({"service_request_id": row["service_request_id"], "status": row["status"],
+                    "requested_datetime": row["requested_datetime"], "supporters": row["supporters"],
+                    "nama_kel": row["nama_kel"], "distance_m": round(float(row["distance_m"])),
+                    "lat": rlat, "long": rlon})
+    return out
+
+
+def new_request_id() -> str:
+    return "MDN-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(8))
+
+
+def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
+           now: datetime | None = None, source: str = "api") -> Receipt:
+    """Validate, tag and store one report; ServiceError (nothing stored) when anything is wrong."""
+    category = category_for(sub.service_code)
+    lon, lat = check_location(sub.long, sub.lat)
+    attributes, problems = _check_fields(sub, category)
+    if problems:
+        raise ServiceError(f"the request for {category.service_code} has {len(problems)} problem(s)", problems)
+    if sub.photo is not None:
+        media.check_photo(sub.photo)  # before any query: a bad photo costs nothing
+    tags = tag(bind, category, lon, lat)
+    now = now or now_utc()
+    duplicates = suggest_duplicates(bind, category.service_code, lon, lat, now)
+    request_id, token = new_request_id(), secrets.token_urlsafe(18)
+    properties = {
+        "service_request_id": request_id, "token": token, "service_code": category.service_code,
+        "status": "open", "requested_datetime": now, "updated_datetime": now,
+        "description": sub.description.strip() or None, "address": sub.address_string.strip() or None,
+        "attributes": json.dumps(attributes, ensure_ascii=False, sort_keys=True) if attributes else None,
+        "kode_kel": tags.kode_kel, "nama_kel": tags.nama_kel, "nama_kec": tags.nama_kec,
+        "agency": tags.agency, "risk_class": tags.risk_class, "nearest_device": tags.nearest_device,
+        "device_distance_m": tags.device_distance_m, "device_alarm": sub.device_alarm, "supporters": 0,
+        "contact_name": " ".join(p for p in (sub.first_name.strip(), sub.last_name.strip()) if p) or None,
+        "contact_email": sub.email.strip() or None, "contact_phone": sub.phone.strip() or None,
+    }
+    stored_photo = media.store_photo(sub.photo) if sub.photo is not None else None
+    properties["media"] = stored_photo
+    try:
+        insert_report(bind, properties, lon, lat, actor=actor, source=source)
+    except BaseException:
+        media.remove_photo(stored_photo)
+        raise
+    return Receipt(request_id, token, service_notice(category, tags, duplicates), tags, duplicates)
+
+
+def service_notice(category: Category, tags: Tags, duplicates: list[dict[str, Any]]) -> str:
+    """Open311 `service_notice`: who handles it, by when, and any likely duplicate."""
+    notice = (f"Ditangani oleh {tags.agency}; target penanganan {category.sla_days} hari. "
+              f"Lokasi: Kel. {tags.nama_kel}, Kec. {tags.nama_kec}.")
+    if duplicates:
+        ids = ", ".join(d["service_request_id"] for d in duplicates)
+        notice += f" Kemungkinan sama dengan laporan {ids}; Anda dapat mendukung laporan tersebut."
+    return notice
