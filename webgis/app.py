@@ -34,9 +34,10 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webgis import health, ogcapi, pages, tiles
+    from webgis import health, ogcapi, open311, pages, tiles
 
     app.register_blueprint(health.blueprint)
     app.register_blueprint(ogcapi.blueprint)
     app.register_blueprint(tiles.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(open311.blueprint)

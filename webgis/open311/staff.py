@@ -1,0 +1,150 @@
+"""The agencies' workflow at /open311/staff/: queue, detail, assign, comment, status, photo.
+
+JSON in, JSON out; errors in the app's usual JSON form (webgis/errors.py).
+Staff log in (session, then CSRF applies to writes) or send a Bearer token;
+the service decides per report whether the principal's agencies cover it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, send_file
+
+from layers.access import Principal
+from layers.complaints_sql import find_complaint, list_complaints
+from services.complaints import media, open311, workflow
+from services.complaints.records import NotFound as ReportNotFound
+from services.complaints.records import now_utc
+from services.errors import ServiceError
+from webgis.accounts.principal import deny, principal_from_request
+from webgis.errors import BadRequest, error_response
+
+blueprint = Blueprint("staff", __name__, url_prefix="/staff")
+MAX_QUEUE = 1000
+
+
+def _engine():  # noqa: ANN202
+    return current_app.extensions["engine"]
+
+
+@blueprint.errorhandler(ServiceError)
+def _service_error(exc: ServiceError) -> Response:
+    return error_response(exc.status, {403: "Forbidden", 404: "NotFound", 409: "Conflict"}.get(
+        exc.status, "InvalidParameterValue"), exc.message, exc.problems)
+
+
+@blueprint.before_request
+def _staff_only() -> None:
+    if not principal_from_request().has_any(workflow.STAFF_ROLES):
+        raise deny("the complaints workflow is for staff of the agencies (SKPD)")
+
+
+def _staff() -> Principal:
+    return principal_from_request()
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if body is None:
+        body = request.form.to_dict()
+    if not isinstance(body, dict):
+        raise BadRequest("send a JSON object")
+    return body
+
+
+def _flag(value: Any, default: bool = True) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def _full(row: dict[str, Any]) -> dict[str, Any]:
+    """A report for staff: the Open311 record plus the internal fields and tags."""
+    record = open311.request_record(row, staff=True)
+    record.update({
+        "internal_status": row["status"], "kode_kel": row["kode_kel"], "nama_kel": row["nama_kel"],
+        "nama_kec": row["nama_kec"], "risk_class": row["risk_class"], "nearest_device": row["nearest_device"],
+        "device_distance_m": row["device_distance_m"], "device_alarm": row["device_alarm"],
+        "supporters": row["supporters"], "assigned_to": row["assigned_to"], "internal_notes": row["internal_notes"],
+        "attributes": json.loads(row["attributes"]) if row["attributes"] else {},
+        "contact": {"name": row["contact_name"], "email": row["contact_email"], "phone": row["contact_phone"]},
+        "has_photo": bool(row["media"]),
+    })
+    return record
+
+
+@blueprint.get("/queue")
+def queue() -> Response:
+    """The principal's agencies' reports (admin: all, or ?agency=), filtered by status, kelurahan and age."""
+    staff = _staff()
+    agencies: list[str] | None = sorted(staff.agencies)
+    if staff.is_admin:
+        agencies = [request.args["agency"]] if request.args.get("agency") else None
+    elif request.args.get("agency"):
+        agencies = [a for a in agencies if a == request.args["agency"]]
+    statuses = [s for s in (request.args.get("status") or "").split(",") if s]
+    unknown = [s for s in statuses if s not in workflow.STATUSES]
+    if unknown:
+        raise BadRequest(f"status: unknown {', '.join(unknown)}; use {', '.join(workflow.STATUSES)}")
+    try:
+        older = int(request.args.get("older_than_days", 0))
+    except ValueError:
+        raise BadRequest("older_than_days: a whole number of days") from None
+    rows = list_complaints(
+        _engine(), "complaints", statuses=statuses, agencies=agencies,
+        kode_kel=[k for k in (request.args.get("kelurahan") or "").split(",") if k],
+        requested_before=now_utc() - timedelta(days=older) if older > 0 else None, limit=MAX_QUEUE)
+    return jsonify({"count": len(rows), "agencies": agencies, "requests": [_full(r) for r in rows]})
+
+
+def _row(service_request_id: str) -> dict[str, Any]:
+    row = find_complaint(_engine(), service_request_id)
+    if row is None:
+        raise ReportNotFound(f"no service request {service_request_id!r}")
+    workflow.check_staff(_staff(), row)
+    return row
+
+
+@blueprint.get("/requests/<service_request_id>")
+def detail(service_request_id: str) -> Response:
+    row = _row(service_request_id)
+    events = workflow.timeline(_engine(), service_request_id, staff=True)
+    return jsonify({**_full(row), "history": [{**e, "at": open311.w3c(e["at"])} for e in events]})
+
+
+@blueprint.post("/requests/<service_request_id>/status")
+def change_status(service_request_id: str) -> Response:
+    body = _body()
+    previous = workflow.change_status(_engine(), service_request_id, str(body.get("status", "")), _staff(),
+                                      note=body.get("note"), public=_flag(body.get("public")))
+    return jsonify({"service_request_id": service_request_id, "from": previous, "status": body["status"]})
+
+
+@blueprint.post("/requests/<service_request_id>/comment")
+def comment(service_request_id: str) -> Response:
+    body = _body()
+    workflow.comment(_engine(), service_request_id, str(body.get("note", "")), _staff(),
+                     public=_flag(body.get("public"), default=False))
+    return jsonify({"service_request_id": service_request_id, "ok": True})
+
+
+@blueprint.post("/requests/<service_request_id>/assign")
+def assign(service_request_id: str) -> Response:
+    workflow.assign(_engine(), service_request_id, str(_body().get("assignee", "")), _staff())
+    return jsonify({"service_request_id": service_request_id, "ok": True})
+
+
+@blueprint.get("/requests/<service_request_id>/media")
+def media_file(service_request_id: str) -> Response:
+    row = _row(service_request_id)
+    if not row["media"]:
+        raise ReportNotFound("this report has no photo")
+    path, mime = media.photo_path(row["media"])
+    response = send_file(path, mimetype=mime, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
