@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Float, String, bindparam, func, literal, select, union_all
 from sqlalchemy.sql import Select
 
+from layers.access import ANONYMOUS, Principal, can_read, readable_properties
 from layers.model import LayerSpec
 from layers.registry import Registry, get_registry
 from layers.tables import Bind, layer_table, reading
@@ -26,20 +27,20 @@ from layers.tables import Bind, layer_table, reading
 NEAREST_CANDIDATES = 8
 
 
-def here_layers(registry: Registry | None = None) -> list[LayerSpec]:
-    """Public layers that declare what "what is here?" reports of them."""
-    return [s for s in registry or get_registry() if s.here and s.access.is_public]
+def here_layers(registry: Registry | None = None, principal: Principal = ANONYMOUS) -> list[LayerSpec]:
+    """Layers the principal may read (layers.access) that declare what "what is here?" reports of them."""
+    return [s for s in registry or get_registry() if s.here and can_read(s, principal)]
 
 
 def _point() -> Any:
     return func.ST_SetSRID(func.ST_MakePoint(bindparam("lon", type_=Float), bindparam("lat", type_=Float)), 4326)
 
 
-def _columns(spec: LayerSpec, rank: int, source: Any) -> list[Any]:
-    """The common columns of a branch, read from the table or a subquery of it."""
+def _columns(spec: LayerSpec, rank: int, source: Any, names: tuple[str, ...]) -> list[Any]:
+    """The common columns of a branch, read from the table or a subquery of it; `names`: the visible properties."""
     pairs: list[Any] = []
-    for prop in spec.public_properties():
-        pairs.extend([literal(prop.name, String), source.c[prop.name]])
+    for name in names:
+        pairs.extend([literal(name, String), source.c[name]])
     name = source.c[spec.search[0]] if spec.search else literal(None, String)
     return [
         literal(spec.id, String).label("layer"), literal(spec.here, String).label("relation"),
@@ -48,42 +49,49 @@ def _columns(spec: LayerSpec, rank: int, source: Any) -> list[Any]:
     ]
 
 
-def _branch(spec: LayerSpec, rank: int, point: Any) -> Select:
+def _branch(spec: LayerSpec, rank: int, point: Any, names: tuple[str, ...]) -> Select:
     table = layer_table(spec.id)
     if spec.here == "contains":
         # Several overlapping features may contain the point; the smallest is
         # the most specific answer.
-        return (select(*_columns(spec, rank, table), literal(0.0, Float).label("distance_m"))
+        return (select(*_columns(spec, rank, table, names), literal(0.0, Float).label("distance_m"))
                 .where(func.ST_Intersects(table.c.geom, point))
                 .order_by(func.ST_Area(table.c.geom)).limit(1))
     candidates = (select(table).order_by(table.c.geom.op("<->")(point))
                   .limit(NEAREST_CANDIDATES).subquery(f"near_{spec.id}"))
     distance = func.ST_Distance(func.geography(candidates.c.geom), func.geography(point))
-    return (select(*_columns(spec, rank, candidates), distance.label("distance_m"))
+    return (select(*_columns(spec, rank, candidates, names), distance.label("distance_m"))
             .order_by(distance).limit(1))
 
 
-@lru_cache(maxsize=4)
-def _statement(registry: Registry) -> Select | None:
-    """The UNION ALL over every `here` layer, built once per registry (building is slow)."""
-    layers = here_layers(registry)
+def _statement(registry: Registry, principal: Principal) -> Select | None:
+    keys = tuple((spec.id, tuple(readable_properties(spec, principal))) for spec in here_layers(registry, principal))
+    return _statement_for(registry, keys)
+
+
+@lru_cache(maxsize=16)
+def _statement_for(registry: Registry, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> Select | None:
+    """The UNION ALL over the `here` layers with their visible properties, built once (building is slow)."""
+    layers = [(registry.get(layer_id), names) for layer_id, names in keys]
     if not layers:
         return None
     point = _point()
-    branches = [_branch(spec, rank, point).subquery(f"b{rank}").select() for rank, spec in enumerate(layers)]
+    branches = [_branch(spec, rank, point, names).subquery(f"b{rank}").select()
+                for rank, (spec, names) in enumerate(layers)]
     combined = union_all(*branches).subquery("here")
     return select(combined).order_by(combined.c.rank)
 
 
-def what_is_here(bind: Bind, lon: float, lat: float, registry: Registry | None = None) -> dict[str, Any]:
+def what_is_here(bind: Bind, lon: float, lat: float, registry: Registry | None = None,
+                 principal: Principal = ANONYMOUS) -> dict[str, Any]:
     """What the declared layers say about a point, in declaration order.
 
     Returns {"inside": bool, "results": [...]}; `inside` is true when some
     `contains` layer has a feature at the point (the point is in the city).
     Each result: layer, relation ("contains"/"nearest"), fid, name,
-    properties (public ones) and distance_m (0 for containing features).
+    properties (those the principal may see) and distance_m (0 for containing features).
     """
-    statement = _statement(registry or get_registry())
+    statement = _statement(registry or get_registry(), principal)
     if statement is None:
         return {"inside": False, "results": []}
     with reading(bind) as conn:

@@ -73,7 +73,11 @@ def parse_crs_uri(value: str | None, what: str = "crs") -> Crs:
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one per layer per process
 class LayerSQL:
-    """Precomputed pieces of SQL for one layer (public properties only)."""
+    """Precomputed pieces of SQL for one layer: its public properties, or all of them (`private`).
+
+    Which of the two a request gets is decided by layers.access (the caller
+    passes `can_see_private(spec, principal)`), never here.
+    """
 
     spec: LayerSpec
     table: sql.Composable
@@ -110,9 +114,9 @@ def _feature_text(layer: LayerSQL, crs: Crs, names: tuple[str, ...] | None) -> s
 
 
 @cache
-def layer_sql(layer_id: str) -> LayerSQL:
+def layer_sql(layer_id: str, private: bool = False) -> LayerSQL:
     spec = get_registry().get(layer_id)
-    readable = {p.name: p for p in spec.public_properties()}
+    readable = {p.name: p for p in (spec.properties if private else spec.public_properties())}
     return LayerSQL(
         spec=spec,
         table=sql.Identifier(LAYER_SCHEMA, spec.table),
@@ -158,6 +162,7 @@ class ItemsQuery:
     properties: list[str] | None = None
     sortby: list[tuple[str, bool]] = field(default_factory=list)  # (name, descending)
     crs: Crs = SUPPORTED_CRS[CRS84]
+    private: bool = False  # include private properties (layers.access.can_see_private decided)
 
 
 def envelope_sql(bbox: tuple[float, float, float, float], crs: Crs) -> tuple[sql.Composable, list[float]]:
@@ -203,7 +208,7 @@ def _add_datetime(where: Where, layer: LayerSQL, interval: tuple[Any, Any]) -> N
 
 def items_sql(query: ItemsQuery, *, extra_rows: int = 1) -> tuple[sql.Composed, list[Any]]:
     """One statement returning (fid, GeoJSON feature text) rows, limit + extra_rows of them."""
-    layer = layer_sql(query.layer_id)
+    layer = layer_sql(query.layer_id, query.private)
     where = where_for(layer, query)
     if query.after_fid is not None:
         where.add(sql.SQL("fid > %s"), query.after_fid)
@@ -221,14 +226,14 @@ def items_sql(query: ItemsQuery, *, extra_rows: int = 1) -> tuple[sql.Composed, 
 
 
 def count_sql(query: ItemsQuery) -> tuple[sql.Composed, list[Any]]:
-    layer = layer_sql(query.layer_id)
+    layer = layer_sql(query.layer_id, query.private)
     where = where_for(layer, query)
     return sql.SQL("SELECT count(*) FROM {}{}").format(layer.table, where.clause()), where.params
 
 
-def item_sql(layer_id: str, crs: Crs) -> sql.Composed:
+def item_sql(layer_id: str, crs: Crs, private: bool = False) -> sql.Composed:
     """One feature by fid (one parameter), with its version for the ETag."""
-    layer = layer_sql(layer_id)
+    layer = layer_sql(layer_id, private)
     return _item_sql(layer, crs)
 
 

@@ -18,6 +18,7 @@ from typing import Any, get_args
 
 from sqlalchemy import Select, String, bindparam, func, literal, select, text, union_all
 
+from layers.access import ANONYMOUS, Principal, can_read, readable_properties
 from layers.model import LayerSpec, Theme
 from layers.registry import Registry, get_registry
 from layers.schema import LAYER_SCHEMA
@@ -64,14 +65,18 @@ class SearchTarget:
         return name
 
 
-def search_targets(registry: Registry | None = None) -> list[SearchTarget]:
-    """Every (public layer, public search property) pair, in registry order."""
+def search_targets(registry: Registry | None = None, principal: Principal = ANONYMOUS) -> list[SearchTarget]:
+    """Every (layer, search property) pair the principal may read (layers.access), in registry order.
+
+    The default, the anonymous public, gives the public targets: those the
+    trigram indexes of `index_statements` cover.
+    """
     targets = []
     for spec in registry or get_registry():
-        if not spec.access.is_public:
+        if not can_read(spec, principal):
             continue
-        private = set(spec.access.private)
-        targets.extend(SearchTarget(spec, name) for name in spec.search if name not in private)
+        visible = set(readable_properties(spec, principal))
+        targets.extend(SearchTarget(spec, name) for name in spec.search if name in visible)
     return targets
 
 
@@ -126,10 +131,15 @@ def _branch(target: SearchTarget, theme_rank: int) -> Any:
     ).where(key.op("%>")(query))  # `key %> q`: the form the GIN index on key answers
 
 
-@lru_cache(maxsize=4)
-def _statement(registry: Registry) -> Select | None:
-    """The UNION ALL over every search target, built once per registry (building is slow)."""
-    targets = search_targets(registry)
+def _statement(registry: Registry, principal: Principal) -> Select | None:
+    targets = search_targets(registry, principal)
+    return _statement_for(registry, tuple((t.layer.id, t.property) for t in targets))
+
+
+@lru_cache(maxsize=16)
+def _statement_for(registry: Registry, keys: tuple[tuple[str, str], ...]) -> Select | None:
+    """The UNION ALL over the search targets, built once per set of targets (building is slow)."""
+    targets = [SearchTarget(registry.get(layer_id), name) for layer_id, name in keys]
     if not targets:
         return None
     themes = list(get_args(Theme))
@@ -143,7 +153,7 @@ def _statement(registry: Registry) -> Select | None:
 
 
 def search(bind: Bind, raw_text: str | None, *, limit: int = DEFAULT_LIMIT,
-           registry: Registry | None = None) -> list[dict[str, Any]]:
+           registry: Registry | None = None, principal: Principal = ANONYMOUS) -> list[dict[str, Any]]:
     """Features whose declared name properties resemble the text, best first.
 
     Each result: layer, fid, name, property, score, point [lon, lat] (on the
@@ -151,7 +161,7 @@ def search(bind: Bind, raw_text: str | None, *, limit: int = DEFAULT_LIMIT,
     text that cannot be searched.
     """
     value = clean_search_text(raw_text)
-    statement = _statement(registry or get_registry())
+    statement = _statement(registry or get_registry(), principal)
     if statement is None:
         return []
     with reading(bind) as conn:

@@ -101,7 +101,7 @@ def collection(base: str, spec: LayerSpec, fmt: str, lang: str, tiles: bool,
     ]
     if spec.source.url:
         links.append(link(spec.source.url, "license", HTML, spec.source.license))
-    if tiles:
+    if tiles and spec.access.is_public:  # the tiles serve public layers only (webgis/tiles)
         links.append(link(f"{url}/tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
                           JSON, "vector tiles of this collection"))
     document: dict[str, Any] = {
@@ -127,11 +127,13 @@ def collection(base: str, spec: LayerSpec, fmt: str, lang: str, tiles: bool,
     return document
 
 
-def collections(base: str, fmt: str, lang: str, tiles: bool, extents: dict[str, Any]) -> dict[str, Any]:
+def collections(base: str, fmt: str, lang: str, tiles: bool, extents: dict[str, Any],
+                layers: list[LayerSpec] | None = None) -> dict[str, Any]:
+    """The collections document; `layers` are those the principal may read (default: the public ones)."""
     return {
         "links": self_links(f"{base}collections", fmt),
         "collections": [collection(base, spec, "json", lang, tiles, extents.get(spec.id))
-                        for spec in public_layers()],
+                        for spec in (public_layers() if layers is None else layers)],
         "crs": list(SUPPORTED_CRS),
     }
 
@@ -143,9 +145,9 @@ JSON_SCHEMA_TYPES = {
 }
 
 
-def queryables(base: str, spec: LayerSpec, lang: str) -> dict[str, Any]:
+def queryables(base: str, spec: LayerSpec, lang: str, private: bool = False) -> dict[str, Any]:
     """The queryables as a JSON Schema (Part 3), with the geometry as `geometry`."""
-    layer = layer_sql(spec.id)
+    layer = layer_sql(spec.id, private)
     properties: dict[str, Any] = {
         "geometry": {"title": "geometry", "format": f"geometry-{spec.geometry.lower()}",
                      "x-ogc-role": "primary-geometry"},

@@ -137,10 +137,10 @@ def number_matched(connection: Any, database: str, page: Page) -> int | None:
         cursor.close()
 
 
-def read_item(connection: Any, layer_id: str, fid: int, crs: Crs) -> tuple[int, str] | None:
-    """(version, feature GeoJSON text) of one feature, or None."""
+def read_item(connection: Any, layer_id: str, fid: int, crs: Crs, *, private: bool = False) -> tuple[int, str] | None:
+    """(version, feature GeoJSON text) of one feature, or None; private properties only when asked."""
     with connection.cursor() as cursor:
-        cursor.execute(item_sql(layer_id, crs), (fid,))
+        cursor.execute(item_sql(layer_id, crs, private), (fid,))
         row = cursor.fetchone()
     return (row[0], row[1]) if row else None
 

@@ -30,8 +30,8 @@ ITEMS_PARAMETERS = ("f", "limit", "offset", "cursor", "bbox", "bbox-crs", "crs",
 ITEM_PARAMETERS = ("f", "crs")
 
 
-def allowed_item_parameters(spec: LayerSpec) -> set[str]:
-    layer = layer_sql(spec.id)
+def allowed_item_parameters(spec: LayerSpec, private: bool = False) -> set[str]:
+    layer = layer_sql(spec.id, private)
     allowed = set(ITEMS_PARAMETERS) | set(layer.queryable)
     if spec.temporal:
         allowed.add("datetime")
@@ -149,12 +149,15 @@ def parse_equals(layer: LayerSQL, args: Any) -> dict[str, Any]:
     return equals
 
 
-def parse_items_query(spec: LayerSpec, args: Any) -> ItemsQuery:
-    """The items request as an ItemsQuery; BadRequest says which parameter is wrong and why."""
-    reject_unknown(args, allowed_item_parameters(spec))
-    layer = layer_sql(spec.id)
+def parse_items_query(spec: LayerSpec, args: Any, *, private: bool = False) -> ItemsQuery:
+    """The items request as an ItemsQuery; BadRequest says which parameter is wrong and why.
+
+    `private`: the principal may see (so select, filter and sort by) the private properties.
+    """
+    reject_unknown(args, allowed_item_parameters(spec, private))
+    layer = layer_sql(spec.id, private)
     try:
-        query = ItemsQuery(spec.id, limit=parse_limit(single(args, "limit")),
+        query = ItemsQuery(spec.id, private=private, limit=parse_limit(single(args, "limit")),
                            offset=parse_offset(single(args, "offset")),
                            crs=parse_crs_uri(single(args, "crs"), "crs"),
                            bbox_crs=parse_crs_uri(single(args, "bbox-crs"), "bbox-crs"))

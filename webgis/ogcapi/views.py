@@ -12,9 +12,11 @@ from urllib.parse import urlencode
 import orjson
 from flask import Response, current_app, render_template, request
 
+from layers.access import can_read, can_see_private, readable_layers
 from layers.model import LayerSpec
-from layers.queries import ItemsQuery, QueryError, extent_sql, parse_crs_uri
+from layers.queries import ItemsQuery, QueryError, extent_sql, layer_sql, parse_crs_uri
 from layers.registry import get_registry
+from webgis.accounts.principal import principal_from_request
 from webgis.errors import BadRequest, NotFound
 from webgis.ogcapi import blueprint, documents
 from webgis.ogcapi.features import ItemsStream, Page, number_matched, read_extent, read_item
@@ -50,12 +52,21 @@ def base_url() -> str:
     return request.url_root
 
 
-def public_spec(collection_id: str) -> LayerSpec:
-    """A collection anonymous users may read; other layers do not exist for them (404)."""
+def readable_spec(collection_id: str) -> LayerSpec:
+    """A collection this request's principal may read (layers.access); others do not exist for it (404)."""
     registry = get_registry()
-    if collection_id not in registry or not registry.get(collection_id).access.is_public:
+    if collection_id not in registry or not can_read(registry.get(collection_id), principal_from_request()):
         raise NotFound(f"no collection {collection_id!r}; see /collections for the list")
     return registry.get(collection_id)
+
+
+def sees_private(spec: LayerSpec) -> bool:
+    """Whether this request's principal sees the layer's private properties (layers.access decides)."""
+    return can_see_private(spec, principal_from_request())
+
+
+def visible_layers() -> list[LayerSpec]:
+    return readable_layers(principal_from_request())
 
 
 def feature_id(text: str, spec: LayerSpec) -> int:
@@ -158,8 +169,9 @@ def api() -> Any:
 @blueprint.get("/collections")
 def collections() -> Any:
     fmt = output_format()
-    extents = {spec.id: layer_extent(spec) for spec in documents.public_layers()}
-    document = documents.collections(base_url(), fmt, language(), tiles_available(), extents)
+    layers = visible_layers()
+    extents = {spec.id: layer_extent(spec) for spec in layers}
+    document = documents.collections(base_url(), fmt, language(), tiles_available(), extents, layers)
     if fmt == "html":
         return html_response("collections.html", doc=document, title="Collections")
     return json_response(document)
@@ -167,7 +179,7 @@ def collections() -> Any:
 
 @blueprint.get("/collections/<collection_id>")
 def collection(collection_id: str) -> Any:
-    spec = public_spec(collection_id)
+    spec = readable_spec(collection_id)
     fmt = output_format()
     document = documents.collection(base_url(), spec, fmt, language(), tiles_available(), layer_extent(spec))
     if fmt == "html":
@@ -177,9 +189,9 @@ def collection(collection_id: str) -> Any:
 
 @blueprint.get("/collections/<collection_id>/queryables")
 def queryables(collection_id: str) -> Any:
-    spec = public_spec(collection_id)
+    spec = readable_spec(collection_id)
     fmt = output_format()
-    document = documents.queryables(base_url(), spec, language())
+    document = documents.queryables(base_url(), spec, language(), sees_private(spec))
     if fmt == "html":
         return html_response("queryables.html", doc=document, title=f"Queryables: {spec.id}",
                              links=documents.self_links(f"{base_url()}collections/{spec.id}/queryables", fmt,
@@ -229,9 +241,9 @@ def _page_links(spec: LayerSpec, query: ItemsQuery, fmt: str) -> Callable[[Page]
 
 @blueprint.get("/collections/<collection_id>/items")
 def items(collection_id: str) -> Any:
-    spec = public_spec(collection_id)
+    spec = readable_spec(collection_id)
     fmt = output_format()
-    query = parse_items_query(spec, request.args)
+    query = parse_items_query(spec, request.args, private=sees_private(spec))
     links = _page_links(spec, query, fmt)
     database = database_name()
     try:
@@ -245,7 +257,8 @@ def items(collection_id: str) -> Any:
             matched = number_matched(stream.connection, database, stream.page)
         finally:
             stream.close()
-        return html_response("items.html", spec=spec, features=features, links=links(stream.page),
+        columns = list(layer_sql(spec.id, query.private).readable.values())
+        return html_response("items.html", spec=spec, columns=columns, features=features, links=links(stream.page),
                              matched=matched, title=spec.title.get(language()),
                              geojson=script_json(orjson.dumps({"type": "FeatureCollection", "features": features}).decode()))
     body = stream.geojson(lambda page: number_matched(stream.connection, database, page))
@@ -254,7 +267,7 @@ def items(collection_id: str) -> Any:
 
 @blueprint.get("/collections/<collection_id>/items/<item_id>")
 def item(collection_id: str, item_id: str) -> Any:
-    spec = public_spec(collection_id)
+    spec = readable_spec(collection_id)
     fmt = output_format()
     reject_unknown(request.args, ITEM_PARAMETERS)
     fid = feature_id(item_id, spec)
@@ -264,7 +277,7 @@ def item(collection_id: str, item_id: str) -> Any:
         raise BadRequest(exc.message) from None
     conn = connection()
     try:
-        found = read_item(conn, spec.id, fid, crs)
+        found = read_item(conn, spec.id, fid, crs, private=sees_private(spec))
     finally:
         conn.close()  # the pool rolls back on return; a rollback here would be a second round trip
     if found is None:

@@ -19,7 +19,7 @@ from layers.queries import QueryError, parse_crs_uri
 from webgis.auth import require_write_access
 from webgis.errors import ApiError, BadRequest, PreconditionFailed
 from webgis.ogcapi import blueprint
-from webgis.ogcapi.views import base_url, feature_id, public_spec
+from webgis.ogcapi.views import base_url, feature_id, readable_spec
 
 JSON_BODY_TYPES = ("application/geo+json", "application/json", "application/merge-patch+json")
 VERSION_TAG = re.compile(r'^(?:W/)?"v([0-9]{1,9})"$')
@@ -104,7 +104,7 @@ def _item_url(collection_id: str, fid: int) -> str:
 
 @blueprint.post("/collections/<collection_id>/items")
 def create_item(collection_id: str) -> Response:
-    spec = public_spec(collection_id)
+    spec = readable_spec(collection_id)
     actor = require_write_access(spec)
     feature, crs = _input_crs(_feature(_body()))
     (fid,) = insert_features(_engine(), spec.id, [feature], actor=actor, crs=crs)
@@ -113,7 +113,7 @@ def create_item(collection_id: str) -> Response:
 
 @blueprint.put("/collections/<collection_id>/items/<item_id>")
 def replace_item(collection_id: str, item_id: str) -> Response:
-    spec = public_spec(collection_id)
+    spec = readable_spec(collection_id)
     actor = require_write_access(spec)
     fid = feature_id(item_id, spec)
     feature, crs = _input_crs(_feature(_body()))
@@ -125,7 +125,7 @@ def replace_item(collection_id: str, item_id: str) -> Response:
 @blueprint.patch("/collections/<collection_id>/items/<item_id>")
 def update_item(collection_id: str, item_id: str) -> Response:
     """JSON merge patch (RFC 7396) of the properties and/or the geometry."""
-    spec = public_spec(collection_id)
+    spec = readable_spec(collection_id)
     actor = require_write_access(spec)
     fid = feature_id(item_id, spec)
     body = _body()
@@ -147,7 +147,7 @@ def update_item(collection_id: str, item_id: str) -> Response:
 
 @blueprint.delete("/collections/<collection_id>/items/<item_id>")
 def delete_item(collection_id: str, item_id: str) -> Response:
-    spec = public_spec(collection_id)
+    spec = readable_spec(collection_id)
     actor = require_write_access(spec)
     fid = feature_id(item_id, spec)
     expected = _expected_version()

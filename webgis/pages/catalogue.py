@@ -1,4 +1,4 @@
-"""The layer catalogue: every public layer with its figures, sources and URLs.
+"""The layer catalogue: every layer the principal may read, with its figures, sources and URLs.
 
 Flask-free: the view renders what `catalogue_entries` returns, and the
 download view calls `export_public_layer`.
@@ -13,11 +13,12 @@ from typing import IO, Any
 
 from sqlalchemy import func, literal, select, union_all
 
+from layers.access import ANONYMOUS, Principal, readable_layers
 from layers.files import export_layer
 from layers.model import LayerSpec
 from layers.registry import Registry
 from layers.tables import Bind, layer_table, reading
-from webgis.pages.config import THEME_TITLES, public_layers
+from webgis.pages.config import THEME_TITLES
 
 DOWNLOAD_FORMATS: dict[str, tuple[str, str]] = {
     # format -> (file suffix, media type)
@@ -27,10 +28,10 @@ DOWNLOAD_FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
-def layer_figures(bind: Bind, registry: Registry) -> dict[str, dict[str, Any]]:
-    """Feature count, last update and extent of every public layer, in one query."""
+def layer_figures(bind: Bind, registry: Registry, principal: Principal = ANONYMOUS) -> dict[str, dict[str, Any]]:
+    """Feature count, last update and extent of every layer the principal may read, in one query."""
     branches = []
-    for spec in public_layers(registry):
+    for spec in readable_layers(principal, registry):
         table = layer_table(spec.id)
         extent = func.ST_Extent(table.c.geom)
         branches.append(select(
@@ -53,12 +54,13 @@ def layer_figures(bind: Bind, registry: Registry) -> dict[str, dict[str, Any]]:
     }
 
 
-def catalogue_entries(bind: Bind, registry: Registry, base_url: str) -> list[dict[str, Any]]:
-    """One entry per public layer, in theme order, with the URLs a GIS client needs."""
-    figures = layer_figures(bind, registry)
+def catalogue_entries(bind: Bind, registry: Registry, base_url: str,
+                      principal: Principal = ANONYMOUS) -> list[dict[str, Any]]:
+    """One entry per layer the principal may read, in theme order, with the URLs a GIS client needs."""
+    figures = layer_figures(bind, registry, principal)
     order = list(THEME_TITLES)
     entries = []
-    for spec in sorted(public_layers(registry), key=lambda s: (order.index(s.theme), s.title.id)):
+    for spec in sorted(readable_layers(principal, registry), key=lambda s: (order.index(s.theme), s.title.id)):
         entries.append({
             "spec": spec,
             "theme": THEME_TITLES[spec.theme],
@@ -78,8 +80,9 @@ def client_urls(spec: LayerSpec, base_url: str) -> dict[str, str]:
     }
 
 
-def export_public_layer(bind: Bind, spec: LayerSpec, fmt: str) -> IO[bytes]:
-    """The public properties of a public layer written to a file, opened for reading.
+def export_readable_layer(bind: Bind, spec: LayerSpec, fmt: str, *, include_private: bool = False) -> IO[bytes]:
+    """A layer written to a file, opened for reading: its public properties, or all of them when
+    `include_private` (the caller asks layers.access.can_see_private for the principal).
 
     The file is unlinked at once: the open handle keeps it readable while it is
     sent, and nothing is left behind in /tmp whatever happens to the request.
@@ -87,7 +90,7 @@ def export_public_layer(bind: Bind, spec: LayerSpec, fmt: str) -> IO[bytes]:
     suffix, _media_type = DOWNLOAD_FORMATS[fmt]
     with tempfile.TemporaryDirectory(prefix="webgis-download-") as directory:
         path = Path(directory) / f"{spec.id}.{suffix}"
-        export_layer(bind, spec.id, path, fmt=fmt, include_private=False)
+        export_layer(bind, spec.id, path, fmt=fmt, include_private=include_private)
         handle = path.open("rb")
         os.unlink(path)
     return handle

@@ -6,12 +6,14 @@ import math
 
 from flask import Response, current_app, jsonify, render_template, request, send_file
 
+from layers.access import can_read, can_see_private
 from layers.here import what_is_here
 from layers.registry import get_registry
 from layers.search import SearchTextError, search
+from webgis.accounts.principal import principal_from_request
 from webgis.errors import BadRequest, NotFound
 from webgis.pages import blueprint
-from webgis.pages.catalogue import DOWNLOAD_FORMATS, catalogue_entries, export_public_layer
+from webgis.pages.catalogue import DOWNLOAD_FORMATS, catalogue_entries, export_readable_layer
 from webgis.pages.config import map_config
 from webgis.pages.strings import language_of, ui_strings
 from webgis.settings import Settings
@@ -52,7 +54,7 @@ def layers_json() -> Response:
 @blueprint.get("/peta/search.json")
 def search_json() -> Response:
     try:
-        results = search(_engine(), request.args.get("q", ""), limit=10)
+        results = search(_engine(), request.args.get("q", ""), limit=10, principal=principal_from_request())
     except SearchTextError as exc:
         raise BadRequest(str(exc)) from None
     return jsonify({"results": results})
@@ -75,22 +77,24 @@ def here_json() -> Response:
     if not (x0 <= lon <= x1 and y0 <= lat <= y1):
         # Far outside the city "nearest" answers would be kilometres away and meaningless.
         return jsonify({"inside": False, "outside": True, "results": []})
-    return jsonify({**what_is_here(_engine(), lon, lat), "outside": False})
+    return jsonify({**what_is_here(_engine(), lon, lat, principal=principal_from_request()), "outside": False})
 
 
 @blueprint.get("/katalog")
 def catalogue() -> Response:
-    entries = catalogue_entries(_engine(), get_registry(), request.url_root)
+    entries = catalogue_entries(_engine(), get_registry(), request.url_root, principal_from_request())
     return _page("pages/catalogue.html", entries=entries, formats=list(DOWNLOAD_FORMATS))
 
 
 @blueprint.get("/katalog/<layer_id>.<fmt>")
 def download(layer_id: str, fmt: str) -> Response:
     registry = get_registry()
-    if layer_id not in registry or not registry.get(layer_id).access.is_public:
-        raise NotFound(f"no public layer {layer_id!r}")
+    principal = principal_from_request()
+    if layer_id not in registry or not can_read(registry.get(layer_id), principal):
+        raise NotFound(f"no layer {layer_id!r} to download")
     if fmt not in DOWNLOAD_FORMATS:
         raise NotFound(f"downloads are offered as {', '.join(DOWNLOAD_FORMATS)}, not {fmt!r}")
-    handle = export_public_layer(_engine(), registry.get(layer_id), fmt)
+    spec = registry.get(layer_id)
+    handle = export_readable_layer(_engine(), spec, fmt, include_private=can_see_private(spec, principal))
     suffix, media_type = DOWNLOAD_FORMATS[fmt]
     return send_file(handle, mimetype=media_type, as_attachment=True, download_name=f"medan_{layer_id}.{suffix}")
