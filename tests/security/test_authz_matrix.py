@@ -1,0 +1,260 @@
+"""Every route x every role: allowed or refused, from an explicit table; a rule not in the table fails.
+
+Principals are API tokens made by manage.create_token (one user and token per
+role) in a database of this module's own, so the writes the allowed roles
+reach cannot disturb other tests; write requests carry bodies or headers that
+stop them after the access check (no If-Match, not a Feature), so nothing is
+changed either way.
+
+Policies:
+- PUBLIC: everyone, the anonymous public included.
+- LOGIN: any user's token (every role); anonymous gets 401.
+- ADMIN / STAFF: those roles (admin always); anonymous 401, others 403.
+- SESSION: pages for logged-in browsers only; a token is sent to /login (302),
+  whatever its roles (scripts use the JSON API under /auth).
+- CREDENTIALS: the login form; what decides is the password, tested in test_login.py.
+- READ / WRITE: decided by the layer's declaration (`access: read / write`),
+  checked here against the declaration itself; a layer one may not read does
+  not exist for one (404).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from accounts_helpers import PASSWORD, build_app, login
+from flask import Flask
+from route_table import Sample, samples, urls
+from sqlalchemy.engine import make_url
+
+from geodata.cluster import drop_database, ensure_database
+from layers.model import LayerSpec
+from webgis.accounts import manage
+
+ROLES = ["anonymous", "citizen", "staff", "planner", "operator", "admin"]
+PUBLIC, LOGIN, ADMIN, STAFF, SESSION, READ, WRITE = "PUBLIC LOGIN ADMIN STAFF SESSION READ WRITE".split()
+CREDENTIALS = "CREDENTIALS"  # the login form: anyone may post; the junk body here is refused as bad credentials
+
+TABLE: dict[tuple[str, str], str] = {
+    ("health.healthz", "GET"): PUBLIC,
+    ("static", "GET"): PUBLIC,
+    ("ogcapi.landing", "GET"): PUBLIC,
+    ("ogcapi.conformance", "GET"): PUBLIC,
+    ("ogcapi.api", "GET"): PUBLIC,
+    ("ogcapi.collections", "GET"): PUBLIC,
+    ("ogcapi.collection", "GET"): READ,
+    ("ogcapi.queryables", "GET"): READ,
+    ("ogcapi.items", "GET"): READ,
+    ("ogcapi.item", "GET"): READ,
+    ("ogcapi.create_item", "POST"): WRITE,
+    ("ogcapi.replace_item", "PUT"): WRITE,
+    ("ogcapi.update_item", "PATCH"): WRITE,
+    ("ogcapi.delete_item", "DELETE"): WRITE,
+    # Tiles serve public layers only, to everyone (webgis/tiles; roles are not wired there yet).
+    ("tiles.tile_matrix_sets", "GET"): PUBLIC,
+    ("tiles.tile_matrix_set", "GET"): PUBLIC,
+    ("tiles.multi_tileset", "GET"): PUBLIC,
+    ("tiles.multi_tile", "GET"): PUBLIC,
+    ("tiles.collection_tilesets", "GET"): PUBLIC,
+    ("tiles.collection_tileset", "GET"): PUBLIC,
+    ("tiles.collection_tile", "GET"): PUBLIC,
+    ("pages.homepage", "GET"): PUBLIC,
+    ("pages.layers_json", "GET"): PUBLIC,
+    ("pages.search_json", "GET"): PUBLIC,
+    ("pages.here_json", "GET"): PUBLIC,
+    ("pages.catalogue", "GET"): PUBLIC,
+    ("pages.download", "GET"): READ,
+    ("accounts.static", "GET"): PUBLIC,
+    ("accounts.login", "GET"): PUBLIC,
+    ("accounts.login", "POST"): CREDENTIALS,
+    ("accounts.logout", "POST"): PUBLIC,
+    ("accounts.account", "GET"): SESSION,
+    ("accounts.change_password", "POST"): SESSION,
+    ("accounts.token_list", "GET"): SESSION,
+    ("accounts.token_create", "POST"): SESSION,
+    ("accounts.token_revoke", "POST"): SESSION,
+    ("accounts_admin.users", "GET"): SESSION,
+    ("accounts_admin.user_create", "POST"): SESSION,
+    ("accounts_admin.user_detail", "GET"): SESSION,
+    ("accounts_admin.user_update", "POST"): SESSION,
+    ("accounts_admin.audit_log", "GET"): SESSION,
+    ("accounts_api.me", "GET"): PUBLIC,
+    ("accounts_api.token_list", "GET"): LOGIN,
+    ("accounts_api.token_create", "POST"): LOGIN,
+    ("accounts_api.token_revoke", "DELETE"): LOGIN,
+    ("accounts_api.user_list", "GET"): ADMIN,
+    ("accounts_api.user_create", "POST"): ADMIN,
+    ("accounts_api.user_roles", "POST"): ADMIN,
+    ("accounts_api.audit_log", "GET"): ADMIN,
+    # Open311 GeoReport v2: public (api_key optional); the staff workflow: agency staff.
+    ("open311.v2.discovery", "GET"): PUBLIC,
+    ("open311.v2.services", "GET"): PUBLIC,
+    ("open311.v2.service_definition", "GET"): PUBLIC,
+    ("open311.v2.list_requests", "GET"): PUBLIC,
+    ("open311.v2.get_request", "GET"): PUBLIC,
+    ("open311.v2.history", "GET"): PUBLIC,
+    ("open311.v2.duplicates", "GET"): PUBLIC,
+    ("open311.v2.get_token", "GET"): PUBLIC,
+    ("open311.v2.create_request", "POST"): PUBLIC,
+    ("open311.v2.support", "POST"): PUBLIC,
+    ("open311.staff.queue", "GET"): STAFF,
+    ("open311.staff.detail", "GET"): STAFF,
+    ("open311.staff.media_file", "GET"): STAFF,
+    ("open311.staff.assign", "POST"): STAFF,
+    ("open311.staff.comment", "POST"): STAFF,
+    ("open311.staff.change_status", "POST"): STAFF,
+}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def rules_and_methods(app: Flask) -> list[tuple[object, str]]:
+    return sorted(((rule, m) for rule in app.url_map.iter_rules() for m in rule.methods & set(METHODS)),
+                  key=lambda rm: (rm[0].rule, rm[1]))
+
+
+def test_every_rule_and_method_is_in_the_table(matrix_app: Flask) -> None:
+    missing = [f"{rule.endpoint} {m} {rule.rule}" for rule, m in rules_and_methods(matrix_app)
+               if (rule.endpoint, m) not in TABLE]
+    assert missing == [], "give each new route its row in TABLE (who may call it)"
+
+
+# ---------------------------------------------------------------- the expected answer
+
+def _may_read(spec: LayerSpec, role: str) -> bool:
+    """The declaration read directly (not through layers.access, which is what is under test)."""
+    if role == "admin" or spec.access.read == "public":
+        return True
+    return role in spec.access.read or role in spec.access.write
+
+
+def _may_write(spec: LayerSpec, role: str) -> bool:
+    return role == "admin" or role in spec.access.write
+
+
+def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET") -> set[int] | str:
+    """The refusal statuses expected, or 'allowed'."""
+    refused = {401} if role == "anonymous" else {403}
+    if policy == PUBLIC:
+        return "allowed"
+    if policy == CREDENTIALS:
+        return {400, 401}  # 400: no CSRF token (anonymous form post); 401: no such user and password
+    if policy == LOGIN:
+        return "allowed" if role != "anonymous" else {401}
+    if policy == ADMIN:
+        return "allowed" if role == "admin" else refused
+    if policy == STAFF:
+        return "allowed" if role in ("staff", "admin") else refused
+    if policy == SESSION:
+        # A token is sent to /login; an anonymous form post without a CSRF token stops at the CSRF check.
+        return {302} if role != "anonymous" or method == "GET" else {302, 400}
+    assert spec is not None
+    if not _may_read(spec, role):
+        return {404}
+    if policy == READ:
+        return "allowed"
+    return "allowed" if _may_write(spec, role) else refused
+
+
+# ---------------------------------------------------------------- the principals
+
+@pytest.fixture(scope="module")
+def matrix_database(server_url: str, template_database_url: str) -> Iterator[str]:
+    name = f"medan_test_{uuid.uuid4().hex[:10]}"
+    ensure_database(server_url, name, template=make_url(template_database_url).database)
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    from layers.db import engine_for
+
+    engine_for(url).dispose()
+    drop_database(server_url, name)
+
+
+@pytest.fixture(scope="module")
+def matrix_app(matrix_database: str) -> Flask:
+    return build_app(matrix_database, LOGIN_RATE_LIMIT="10000 per minute", LOGIN_LOCKOUT_ATTEMPTS=1000)
+
+
+@pytest.fixture(scope="module")
+def tokens(matrix_app: Flask) -> dict[str, str | None]:
+    engine = matrix_app.extensions["engine"]
+    result: dict[str, str | None] = {"anonymous": None}
+    for role in ROLES[1:]:
+        user = manage.create_user(engine, "test", None, f"m{role}{uuid.uuid4().hex[:6]}", PASSWORD, roles=[role])
+        result[role] = manage.create_token(engine, "test", None, user, "matrix", roles=[role]).secret
+    return result
+
+
+def representative_layers(layer_samples: list[Sample]) -> list[Sample]:
+    """One layer (with features, when there is one) per distinct access declaration."""
+    chosen: dict[str, Sample] = {}
+    for sample in layer_samples:
+        key = repr((sample.spec.access.read, sorted(sample.spec.access.write), bool(sample.spec.access.private)))
+        if key not in chosen or (chosen[key].fid is None and sample.fid is not None):
+            chosen[key] = sample
+    return list(chosen.values())
+
+
+# Bodies that every handler refuses after its access check: nothing may change.
+HARMLESS_JSON = {"type": "NotAFeature"}
+
+
+def _call(app: Flask, method: str, url: str, token: str | None):  # noqa: ANN202
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if method == "GET":
+        return app.test_client().get(url, headers=headers)
+    return app.test_client().open(url, method=method, headers=headers, json=HARMLESS_JSON)
+
+
+def _layer_of(url: str, layer_samples: list[Sample]) -> LayerSpec | None:
+    parts = url.replace(".", "/").split("/")
+    for sample in layer_samples:
+        if sample.spec.id in parts:
+            return sample.spec
+    return None
+
+
+def test_every_route_answers_every_role_as_the_table_says(matrix_app: Flask, tokens: dict[str, str | None]) -> None:
+    layer_samples = representative_layers(samples(matrix_app.extensions["engine"]))
+    failures = []
+    checked = 0
+    for rule, method in rules_and_methods(matrix_app):
+        policy = TABLE[(rule.endpoint, method)]
+        for url in urls(matrix_app, rule, layer_samples):
+            if rule.endpoint == "pages.download" and not url.endswith(".geojson"):
+                continue  # one format is enough for the rule; the formats share the check
+            spec = _layer_of(url, layer_samples) if policy in (READ, WRITE) else None
+            for role in ROLES:
+                want = expected(policy, role, spec, method)
+                response = _call(matrix_app, method, url, tokens[role])
+                status = response.status_code
+                checked += 1
+                if status >= 500:
+                    failures.append(f"{method} {url} as {role}: {status}")
+                elif want == "allowed":
+                    if status in (401, 403) or (policy == READ and status == 404 and "/items/" not in url):
+                        failures.append(f"{method} {url} as {role}: {status}, expected allowed")
+                elif status not in want:
+                    failures.append(f"{method} {url} as {role}: {status}, expected {sorted(want)}")
+                elif status == 302:
+                    assert "/login" in response.headers["Location"]
+    assert failures == [], "\n".join(failures)
+    assert checked > 500
+
+
+def test_session_pages_follow_the_roles_of_the_logged_in_user(matrix_app: Flask) -> None:
+    """The SESSION rows as browsers see them: the admin pages for admins, account pages for everyone."""
+    engine = matrix_app.extensions["engine"]
+    for role, admin_status in (("citizen", 403), ("planner", 403), ("admin", 200)):
+        user = manage.create_user(engine, "test", None, f"s{role}{uuid.uuid4().hex[:6]}", PASSWORD, roles=[role])
+        client = matrix_app.test_client()
+        assert login(client, user.username).status_code == 302
+        assert client.get("/account").status_code == 200
+        assert client.get("/account/tokens").status_code == 200
+        for page in ("/admin/users", "/admin/audit", f"/admin/users/{user.username}"):
+            assert client.get(page).status_code == admin_status, (role, page)
+    anonymous = matrix_app.test_client()
+    for page in ("/account", "/admin/users", "/admin/audit"):
+        response = anonymous.get(page)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
