@@ -78,7 +78,16 @@ def error_response(status: int, code: str, description: str, problems: list[str]
     return response
 
 
+def refuse_nul_characters() -> None:
+    """A NUL in the path or a query value is a 400 everywhere: PostgreSQL text cannot hold one, and
+    psycopg2 raises ValueError (a 500) wherever such a value would reach a query."""
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
+        raise BadRequest("the request contains a NUL character")
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
+
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         return error_response(exc.status, exc.code, exc.description, exc.problems)

@@ -34,8 +34,8 @@ from layers.model import LayerSpec
 from webgis.accounts import manage
 
 ROLES = ["anonymous", "citizen", "staff", "planner", "operator", "admin"]
-PUBLIC, LOGIN, ADMIN, STAFF, SESSION, READ, WRITE = "PUBLIC LOGIN ADMIN STAFF SESSION READ WRITE".split()
-CREDENTIALS = "CREDENTIALS"  # the login form: anyone may post; the junk body here is refused as bad credentials
+PUBLIC, LOGIN, ADMIN, STAFF, SESSION, READ, WRITE = ["PUBLIC", "LOGIN", "ADMIN", "STAFF", "SESSION", "READ", "WRITE"]
+CREDENTIALS = "CREDENTIALS"  # the login form: anyone may post; this junk body is bad credentials
 
 TABLE: dict[tuple[str, str], str] = {
     ("health.healthz", "GET"): PUBLIC,

@@ -24,7 +24,10 @@ def _engine():  # noqa: ANN202
 
 
 def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # JSON nested thousands deep: Python's decoder gives up (a 500 otherwise)
+        raise BadRequest("the JSON is nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("send a JSON object")
     return body
