@@ -952,7 +952,7 @@ def markdown(results: dict, servers: list[str], kinds: list[str], concurrencies:
                     continue
                 raw = results.get("raw", {}).get(kind, {}).get(str(c)) or {}
                 if not cell.get("available", True) or "rate" not in cell:
-                    why = cell.get("why", "not available")
+                    why = " ".join(str(cell.get("why", "not available")).split()).replace("|", "/")[:300]
                     rows.append(f"| {label} | {c} | not available | | | | | {why} |")
                     continue
                 ratio = f"{cell['rate'] / raw['rate']:.2f}×" if raw.get("rate") and name != "raw" else ("1" if name == "raw" else "–")
