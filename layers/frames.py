@@ -25,6 +25,7 @@ import pyarrow.csv as pacsv
 import shapely
 from psycopg2 import sql
 
+from layers.access import Principal, can_read, can_see_private
 from layers.errors import InvalidFeature, LayerError, Problem
 from layers.model import LayerSpec
 from layers.registry import get_registry
@@ -379,14 +380,23 @@ def _copy_upsert(cursor: Any, spec: LayerSpec, rows: pd.DataFrame, columns: list
 def read_layer(
     bind: Bind, layer_id: str, *, bbox: tuple[float, float, float, float] | None = None,
     where: dict[str, Any] | None = None, limit: int | None = None, columns: list[str] | None = None,
-    include_private: bool = False,
+    include_private: bool = False, principal: Principal | None = None,
 ) -> gpd.GeoDataFrame:
     """A layer (or part of it) as a GeoDataFrame in EPSG:4326, indexed by fid.
 
     `where` holds equality filters on declared properties; `bbox` is lon/lat.
-    Private properties are left out unless asked for.
+    Private properties are left out unless asked for. With a `principal`
+    (notebooks: `layers.access.with_roles(...)`) layers.access decides instead:
+    a layer it may not read is refused, private properties come exactly when
+    it may see them.
     """
     spec = get_registry().get(layer_id)
+    if principal is not None:
+        if not can_read(spec, principal):
+            error = LayerError(f"{principal.actor} may not read layer {layer_id}")
+            error.status = 403
+            raise error
+        include_private = can_see_private(spec, principal)
     allowed = [p.name for p in (spec.properties if include_private else spec.public_properties())]
     chosen = columns if columns is not None else allowed
     bad = [c for c in [*chosen, *(where or {})] if c not in allowed]

@@ -52,6 +52,7 @@ class PayloadTooLarge(ApiError):
     code = "PayloadTooLarge"
 
 
+AUTHENTICATE = 'Bearer realm="Medan WebGIS"'
 HTML_ERROR = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{{ status }}</title></head>
 <body><h1>{{ status }}</h1><p>{{ description }}</p>
 {% if problems %}<ul>{% for p in problems %}<li>{{ p }}</li>{% endfor %}</ul>{% endif %}</body></html>"""
@@ -69,12 +70,15 @@ def _wants_html() -> bool:
 def error_response(status: int, code: str, description: str, problems: list[str] | None = None) -> Response:
     if _wants_html():
         body = render_template_string(HTML_ERROR, status=status, description=description, problems=problems)
-        return Response(body, status=status, mimetype="text/html")
-    payload = {"code": code, "description": description}
-    if problems:
-        payload["problems"] = problems
-    response = jsonify(payload)
-    response.status_code = status
+        response = Response(body, status=status, mimetype="text/html")
+    else:
+        payload = {"code": code, "description": description}
+        if problems:
+            payload["problems"] = problems
+        response = jsonify(payload)
+        response.status_code = status
+    if status == 401:  # RFC 9110: a 401 names the scheme that would be accepted
+        response.headers["WWW-Authenticate"] = AUTHENTICATE
     return response
 
 

@@ -239,6 +239,9 @@ def test_every_route_answers_every_role_as_the_table_says(matrix_app: Flask, tok
                     failures.append(f"{method} {url} as {role}: {status}, expected {sorted(want)}")
                 elif status == 302:
                     assert "/login" in response.headers["Location"]
+                # Refusals name the scheme that would be accepted (the login form's own 401 is its page).
+                if status == 401 and policy != CREDENTIALS and not response.headers.get("WWW-Authenticate", "").startswith("Bearer"):
+                    failures.append(f"{method} {url} as {role}: 401 without WWW-Authenticate: Bearer")
     assert failures == [], "\n".join(failures)
     assert checked > 500
 
