@@ -650,9 +650,9 @@ def generate_attendance_machines(kelurahan: gpd.GeoDataFrame, *, seed: int = DEF
     kel = _prepare(kelurahan)
     rng = _rng(seed, "attendance_machines")
     kec = kel.dissolve(by="nama_kec", as_index=False).sort_values("nama_kec")
-    places = [(f"Kantor Camat {k}", g.representative_point()) for k, g in zip(kec["nama_kec"], kec.geometry)]
+    places = [(f"Kantor Camat {k}", g.representative_point()) for k, g in zip(kec["nama_kec"], kec.geometry, strict=True)]
     # Kelurahan names repeat across kecamatan; the kecamatan makes each office's name unique.
-    places += [(f"Kantor Lurah {k} ({c})", g) for k, c, g in zip(kel["nama_kel"], kel["nama_kec"], kel["rep"])]
+    places += [(f"Kantor Lurah {k} ({c})", g) for k, c, g in zip(kel["nama_kel"], kel["nama_kec"], kel["rep"], strict=True)]
     names = [label for label, _ in places]
     installed = _random_dates(rng, len(places), date(2018, 1, 1), date(2025, 12, 31))
     inactive = rng.random(len(places)) < 0.04
@@ -768,7 +768,11 @@ def generate_complaints(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED
 
     kel = _prepare(kelurahan)
     rng = _rng(seed, "complaints")
-    points = [Point(*rounded(p.x, p.y)) for p in _sample_in_kelurahan(kel, rng, n, central_weight=2.0)]
+    # Rounding to the public grid can push a point near the boundary out of the
+    # city, so sample spares and keep the first n that stay inside.
+    city = _city(kel)
+    candidates = [Point(*rounded(p.x, p.y)) for p in _sample_in_kelurahan(kel, rng, n + 20, central_weight=2.0)]
+    points = [p for p in candidates if city.contains(p)][:n]
     where = _locate(points, kel)
     categories = list(load_categories().values())
     start = pd.Timestamp("2026-08-01T08:00:00+07:00")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg2
+import pytest
 
 from geodata.cluster import LocalCluster, ensure_database
-from webgis.settings import LocalClusterSettings
+from webgis.settings import PROJECT_ROOT, LocalClusterSettings
 
 
 def _free_port() -> int:
@@ -17,9 +21,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_private_cluster_starts_creates_postgis_and_stops(tmp_path: Path) -> None:
-    tmp_path.chmod(0o755)
-    cluster = LocalCluster(LocalClusterSettings(data_dir=tmp_path / "pg", port=_free_port()))
+@pytest.fixture
+def cluster_dir() -> Iterator[Path]:
+    # Not under pytest's tmp_path: pytest makes its base directory private
+    # (0700) at every session start, and the cluster runs as the postgres user.
+    path = PROJECT_ROOT / ".var" / f"test-cluster-{uuid.uuid4().hex[:8]}"
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_a_private_cluster_starts_creates_postgis_and_stops(cluster_dir: Path) -> None:
+    cluster = LocalCluster(LocalClusterSettings(data_dir=cluster_dir / "pg", port=_free_port()))
     assert not cluster.is_running()
     assert cluster.start() is True
     try:
@@ -35,4 +47,4 @@ def test_a_private_cluster_starts_creates_postgis_and_stops(tmp_path: Path) -> N
     finally:
         assert cluster.stop() is True
     assert not cluster.is_running()
-    assert (tmp_path / "pg" / "PG_VERSION").exists()
+    assert (cluster_dir / "pg" / "PG_VERSION").exists()

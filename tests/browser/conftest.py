@@ -48,7 +48,9 @@ def live_server(database_url: str, vendored_assets: None) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Package scope: a live sync Playwright keeps an event loop running in this
+# thread, which would break asyncio.run() in every later test (devices).
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed")
