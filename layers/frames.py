@@ -432,7 +432,8 @@ def _copy_out(bind: Bind, spec: LayerSpec, query: sql.Composed, params: list, ch
     types = {"fid": pa.int64(), "source": pa.string(), "geom": pa.string()}
     types.update({n: ARROW_TYPES[spec.prop(n).type] for n in chosen})
     table = pacsv.read_csv(buffer, convert_options=pacsv.ConvertOptions(
-        column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False))
+        column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False,
+        true_values=["t"], false_values=["f"]))  # PostgreSQL writes booleans as t/f
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     for name in chosen:
         if spec.prop(name).type == "datetime":
