@@ -11,7 +11,8 @@ PERSONAL = {"email": "hendra.sitompul@example.org", "phone": "+62 812 3456 7890"
 
 def _leaks(body: bytes) -> list[str]:
     text = body.decode()
-    return [v for v in [SECRET_TEXT, "Sitompul", "hendra", "3456", "Mawar"] if v in text]
+    # Whole pieces of the phone number only: four digits alone also occur in coordinates.
+    return [v for v in [SECRET_TEXT, "Sitompul", "hendra", "812 3456", "3456 7890", "Mawar"] if v in text]
 
 
 def test_public_responses_and_layer_hold_no_personal_data(web) -> None:  # noqa: ANN001
