@@ -98,18 +98,10 @@ KIND_TITLES = {
 # ---------------------------------------------------------------- database
 
 def default_database_url() -> str:
+    from geodata.cluster import database_on_server
     from webgis.settings import get_settings
 
-    settings = get_settings()
-    if settings.uses_local_cluster:
-        from geodata.cluster import LocalCluster
-
-        cluster = LocalCluster(settings.pg)
-        cluster.start()
-        server = cluster.url("postgres")
-    else:
-        server = make_url(settings.database_url).set(database="postgres").render_as_string(False)
-    return make_url(server).set(database=BENCH_DATABASE).render_as_string(False)
+    return database_on_server(get_settings(), BENCH_DATABASE)
 
 
 def prepare_database(url: str, points: int, seed: int, fresh: bool = False) -> None:

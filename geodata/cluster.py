@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg2
 
-from webgis.settings import LocalClusterSettings
+from webgis.settings import LocalClusterSettings, Settings
 
 
 class ClusterError(RuntimeError):
@@ -227,3 +227,16 @@ def _with_database(url: str, database: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def database_on_server(settings: Settings, database: str) -> str:
+    """URL of `database` on the configured server: DATABASE_URL's, or the local cluster (started)."""
+    from sqlalchemy.engine import make_url
+
+    if settings.uses_local_cluster:
+        cluster = LocalCluster(settings.pg)
+        cluster.start()
+        server = cluster.url("postgres")
+    else:
+        server = make_url(settings.database_url).set(database="postgres").render_as_string(False)
+    return make_url(server).set(database=database).render_as_string(False)

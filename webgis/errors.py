@@ -52,6 +52,16 @@ class PayloadTooLarge(ApiError):
     code = "PayloadTooLarge"
 
 
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "UnsupportedMediaType"
+
+
+class PreconditionRequired(ApiError):
+    status = 428
+    code = "PreconditionRequired"
+
+
 AUTHENTICATE = 'Bearer realm="Medan WebGIS"'
 HTML_ERROR = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{{ status }}</title></head>
 <body><h1>{{ status }}</h1><p>{{ description }}</p>

@@ -17,22 +17,17 @@ from flask import Response, current_app, request
 from layers.features import delete_feature, insert_features, update_feature
 from layers.queries import QueryError, parse_crs_uri
 from webgis.auth import require_write_access
-from webgis.errors import ApiError, BadRequest, PreconditionFailed
+from webgis.errors import (
+    BadRequest,
+    PreconditionFailed,
+    PreconditionRequired,
+    UnsupportedMediaType,
+)
 from webgis.ogcapi import blueprint
 from webgis.ogcapi.views import base_url, feature_id, readable_spec
 
 JSON_BODY_TYPES = ("application/geo+json", "application/json", "application/merge-patch+json")
 VERSION_TAG = re.compile(r'^(?:W/)?"v([0-9]{1,9})"$')
-
-
-class PreconditionRequired(ApiError):
-    status = 428
-    code = "PreconditionRequired"
-
-
-class UnsupportedMediaType(ApiError):
-    status = 415
-    code = "UnsupportedMediaType"
 
 
 def _engine() -> Any:
