@@ -29,7 +29,7 @@ def _ensure_version_schema(database_url: str) -> None:
     engine.dispose()
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     _ensure_version_schema(database_url)
     command.upgrade(alembic_config(database_url), revision)
 
