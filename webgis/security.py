@@ -14,9 +14,11 @@
   and without a cookie there is no ambient authority to abuse.
 - Security headers on every response (pages, API, tiles, errors).
 - Rate limits (Flask-Limiter): `rate_limit(CONFIG_KEY, default)` for any view;
-  login uses LOGIN_RATE_LIMIT. Storage is per process (memory://) unless
-  RATELIMIT_STORAGE_URI names a shared one; login lockout is kept in the
-  database too (see accounts/views.py), so it holds across workers.
+  login uses LOGIN_RATE_LIMIT. The counters live in the app's database
+  (webgis/ratelimit.py, auth.rate_limits) so every gunicorn worker counts
+  against the same limit; RATELIMIT_STORAGE_URI may name another store
+  (memory:// for one process, redis://). Login lockout is kept in the
+  database too (see accounts/views.py).
 - Request size: MAX_CONTENT_LENGTH, set by the factory.
 """
 
@@ -35,6 +37,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import text
+
+from webgis import ratelimit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -99,8 +103,11 @@ def init_security(app: Flask) -> None:
         SESSION_COOKIE_NAME="medan_session",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
-    # Per process unless a deployment names a shared store (e.g. redis://); said explicitly to keep logs quiet.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    # Shared by all workers through the database unless a deployment names another store.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimit.URI)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(ratelimit.SCHEME):
+        # Used outside a request only (limiter.reset() in scripts); requests count in their own app's database.
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["engine"]}
     app.config.setdefault("CSP_EXTRA", _basemap_sources(app))
     app.config.setdefault("LOGIN_RATE_LIMIT", "20 per minute")
     app.config.setdefault("LOGIN_LOCKOUT_ATTEMPTS", 5)
