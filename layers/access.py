@@ -13,6 +13,9 @@ The rule, from a declaration's `access: {read, write, private}`:
 - write: a principal with one of the `write` roles.
 - private properties: only principals that may write the layer see them (an
   operator sees a device's Modbus address, the public never does).
+- history (every version of a feature, who changed what): staff and those
+  who may write the layer, on layers they may read; restoring a version is a
+  write, so it needs can_write.
 Every principal, logged in or not, also holds the role 'public'.
 """
 
@@ -77,6 +80,13 @@ def can_read(spec: LayerSpec, principal: Principal) -> bool:
     if principal.is_admin or spec.access.is_public:
         return True
     return bool(principal.roles & set(spec.access.read)) or can_write(spec, principal)
+
+
+HISTORY_ROLES = frozenset({"staff"})
+
+
+def can_view_history(spec: LayerSpec, principal: Principal) -> bool:
+    return can_read(spec, principal) and (can_write(spec, principal) or bool(principal.roles & HISTORY_ROLES))
 
 
 def can_see_private(spec: LayerSpec, principal: Principal) -> bool:

@@ -2,7 +2,8 @@
 
 Flask-free parts: store.py (users), tokens.py, audit.py, passwords.py,
 manage.py (audited operations). Web parts: principal.py (who is asking),
-views.py (pages), admin.py (admin pages), api.py (JSON under /auth).
+views.py (pages), admin.py (admin pages), api.py (JSON under /auth),
+history.py (feature history and restore).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from webgis.accounts import admin, api, views
+    from webgis.accounts import admin, api, history, views
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(api.blueprint)
+    app.register_blueprint(history.blueprint)

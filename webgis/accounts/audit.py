@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 EVENTS = (
     "login", "login.failed", "login.locked", "logout", "password.changed",
     "user.created", "user.roles_changed", "user.agencies_changed", "user.deactivated", "user.activated",
-    "token.created", "token.revoked", "access.denied",
+    "token.created", "token.revoked", "token.refused", "access.denied", "feature.restored",
 )
 
 
