@@ -41,6 +41,9 @@ PACKAGES = (
         ("dist/Leaflet.VectorGrid.bundled.min.js",),
         bundled=("pbf", "vector-tile", "point-geometry", "ieee754", "topojson-client", "whatwg-fetch"),
     ),
+    # The protobuf reader the canvas point renderer (pages/js/points.js) decodes
+    # Mapbox Vector Tiles with; VectorGrid's bundled copy is not exposed.
+    VendoredPackage("pbf", ("dist/pbf.js",), bundled=("ieee754",)),
 )
 
 

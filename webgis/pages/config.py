@@ -84,6 +84,13 @@ def uses_tiles(size: tuple[int, int]) -> bool:
     return features > GEOJSON_MAX_FEATURES or vertices > GEOJSON_MAX_VERTICES
 
 
+def layer_source(spec: LayerSpec, size: tuple[int, int]) -> str:
+    """Point layers always come as tiles: the page's canvas point renderer draws a
+    tile without one Leaflet object per point, so even a small layer is cheaper
+    that way than as GeoJSON markers, and a large one only fetches what is in view."""
+    return "tiles" if geometry_kind(spec) == "point" or uses_tiles(size) else "geojson"
+
+
 def _style(spec: LayerSpec) -> dict[str, Any]:
     style = spec.style.model_dump(mode="json")
     style["fill_color"] = style["fill_color"] or style["color"]
@@ -100,7 +107,7 @@ def layer_entry(spec: LayerSpec, size: tuple[int, int]) -> dict[str, Any]:
         "kind": geometry_kind(spec),
         "style": _style(spec),
         "zoom": spec.zoom.model_dump(),
-        "source": "tiles" if uses_tiles(size) else "geojson",
+        "source": layer_source(spec, size),
         "items_url": f"/collections/{spec.id}/items?f=json&limit={GEOJSON_MAX_FEATURES}",
         "tiles_url": f"/collections/{spec.id}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}",
         "item_url": f"/collections/{spec.id}/items/{{fid}}?f=json",

@@ -77,6 +77,7 @@
     var map = Medan.state.map;
     map.on('click', function (e) {
       if (e.originalEvent && e.originalEvent._medanFeatureClick) { return; }  // a tile feature was clicked
+      if (Medan.featureClickAt(e.latlng)) { return; }  // a point on a canvas point layer was clicked
       Medan.whatIsHere(e.latlng);
     });
     document.getElementById('info-close').addEventListener('click', function () {

@@ -119,20 +119,48 @@
     });
     grid.on('click', function (e) {
       var props = (e.layer && e.layer.properties) || {};
-      var fid = props.fid !== undefined ? props.fid : props.id;
-      if (fid === undefined) { Medan.openFeaturePopup(layer, props, null, e.latlng); return; }
-      // Tiles carry few properties; the popup shows the whole feature from the API.
-      Medan.getJSON(layer.item_url.replace('{fid}', encodeURIComponent(fid))).then(function (feature) {
-        Medan.openFeaturePopup(layer, feature.properties || props, fid, e.latlng);
-      }, function () { Medan.openFeaturePopup(layer, props, fid, e.latlng); });
+      openTileFeaturePopup(layer, props, props.fid !== undefined ? props.fid : props.id, e.latlng);
     });
     grid.medanLoad = function () { return Promise.resolve(); };
     return grid;
   }
 
+  /* The popup of a tile feature: tiles carry only what the style needs, so the
+   * popup shows the whole feature from the API. */
+  function openTileFeaturePopup(layer, props, fid, latlng) {
+    if (fid === undefined || fid === null) { Medan.openFeaturePopup(layer, props, null, latlng); return; }
+    Medan.getJSON(layer.item_url.replace('{fid}', encodeURIComponent(fid))).then(function (feature) {
+      Medan.openFeaturePopup(layer, feature.properties || props, fid, latlng);
+    }, function () { Medan.openFeaturePopup(layer, props, fid, latlng); });
+  }
+
+  function pointTilesLayer(layer) {
+    var grid = new Medan.PointTiles(layer, { pane: PANES.point, maxNativeZoom: 22, attribution: layer.attribution });
+    grid.medanLoad = function () { return Promise.resolve(); };
+    return grid;
+  }
+
+  /* A click on a drawn point of a canvas point layer opens its popup; returns
+   * whether one was hit (then the map's "what is here" does not run). The
+   * layer drawn on top (last switched on) wins. */
+  Medan.featureClickAt = function (latlng) {
+    var state = Medan.state;
+    var ids = Object.keys(state.active).reverse();
+    for (var i = 0; i < ids.length; i++) {
+      var overlay = state.active[ids[i]];
+      if (!(overlay instanceof Medan.PointTiles) || !state.map.hasLayer(overlay)) { continue; }
+      var hit = overlay.pointAt(latlng);
+      if (hit) { openTileFeaturePopup(Medan.layerById(ids[i]), {}, hit.fid, hit.latlng); return true; }
+    }
+    return false;
+  };
+
   /* A Leaflet layer for one declared layer; fires 'load' when drawn. */
   Medan.createOverlay = function (layer) {
-    var overlay = layer.source === 'tiles' ? tilesLayer(layer) : geojsonLayer(layer);
+    var overlay;
+    if (layer.source === 'tiles') {
+      overlay = layer.kind === 'point' ? pointTilesLayer(layer) : tilesLayer(layer);
+    } else { overlay = geojsonLayer(layer); }
     overlay.on('load', function () {
       layer.drawCount = (layer.drawCount || 0) + 1;
       Medan.mark('medan:drawn:' + layer.id + ':' + layer.drawCount);

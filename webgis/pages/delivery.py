@@ -1,0 +1,88 @@
+"""How the pages' files travel: versioned static URLs, long caching, compression.
+
+- Every `url_for('static', filename=...)` gets `?v=<hash of the file's bytes>`.
+  A request carrying the current hash is answered with a one-year immutable
+  Cache-Control, so a second visit loads scripts and styles from the browser
+  cache without asking; a new file has a new hash, hence a new URL. Without
+  the hash (or with a stale one) the answer must be revalidated (no-cache),
+  which the static view's ETag turns into a cheap 304.
+- Text responses (HTML, CSS, JavaScript, JSON, SVG) are gzip-compressed with
+  Flask-Compress when the client accepts it. Vector tiles and GeoJSON are
+  left alone: the tile endpoints own their bytes and ETags (engineer B's area).
+
+Installed by the pages blueprint when it is registered (`init_delivery`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+
+from flask import Flask, Response, current_app, request
+from flask_compress import Compress
+from werkzeug.security import safe_join
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+COMPRESSED_TYPES = [
+    "text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
+    "application/json", "image/svg+xml",
+]
+
+_hash_lock = threading.Lock()
+# (path, mtime_ns, size) -> content hash; a changed file gets a new key, so no stale hash is served.
+_hashes: dict[tuple[str, int, int], str] = {}
+
+
+def static_version(static_folder: str, filename: str) -> str | None:
+    """A short hash of the static file's bytes, or None when there is no such file."""
+    path = safe_join(static_folder, filename)
+    if path is None:
+        return None
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    with _hash_lock:
+        cached = _hashes.get(key)
+    if cached:
+        return cached
+    with open(path, "rb") as handle:
+        digest = hashlib.blake2b(handle.read(), digest_size=6).hexdigest()
+    with _hash_lock:
+        _hashes[key] = digest
+    return digest
+
+
+def _add_version(endpoint: str, values: dict) -> None:
+    if endpoint != "static" or "v" in values or "filename" not in values:
+        return
+    version = static_version(current_app.static_folder or "", values["filename"])
+    if version:
+        values["v"] = version
+
+
+def _static_cache_headers(response: Response) -> Response:
+    if request.endpoint != "static" or response.status_code not in (200, 304):
+        return response
+    filename = (request.view_args or {}).get("filename", "")
+    wanted = request.args.get("v")
+    if wanted and wanted == static_version(current_app.static_folder or "", filename):
+        response.headers["Cache-Control"] = IMMUTABLE
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def init_delivery(app: Flask) -> None:
+    """Versioned static URLs with long caching, and gzip for text responses."""
+    app.url_defaults(_add_version)
+    app.after_request(_static_cache_headers)
+    app.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    # gzip only: every browser speaks it, and static files are streamed, for
+    # which Flask-Compress's default list has no gzip.
+    app.config.setdefault("COMPRESS_ALGORITHM", ["gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["gzip"])
+    app.config.setdefault("COMPRESS_LEVEL", 6)
+    Compress(app)
