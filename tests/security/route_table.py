@@ -72,7 +72,7 @@ FILLERS: dict[str, Filler] = {
     "service_request_id": lambda s: ["1"],
     "code": lambda s: ["1"],
     "token": lambda s: ["x"],
-    "history_id": lambda s: [999999999],  # no such entry: an allowed restore must change nothing
+    "raster_id": lambda s: ["flood_index"],
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.
