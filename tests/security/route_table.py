@@ -73,6 +73,7 @@ FILLERS: dict[str, Filler] = {
     "code": lambda s: ["1"],
     "token": lambda s: ["x"],
     "raster_id": lambda s: ["flood_index"],
+    "history_id": lambda s: [999999999],  # no such entry: an allowed restore must change nothing
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

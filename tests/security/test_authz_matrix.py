@@ -36,6 +36,8 @@ from webgis.accounts import manage
 ROLES = ["anonymous", "citizen", "staff", "planner", "operator", "admin"]
 PUBLIC, LOGIN, ADMIN, STAFF, SESSION, READ, WRITE = ["PUBLIC", "LOGIN", "ADMIN", "STAFF", "SESSION", "READ", "WRITE"]
 CREDENTIALS = "CREDENTIALS"  # the login form: anyone may post; this junk body is bad credentials
+# Feature history pages: staff or whoever may write the layer (HISTORY); restoring is a write (RESTORE).
+HISTORY, RESTORE = "HISTORY", "RESTORE"
 
 TABLE: dict[tuple[str, str], str] = {
     ("health.healthz", "GET"): PUBLIC,
@@ -80,6 +82,10 @@ TABLE: dict[tuple[str, str], str] = {
     ("accounts_admin.user_detail", "GET"): SESSION,
     ("accounts_admin.user_update", "POST"): SESSION,
     ("accounts_admin.audit_log", "GET"): SESSION,
+    ("feature_history.layer_changes", "GET"): HISTORY,
+    ("feature_history.feature", "GET"): HISTORY,
+    ("feature_history.restore_confirm", "GET"): RESTORE,
+    ("feature_history.restore", "POST"): RESTORE,
     ("accounts_api.me", "GET"): PUBLIC,
     ("accounts_api.token_list", "GET"): LOGIN,
     ("accounts_api.token_create", "POST"): LOGIN,
@@ -158,6 +164,8 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         return {404}
     if policy == READ:
         return "allowed"
+    if policy == HISTORY:
+        return "allowed" if role == "staff" or _may_write(spec, role) else refused
     return "allowed" if _may_write(spec, role) else refused
 
 
@@ -228,7 +236,7 @@ def test_every_route_answers_every_role_as_the_table_says(matrix_app: Flask, tok
         for url in urls(matrix_app, rule, layer_samples):
             if rule.endpoint == "pages.download" and not url.endswith(".geojson"):
                 continue  # one format is enough for the rule; the formats share the check
-            spec = _layer_of(url, layer_samples) if policy in (READ, WRITE) else None
+            spec = _layer_of(url, layer_samples) if policy in (READ, WRITE, HISTORY, RESTORE) else None
             for role in ROLES:
                 want = expected(policy, role, spec, method)
                 response = _call(matrix_app, method, url, tokens[role])
