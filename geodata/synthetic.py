@@ -799,6 +799,14 @@ def generate_complaints(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED
     return _frame(records, points, list(records[0]))
 
 
+def generate_school_zones(kelurahan: gpd.GeoDataFrame, **context) -> gpd.GeoDataFrame:
+    """Derived: the PPDB zones of the seed schools (services.ppdb.zones)."""
+    from services.analysis.seeds import seed_input
+    from services.ppdb.zones import seed_zones
+
+    return seed_zones(kelurahan, seed_input("schools", kelurahan))
+
+
 GENERATORS: dict[str, Generator] = {
     "transit_routes": generate_transit_routes,
     "transit_stops": generate_transit_stops,
@@ -813,4 +821,5 @@ GENERATORS: dict[str, Generator] = {
     "poverty": generate_poverty, "flood_exposure": generate_flood_exposure,
     "transit_coverage": generate_transit_coverage, "service_access": generate_service_access,
     "complaints": generate_complaints, "complaints_public": generate_complaints,
+    "school_zones": generate_school_zones,
 }
