@@ -42,13 +42,34 @@ def test_page_loads_without_errors_or_requests_leaving_the_machine(session: Sess
     assert any("/tiles/WebMercatorQuad/" in url for url in session.requests)
 
 
+# Tile coordinates are quantised to 1/16 px; 1e-4 degrees (11 m) is more than a pixel at zoom 13.
+EDGE_DEG = 1e-4
+
+
 def test_toggling_a_layer_draws_all_its_features_and_its_legend(session: Session, engine: Engine) -> None:
     page = session.open("/peta#map=13/3.5900/98.6785")
     spec = get_registry().get("schools")
     page.check("#layer-toggle-schools")
     wait_drawn(session, "schools")
-    drawn = page.evaluate("Medan.state.active.schools.getLayers().length")
-    assert drawn == count_features(engine, "schools")
+    # Schools are drawn by the canvas point renderer: every school in view, once, where it is.
+    drawn = page.evaluate("Medan.state.active.schools.drawnPoints()")
+    south, west, north, east = page.evaluate(
+        "(() => { const b = Medan.state.map.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; })()")
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT fid, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM layers.schools "
+            "WHERE ST_Intersects(geom, ST_MakeEnvelope(:w, :s, :e, :n, 4326))"),
+            {"w": west - EDGE_DEG, "s": south - EDGE_DEG, "e": east + EDGE_DEG, "n": north + EDGE_DEG}).all()
+    where = {r.fid: (r.lat, r.lon) for r in rows}
+    inside = {fid for fid, (lat, lon) in where.items()
+              if south + EDGE_DEG < lat < north - EDGE_DEG and west + EDGE_DEG < lon < east - EDGE_DEG}
+    drawn_in_view = {int(fid): (lat, lon) for fid, lat, lon in drawn if south < lat < north and west < lon < east}
+    assert len(inside) > 50  # central Medan at zoom 13 shows hundreds of schools
+    assert inside <= set(drawn_in_view) <= set(where)
+    assert len(drawn_in_view) == len([1 for fid, lat, lon in drawn if south < lat < north and west < lon < east])
+    assert all(abs(lat - where[fid][0]) < EDGE_DEG and abs(lon - where[fid][1]) < EDGE_DEG
+               for fid, (lat, lon) in drawn_in_view.items())
+    assert count_features(engine, "schools") > len(inside)  # only what is in view was fetched and drawn
     legend = page.locator('.layer-item[data-layer="schools"] .legend li')
     assert legend.all_text_contents() == [c.label.id for c in spec.style.classes]
     assert "layers=schools" in page.evaluate("location.hash")
@@ -63,7 +84,7 @@ def lone_school(engine: Engine) -> dict[str, Any]:
     """A school with no other school within 40 m, so a click on it can only mean it."""
     with engine.connect() as conn:
         row = conn.execute(text(
-            "SELECT s.fid, s.nama, ST_Y(s.geom) AS lat, ST_X(s.geom) AS lon FROM layers.schools s "
+            "SELECT s.fid, s.nama, s.jenjang, ST_Y(s.geom) AS lat, ST_X(s.geom) AS lon FROM layers.schools s "
             "WHERE NOT EXISTS (SELECT 1 FROM layers.schools o WHERE o.fid <> s.fid "
             "AND ST_DWithin(o.geom::geography, s.geom::geography, 40)) "
             "AND ST_Intersects(s.geom, ST_MakeEnvelope(98.64, 3.56, 98.70, 3.62, 4326)) ORDER BY s.fid LIMIT 1"
@@ -71,9 +92,29 @@ def lone_school(engine: Engine) -> dict[str, Any]:
     return dict(row)
 
 
+CANVAS_PIXEL = """([id, lat, lon, dx]) => {
+    const grid = Medan.state.active[id], map = Medan.state.map, z = grid._tileZoom;
+    const p = map.project([lat, lon], z), tx = Math.floor(p.x / 256), ty = Math.floor(p.y / 256);
+    const canvas = grid._tiles[tx + ':' + ty + ':' + z].el, ratio = window.devicePixelRatio || 1;
+    const px = Math.round((p.x - tx * 256 + dx) * ratio), py = Math.round((p.y - ty * 256) * ratio);
+    return Array.from(canvas.getContext('2d').getImageData(px, py, 1, 1).data);
+}"""
+
+
+def hex_rgb(color: str) -> tuple[int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
 def test_clicking_a_school_opens_its_popup_with_its_name_and_item_link(session: Session, lone_school: dict) -> None:
     page = session.open(f"/peta#map=18/{lone_school['lat']:.6f}/{lone_school['lon']:.6f}&layers=schools")
     wait_drawn(session, "schools")
+    # The canvas holds the school's class colour at its position, and nothing 20 px beside it.
+    spec = get_registry().get("schools")
+    colour = next(c.color for c in spec.style.classes if c.value == lone_school["jenjang"])
+    at = page.evaluate(CANVAS_PIXEL, ["schools", lone_school["lat"], lone_school["lon"], 0])
+    assert all(abs(a - b) <= 3 for a, b in zip(at[:3], hex_rgb(colour), strict=True)) and at[3] > 200, at
+    assert page.evaluate(CANVAS_PIXEL, ["schools", lone_school["lat"], lone_school["lon"], 20])[3] == 0
+    assert page.evaluate("Medan.state.active.schools.pointsDrawn") > 0
     x, y = latlng_to_page(session, lone_school["lat"], lone_school["lon"])
     page.mouse.click(x, y)
     popup = page.locator(".leaflet-popup .popup")
