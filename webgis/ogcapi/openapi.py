@@ -113,7 +113,9 @@ def _collection_paths(spec: LayerSpec) -> dict[str, Any]:
     }
 
 
-def openapi_document(base: str) -> dict[str, Any]:
+def openapi_document(base: str, layers: list[LayerSpec] | None = None) -> dict[str, Any]:
+    """The OpenAPI document for `layers` (those the principal may read; default: the public ones)."""
+    layers = public_layers() if layers is None else layers
     paths: dict[str, Any] = {}
     for path, operation, summary in (("/", "getLandingPage", "landing page"),
                                      ("/conformance", "getConformance", "conformance classes"),
@@ -121,7 +123,7 @@ def openapi_document(base: str) -> dict[str, Any]:
                                      ("/collections", "getCollections", "the collections")):
         paths[path] = {"get": {"operationId": operation, "summary": summary, "parameters": [_ref("f")],
                                "responses": _responses(summary)}}
-    for spec in public_layers():
+    for spec in layers:
         paths.update(_collection_paths(spec))
     return {
         "openapi": "3.0.3",
@@ -136,5 +138,5 @@ def openapi_document(base: str) -> dict[str, Any]:
                     "code": {"type": "string"}, "description": {"type": "string"}}}}}}},
             "securitySchemes": {"apiToken": {"type": "http", "scheme": "bearer"}},
         },
-        "tags": [{"name": spec.id, "description": spec.title.en} for spec in public_layers()],
+        "tags": [{"name": spec.id, "description": spec.title.en} for spec in layers],
     }

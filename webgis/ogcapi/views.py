@@ -159,7 +159,7 @@ def conformance() -> Any:
 @blueprint.get("/api")
 def api() -> Any:
     fmt = output_format()
-    document = openapi_document(base_url())
+    document = openapi_document(base_url(), visible_layers())
     if fmt == "html":
         return html_response("api.html", doc=document, title="API",
                              links=documents.self_links(f"{base_url()}api", fmt, documents.OPENAPI))

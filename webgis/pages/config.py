@@ -13,6 +13,7 @@ from typing import Any, get_args
 
 from sqlalchemy import func, literal, select, union_all
 
+from layers.access import ANONYMOUS, Principal, readable_layers
 from layers.model import LayerSpec, Text, Theme
 from layers.registry import Registry
 from layers.tables import Bind, layer_table, reading
@@ -67,7 +68,8 @@ def layer_sizes(bind: Bind, registry: Registry, cache_key: str = "") -> dict[str
         if hit and time.monotonic() - hit[0] < SIZE_TTL_SECONDS:
             return hit[1]
     branches = []
-    for spec in public_layers(registry):
+    # Every layer, not only the public ones: a logged-in principal's map may show more (map_config).
+    for spec in registry:
         table = layer_table(spec.id)
         sample = select(table.c.geom).limit(GEOJSON_MAX_FEATURES + 1).subquery(f"s_{spec.id}")
         branches.append(select(literal(spec.id).label("layer"), func.count().label("n"),
@@ -123,10 +125,11 @@ def layer_entry(spec: LayerSpec, size: tuple[int, int]) -> dict[str, Any]:
     }
 
 
-def map_config(bind: Bind, registry: Registry, settings: Settings) -> dict[str, Any]:
-    """Everything the homepage's map is built from (served as /peta/layers.json)."""
+def map_config(bind: Bind, registry: Registry, settings: Settings, principal: Principal = ANONYMOUS) -> dict[str, Any]:
+    """Everything the homepage's map is built from (served as /peta/layers.json), for the layers
+    `principal` may read (layers/access.py): the public ones for the anonymous public."""
     sizes = layer_sizes(bind, registry, settings.effective_database_url)
-    layers = [layer_entry(spec, sizes.get(spec.id, (0, 0))) for spec in public_layers(registry)]
+    layers = [layer_entry(spec, sizes.get(spec.id, (0, 0))) for spec in readable_layers(principal, registry)]
     themes = [
         {"id": theme, "title": THEME_TITLES[theme].model_dump(),
          "layers": [entry["id"] for entry in layers if entry["theme"] == theme]}

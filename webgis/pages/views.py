@@ -44,7 +44,7 @@ def homepage() -> Response:
 
 @blueprint.get("/peta/layers.json")
 def layers_json() -> Response:
-    config = map_config(_engine(), get_registry(), _settings())
+    config = map_config(_engine(), get_registry(), _settings(), principal_from_request())
     lang = language_of(request)
     config["ui"] = {code: ui_strings(code) for code in ("id", "en")}
     config["lang"] = lang
