@@ -755,6 +755,13 @@ def generate_service_access(kelurahan: gpd.GeoDataFrame, **context) -> gpd.GeoDa
     return seeds.service_access(kelurahan)
 
 
+def generate_flood_hazard_zones(kelurahan: gpd.GeoDataFrame, **context) -> gpd.GeoDataFrame:
+    """Derived: the synthetic flood-prone raster vectorised per hazard class."""
+    from services.analysis import seeds
+
+    return seeds.flood_hazard_zones(kelurahan)
+
+
 def generate_complaints(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED, n: int = 40,
                         **context) -> gpd.GeoDataFrame:
     """~40 past citizen reports (Open311) for both complaints layers, without any personal data.
@@ -820,6 +827,7 @@ GENERATORS: dict[str, Generator] = {
     "sample_points": generate_sample_points,
     "poverty": generate_poverty, "flood_exposure": generate_flood_exposure,
     "transit_coverage": generate_transit_coverage, "service_access": generate_service_access,
+    "flood_hazard_zones": generate_flood_hazard_zones,
     "complaints": generate_complaints, "complaints_public": generate_complaints,
     "school_zones": generate_school_zones,
 }

@@ -31,22 +31,23 @@ def main() -> None:
     """Medan WebGIS services."""
 
 
-ORDER = ["poverty", "risk", "food", "transit", "access"]
+ORDER = ["poverty", "risk", "hazard_zones", "food", "transit", "access"]
 
 
 @main.command()
 @click.argument("which", nargs=-1, type=click.Choice(["all", *ORDER]))
-@click.option("--hazard", type=click.Path(exists=True, path_type=Path), help="hazard raster for risk")
+@click.option("--hazard", type=click.Path(exists=True, path_type=Path), help="hazard raster for risk and hazard_zones")
 def analyse(which: tuple[str, ...], hazard: Path | None) -> None:
     """Run analyses and publish their result layers with provenance."""
-    from services.analysis import access, food, poverty, risk, transit
+    from services.analysis import access, food, hazard_zones, poverty, risk, transit
 
     runners = {"poverty": poverty.run_poverty, "risk": risk.run_risk, "food": food.run_food,
-               "transit": transit.run_transit_coverage, "access": access.run_access}
+               "transit": transit.run_transit_coverage, "access": access.run_access,
+               "hazard_zones": hazard_zones.run_hazard_zones}
     chosen = ORDER if not which or "all" in which else [n for n in ORDER if n in which]
     engine = _engine()
     for name in chosen:
-        options = {"hazard_path": hazard} if name == "risk" and hazard else {}
+        options = {"hazard_path": hazard} if name in ("risk", "hazard_zones") and hazard else {}
         try:
             click.echo(str(runners[name](engine, **options)))
         except AnalysisError as exc:

@@ -6,11 +6,12 @@ and kilometres of road are affected. This module does that for Medan:
 
 1. Zonal statistics of the flood-prone index per kelurahan (mean, max, share
    of area in each class: rendah < 0.33 ≤ sedang < 0.66 ≤ tinggi by default).
-2. Exposure in the classes from `exposed_from` upwards (default: sedang and
-   tinggi): people (kelurahan population × share of its area in those classes,
-   population assumed even inside a kelurahan — there is no population grid),
-   schools and health facilities (the class of the cell under each point), and
-   kilometres of angkot route.
+2. Exposure in each hazard class, and its total in the classes from
+   `exposed_from` upwards (default: sedang and tinggi): people (kelurahan
+   population × share of its area in the class, population assumed even inside
+   a kelurahan — there is no population grid), schools, health facilities and
+   angkot stops (the class of the cell under each point), and kilometres of
+   angkot route. Roads are not analysed: there is no real road data.
 3. A risk score per kelurahan, a weighted sum of three terms in [0, 1]:
    bahaya (mean hazard index), keterpaparan (people exposed, rescaled by the
    most exposed kelurahan) and kejadian (BNPB flood records naming the
@@ -57,7 +58,7 @@ FLOOD_EVENTS_FILE = Path(__file__).resolve().parents[2] / "geodata" / "data" / \
     "medan_kejadian_bencana_bnpb_2020_2024.csv"
 TERMS = ["bahaya", "keterpaparan", "kejadian"]
 DEFAULT_WEIGHTS = {"bahaya": 0.5, "keterpaparan": 0.3, "kejadian": 0.2}
-INPUT_LAYERS = ["kelurahan", "poverty", "schools", "health_facilities", "transit_routes"]
+INPUT_LAYERS = ["kelurahan", "poverty", "schools", "health_facilities", "transit_routes", "transit_stops"]
 
 
 @dataclass(frozen=True)
@@ -76,15 +77,27 @@ class RiskParameters:
         return RiskParameters(hazard, risk, weights, self.exposed_from)  # type: ignore[arg-type]
 
 
-def _points_per_zone(kel: gpd.GeoDataFrame, points: gpd.GeoDataFrame, raster: HazardRaster,
-                     params: RiskParameters) -> np.ndarray:
-    """Number of points in each kelurahan whose cell is in an exposed class."""
-    if len(points) == 0:
-        return np.zeros(len(kel), dtype=int)
-    classes = classify(sample_points(raster, points.geometry), list(params.hazard_breaks))
-    exposed = points[classes >= params.exposed_from]
-    joined = gpd.sjoin(exposed[["geometry"]].to_crs(kel.crs), kel[["geometry"]], predicate="within")
-    return np.bincount(joined["index_right"].to_numpy(), minlength=len(kel))
+def points_by_class(kel: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None, raster: HazardRaster,
+                    breaks: list[float]) -> np.ndarray:
+    """Points per kelurahan (rows) and hazard class of the cell under each point (columns).
+
+    A point on no valid cell (outside the raster, nodata) is in no class. A point
+    on the seam of two kelurahan is counted once, in the first by code.
+    """
+    out = np.zeros((len(kel), len(breaks) + 1), dtype=int)
+    if points is None or len(points) == 0:
+        return out
+    classes = classify(sample_points(raster, points.geometry), breaks)
+    inside = points[["geometry"]].assign(kelas=classes)[classes >= 0]
+    joined = gpd.sjoin(inside.to_crs(kel.crs), kel[["geometry"]], predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    np.add.at(out, (joined["index_right"].to_numpy(), joined["kelas"].to_numpy()), 1)
+    return out
+
+
+def _per_class(prefix: str, table: np.ndarray, decimals: int | None = None) -> dict[str, np.ndarray]:
+    return {f"{prefix}_{name}": table[:, k] if decimals is None else table[:, k].round(decimals)
+            for k, name in enumerate(CLASS_NAMES)}
 
 
 def flood_event_term(kel: gpd.GeoDataFrame, events: pd.DataFrame | None) -> np.ndarray:
@@ -98,8 +111,15 @@ def flood_event_term(kel: gpd.GeoDataFrame, events: pd.DataFrame | None) -> np.n
 
 def compute_risk(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, schools: gpd.GeoDataFrame,
                  facilities: gpd.GeoDataFrame, routes: gpd.GeoDataFrame, raster: HazardRaster,
-                 events: pd.DataFrame | None, params: RiskParameters) -> dict[str, gpd.GeoDataFrame]:
-    """The two result frames (flood_exposure, disaster_risk_zones), without touching the database."""
+                 events: pd.DataFrame | None, params: RiskParameters,
+                 stops: gpd.GeoDataFrame | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """The two result frames (flood_exposure, disaster_risk_zones), without touching the database.
+
+    flood_exposure keeps the exposure in every class (`<what>_<kelas>`) and the
+    total in the exposed classes (`<what>_terpapar`). Roads are not among them:
+    the repository has no real road network, and inventing one would make the
+    figure look measured when it is not.
+    """
     params = params.checked()
     kel = kelurahan_frame(kelurahan)
     breaks = list(params.hazard_breaks)
@@ -111,6 +131,11 @@ def compute_risk(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, scho
     shares = stats[[f"share_{k}" for k in range(3)]].fillna(0).to_numpy()
     exposed_share = shares[:, params.exposed_from:].sum(axis=1)
     exposed_people = np.round(people * exposed_share).astype(int)
+    people_by_class = np.round(people[:, None] * shares).astype(int)
+    schools_by_class = points_by_class(kel, schools, raster, breaks)
+    facilities_by_class = points_by_class(kel, facilities, raster, breaks)
+    stops_by_class = points_by_class(kel, stops, raster, breaks)
+    exposed = slice(params.exposed_from, None)
     route_km = line_length_by_class(raster, routes.geometry, kel.geometry, breaks)
     counts = flood_event_term(kel, events)
     hazard_term = stats["mean"].fillna(0).to_numpy()
@@ -124,9 +149,13 @@ def compute_risk(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, scho
         "bahaya_rata2": stats["mean"].round(3), "bahaya_maks": stats["max"].round(3),
         **{f"persen_{name}": (shares[:, k] * 100).round(1) for k, name in enumerate(CLASS_NAMES)},
         "penduduk": people.astype(int), "penduduk_terpapar": exposed_people,
-        "sekolah_terpapar": _points_per_zone(kel, schools, raster, params),
-        "faskes_terpapar": _points_per_zone(kel, facilities, raster, params),
-        "trayek_terpapar_km": route_km[:, params.exposed_from:].sum(axis=1).round(2),
+        "sekolah_terpapar": schools_by_class[:, exposed].sum(axis=1),
+        "faskes_terpapar": facilities_by_class[:, exposed].sum(axis=1),
+        "trayek_terpapar_km": route_km[:, exposed].sum(axis=1).round(2),
+        "halte_terpapar": stops_by_class[:, exposed].sum(axis=1),
+        **_per_class("penduduk", people_by_class), **_per_class("sekolah", schools_by_class),
+        **_per_class("faskes", facilities_by_class), **_per_class("trayek_km", route_km, 2),
+        **_per_class("halte", stops_by_class),
     })
     risk = pd.DataFrame({
         "kode_kel": kel["kode_kel"], "nama_kel": kel["nama_kel"], "bahaya": "banjir",
@@ -148,9 +177,11 @@ def run_risk(engine: Engine, *, hazard_path: Path = FLOOD_INDEX_FILE, events_pat
     events = pd.read_csv(events_path) if events_path else None
     results = compute_risk(kel, read_layer(engine, "poverty"), read_layer(engine, "schools"),
                            read_layer(engine, "health_facilities"), read_layer(engine, "transit_routes"),
-                           raster, events, params)
+                           raster, events, params, stops=read_layer(engine, "transit_stops"))
     files = {"hazard": Path(hazard_path), **({"flood_events": Path(events_path)} if events_path else {})}
     parameters = {"hazard_breaks": params.hazard_breaks, "risk_breaks": params.risk_breaks,
-                  "weights": dict(params.weights), "exposed_from": CLASS_NAMES[params.exposed_from]}
+                  "weights": dict(params.weights), "exposed_from": CLASS_NAMES[params.exposed_from],
+                  "population": "even within each kelurahan (share of its area in each class)",
+                  "roads": "not analysed: no real road network data in geodata/ (see geodata/SOURCES.md)"}
     return publish(engine, "risk", results, input_layers=INPUT_LAYERS, input_files=files,
                    parameters=parameters, started_at=started, actor=actor)

@@ -44,8 +44,18 @@ def flood_exposure(kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     results = compute_risk(kelurahan, seed_input("poverty", kelurahan), seed_input("schools", kelurahan),
                            seed_input("health_facilities", kelurahan), seed_input("transit_routes", kelurahan),
                            open_hazard(FLOOD_INDEX_FILE, kelurahan), pd.read_csv(FLOOD_EVENTS_FILE),
-                           RiskParameters())
+                           RiskParameters(), stops=seed_input("transit_stops", kelurahan))
     return results["flood_exposure"]
+
+
+def flood_hazard_zones(kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    from services.analysis.hazard import FLOOD_INDEX_FILE
+    from services.analysis.hazard_zones import compute_hazard_zones, raster_is_synthetic
+    from services.analysis.zonal import open_hazard
+
+    city = seed_input("kota", kelurahan)
+    return compute_hazard_zones(open_hazard(FLOOD_INDEX_FILE, city), city,
+                                synthetic=raster_is_synthetic(FLOOD_INDEX_FILE))
 
 
 def transit_coverage(kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
