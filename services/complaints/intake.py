@@ -1,10 +1,10 @@
 """Taking in a citizen's report: validate, tag from the spatial core, suggest duplicates, store.
 
 Everything is checked before anything is written; a refused report leaves no
-row and no file. Tagging asks the spatial core: the kelurahan/kecamatan and
-disaster-risk class containing the point (layers/here.py, the homepage's own
-query), the nearest device when the category names a device layer, and the
-agency from the category and the kecamatan.
+row and no file. Tagging asks the spatial core, in one statement: the kelurahan/kecamatan and
+disaster-risk class containing the point and the nearest device when the
+category names a device layer (layers/complaints_intake_sql.py); the agency
+follows from the category and the kecamatan.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from layers.complaints_sql import nearest_device, possible_duplicates
-from layers.here import what_is_here
+from layers.complaints_intake_sql import intake_tags
+from layers.complaints_sql import possible_duplicates
 from layers.tables import Bind
 from services.complaints import media
 from services.complaints.categories import Category, load_categories
@@ -106,20 +106,19 @@ def _check_fields(sub: Submission, category: Category) -> tuple[dict[str, Any], 
 
 
 def tag(bind: Bind, category: Category, lon: float, lat: float) -> Tags:
-    """Where the point is, from the spatial core; ServiceError when it is outside Kota Medan."""
-    here = {r["layer"]: r for r in what_is_here(bind, lon, lat)["results"] if r["relation"] == "contains"}
-    kelurahan = here.get("kelurahan")
-    if kelurahan is None:
+    """Where the point is, from the spatial core; ServiceError when it is outside Kota Medan.
+
+    One tailored statement (layers/complaints_intake_sql.py) instead of the
+    homepage's "what is here?" over every layer: intake needs three answers,
+    and asking twenty was most of its time (benchmarks/bench_complaints.py).
+    """
+    found = intake_tags(bind, lon, lat, category.nearest, category.nearest_within_m if category.nearest else 0.0)
+    if found is None:
         raise ServiceError(f"lat/long: {lat:.5f}, {lon:.5f} is outside Kota Medan")
-    props = kelurahan["properties"]
-    risk = here.get("disaster_risk_zones")
-    device = nearest_device(bind, category.nearest, lon, lat, category.nearest_within_m) if category.nearest else None
     return Tags(
-        kode_kel=props["kode_kel"], nama_kel=props["nama_kel"], nama_kec=props["nama_kec"],
-        risk_class=risk["properties"].get("kelas") if risk else None,
-        agency=category.agency_for(props["nama_kec"]),
-        nearest_device=device["code"] if device else None,
-        device_distance_m=device["distance_m"] if device else None,
+        kode_kel=found["kode_kel"], nama_kel=found["nama_kel"], nama_kec=found["nama_kec"],
+        risk_class=found["risk_class"], agency=category.agency_for(found["nama_kec"]),
+        nearest_device=found["device_code"], device_distance_m=found["device_distance_m"],
     )
 
 
