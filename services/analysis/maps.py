@@ -79,3 +79,37 @@ def plot_choropleth(frame: gpd.GeoDataFrame, column: str, *, title: str, cmap: s
     ax.set_title(title)
     ax.set_axis_off()
     return ax
+
+
+def hazard_map(zones: gpd.GeoDataFrame | None = None, *, raster_id: str = "flood_index", lang: str = "id",
+               tiles_base: str | None = None, leaflet_url: str = PLATFORM_LEAFLET) -> folium.Map:
+    """A declared hazard raster and its class polygons on one folium map, from local assets only.
+
+    The raster is embedded as one PNG image overlay (a saved map must open
+    offline); with `tiles_base` (e.g. "http://127.0.0.1:5000") it is also
+    added as the platform's XYZ tiles (/rasters/<id>/tiles/...), sharper when zoomed in.
+    """
+    import base64
+
+    from services.analysis.raster_tiles import get_raster, legend, render_image, tile_url_template
+
+    spec = get_raster(raster_id)
+    fmap = local_map(leaflet_url)
+    png, bounds = render_image(spec)
+    folium.raster_layers.ImageOverlay("data:image/png;base64," + base64.b64encode(png).decode(), bounds,
+                                      opacity=spec.opacity, name=spec.title.get(lang)).add_to(fmap)
+    if tiles_base:
+        folium.TileLayer(tile_url_template(spec, tiles_base.rstrip("/")), attr=spec.source.attribution,
+                         name=f"{spec.title.get(lang)} (tiles)", overlay=True, opacity=spec.opacity,
+                         min_zoom=spec.zoom.min, max_zoom=spec.zoom.max).add_to(fmap)
+    if zones is not None:
+        colors = {c["value"]: c["color"] for c in legend(spec, lang)}
+        folium.GeoJson(zones.to_crs("EPSG:4326")[["kelas", "luas_km2", "geometry"]].to_json(),
+                       name="zona bahaya" if lang == "id" else "hazard zones",
+                       style_function=lambda f: {"color": colors.get(f["properties"]["kelas"], "#555555"),
+                                                 "weight": 1.5, "fill": False},
+                       tooltip=folium.GeoJsonTooltip(fields=["kelas", "luas_km2"])).add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    fmap.fit_bounds(bounds)
+    return fmap
+

@@ -182,14 +182,29 @@ def empty_tile() -> bytes:
     return encode_png(np.zeros((4, TILE_SIZE, TILE_SIZE), dtype="uint8"))
 
 
-def read_tile_values(path: Path, bounds: tuple[float, float, float, float], size: int = TILE_SIZE) -> np.ndarray:
-    """The raster resampled (nearest) onto a size × size EPSG:3857 grid over bounds; NaN where no data."""
-    out = np.full((size, size), np.nan, dtype="float32")
+def read_tile_values(path: Path, bounds: tuple[float, float, float, float], size: int = TILE_SIZE,
+                     height: int | None = None) -> np.ndarray:
+    """The raster resampled (nearest) onto a size × height EPSG:3857 grid over bounds; NaN where no data."""
+    height = height or size
+    out = np.full((height, size), np.nan, dtype="float32")
     with rasterio.open(path) as src:
         reproject(source=rasterio.band(src, 1), destination=out, src_nodata=src.nodata,
-                  dst_transform=from_bounds(*bounds, size, size), dst_crs=WEB_MERCATOR, dst_nodata=np.nan,
+                  dst_transform=from_bounds(*bounds, size, height), dst_crs=WEB_MERCATOR, dst_nodata=np.nan,
                   resampling=Resampling.nearest)
     return out
+
+
+def render_image(spec: RasterSpec, width: int = 600) -> tuple[bytes, list[list[float]]]:
+    """The whole raster as one PNG in EPSG:3857 and its [[south, west], [north, east]] bounds.
+
+    For maps that cannot reach the tile server (a notebook's saved HTML): a
+    Leaflet image overlay stretches linearly in Web Mercator, so the image must be in it.
+    """
+    left, bottom, right, top = file_info(spec).bounds_3857
+    height = max(1, round(width * (top - bottom) / (right - left)))
+    png = encode_png(colourise(read_tile_values(spec.file, (left, bottom, right, top), width, height), spec))
+    west, south, east, north = transform_bounds(WEB_MERCATOR, WGS84, left, bottom, right, top)
+    return png, [[south, west], [north, east]]
 
 
 @dataclass(frozen=True)

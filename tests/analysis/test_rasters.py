@@ -143,3 +143,17 @@ def test_tile_matches_the_raster_reprojected() -> None:
     assert len(got) > 50
     # Nearest neighbour on a 50 m grid: only pixels on a cell edge may pick the neighbour.
     assert (got == palette[expected]).all(axis=1).mean() > 0.95
+
+
+def test_whole_raster_image_for_offline_maps() -> None:
+    spec = raster_tiles.get_raster("flood_index")
+    png, ((south, west), (north, east)) = raster_tiles.render_image(spec, width=256)
+    meta = raster_tiles.metadata(spec)
+    assert [west, south, east, north] == pytest.approx(meta["bounds"], abs=1e-5)
+    with warnings.catch_warnings(), MemoryFile(png) as memory, memory.open() as src:
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        rgba = src.read()
+    assert rgba.shape[2] == 256 and rgba.shape[1] > 256  # Medan is taller than wide
+    colours = {tuple(p) for p in rgba.reshape(4, -1).T if p[3]}
+    assert colours == {(0xFF, 0xFF, 0xB2, 255), (0xFD, 0x8D, 0x3C, 255), TINGGI}
+    assert not rgba[3, 0, 0]  # the corner is outside the city: transparent
