@@ -14,6 +14,17 @@ outside its zoom range is left out, and a tile with no layer left is 204.
 Responses carry a strong ETag (hash of the bytes; If-None-Match gives 304),
 Cache-Control, and X-Tile-Cache: hit|miss|bypass (bypass: zoom not cached).
 Views parse and serialise; rendering and caching live in layers/tiles.py.
+
+Access (issue 5): every route asks layers/access.py through layers/tiles.py
+for the request's principal. A layer it may not read is 404 everywhere, like
+in the items API (also inside `collections=`: never silently dropped); a tile
+carries only the properties it may see. A tile holding a non-public layer or
+a private property is `Cache-Control: private`; every tile response carries
+`Vary: Authorization, Cookie`, because what a URL holds depends on who asks.
+
+`properties=a,b` (tile routes): only these properties (plus `fid`, always the
+feature id) go into the tile, for slim tiles; a name no layer of the tile
+offers to the caller is 400.
 """
 
 from __future__ import annotations
@@ -21,7 +32,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import Engine
 
-from layers.registry import get_registry
+from layers.access import readable_layers
 from layers.tiles import (
     TILE_MATRIX_SET,
     Tile,
@@ -29,8 +40,10 @@ from layers.tiles import (
     layer_bounds,
     layer_for_tiles,
     single_layer,
+    tile_layers,
     visible_layers,
 )
+from webgis.accounts.principal import principal_from_request
 from webgis.errors import BadRequest, NotFound
 from webgis.settings import Settings
 from webgis.tiles import metadata
@@ -40,8 +53,8 @@ blueprint = Blueprint("tiles", __name__)
 # Browsers and proxies may reuse a tile this long without asking; after that the
 # ETag makes revalidation a 304. Short, because edits change tiles at any time.
 MAX_AGE_S = 60
-TILE_PARAMS = {"f"}
-MULTI_TILE_PARAMS = {"f", "collections"}
+TILE_PARAMS = {"f", "properties"}
+MULTI_TILE_PARAMS = {"f", "collections", "properties"}
 
 
 def _engine() -> Engine:
@@ -62,6 +75,14 @@ def _check_params(allowed: set[str]) -> None:
         raise BadRequest(f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
     if request.args.get("f", "mvt") not in ("mvt", "pbf"):
         raise BadRequest("tiles are only served as Mapbox Vector Tiles (f=mvt)")
+
+
+def _names(parameter: str) -> list[str] | None:
+    """A comma-separated list parameter; None when absent, [] when given empty."""
+    raw = request.args.get(parameter)
+    if raw is None:
+        return None
+    return [name.strip() for name in raw.split(",") if name.strip()]
 
 
 def _check_tms(tms: str) -> None:
@@ -87,28 +108,31 @@ def tile_matrix_set(tms: str) -> Response:
 
 @blueprint.get("/collections/<collection>/tiles")
 def collection_tilesets(collection: str) -> Response:
-    return jsonify(metadata.tileset_list(layer_for_tiles(collection), _base(), _lang()))
+    return jsonify(metadata.tileset_list(layer_for_tiles(collection, principal_from_request()), _base(), _lang()))
 
 
 @blueprint.get("/collections/<collection>/tiles/<tms>")
 def collection_tileset(collection: str, tms: str) -> Response:
-    spec = layer_for_tiles(collection)
+    principal = principal_from_request()
+    spec = layer_for_tiles(collection, principal)
     _check_tms(tms)
-    return jsonify(metadata.tileset([spec], _bounds([spec.id]), _base(), spec.id, _lang()))
+    return jsonify(metadata.tileset([spec], _bounds([spec.id]), _base(), spec.id, _lang(), principal))
 
 
 @blueprint.get("/tiles/<tms>")
 def multi_tileset(tms: str) -> Response:
     _check_tms(tms)
-    specs = [s for s in get_registry() if s.access.is_public]
-    return jsonify(metadata.tileset(specs, _bounds([s.id for s in specs]), _base(), None, _lang()))
+    principal = principal_from_request()
+    specs = readable_layers(principal)
+    return jsonify(metadata.tileset(specs, _bounds([s.id for s in specs]), _base(), None, _lang(), principal))
 
 
 @blueprint.get("/collections/<collection>/tiles/<tms>/<int(signed=True):z>/<int(signed=True):x>/<int(signed=True):y>")
 def collection_tile(collection: str, tms: str, z: int, x: int, y: int) -> Response:
     _check_params(TILE_PARAMS)
     _check_tms(tms)
-    layers = single_layer(collection, z, x, y)
+    principal = principal_from_request()
+    layers = tile_layers(single_layer(collection, z, x, y, principal), principal, _names("properties"))
     return _tile_response(get_tile(_engine(), layers, z, x, y))
 
 
@@ -116,9 +140,9 @@ def collection_tile(collection: str, tms: str, z: int, x: int, y: int) -> Respon
 def multi_tile(tms: str, z: int, x: int, y: int) -> Response:
     _check_params(MULTI_TILE_PARAMS)
     _check_tms(tms)
-    raw = request.args.get("collections", "").strip()
-    requested = [c.strip() for c in raw.split(",") if c.strip()] if raw else None
-    layers = visible_layers(requested, z, x, y)
+    requested = _names("collections") or None  # absent or empty: every layer the caller may read
+    principal = principal_from_request()
+    layers = tile_layers(visible_layers(requested, z, x, y, principal), principal, _names("properties"))
     return _tile_response(get_tile(_engine(), layers, z, x, y))
 
 
@@ -130,9 +154,9 @@ def _tile_response(tile: Tile) -> Response:
     else:
         response = Response(tile.data, status=200, mimetype=metadata.MVT)
     response.set_etag(tile.etag)
-    # Only public layers are served today; a tile holding a restricted layer (issue 5)
-    # must not be kept by shared caches.
-    public = all(get_registry().get(i).access.is_public for i in tile.layers)
-    response.headers["Cache-Control"] = f"{'public' if public else 'private'}, max-age={MAX_AGE_S}"
+    # Content only some roles may see must not be kept by shared caches; and what a
+    # URL holds depends on who asks (layers, properties), so caches key on the credentials.
+    response.headers["Cache-Control"] = f"{'public' if tile.public else 'private'}, max-age={MAX_AGE_S}"
+    response.headers["Vary"] = "Authorization, Cookie"
     response.headers["X-Tile-Cache"] = tile.cache
     return response

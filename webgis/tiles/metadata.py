@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from layers.access import ANONYMOUS, Principal, readable_properties
 from layers.model import LayerSpec
 from layers.tiles import (
     BUFFER,
@@ -109,19 +110,25 @@ def tileset_list(spec: LayerSpec, base: str, lang: str = "id") -> dict[str, Any]
     }
 
 
-def vector_layer(spec: LayerSpec, lang: str = "id") -> dict[str, Any]:
-    """TileJSON's vector_layers entry: the MVT layer's name and its fields (public only)."""
+def _properties(spec: LayerSpec, principal: Principal) -> list[Any]:
+    """The declared properties this principal finds in the layer's tiles (layers.access decides)."""
+    names = set(readable_properties(spec, principal))
+    return [p for p in spec.properties if p.name in names]
+
+
+def vector_layer(spec: LayerSpec, lang: str = "id", principal: Principal = ANONYMOUS) -> dict[str, Any]:
+    """TileJSON's vector_layers entry: the MVT layer's name and the fields this principal gets."""
     fields = {"fid": "Number"}
-    fields.update({p.name: TILEJSON_TYPES[p.type] for p in spec.public_properties()})
+    fields.update({p.name: TILEJSON_TYPES[p.type] for p in _properties(spec, principal)})
     return {"id": spec.id, "description": spec.title.get(lang), "minzoom": spec.zoom.min,
             "maxzoom": min(spec.zoom.max, MAX_ZOOM), "fields": fields}
 
 
-def ogc_layer(spec: LayerSpec, lang: str = "id") -> dict[str, Any]:
+def ogc_layer(spec: LayerSpec, lang: str = "id", principal: Principal = ANONYMOUS) -> dict[str, Any]:
     """The tileset's `layers` entry (OGC Tile Set Metadata), with a JSON schema of the properties."""
     properties = {"fid": {"type": "integer", "title": "fid"}}
     properties.update({p.name: {"type": JSON_SCHEMA_TYPES[p.type], "title": p.title.get(lang)}
-                       for p in spec.public_properties()})
+                       for p in _properties(spec, principal)})
     dimension = 0 if "Point" in spec.geometry else 1 if "Line" in spec.geometry else 2
     return {"id": spec.id, "title": spec.title.get(lang), "dataType": "vector", "geometryDimension": dimension,
             "minTileMatrix": str(spec.zoom.min), "maxTileMatrix": str(min(spec.zoom.max, MAX_ZOOM)),
@@ -129,7 +136,7 @@ def ogc_layer(spec: LayerSpec, lang: str = "id") -> dict[str, Any]:
 
 
 def tileset(specs: list[LayerSpec], bounds: tuple[float, float, float, float], base: str,
-            collection: str | None, lang: str = "id") -> dict[str, Any]:
+            collection: str | None, lang: str = "id", principal: Principal = ANONYMOUS) -> dict[str, Any]:
     """Tileset metadata (OGC Tile Set Metadata) with TileJSON 3.0 fields alongside.
 
     `collection` is None for the multi-layer tileset at /tiles/WebMercatorQuad.
@@ -143,14 +150,17 @@ def tileset(specs: list[LayerSpec], bounds: tuple[float, float, float, float], b
     return {
         "title": title,
         "description": (f"Vector tiles built by PostGIS (extent {EXTENT}, buffer {BUFFER}); at most "
-                        f"{MAX_FEATURES_PER_TILE} features per layer per tile, lines and polygons simplified "
-                        "to half a pixel; private properties are never included."),
+                        f"{MAX_FEATURES_PER_TILE} features per layer per tile (the first the spatial index "
+                        "returns; deeper zooms hold them all), lines and polygons simplified to half a pixel; "
+                        "only the properties the caller may read are included, private ones only for roles "
+                        "that may write the layer. properties=a,b keeps only those (fid is always the feature "
+                        "id); an unknown name is 400."),
         "dataType": "vector",
         "crs": CRS_3857,
         "tileMatrixSetURI": TMS_URI,
         "tileMatrixSetLimits": matrix_limits(bounds, min_zoom, max_zoom),
         "boundingBox": {"lowerLeft": [x0, y0], "upperRight": [x1, y1], "crs": CRS84},
-        "layers": [ogc_layer(s, lang) for s in specs],
+        "layers": [ogc_layer(s, lang, principal) for s in specs],
         "links": [
             link(self_href, "self"),
             link(f"{base}/tileMatrixSets/{TILE_MATRIX_SET}", REL_TILING_SCHEME),
@@ -166,5 +176,5 @@ def tileset(specs: list[LayerSpec], bounds: tuple[float, float, float, float], b
         "bounds": [x0, y0, x1, y1],
         "center": [(x0 + x1) / 2, (y0 + y1) / 2, max(min_zoom, min(12, max_zoom))],
         "attribution": "; ".join(dict.fromkeys(s.source.attribution for s in specs)),
-        "vector_layers": [vector_layer(s, lang) for s in specs],
+        "vector_layers": [vector_layer(s, lang, principal) for s in specs],
     }
