@@ -54,14 +54,14 @@ TABLE: dict[tuple[str, str], str] = {
     ("ogcapi.replace_item", "PUT"): WRITE,
     ("ogcapi.update_item", "PATCH"): WRITE,
     ("ogcapi.delete_item", "DELETE"): WRITE,
-    # Tiles serve public layers only, to everyone (webgis/tiles; roles are not wired there yet).
+    # Tiles follow the layer's read rule (layers/access.py); the multi-layer ones hold what the caller may read.
     ("tiles.tile_matrix_sets", "GET"): PUBLIC,
     ("tiles.tile_matrix_set", "GET"): PUBLIC,
     ("tiles.multi_tileset", "GET"): PUBLIC,
     ("tiles.multi_tile", "GET"): PUBLIC,
-    ("tiles.collection_tilesets", "GET"): PUBLIC,
-    ("tiles.collection_tileset", "GET"): PUBLIC,
-    ("tiles.collection_tile", "GET"): PUBLIC,
+    ("tiles.collection_tilesets", "GET"): READ,
+    ("tiles.collection_tileset", "GET"): READ,
+    ("tiles.collection_tile", "GET"): READ,
     ("pages.homepage", "GET"): PUBLIC,
     ("pages.layers_json", "GET"): PUBLIC,
     ("pages.search_json", "GET"): PUBLIC,
