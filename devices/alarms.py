@@ -9,6 +9,7 @@ its changes too.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from layers.registry import get_registry
 
 ALARM_LAYER = "device_alarms"
 POLLER_ACTOR = "devices:poller"
+log = logging.getLogger(__name__)
 
 
 class AlarmError(ValueError):
@@ -181,12 +183,62 @@ class AlarmStore:
         transitions = [t for c in sorted(batch.changes, key=lambda c: c.time) for t in ev.on_change(c)]
         transitions += [t for r in batch.readings for t in ev.on_reading(r)]
         transitions += ev.tick(now)
+        to_report: list[int] = []
         if transitions:
             with self.engine.begin() as conn:
                 for t in transitions:
                     if t.kind == "open":
-                        open_alarm(conn, t, ev.models.get(t.device_id, t.rule.model), self.locate)
+                        opened = open_alarm(conn, t, ev.models.get(t.device_id, t.rule.model), self.locate)
+                        if opened is not None and t.rule.report:
+                            to_report.append(opened)
                     else:
                         clear_alarm(conn, t.device_id, t.rule.id, datetime.fromtimestamp(t.time, UTC),
                                     self.locate)
+        # After the alarms are committed: a complaints problem must never cost an alarm.
+        for alarm_id in to_report:
+            try:
+                file_report(self.engine, alarm_id, self.locate)
+            except Exception:
+                log.exception("alarms: could not file the report for alarm %s; `python -m devices alarms "
+                              "report` retries", alarm_id)
         return transitions
+
+
+def file_report(engine: Engine, alarm_id: int, locate: Locator | None = None) -> str | None:
+    """File (or find) the complaint report of an alarm and link it on the alarm; its id or None.
+
+    services.complaints.alarms.open_report_for_alarm is idempotent per alarm code, so
+    calling this again (a retry) never opens a second report.
+    """
+    from services.complaints.alarms import open_report_for_alarm
+
+    locate = locate or Locator()
+    with engine.begin() as conn:
+        row = conn.execute(text("SELECT * FROM devices.alarms WHERE id = :id FOR UPDATE"),
+                           {"id": alarm_id}).mappings().one_or_none()
+        if row is None or row["layer"] is None:
+            return None
+        if row["report_id"] is not None:
+            return row["report_id"]
+        alarm = {"kode": alarm_code(row["id"]), "device_layer": row["layer"], "device_code": row["code"],
+                 "rule": row["rule"], "severity": row["severity"], "message": row["message"]}
+        where = locate(conn, row["device_id"])
+        if where is not None:
+            alarm["lon"], alarm["lat"] = where
+        report = open_report_for_alarm(conn, alarm)
+        if report is not None:
+            conn.execute(text("UPDATE devices.alarms SET report_id = :r WHERE id = :id"),
+                         {"r": report, "id": alarm_id})
+            _history(conn, alarm_id, "report", POLLER_ACTOR, report)
+        return report
+
+
+def unreported(engine: Engine) -> list[int]:
+    """Active alarms of rules that file reports but have none yet (a failed filing to retry)."""
+    from devices.rules import load_rules
+
+    reporting = {(r.model, r.id) for rules in load_rules().values() for r in rules if r.report}
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, model, rule FROM devices.alarms WHERE state <> 'cleared' "
+                                 "AND report_id IS NULL AND layer IS NOT NULL ORDER BY id")).all()
+    return [r.id for r in rows if (r.model, r.rule) in reporting]

@@ -181,3 +181,17 @@ def command_log(engine: Engine, device: str | None = None, limit: int = 100) -> 
             "SELECT * FROM devices.commands WHERE CAST(:device AS text) IS NULL OR device_id = :device "
             "ORDER BY id DESC LIMIT :limit"), {"device": device, "limit": limit}).mappings()
         return [dict(r) for r in rows]
+
+
+def preview(engine: Engine, layer: str, device_code: str, point: str, value: float,
+            actor: str | Principal) -> dict:
+    """The confirmation step: what `send` would write, checked the same way, nothing written.
+
+    Raises CommandRejected (not audited: nothing was attempted) for a command `send`
+    would refuse.
+    """
+    _who(actor, layer)
+    _device, p, _words = _validate(engine, layer, device_code, point, value)
+    return {"device_id": device_id(layer, device_code), "point": p.name, "value": float(value), "unit": p.unit,
+            "allowed": list(p.allowed) if p.allowed is not None else None, "min": p.min, "max": p.max,
+            "pulse": p.pulse}

@@ -27,7 +27,7 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
     "==": operator.eq, "!=": operator.ne,
 }
-_KEYS = {"id", "point", "any_of", "status", "op", "value", "clear_value", "for_s", "severity", "title"}
+_KEYS = {"id", "point", "any_of", "status", "op", "value", "clear_value", "for_s", "severity", "title", "report"}
 
 
 class RuleError(ValueError):
@@ -48,6 +48,8 @@ class Rule:
     value: float = 0.0
     clear_value: float | None = None
     for_s: float = 0.0
+    # Opening this alarm also files a complaint report for the agency's work queue.
+    report: bool = False
 
     def check(self, values: Mapping[str, float], active: bool) -> tuple[bool, str | None, float | None]:
         """(holds, point, value): whether the condition holds now, and what triggered it.
@@ -87,10 +89,13 @@ def _parse_rule(model: str, raw: Mapping[str, Any], reg_map: RegisterMap | None)
     for_s = float(raw.get("for_s", 0))
     if for_s < 0:
         raise _fail(model, rid, "for_s must not be negative")
+    report = raw.get("report", False)
+    if not isinstance(report, bool):
+        raise _fail(model, rid, "report must be true or false")
     if "status" in raw:
         if raw["status"] != "offline" or "point" in raw or "any_of" in raw:
             raise _fail(model, rid, "a status rule is `status: offline` and names no point")
-        return Rule(rid, model, raw["severity"], dict(title), status="offline", for_s=for_s)
+        return Rule(rid, model, raw["severity"], dict(title), status="offline", for_s=for_s, report=report)
     points = (raw["point"],) if "point" in raw else tuple(raw.get("any_of") or ())
     if not points or ("point" in raw and "any_of" in raw):
         raise _fail(model, rid, "give either point or any_of (a list of points)")
@@ -106,7 +111,7 @@ def _parse_rule(model: str, raw: Mapping[str, Any], reg_map: RegisterMap | None)
     return Rule(rid, model, raw["severity"], dict(title), points=points, op=raw["op"],
                 value=float(raw["value"]),
                 clear_value=None if raw.get("clear_value") is None else float(raw["clear_value"]),
-                for_s=for_s)
+                for_s=for_s, report=report)
 
 
 def parse_rules(data: Mapping[str, Any], maps: Mapping[str, RegisterMap] | None = None) -> list[Rule]:

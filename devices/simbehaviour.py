@@ -69,6 +69,8 @@ def step_lpju(state: State, t: float, dt: float, rng: random.Random) -> None:
 # -- ATCS intersection ----------------------------------------------------------------
 
 APPROACHES = ("north", "east", "south", "west")
+# Green seconds per approach that the base capacity (750 vehicles/hour) is quoted for.
+DEFAULT_GREEN_S = 22
 
 
 def init_atcs(state: State, t: float, rng: random.Random) -> None:
@@ -79,6 +81,7 @@ def init_atcs(state: State, t: float, rng: random.Random) -> None:
         state[f"queue_{a}"] = 0.0
         # Main roads carry more; each approach has its own base flow (vehicles/hour).
         state[f"_base_{a}"] = rng.uniform(250, 700)
+        state[f"green_{a}"] = DEFAULT_GREEN_S
     state["_offset"] = rng.uniform(0, 180)
 
 
@@ -97,8 +100,9 @@ def step_atcs(state: State, t: float, dt: float, rng: random.Random) -> None:
     for a in APPROACHES:
         flow = state[f"_base_{a}"] * factor * rng.uniform(0.9, 1.1)
         state[f"count_{a}"] += flow * dt / 3600
-        # Queues grow steeply as flow nears the approach's share of capacity.
-        saturation = flow / 750
+        # Queues grow steeply as flow nears the approach's share of capacity, which
+        # scales with its green time (so an operator's longer green shortens the queue).
+        saturation = flow / (750 * max(1.0, state[f"green_{a}"]) / DEFAULT_GREEN_S)
         state[f"queue_{a}"] = round(min(999.0, 160 * saturation**3 * rng.uniform(0.85, 1.15)), 1)
 
 

@@ -271,3 +271,22 @@ _HOURLY = ("SELECT hour AS time, point, samples, avg, min, max, last FROM device
 _RAW = "SELECT time, scaled FROM devices.telemetry WHERE device_id = :device AND time >= :since ORDER BY time"
 _RAW_POINT = ("SELECT time, (scaled ->> CAST(:point AS text))::double precision AS value FROM devices.telemetry "
               "WHERE device_id = :device AND time >= :since ORDER BY time")
+
+
+# Chart buckets: one average per point and bucket of `bucket_s` seconds (numbers only).
+_BUCKETS = """
+SELECT to_timestamp(floor(extract(epoch FROM t.time) / :bucket) * :bucket) AS t, kv.key AS point,
+       avg(kv.value::double precision) AS avg
+FROM devices.telemetry t CROSS JOIN LATERAL jsonb_each(t.scaled) kv
+WHERE t.device_id = :device AND t.time >= :since AND jsonb_typeof(kv.value) = 'number'
+GROUP BY 1, 2 ORDER BY 2, 1
+"""
+
+
+def telemetry_buckets(engine: Engine, device: str, since: datetime, bucket_s: int) -> list[dict]:
+    """A device's numeric points averaged per time bucket since a time (the operator's charts)."""
+    if bucket_s < 1:
+        raise ValueError("bucket_s must be at least 1 second")
+    with engine.connect() as conn:
+        rows = conn.execute(text(_BUCKETS), {"device": device, "since": since, "bucket": bucket_s}).mappings()
+        return [dict(r) for r in rows]

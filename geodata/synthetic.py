@@ -814,6 +814,13 @@ def generate_school_zones(kelurahan: gpd.GeoDataFrame, **context) -> gpd.GeoData
     return seed_zones(kelurahan, seed_input("schools", kelurahan))
 
 
+def generate_traffic_congestion(kelurahan: gpd.GeoDataFrame, **context) -> gpd.GeoDataFrame:
+    """Congestion at the seeded intersections; the levels come from devices/traffic.yaml."""
+    from devices.traffic import synthetic_congestion  # the congestion rules live with the devices
+
+    return synthetic_congestion(kelurahan)
+
+
 GENERATORS: dict[str, Generator] = {
     "transit_routes": generate_transit_routes,
     "transit_stops": generate_transit_stops,
@@ -829,5 +836,6 @@ GENERATORS: dict[str, Generator] = {
     "transit_coverage": generate_transit_coverage, "service_access": generate_service_access,
     "flood_hazard_zones": generate_flood_hazard_zones,
     "complaints": generate_complaints, "complaints_public": generate_complaints,
+    "traffic_congestion": generate_traffic_congestion,
     "school_zones": generate_school_zones,
 }

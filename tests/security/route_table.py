@@ -72,6 +72,7 @@ FILLERS: dict[str, Filler] = {
     "service_request_id": lambda s: ["1"],
     "code": lambda s: ["1"],
     "token": lambda s: ["x"],
+    "alarm_id": lambda s: [999999],  # no such alarm: an allowed acknowledge changes nothing
     "raster_id": lambda s: ["flood_index"],
     "history_id": lambda s: [999999999],  # no such entry: an allowed restore must change nothing
 }

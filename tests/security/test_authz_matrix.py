@@ -36,6 +36,7 @@ from webgis.accounts import manage
 ROLES = ["anonymous", "citizen", "staff", "planner", "operator", "admin"]
 PUBLIC, LOGIN, ADMIN, STAFF, SESSION, READ, WRITE = ["PUBLIC", "LOGIN", "ADMIN", "STAFF", "SESSION", "READ", "WRITE"]
 CREDENTIALS = "CREDENTIALS"  # the login form: anyone may post; this junk body is bad credentials
+OPERATOR = "OPERATOR"  # the operators' device API: operator (admin always); anonymous 401, others 403
 # Feature history pages: staff or whoever may write the layer (HISTORY); restoring is a write (RESTORE).
 HISTORY, RESTORE = "HISTORY", "RESTORE"
 
@@ -111,6 +112,15 @@ TABLE: dict[tuple[str, str], str] = {
     ("open311.staff.assign", "POST"): STAFF,
     ("open311.staff.comment", "POST"): STAFF,
     ("open311.staff.change_status", "POST"): STAFF,
+    # The operators' device view (webgis/operator): pages for logged-in operators, JSON for operators.
+    ("operator.index", "GET"): SESSION,
+    ("operator.device_page", "GET"): SESSION,
+    ("operator.api_status", "GET"): OPERATOR,
+    ("operator.api_device", "GET"): OPERATOR,
+    ("operator.api_telemetry", "GET"): OPERATOR,
+    ("operator.api_traffic", "GET"): OPERATOR,
+    ("operator.api_command", "POST"): OPERATOR,
+    ("operator.api_ack", "POST"): OPERATOR,
     # Hazard raster overlays (webgis/rasters): public analysis results, like their vector layers.
     ("rasters.rasters_json", "GET"): PUBLIC,
     ("rasters.raster_json", "GET"): PUBLIC,
@@ -156,6 +166,8 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         return "allowed" if role == "admin" else refused
     if policy == STAFF:
         return "allowed" if role in ("staff", "admin") else refused
+    if policy == OPERATOR:
+        return "allowed" if role in ("operator", "admin") else refused
     if policy == SESSION:
         # A token is sent to /login; an anonymous form post without a CSRF token stops at the CSRF check.
         return {302} if role != "anonymous" or method == "GET" else {302, 400}
