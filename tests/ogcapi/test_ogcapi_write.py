@@ -113,7 +113,11 @@ def test_without_a_configured_token_the_config_token_is_off(database_url) -> Non
 
 @pytest.mark.parametrize(("body", "content_type", "status", "message"), [
     (b"not json at all", GEOJSON, 400, "not JSON"),
-    ({"type": "FeatureCollection", "features": []}, GEOJSON, 400, "not a GeoJSON Feature"),
+    ({"type": "FeatureCollection", "features": []}, GEOJSON, 400, "non-empty"),
+    ({"type": "FeatureCollection", "features": [school("SD Satu"), {"type": "Point"}]}, GEOJSON, 400,
+     "features[1] is not a GeoJSON Feature"),
+    ({"type": "FeatureCollection", "features": [school("SD Dua"), {**school("SD Tiga"), "geometry": {
+        "type": "Point", "coordinates": [3.59, 98.67]}}]}, GEOJSON, 400, "outside Medan"),
     ([1, 2], GEOJSON, 400, "Feature object"),
     ({**school(), "geometry": {"type": "LineString", "coordinates": [[98.6, 3.5], [98.7, 3.6]]}}, GEOJSON, 400,
      "geometry type LineString"),
@@ -157,3 +161,46 @@ def test_writes_to_unknown_features_and_ids_are_404(writable) -> None:  # noqa: 
     response = client.post("/collections/nope/items", data=orjson.dumps(school()), content_type=GEOJSON,
                            headers=TOKEN)
     assert response.status_code == 404
+
+
+def test_a_feature_collection_is_created_whole_in_one_transaction(writable) -> None:  # noqa: ANN001
+    """Part 4 with a FeatureCollection body: every feature or none; 201 lists the new ids and links."""
+    client, engine = writable
+    before = rows(engine)
+    names = [f"SD Massal {i}" for i in range(3)]
+    created = post(client, {"type": "FeatureCollection", "features": [school(n) for n in names]})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    body = created.get_json()
+    assert body["numberCreated"] == 3 and len(set(body["ids"])) == 3
+    assert created.headers["Location"].endswith("/collections/schools/items")
+    assert rows(engine) == before + 3
+    fetched = set()
+    for link in body["links"]:
+        assert link["rel"] == "item"
+        feature = client.get(link["href"].replace("http://localhost", "")).get_json()
+        fetched.add(feature["properties"]["nama"])
+    assert fetched == set(names)
+    assert sorted(int(link["href"].rsplit("/", 1)[1]) for link in body["links"]) == sorted(body["ids"])
+    with engine.connect() as conn:  # history kept, one entry per feature, by the token's actor
+        actors = conn.execute(text("SELECT actor FROM core.feature_history WHERE layer = 'schools' "
+                                   "AND fid = ANY(:ids) AND op = 'insert'"), {"ids": body["ids"]}).scalars().all()
+    assert len(actors) == 3 and set(actors) == {"token:api"}
+
+
+def test_a_feature_collection_with_one_bad_feature_creates_nothing(writable) -> None:  # noqa: ANN001
+    client, engine = writable
+    before = rows(engine)
+    duplicate = school("SD Kembar")
+    response = post(client, {"type": "FeatureCollection", "features": [school("SD Baik"), duplicate, duplicate]})
+    assert response.status_code == 400
+    assert "npsn" in response.get_json()["description"]
+    assert rows(engine) == before
+    assert rows(engine, "nama = 'SD Baik'") == 0
+
+
+def test_a_feature_collection_needs_write_rights(writable) -> None:  # noqa: ANN001
+    client, engine = writable
+    before = rows(engine)
+    response = post(client, {"type": "FeatureCollection", "features": [school("SD Tanpa Izin")]}, headers={})
+    assert response.status_code == 401
+    assert rows(engine) == before

@@ -171,3 +171,14 @@ def test_a_private_property_name_is_refused_to_the_public_like_an_unknown_one(ro
     assert operator.status_code == 200
     feature = features_by_fid(decode(operator.data)[DEVICE_LAYER])[fid]
     assert set(feature["properties"]) == {"fid", "modbus_host"}
+
+
+def test_the_api_document_describes_the_tile_parameters(client) -> None:  # noqa: ANN001
+    document = client.get("/api?f=json").get_json()
+    multi = document["paths"]["/tiles/WebMercatorQuad/{z}/{x}/{y}"]["get"]
+    names = {document["components"]["parameters"][p["$ref"].rsplit("/", 1)[1]]["name"] for p in multi["parameters"]}
+    assert names == {"z", "x", "y", "properties", "collections"}
+    single = document["paths"]["/collections/schools/tiles/WebMercatorQuad/{z}/{x}/{y}"]["get"]
+    assert "application/vnd.mapbox-vector-tile" in single["responses"]["200"]["content"]
+    post = document["paths"]["/collections/schools/items"]["post"]
+    assert "FeatureCollection" in post["requestBody"]["description"]

@@ -11,6 +11,7 @@ from typing import Any
 
 from layers.model import LayerSpec
 from layers.queries import CRS84, SUPPORTED_CRS, layer_sql
+from layers.tiles import MAX_ZOOM
 from webgis.ogcapi.documents import DESCRIPTION, JSON_SCHEMA_TYPES, TITLE, public_layers
 from webgis.ogcapi.params import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -46,7 +47,20 @@ PARAMETERS = {
                           {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"}),
     "filter-crs": _param("filter-crs", "CRS of geometries in the filter", CRS_SCHEMA),
     "featureId": _param("featureId", "feature id", {"type": "integer"}, where="path", required=True),
+    # Tiles (webgis/tiles): WebMercatorQuad, x = column, y = row, as in TileJSON.
+    "tileZ": _param("z", "zoom (tile matrix)", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
+                    where="path", required=True),
+    "tileX": _param("x", "tile column", {"type": "integer", "minimum": 0}, where="path", required=True),
+    "tileY": _param("y", "tile row", {"type": "integer", "minimum": 0}, where="path", required=True),
+    "tileProperties": _param(
+        "properties", "only these properties in the tile (fid is always there, as the MVT feature id), for "
+        "slim tiles, e.g. properties=nama,jenjang; empty: fid only; a name none of the tile's layers offers "
+        "the caller is 400", {"type": "array", "items": {"type": "string"}}, explode=False),
+    "tileCollections": _param(
+        "collections", "layers in the tile (default: every layer the caller may read, visible at this zoom); "
+        "a layer the caller may not read is 404", {"type": "array", "items": {"type": "string"}}, explode=False),
 }
+MVT = "application/vnd.mapbox-vector-tile"
 ITEMS_PARAMS = ["f", "limit", "offset", "cursor", "bbox", "bbox-crs", "crs", "properties", "sortby",
                 "filter", "filter-lang", "filter-crs"]
 
@@ -64,8 +78,27 @@ def _responses(ok: str, media: str = "application/json", *, status: str = "200")
     }
 
 
-def _feature_body() -> dict[str, Any]:
-    return {"required": True, "content": {"application/geo+json": {"schema": {"type": "object"}}}}
+def _feature_body(collection: bool = False) -> dict[str, Any]:
+    description = ("a GeoJSON Feature, or a FeatureCollection to create several in one transaction (all or "
+                   "none; the 201 body lists the new ids and item links)" if collection else "a GeoJSON Feature")
+    return {"required": True, "description": description,
+            "content": {"application/geo+json": {"schema": {"type": "object"}}}}
+
+
+def _tile_responses() -> dict[str, Any]:
+    return {"200": {"description": "a Mapbox Vector Tile", "content": {MVT: {"schema": {"type": "string",
+                                                                                       "format": "binary"}}}},
+            "204": {"description": "no feature in this tile"},
+            "304": {"description": "not modified (If-None-Match)"},
+            "400": {"$ref": f"{REF}responses/Error"},
+            "404": {"$ref": f"{REF}responses/Error"}}
+
+
+def _tile_path(operation: str, tag: list[str], extra: list[str]) -> dict[str, Any]:
+    params = [_ref("tileZ"), _ref("tileX"), _ref("tileY"), _ref("tileProperties"), *(_ref(n) for n in extra)]
+    return {"get": {"operationId": operation, "tags": tag, "parameters": params, "responses": _tile_responses(),
+                    "description": "Vector tile (OGC API - Tiles). Cache-Control is private when the tile holds "
+                                   "content only some roles may read; Vary: Authorization, Cookie."}}
 
 
 def _write_responses(status: str, description: str) -> dict[str, Any]:
@@ -94,7 +127,7 @@ def _collection_paths(spec: LayerSpec) -> dict[str, Any]:
                                     "responses": _responses("the feature", "application/geo+json")}}
     if writable:
         secure = {"security": [{"apiToken": []}], "tags": tag}
-        items["post"] = {"operationId": f"createItem_{spec.id}", "requestBody": _feature_body(),
+        items["post"] = {"operationId": f"createItem_{spec.id}", "requestBody": _feature_body(collection=True),
                          "responses": _write_responses("201", "created"), **secure}
         for method, body in (("put", True), ("patch", True), ("delete", False)):
             operation = {"operationId": f"{method}Item_{spec.id}", "parameters": [_ref("featureId")],
@@ -110,6 +143,7 @@ def _collection_paths(spec: LayerSpec) -> dict[str, Any]:
                                        "responses": _responses("queryables", "application/schema+json")}},
         f"{base}/items": items,
         f"{base}/items/{{featureId}}": item,
+        f"{base}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}": _tile_path(f"getTile_{spec.id}", tag, []),
     }
 
 
@@ -125,6 +159,7 @@ def openapi_document(base: str, layers: list[LayerSpec] | None = None) -> dict[s
                                "responses": _responses(summary)}}
     for spec in layers:
         paths.update(_collection_paths(spec))
+    paths["/tiles/WebMercatorQuad/{z}/{x}/{y}"] = _tile_path("getTile", ["tiles"], ["tileCollections"])
     return {
         "openapi": "3.0.3",
         "info": {"title": TITLE, "description": DESCRIPTION, "version": "1.0.0",

@@ -27,6 +27,9 @@ from webgis.ogcapi import blueprint
 from webgis.ogcapi.views import base_url, feature_id, readable_spec
 
 JSON_BODY_TYPES = ("application/geo+json", "application/json", "application/merge-patch+json")
+# One POST of a FeatureCollection is one transaction; bigger loads go through the
+# import CLI (layers/files.py), which streams and reports per row.
+MAX_FEATURES_PER_POST = 10_000
 VERSION_TAG = re.compile(r'^(?:W/)?"v([0-9]{1,9})"$')
 
 
@@ -43,7 +46,7 @@ def _body() -> dict:
     except orjson.JSONDecodeError as exc:
         raise BadRequest(f"the body is not JSON: {exc}") from None
     if not isinstance(body, dict):
-        raise BadRequest("the body must be a GeoJSON Feature object")
+        raise BadRequest("the body must be a GeoJSON Feature object (or a FeatureCollection, to create several)")
     return body
 
 
@@ -97,11 +100,39 @@ def _item_url(collection_id: str, fid: int) -> str:
     return f"{base_url()}collections/{collection_id}/items/{fid}"
 
 
+def _collection_features(body: dict) -> list[dict]:
+    features = body.get("features")
+    if not isinstance(features, list) or not features:
+        raise BadRequest('a FeatureCollection to create needs a non-empty "features" array')
+    if len(features) > MAX_FEATURES_PER_POST:
+        raise BadRequest(f"at most {MAX_FEATURES_PER_POST} features per request, not {len(features)}; "
+                         "load bigger files with the import command")
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise BadRequest(f'features[{index}] is not a GeoJSON Feature (it needs "type": "Feature"); '
+                             "nothing was created")
+    return features
+
+
 @blueprint.post("/collections/<collection_id>/items")
 def create_item(collection_id: str) -> Response:
+    """One Feature: 201 with Location and ETag (Part 4). A FeatureCollection: every
+    feature or none, in one transaction; 201 with a JSON body listing the new ids
+    and one `item` link each (a response has one Location, so the
+    collection's items URL goes there)."""
     spec = readable_spec(collection_id)
     actor = require_write_access(spec)
-    feature, crs = _input_crs(_feature(_body()))
+    body = _body()
+    if body.get("type") == "FeatureCollection":
+        features = [_input_crs(f) for f in _collection_features(body)]
+        crs = features[0][1]
+        fids = insert_features(_engine(), spec.id, [f for f, _ in features], actor=actor, crs=crs)
+        document = {"numberCreated": len(fids), "ids": fids,
+                    "links": [{"href": _item_url(spec.id, fid), "rel": "item", "type": "application/geo+json"}
+                              for fid in fids]}
+        return Response(orjson.dumps(document), status=201, mimetype="application/json",
+                        headers={"Location": f"{base_url()}collections/{spec.id}/items"})
+    feature, crs = _input_crs(_feature(body))
     (fid,) = insert_features(_engine(), spec.id, [feature], actor=actor, crs=crs)
     return Response(status=201, headers={"Location": _item_url(spec.id, fid), "ETag": '"v1"'})
 
