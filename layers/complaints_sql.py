@@ -140,3 +140,39 @@ def report_for_alarm(bind: Bind, alarm_code: str) -> str | None:
         return conn.execute(select(table.c.service_request_id)
                             .where(table.c.device_alarm == bindparam("alarm", alarm_code))
                             .order_by(table.c.fid).limit(1)).scalar_one_or_none()
+
+
+def counts_per_kelurahan(bind: Bind, *, since: datetime | None = None, codes: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Every kelurahan with its number of public reports (complaints_public only: no private field is read).
+
+    The outline is simplified to ~10 m (0.0001°) for the choropleth: the map shows
+    counts, not boundaries, and the document shrinks by an order of magnitude.
+    """
+    kel = layer_table("kelurahan")
+    pub = layer_table("complaints_public")
+    where: list[Any] = [pub.c.kode_kel == kel.c.kode_kel]
+    if since is not None:
+        where.append(pub.c.requested_datetime >= bindparam("since", since))
+    if codes:
+        where.append(pub.c.service_code.in_(list(codes)))
+    count = select(func.count()).where(and_(*where)).scalar_subquery()
+    query = (select(kel.c.kode_kel, kel.c.nama_kel, kel.c.nama_kec, count.label("jumlah"),
+                    func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(kel.c.geom, 0.0001), 5).label("geometry"))
+             .order_by(kel.c.kode_kel))
+    with reading(bind) as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def public_points(bind: Bind, *, since: datetime | None = None, codes: Sequence[str] = (),
+                  limit: int = 20000) -> list[tuple[float, float, int]]:
+    """(lon, lat, supporters) of public reports, for the heat map; the points are the public ~50 m grid."""
+    pub = layer_table("complaints_public")
+    where: list[Any] = []
+    if since is not None:
+        where.append(pub.c.requested_datetime >= bindparam("since", since))
+    if codes:
+        where.append(pub.c.service_code.in_(list(codes)))
+    query = (select(func.ST_X(pub.c.geom), func.ST_Y(pub.c.geom), pub.c.supporters)
+             .where(and_(True, *where)).order_by(pub.c.fid.desc()).limit(limit))
+    with reading(bind) as conn:
+        return [(round(float(x), 6), round(float(y), 6), int(s)) for x, y, s in conn.execute(query)]

@@ -66,3 +66,15 @@ def applicant_distances(bind: Bind, ids: Sequence[str], lons: Sequence[float], l
     return len(rows)
 
 
+
+
+def kelurahan_at(bind: Bind, lon: float, lat: float) -> dict[str, Any] | None:
+    """The kelurahan containing a point ({kode_kel, nama_kel, nama_kec}); None outside the city."""
+    kel = layer_table("kelurahan")
+    point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon", lon, type_=Float), bindparam("lat", lat, type_=Float)),
+                            4326)
+    query = (select(kel.c.kode_kel, kel.c.nama_kel, kel.c.nama_kec).where(func.ST_Intersects(kel.c.geom, point))
+             .order_by(func.ST_Area(kel.c.geom)).limit(1))
+    with reading(bind) as conn:
+        row = conn.execute(query).mappings().one_or_none()
+    return None if row is None else dict(row)

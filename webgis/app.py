@@ -41,9 +41,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(tiles.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(open311.blueprint)
-    from webgis import operator
+    from webgis import citizen
 
-    app.register_blueprint(operator.blueprint)
+    app.register_blueprint(citizen.blueprint)
     from webgis import rasters
 
     app.register_blueprint(rasters.blueprint)

@@ -28,6 +28,8 @@ class SchoolChoice:
     distance_m: float
     in_zone: bool
     capacity: int  # seats in the zonasi pathway
+    lon: float | None = None
+    lat: float | None = None
 
 
 def check_level(level: str) -> str:
@@ -72,6 +74,7 @@ def schools_for_home(
             fid=int(schools.at[i, "fid"]), npsn=str(schools.at[i, "npsn"]), nama=str(schools.at[i, "nama"]),
             status=str(schools.at[i, "status"]), distance_m=round(float(distance[i]), 1),
             in_zone=bool(distance[i] <= radius), capacity=int(schools.at[i, "seats"]),
+            lon=round(float(schools.geometry.iat[i].x), 6), lat=round(float(schools.geometry.iat[i].y), 6),
         )
         for i in order
     ]

@@ -112,6 +112,16 @@ TABLE: dict[tuple[str, str], str] = {
     ("open311.staff.assign", "POST"): STAFF,
     ("open311.staff.comment", "POST"): STAFF,
     ("open311.staff.change_status", "POST"): STAFF,
+    # Citizen service pages (webgis/citizen): complaint form, tracking, complaints map, PPDB zoning.
+    ("citizen.report", "GET"): PUBLIC,
+    ("citizen.report", "POST"): PUBLIC,
+    ("citizen.track", "GET"): PUBLIC,
+    ("citizen.support", "POST"): PUBLIC,
+    ("citizen.complaints_map", "GET"): PUBLIC,
+    ("citizen.kelurahan_counts", "GET"): PUBLIC,
+    ("citizen.heat_points", "GET"): PUBLIC,
+    ("citizen.ppdb_page", "GET"): PUBLIC,
+    ("citizen.ppdb_schools", "GET"): PUBLIC,
     # The operators' device view (webgis/operator): pages for logged-in operators, JSON for operators.
     ("operator.index", "GET"): SESSION,
     ("operator.device_page", "GET"): SESSION,
