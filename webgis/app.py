@@ -44,6 +44,9 @@ def _register_blueprints(app: Flask) -> None:
     from webgis import citizen
 
     app.register_blueprint(citizen.blueprint)
+    from webgis import operator
+
+    app.register_blueprint(operator.blueprint)
     from webgis import rasters
 
     app.register_blueprint(rasters.blueprint)
