@@ -20,6 +20,8 @@ Examples::
     python -m devices alarms list
     python -m devices alarms ack 12 --actor operator:ani
     python -m devices prune --days 90
+    # congestion per ATCS intersection (also refreshed by `poll --from-db` every minute)
+    python -m devices traffic --window 15
 """
 
 from __future__ import annotations
@@ -115,6 +117,11 @@ def add_poll_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--offline-after", type=int, default=3, help="missed polls before offline")
     p.add_argument("--duration", type=float, help="stop after this many seconds")
     p.add_argument("--no-alarms", action="store_true", help="store telemetry only, evaluate no rules")
+    p.add_argument("--reload-every", type=float, default=10.0,
+                   help="--from-db: seconds between checks of the device layers for added, moved or "
+                        "retired devices (0: never)")
+    p.add_argument("--traffic-every", type=float, default=60.0,
+                   help="with a database: seconds between refreshes of the traffic_congestion layer (0: never)")
 
 
 class LogSink:
@@ -135,14 +142,31 @@ async def run_poll_cli(args: argparse.Namespace, devices: Sequence[DeviceConfig]
     if args.database_url:
         from devices.store import PostgisSink
 
-        sink = PostgisSink(args.database_url, devices=records, alarms=not args.no_alarms)
+        sink = PostgisSink(args.database_url, devices=records, alarms=not args.no_alarms,
+                           traffic_every_s=args.traffic_every or None)
     config = PollerConfig(timeout_s=args.timeout, retries=args.retries,
                           max_concurrency=args.concurrency, offline_after=args.offline_after)
     poller = Poller(devices, sink, config)
     await poller.start()
+    watcher = None
+    if records and args.database_url and args.reload_every > 0:
+        from devices.registry import follow_registry
+
+        # Only the registry's devices follow it; ad-hoc --fleet/--device entries stay as given.
+        extra = [d for d in devices if d.device_id not in {r.device_id for r in records}]
+
+        def reload(new_records: list) -> None:
+            poller.set_devices([r.config() for r in new_records] + extra)
+            sink.set_devices(new_records)  # type: ignore[union-attr]
+
+        watcher = asyncio.create_task(follow_registry(sink.engine, reload, args.reload_every))  # type: ignore[union-attr]
     try:
         await _run_until_signal(args.duration)
     finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
         await poller.stop()
     s = poller.stats
     log.info("polled %d of %d scheduled, %d ok, %d failed", s.polled, s.scheduled, s.ok, s.failed)
@@ -218,6 +242,19 @@ def _prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _traffic(args: argparse.Namespace) -> int:
+    from devices.traffic import refresh
+
+    result = refresh(_engine(args), window_min=args.window)
+    print(f"traffic_congestion: {result['intersections']} intersections, +{result['inserted']} new, "
+          f"{result['updated']} updated")
+    for s in result["suggestions"]:
+        print(f"  suggest {s['layer']} {s['code']}: {s['point']} {s['current']:g} -> {s['suggested']:g} {s['unit']} "
+              f"(mean queue {s['queue_avg_m']:g} m); apply with: python -m devices command {s['layer']} "
+              f"{s['code']} {s['point']} {s['suggested']:g} --actor operator:NAME")
+    return 0
+
+
 def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     cmd = sub.add_parser("command", help="write a point of a registered device (operators)")
     cmd.add_argument("layer")
@@ -235,7 +272,9 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     alarms.add_argument("--all", action="store_true", help="list cleared alarms too")
     prune = sub.add_parser("prune", help="delete old raw telemetry, keeping hourly aggregates")
     prune.add_argument("--days", type=float, default=90)
-    for p in (cmd, alarms, prune):
+    traffic = sub.add_parser("traffic", help="refresh the traffic_congestion layer and print green-time suggestions")
+    traffic.add_argument("--window", type=int, help="minutes of telemetry (default: devices/traffic.yaml)")
+    for p in (cmd, alarms, prune, traffic):
         p.add_argument("--database-url", help="default $DATABASE_URL")
 
 
@@ -270,6 +309,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.action == "ack" and (args.id is None or not args.actor):
             parser.error("alarms ack needs an alarm id and --actor")
         return _alarms(args)
+    elif args.command == "traffic":
+        return _traffic(args)
     else:
         return _prune(args)
     return 0

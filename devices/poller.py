@@ -151,6 +151,8 @@ class DeviceState:
     out_of_range: frozenset[str] = frozenset()
     counters: dict[str, float] = field(default_factory=dict)
     last_ok: float | None = None
+    # Set when the registry drops or changes the device: its queue entry is discarded.
+    retired: bool = False
 
 
 class Endpoint:
@@ -160,6 +162,7 @@ class Endpoint:
         self.host, self.port = host, port
         self.queue: list[tuple[float, int, DeviceState]] = []
         self.clients: dict[int, AsyncModbusTcpClient] = {}
+        self.workers: list[asyncio.Task] = []
         self.connect_fails = 0
         self.connect_retry_at = 0.0
 
@@ -188,14 +191,11 @@ class Poller:
         self.config = config or PollerConfig()
         self.sink = sink
         self.rng = rng or random.Random()
-        maps = maps if maps is not None else load_maps()
+        self.maps = maps if maps is not None else load_maps()
         self.states: dict[str, DeviceState] = {}
         self.endpoints: dict[tuple[str, int], Endpoint] = {}
         for d in devices:
-            if d.model not in maps:
-                raise ValueError(f"device {d.device_id}: no register map for model {d.model!r}")
-            self.states[d.device_id] = DeviceState(d, maps[d.model])
-            self.endpoints.setdefault((d.host, d.port), Endpoint(d.host, d.port))
+            self._add(d)
         self.stats = PollStats()
         self._buffer = Batch()
         self._sink_failing = False
@@ -204,6 +204,49 @@ class Poller:
         self._seq = 0
         self._stopping = False
         self._last_write = time.monotonic()
+
+    def _add(self, d: DeviceConfig) -> DeviceState:
+        if d.model not in self.maps:
+            raise ValueError(f"device {d.device_id}: no register map for model {d.model!r}")
+        state = self.states[d.device_id] = DeviceState(d, self.maps[d.model])
+        self.endpoints.setdefault((d.host, d.port), Endpoint(d.host, d.port))
+        return state
+
+    def set_devices(self, devices: Sequence[DeviceConfig]) -> dict[str, list[str]]:
+        """Take a new fleet while running: add new devices, drop retired ones, re-address moved ones.
+
+        A device whose configuration changed (address, model, interval) starts afresh
+        (first poll within one interval); the others keep their schedule and status.
+        Returns the ids added, removed and changed.
+        """
+        wanted = {d.device_id: d for d in devices}
+        bad = [d.device_id for d in devices if d.model not in self.maps]
+        if bad:
+            raise ValueError(f"devices {bad}: no register map for their model")
+        added = [i for i in wanted if i not in self.states]
+        removed = [i for i in self.states if i not in wanted]
+        changed = [i for i in wanted if i in self.states and self.states[i].config != wanted[i]]
+        for device in removed + changed:
+            self.states.pop(device).retired = True
+        now = time.monotonic()
+        for device in added + changed:
+            state = self._add(wanted[device])
+            if self._tasks:  # running: schedule it now; start() schedules the rest
+                ep = self.endpoints[(state.config.host, state.config.port)]
+                self._push(ep, now + self.rng.uniform(0, state.config.interval_s), state)
+                self._ensure_workers(ep)
+        if added or removed or changed:
+            log.info("poller: registry changed: %d added, %d removed, %d changed",
+                     len(added), len(removed), len(changed))
+        return {"added": added, "removed": removed, "changed": changed}
+
+    def _ensure_workers(self, ep: Endpoint) -> None:
+        # A worker ends when its endpoint's queue runs dry (every device retired).
+        ep.workers = [t for t in ep.workers if not t.done()]
+        for slot in range(len(ep.workers), max(1, self.config.connections_per_endpoint)):
+            task = asyncio.create_task(self._worker(ep, slot), name=f"poll {ep.host}:{ep.port}")
+            ep.workers.append(task)
+            self._tasks.append(task)
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -217,10 +260,10 @@ class Poller:
         for state in self.states.values():
             ep = self.endpoints[(state.config.host, state.config.port)]
             self._push(ep, now + self.rng.uniform(0, state.config.interval_s), state)
-        self._tasks = [asyncio.create_task(self._worker(ep, slot), name=f"poll {ep.host}:{ep.port}")
-                       for ep in self.endpoints.values()
-                       for slot in range(max(1, self.config.connections_per_endpoint))]
-        self._tasks.append(asyncio.create_task(self._flusher(), name="poll flusher"))
+        self._tasks = [asyncio.create_task(self._flusher(), name="poll flusher")]
+        for ep in self.endpoints.values():
+            ep.workers = []
+            self._ensure_workers(ep)
 
     async def stop(self) -> None:
         """Cancel workers, close connections, flush what is buffered."""
@@ -275,9 +318,13 @@ class Poller:
     async def _worker(self, ep: Endpoint, slot: int) -> None:
         while ep.queue and not self._stopping:
             due, _, state = heapq.heappop(ep.queue)
+            if state.retired:
+                continue
             delay = due - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
+            if state.retired:  # dropped from the registry while we waited
+                continue
             self.stats.scheduled += 1
             try:
                 async with self._semaphore:
@@ -286,7 +333,8 @@ class Poller:
                 raise
             except Exception:  # a bug in one poll must not silence a whole gateway
                 log.exception("poller: unexpected error polling %s", state.config.device_id)
-            self._reschedule(ep, due, state)
+            if not state.retired:
+                self._reschedule(ep, due, state)
 
     # -- one poll -------------------------------------------------------------------
 

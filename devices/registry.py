@@ -11,9 +11,11 @@ A device's id in telemetry, state and alarms is ``<layer>/<key>`` (e.g.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -24,6 +26,7 @@ from layers.frames import read_layer
 from layers.model import LayerSpec
 from layers.registry import Registry, get_registry
 
+log = logging.getLogger(__name__)
 DEVICE_PROPERTIES = frozenset({"model", "status", "modbus_host", "modbus_port", "modbus_unit"})
 ACTIVE_STATUS = "aktif"
 DEFAULT_INTERVAL_S = 10.0
@@ -127,6 +130,37 @@ def find_device(engine: Engine, layer: str, code: str) -> DeviceRecord:
     if not found:
         raise KeyError(f"no addressable device {code!r} in layer {layer}")
     return found[0]
+
+
+def fleet_version(engine: Engine) -> dict[str, dict]:
+    """Per device layer: feature count, latest change and sum of versions (changes on any write)."""
+    from layers.analysis_sql import layer_versions
+
+    return layer_versions(engine, [spec.id for spec in device_layers()])
+
+
+async def follow_registry(engine: Engine, apply: Callable[[list[DeviceRecord]], None],
+                          every_s: float = 10.0) -> None:
+    """Keep a running poller in step with the device layers (added, moved, retired devices).
+
+    Checks a cheap version of the device layers every `every_s` and, only when it
+    moved, re-reads the fleet and hands it to `apply` (e.g. Poller.set_devices with
+    the records' configs). Runs until cancelled; a failed check is logged and retried.
+    """
+    seen = await asyncio.to_thread(fleet_version, engine)
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            now = await asyncio.to_thread(fleet_version, engine)
+            if now == seen:
+                continue
+            records = await asyncio.to_thread(read_fleet, engine)
+            apply(records)
+            seen = now
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("registry: could not reload the device fleet; will retry")
 
 
 def is_loopback(host: str) -> bool:

@@ -154,7 +154,8 @@ class PostgisSink:
     def __init__(self, database: str | Engine, *, devices: Sequence[DeviceRecord] = (),
                  rules: Mapping[str, list[Rule]] | None = None, alarms: bool = True,
                  retention: timedelta | None = DEFAULT_RETENTION,
-                 maintenance_every_s: float = MAINTENANCE_EVERY_S) -> None:
+                 maintenance_every_s: float = MAINTENANCE_EVERY_S,
+                 traffic_every_s: float | None = None) -> None:
         self.engine = engine_for(database) if isinstance(database, str) else database
         check_schema(self.engine)
         self.devices = {d.device_id: d for d in devices}
@@ -162,6 +163,9 @@ class PostgisSink:
         self.retention = retention
         self.maintenance_every_s = maintenance_every_s
         self._last_maintenance = time.monotonic()
+        # Congestion layer refresh (devices/traffic.py); None: only `python -m devices traffic` does it.
+        self.traffic_every_s = traffic_every_s
+        self._last_traffic = time.monotonic()
         self.rows_written = 0
         self.alarms = None
         if alarms:
@@ -170,6 +174,14 @@ class PostgisSink:
             evaluator = Evaluator(rules if rules is not None else load_rules(), dict(self.models))
             self.alarms = AlarmStore(self.engine, evaluator, self.devices)
             self.alarms.load_active()
+
+    def set_devices(self, devices: Sequence[DeviceRecord]) -> None:
+        """The registry changed (devices added, moved, retired): place alarms where they now are."""
+        self.devices = {d.device_id: d for d in devices}
+        self.models.update({d.device_id: d.model for d in devices})
+        if self.alarms is not None:
+            self.alarms.evaluator.models.update({d.device_id: d.model for d in devices})
+            self.alarms.locate.known.update({d.device_id: (d.lon, d.lat) for d in devices})
 
     async def write(self, batch: Batch) -> None:
         await asyncio.to_thread(self.write_sync, batch)
@@ -188,6 +200,14 @@ class PostgisSink:
             except Exception:  # telemetry is committed; alarms retry from the database's view
                 log.exception("alarms: could not persist transitions; reloading active alarms")
                 self.alarms.load_active()
+        if self.traffic_every_s is not None and time.monotonic() - self._last_traffic >= self.traffic_every_s:
+            self._last_traffic = time.monotonic()
+            try:
+                from devices.traffic import refresh
+
+                refresh(self.engine)
+            except Exception:
+                log.exception("traffic: could not refresh the congestion layer; will retry")
         if self.retention is not None and time.monotonic() - self._last_maintenance >= self.maintenance_every_s:
             self._last_maintenance = time.monotonic()
             try:
