@@ -35,7 +35,7 @@ from flask import Flask, Response, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import text
 
 from webgis import ratelimit
@@ -147,7 +147,23 @@ def needs_csrf() -> bool:
 
 def _csrf_protect() -> None:
     if current_app.config.get("WTF_CSRF_ENABLED", True) and needs_csrf():
-        csrf.protect()
+        try:
+            csrf.protect()
+        except CSRFError as exc:
+            _audit_csrf_refusal(exc)
+            raise
+
+
+def _audit_csrf_refusal(exc: CSRFError) -> None:
+    # A forged cross-site form and a page left open too long look alike here; the log tells them apart.
+    from webgis.accounts.principal import audit_event, principal_from_request
+    from webgis.errors import ApiError
+
+    try:
+        actor = principal_from_request().actor
+    except ApiError:
+        actor = "anonymous"
+    audit_event("csrf.refused", actor=actor, reason=exc.description, method=request.method)
 
 
 def _security_headers(response: Response) -> Response:

@@ -179,8 +179,11 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
     if policy == OPERATOR:
         return "allowed" if role in ("operator", "admin") else refused
     if policy == SESSION:
-        # A token is sent to /login; an anonymous form post without a CSRF token stops at the CSRF check.
-        return {302} if role != "anonymous" or method == "GET" else {302, 400}
+        # A token is sent to /login; a write without a session is refused and audited (an anonymous
+        # form post without a CSRF token stops at the CSRF check).
+        if method != "GET":
+            return {400, 401} if role == "anonymous" else {403}
+        return {302}
     assert spec is not None
     if not _may_read(spec, role):
         return {404}

@@ -161,3 +161,13 @@ def test_a_layer_one_may_not_read_has_no_history_page(history_app: Flask) -> Non
     response = planner.get("/admin/history/complaints")
     assert response.status_code == 404
     assert planner.get("/admin/history/no_such_layer").status_code == 404
+
+
+def test_the_item_page_links_to_the_history_for_those_who_may_see_it(history_app: Flask, edited: dict) -> None:
+    url = f"/collections/{LAYER}/items/{edited['fid']}?f=html"
+    link = f'href="/admin/history/{LAYER}/{edited["fid"]}"'
+    assert link in _client(history_app, "operator").get(url).get_data(as_text=True)
+    assert link in _client(history_app, "staff").get(url).get_data(as_text=True)
+    for client in (_client(history_app, "citizen"), history_app.test_client()):
+        page = client.get(url)
+        assert page.status_code == 200 and "/admin/history/" not in page.get_data(as_text=True)

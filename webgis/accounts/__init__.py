@@ -13,8 +13,10 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from webgis.accounts import admin, api, history, views
+    from webgis.accounts.trail import init_trail
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(api.blueprint)
     app.register_blueprint(history.blueprint)
+    init_trail(app)

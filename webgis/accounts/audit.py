@@ -7,6 +7,7 @@ append-only; nothing in the application updates or deletes its rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,12 +18,23 @@ from sqlalchemy import Engine, text
 EVENTS = (
     "login", "login.failed", "login.locked", "logout", "password.changed",
     "user.created", "user.roles_changed", "user.agencies_changed", "user.deactivated", "user.activated",
-    "token.created", "token.revoked", "token.refused", "access.denied", "feature.restored",
+    "token.created", "token.revoked", "token.refused", "access.denied", "csrf.refused", "feature.restored",
+    "request.write",
 )
+# Called with the event after each record. The web registers one that marks the
+# request as audited (webgis/accounts/trail.py), so that its catch-all record of
+# writes does not add a second, vaguer line for a request that wrote its own.
+LISTENERS: list[Callable[[str], None]] = []
+# Called before each record for details every record should carry; the web
+# registers one giving the request's method and path, so that a record written
+# by a Flask-free operation (manage.py) still says which request it came from.
+CONTEXT: list[Callable[[], dict[str, Any]]] = []
 
 
 def record(bind: Engine, event: str, actor: str, ip: str | None = None, details: dict[str, Any] | None = None) -> None:
     """Append one event; committed on its own so that a refused request still leaves its trace."""
+    for context in CONTEXT:
+        details = {**context(), **(details or {})}
     with bind.begin() as conn:
         conn.execute(
             text("INSERT INTO auth.audit_log (event, actor, ip, details) "
@@ -30,6 +42,8 @@ def record(bind: Engine, event: str, actor: str, ip: str | None = None, details:
             {"event": event, "actor": actor, "ip": ip or None,
              "details": orjson.dumps(details or {}, default=str).decode()},
         )
+    for listener in LISTENERS:
+        listener(event)
 
 
 def search(

@@ -21,7 +21,7 @@ from layers.history import feature_versions, recent_changes
 from layers.model import LayerSpec
 from layers.registry import UnknownLayer, get_registry
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
-from webgis.errors import BadRequest, NotFound
+from webgis.errors import ApiError, BadRequest, NotFound
 
 blueprint = Blueprint("feature_history", __name__, url_prefix="/admin/history")
 PAGE = 100
@@ -36,6 +36,22 @@ def _no_store(response):  # noqa: ANN001, ANN202
     # History shows private values and who changed what: never in a shared cache.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@blueprint.app_context_processor
+def _history_link() -> dict[str, Any]:
+    return {"history_url": history_url}
+
+
+def history_url(spec: LayerSpec, fid: int) -> str | None:
+    """The history page of a feature for templates (the OGC API item page), when this principal may see it."""
+    try:
+        principal = principal_from_request()
+    except ApiError:  # a refused token: its request is being refused anyway
+        return None
+    if not can_view_history(spec, principal):
+        return None
+    return url_for("feature_history.feature", layer_id=spec.id, item_id=fid)
 
 
 def _layer(layer_id: str, *, restore: bool = False) -> LayerSpec:

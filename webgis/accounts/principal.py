@@ -48,8 +48,14 @@ def bearer_token() -> str | None:
 
 def principal_from_request() -> Principal:
     """The principal of this request (cached for the request); Unauthorized for a bad token."""
+    if "principal_error" in g:  # a refused token is refused (and audited) once per request
+        raise g.principal_error
     if "principal" not in g:
-        g.principal = _resolve()
+        try:
+            g.principal = _resolve()
+        except Unauthorized as exc:
+            g.principal_error = exc
+            raise
     return g.principal
 
 
@@ -78,6 +84,11 @@ def _principal_for_bearer(token: str) -> Principal:
     try:
         return tokens.principal_for_token(_engine(), token)
     except tokens.InvalidToken as exc:
+        # Audited: a stale script and someone trying stolen or guessed tokens look alike until one reads the log.
+        # A platform token's first 10 characters are its listed prefix (they identify it, and 38 random
+        # characters stay unknown); of anything else (a mistyped config token) nothing is kept.
+        prefix = token[:10] if token.startswith(tokens.PREFIX) else None
+        audit_event("token.refused", actor="anonymous", reason=str(exc), prefix=prefix, method=request.method)
         raise Unauthorized(str(exc)) from None
 
 

@@ -31,6 +31,7 @@ from webgis.accounts.principal import (
     audit_event,
     client_ip,
     current_user,
+    deny,
     principal_from_request,
 )
 from webgis.accounts.store import AccountError
@@ -65,11 +66,17 @@ def safe_next(target: str | None) -> str:
 
 
 def login_page(view: Callable[..., Any]) -> Callable[..., Any]:
-    """A page for logged-in users: anonymous visitors are sent to /login and back."""
+    """A page for logged-in users: anonymous visitors are sent to /login and back.
+
+    A form post without a session is refused (401, or 403 for an API token) and
+    audited instead: redirecting it would drop its body and log nothing.
+    """
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if current_user() is None:
+            if request.method not in ("GET", "HEAD"):
+                raise deny("this form needs a logged-in browser session (scripts use the JSON API under /auth)")
             return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 

@@ -1,0 +1,338 @@
+"""Every write route leaves an audit record when it succeeds and when it is refused for lack of rights.
+
+Generated from the app's URL map, like the authorisation matrix: every
+(endpoint, method) with POST/PUT/PATCH/DELETE needs a successful call in
+SUCCESS or a reason in SUCCESS_EXEMPT, and is called by the anonymous public
+and by a citizen's token; each 401/403 they get must have left an
+access.denied (or token.refused) record naming the URL. Routes anyone may
+call are listed in REFUSAL_EXEMPT with the reason. Runs on a database of its
+own: the successful calls change data.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from accounts_helpers import PASSWORD, build_app, csrf_token, login
+from flask import Flask
+from flask.testing import FlaskClient
+from route_table import samples, urls
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from geodata.cluster import drop_database, ensure_database
+from webgis.accounts import audit, manage
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+CONFIG_TOKEN = {"Authorization": "Bearer test-token"}
+POINT = {"type": "Point", "coordinates": [98.6722, 3.5952]}
+
+# Anyone may call these; there is no "lack of rights" to refuse.
+REFUSAL_EXEMPT = {
+    ("accounts.login", "POST"): "the login form: the password decides (failures are audited, test_login.py)",
+    ("accounts.logout", "POST"): "ending one's own session needs no right",
+    ("open311.v2.create_request", "POST"): "citizens report without an account (Open311 GeoReport v2)",
+    ("open311.v2.support", "POST"): "anyone may support a report",
+}
+# Writes whose success cannot be staged here, with the reason; their refusals are still checked.
+SUCCESS_EXEMPT = {
+    ("operator.api_command", "POST"): "needs a live Modbus device; the view audits operator.command itself "
+                                      "(tests/devices)",
+    ("operator.api_ack", "POST"): "needs an open alarm from the poller; the view audits operator.alarm_ack itself",
+}
+
+
+@dataclass
+class World:
+    app: Flask
+    admin: FlaskClient  # an admin's logged-in browser
+    admin_name: str
+    operator_token: str
+    cctv_fid: int
+    complaint_id: str
+
+    def json_client(self) -> FlaskClient:
+        return self.app.test_client()
+
+
+@pytest.fixture(scope="module")
+def world(server_url: str, template_database_url: str) -> Iterator[World]:
+    name = f"medan_test_{uuid.uuid4().hex[:10]}"
+    ensure_database(server_url, name, template=make_url(template_database_url).database)
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    app = build_app(url, LOGIN_RATE_LIMIT="10000 per minute", LOGIN_LOCKOUT_ATTEMPTS=1000,
+                    COMPLAINT_RATE_LIMIT="10000 per minute", COMPLAINT_SUPPORT_RATE_LIMIT="10000 per minute")
+    engine = app.extensions["engine"]
+    admin_name = f"aadmin{uuid.uuid4().hex[:6]}"
+    manage.create_user(engine, "test", None, admin_name, PASSWORD, roles=["admin"])
+    operator = manage.create_user(engine, "test", None, f"aop{uuid.uuid4().hex[:6]}", PASSWORD, roles=["operator"])
+    admin = app.test_client()
+    assert login(admin, admin_name).status_code == 302
+    with engine.connect() as conn:
+        fid = conn.execute(text("SELECT min(fid) FROM layers.cctv")).scalar_one()
+        complaint = conn.execute(text("SELECT service_request_id FROM layers.complaints WHERE status = 'open' "
+                                      "ORDER BY fid LIMIT 1")).scalar_one()
+    yield World(app, admin, admin_name, manage.create_token(engine, "test", None, operator, "audit").secret,
+                fid, complaint)
+    engine.dispose()
+    drop_database(server_url, name)
+
+
+def _last_id(app: Flask) -> int:
+    with app.extensions["engine"].connect() as conn:
+        return conn.execute(text("SELECT coalesce(max(id), 0) FROM auth.audit_log")).scalar_one()
+
+
+def _records_since(app: Flask, since: int, path: str) -> list[dict]:
+    return [e for e in audit.search(app.extensions["engine"], limit=1000)
+            if e["id"] > since and e["details"].get("path") == path]
+
+
+def _write_rules(app: Flask) -> list[tuple[object, str]]:
+    return sorted(((rule, m) for rule in app.url_map.iter_rules() for m in rule.methods & set(WRITE_METHODS)),
+                  key=lambda rm: (rm[0].rule, rm[1]))
+
+
+# ---------------------------------------------------------------- successful calls, one per write route
+
+def _form(w: World, page: str, url: str, data: dict) -> tuple[str, object]:
+    return url, w.admin.post(url, data={**data, "csrf_token": csrf_token(w.admin, page)})
+
+
+def _user_for(w: World, *roles: str):  # noqa: ANN202
+    return manage.create_user(w.app.extensions["engine"], "test", None, f"s{uuid.uuid4().hex[:10]}", PASSWORD,
+                              roles=roles or ("citizen",))
+
+
+def _login(w: World) -> tuple[str, object]:
+    user = _user_for(w)
+    return "/login", login(w.app.test_client(), user.username)
+
+
+def _logout(w: World) -> tuple[str, object]:
+    client = w.app.test_client()
+    login(client, _user_for(w).username)
+    return "/logout", client.post("/logout", data={"csrf_token": csrf_token(client, "/account")})
+
+
+def _change_password(w: World) -> tuple[str, object]:
+    client = w.app.test_client()
+    login(client, _user_for(w).username)
+    return "/account/password", client.post("/account/password", data={
+        "csrf_token": csrf_token(client, "/account"), "current_password": PASSWORD,
+        "new_password": PASSWORD + "-baru", "confirm_password": PASSWORD + "-baru"})
+
+
+def _token_create(w: World) -> tuple[str, object]:
+    return _form(w, "/account/tokens", "/account/tokens", {"name": "audit"})
+
+
+def _token_revoke(w: World) -> tuple[str, object]:
+    token = manage.create_token(w.app.extensions["engine"], "test", None,
+                                _user_for(w, "admin"), "x")  # any token: an admin may revoke it
+    return _form(w, "/account/tokens", f"/account/tokens/{token.id}/revoke", {})
+
+
+def _admin_user_create(w: World) -> tuple[str, object]:
+    return _form(w, "/admin/users", "/admin/users",
+                 {"username": f"n{uuid.uuid4().hex[:8]}", "password": PASSWORD, "roles": "citizen"})
+
+
+def _admin_user_update(w: World) -> tuple[str, object]:
+    user = _user_for(w)
+    return _form(w, f"/admin/users/{user.username}", f"/admin/users/{user.username}",
+                 {"roles": ["citizen", "planner"], "active": "on"})
+
+
+def _api(w: World, method: str, url: str, token: str = "test-token", **kwargs: object) -> tuple[str, object]:
+    return url, w.json_client().open(url, method=method, headers={"Authorization": f"Bearer {token}"}, **kwargs)
+
+
+def _user_token(w: World) -> str:
+    return manage.create_token(w.app.extensions["engine"], "test", None, _user_for(w), "t").secret
+
+
+def _api_token_create(w: World) -> tuple[str, object]:
+    return _api(w, "POST", "/auth/tokens", _user_token(w), json={"name": "audit"})
+
+
+def _api_token_revoke(w: World) -> tuple[str, object]:
+    secret = _user_token(w)
+    token_id = w.json_client().get("/auth/tokens", headers={"Authorization": f"Bearer {secret}"}).json["tokens"][0]["id"]
+    return _api(w, "DELETE", f"/auth/tokens/{token_id}", secret)
+
+
+def _api_user_create(w: World) -> tuple[str, object]:
+    return _api(w, "POST", "/auth/users", json={"username": f"j{uuid.uuid4().hex[:8]}", "password": PASSWORD})
+
+
+def _api_user_roles(w: World) -> tuple[str, object]:
+    user = _user_for(w)
+    return _api(w, "POST", f"/auth/users/{user.username}/roles", json={"add": ["planner"]})
+
+
+def _cctv(name: str) -> dict:
+    return {"type": "Feature", "geometry": POINT, "properties": {
+        "kode": f"CCTV-A{uuid.uuid4().hex[:6]}", "nama": name, "model": "cctv_ipcam_v1", "status": "aktif"}}
+
+
+def _new_cctv(w: World) -> int:
+    url, response = _api(w, "POST", "/collections/cctv/items", w.operator_token, json=_cctv("Audit"))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def _create_item(w: World) -> tuple[str, object]:
+    return _api(w, "POST", "/collections/cctv/items", w.operator_token, json=_cctv("Audit create"))
+
+
+def _replace_item(w: World) -> tuple[str, object]:
+    return _api_if_match(w, "PUT", _new_cctv(w), json=_cctv("Audit replace"))
+
+
+def _api_if_match(w: World, method: str, fid: int, **kwargs: object) -> tuple[str, object]:
+    url = f"/collections/cctv/items/{fid}"
+    headers = {"Authorization": f"Bearer {w.operator_token}", "If-Match": "*"}
+    return url, w.json_client().open(url, method=method, headers=headers, **kwargs)
+
+
+def _update_item(w: World) -> tuple[str, object]:
+    return _api_if_match(w, "PATCH", _new_cctv(w), json={"properties": {"nama": "Audit patch"}},
+                         content_type="application/merge-patch+json")
+
+
+def _delete_item(w: World) -> tuple[str, object]:
+    return _api_if_match(w, "DELETE", _new_cctv(w))
+
+
+def _restore(w: World) -> tuple[str, object]:
+    fid = _new_cctv(w)
+    _api_if_match(w, "PATCH", fid, json={"properties": {"nama": "Audit before restore"}},
+                  content_type="application/merge-patch+json")
+    with w.app.extensions["engine"].connect() as conn:
+        first = conn.execute(text("SELECT min(id) FROM core.feature_history WHERE layer = 'cctv' AND fid = :f"),
+                             {"f": fid}).scalar_one()
+    return _api(w, "POST", f"/admin/history/cctv/{fid}/restore/{first}", w.operator_token, data={"confirm": "yes"})
+
+
+def _report(w: World) -> tuple[str, object]:
+    return "/open311/v2/requests.json", w.json_client().post("/open311/v2/requests.json", data={
+        "service_code": "LAMPU_JALAN", "lat": "3.5952", "long": "98.6722", "attribute[KONDISI]": "mati",
+        "description": "Lampu mati (uji audit)."})
+
+
+def _support(w: World) -> tuple[str, object]:
+    url = f"/open311/v2/requests/{w.complaint_id}/support.json"
+    return url, w.json_client().post(url)
+
+
+def _staff(w: World, action: str, body: dict) -> tuple[str, object]:
+    return _api(w, "POST", f"/open311/staff/requests/{w.complaint_id}/{action}", json=body)
+
+
+SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
+    ("accounts.login", "POST"): _login,
+    ("accounts.logout", "POST"): _logout,
+    ("accounts.change_password", "POST"): _change_password,
+    ("accounts.token_create", "POST"): _token_create,
+    ("accounts.token_revoke", "POST"): _token_revoke,
+    ("accounts_admin.user_create", "POST"): _admin_user_create,
+    ("accounts_admin.user_update", "POST"): _admin_user_update,
+    ("accounts_api.token_create", "POST"): _api_token_create,
+    ("accounts_api.token_revoke", "DELETE"): _api_token_revoke,
+    ("accounts_api.user_create", "POST"): _api_user_create,
+    ("accounts_api.user_roles", "POST"): _api_user_roles,
+    ("ogcapi.create_item", "POST"): _create_item,
+    ("ogcapi.replace_item", "PUT"): _replace_item,
+    ("ogcapi.update_item", "PATCH"): _update_item,
+    ("ogcapi.delete_item", "DELETE"): _delete_item,
+    ("feature_history.restore", "POST"): _restore,
+    ("open311.v2.create_request", "POST"): _report,
+    ("open311.v2.support", "POST"): _support,
+    ("open311.staff.comment", "POST"): lambda w: _staff(w, "comment", {"note": "Dicek (uji audit)."}),
+    ("open311.staff.assign", "POST"): lambda w: _staff(w, "assign", {"assignee": "Tim audit"}),
+    ("open311.staff.change_status", "POST"): lambda w: _staff(w, "status", {"status": "acknowledged",
+                                                                           "note": "Diterima."}),
+}
+
+
+def test_every_write_route_has_a_success_call_or_a_reason(world: World) -> None:
+    missing = [f"{rule.endpoint} {m} {rule.rule}" for rule, m in _write_rules(world.app)
+               if (rule.endpoint, m) not in SUCCESS and (rule.endpoint, m) not in SUCCESS_EXEMPT]
+    assert missing == [], "give each new write route a successful call in SUCCESS (or a reason in SUCCESS_EXEMPT)"
+
+
+def test_every_successful_write_is_audited(world: World) -> None:
+    failures = []
+    for rule, method in _write_rules(world.app):
+        call = SUCCESS.get((rule.endpoint, method))
+        if call is None:
+            continue
+        since = _last_id(world.app)
+        url, response = call(world)
+        if response.status_code >= 400:
+            failures.append(f"{method} {url}: {response.status_code} {response.get_data(as_text=True)[:200]}")
+            continue
+        if not _records_since(world.app, since, url):
+            failures.append(f"{method} {url}: {response.status_code} but no audit record")
+    assert failures == [], "\n".join(failures)
+
+
+def test_every_refused_write_is_audited(world: World) -> None:
+    engine = world.app.extensions["engine"]
+    citizen = manage.create_user(engine, "test", None, f"c{uuid.uuid4().hex[:10]}", PASSWORD, roles=["citizen"])
+    citizen_token = manage.create_token(engine, "test", None, citizen, "audit").secret
+    layer_samples = [s for s in samples(engine) if s.spec.id in ("cctv", "complaints")]
+    failures, refused_routes = [], set()
+    for rule, method in _write_rules(world.app):
+        if (rule.endpoint, method) in REFUSAL_EXEMPT:
+            continue
+        for url in urls(world.app, rule, layer_samples):
+            for who, headers in (("anonymous", {}), ("citizen", {"Authorization": f"Bearer {citizen_token}"})):
+                since = _last_id(world.app)
+                # JSON: no CSRF check for the anonymous, none for a token; what is left is the access check.
+                response = world.json_client().open(url, method=method, headers=headers, json={"type": "Nothing"})
+                if response.status_code not in (401, 403):
+                    continue
+                refused_routes.add((rule.endpoint, method))
+                events = {e["event"] for e in _records_since(world.app, since, url)}
+                if not events & {"access.denied", "token.refused"}:
+                    failures.append(f"{method} {url} as {who}: {response.status_code} without an audit record")
+    unrefused = [f"{endpoint} {m}" for endpoint, m in
+                 {(rule.endpoint, m) for rule, m in _write_rules(world.app)} - refused_routes - set(REFUSAL_EXEMPT)]
+    assert failures == [], "\n".join(failures)
+    assert unrefused == [], "neither the public nor a citizen was refused: add the route to REFUSAL_EXEMPT, with why"
+
+
+def test_a_missing_csrf_token_and_a_revoked_token_are_audited(world: World) -> None:
+    since = _last_id(world.app)
+    response = world.admin.post("/admin/users", data={"username": "nobody", "password": PASSWORD})
+    assert response.status_code == 400
+    (record,) = [e for e in _records_since(world.app, since, "/admin/users") if e["event"] == "csrf.refused"]
+    assert record["actor"] == f"user:{world.admin_name}"
+
+    user = _user_for(world, "staff")
+    token = manage.create_token(world.app.extensions["engine"], "test", None, user, "soon revoked")
+    manage.revoke_token(world.app.extensions["engine"], None, token.id, user.principal())
+    since = _last_id(world.app)
+    refused = world.json_client().get("/auth/me", headers={"Authorization": f"Bearer {token.secret}"})
+    assert refused.status_code == 401 and "revoked" in refused.json["description"]
+    (record,) = [e for e in _records_since(world.app, since, "/auth/me") if e["event"] == "token.refused"]
+    assert record["details"]["prefix"] == token.prefix and "revoked" in record["details"]["reason"]
+    assert token.secret not in str(record["details"])
+
+    expiring = manage.create_token(world.app.extensions["engine"], "test", None, user, "expired")
+    with world.app.extensions["engine"].begin() as conn:
+        conn.execute(text("UPDATE auth.api_tokens SET expires_at = now() - interval '1 minute' WHERE id = :id"),
+                     {"id": expiring.id})
+    since = _last_id(world.app)
+    refused = world.json_client().post("/collections/cctv/items", json={"type": "Feature"},
+                                       headers={"Authorization": f"Bearer {expiring.secret}"})
+    assert refused.status_code == 401 and "expired" in refused.json["description"]
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+    records = _records_since(world.app, since, "/collections/cctv/items")
+    assert [e["event"] for e in records] == ["token.refused"]  # once, not again by the catch-all
+    assert records[0]["details"]["prefix"] == expiring.prefix and records[0]["details"]["method"] == "POST"
