@@ -64,9 +64,11 @@ class ItemsStream:
     def _open(self) -> None:
         statement, params = items_sql(self.query)
         if self.query.limit > STREAM_ABOVE_ROWS:
-            self.cursor = self.connection.cursor(name="ogcapi_items")
+            self.cursor = self.connection.cursor(name="ogcapi_items")  # a server-side cursor needs a transaction
             self.cursor.itersize = STREAM_BATCH_ROWS
         else:
+            # Page and count are single statements: autocommit spares the BEGIN and ROLLBACK round trips.
+            self._autocommit(True)
             self.cursor = self.connection.cursor()
         try:
             self.cursor.execute(statement, params)
@@ -113,11 +115,16 @@ class ItemsStream:
         finally:
             self.close()
 
+    def _autocommit(self, on: bool) -> None:
+        getattr(self.connection, "dbapi_connection", self.connection).autocommit = on
+
     def close(self) -> None:
         if self.connection is not None:
             if self.cursor is not None and self.cursor.name and not self.cursor.closed:
                 self.cursor.close()  # a server-side cursor must be closed before the connection is reused
-            self.connection.close()  # back to the pool, which rolls the read-only transaction back
+            if self.cursor is None or not self.cursor.name:
+                self._autocommit(False)  # the pool hands out connections in their default mode
+            self.connection.close()  # back to the pool, which rolls a read-only transaction back
             self.connection = None
 
 
@@ -138,10 +145,20 @@ def number_matched(connection: Any, database: str, page: Page) -> int | None:
 
 
 def read_item(connection: Any, layer_id: str, fid: int, crs: Crs, *, private: bool = False) -> tuple[int, str] | None:
-    """(version, feature GeoJSON text) of one feature, or None; private properties only when asked."""
-    with connection.cursor() as cursor:
-        cursor.execute(item_sql(layer_id, crs, private), (fid,))
-        row = cursor.fetchone()
+    """(version, feature GeoJSON text) of one feature, or None; private properties only when asked.
+
+    One statement needs no transaction: in autocommit psycopg2 sends no BEGIN, and the
+    pool's rollback on check-in finds nothing to roll back, so the read is one round
+    trip instead of three (single items are ~10x faster in PostgreSQL than through us).
+    """
+    dbapi = getattr(connection, "dbapi_connection", connection)  # the pool's proxy does not pass the attribute on
+    dbapi.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(item_sql(layer_id, crs, private), (fid,))
+            row = cursor.fetchone()
+    finally:
+        dbapi.autocommit = False
     return (row[0], row[1]) if row else None
 
 
