@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 from geoalchemy2.shape import from_shape
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, cast, delete, func, insert, literal_column, select, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from layers.errors import FeatureNotFound, InvalidFeature, LayerError, Problem, VersionConflict
@@ -212,7 +213,39 @@ def feature_history(bind: Bind, layer_id: str, fid: int) -> list[dict]:
         .order_by(history.c.id)
     )
     with reading(bind) as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+        entries = [dict(r) for r in conn.execute(query).mappings()]
+        for i, entry in enumerate(entries):
+            if entry["op"] == "insert" and entry["new"] is None:
+                following = entries[i + 1] if i + 1 < len(entries) else None
+                entry["new"] = following["old"] if following else _live_state(conn, layer_id, fid)
+        return entries
+
+
+def _inserted_state(conn: Connection, layer_id: str, fid: int, history_id: int) -> dict | None:
+    """The state a bulk insert recorded without `new` (see layers.schema, HISTORY_FUNCTION_TEMPLATE).
+
+    Every later change is recorded, so the row's first state is the `old` of its
+    next event, or the live row if nothing happened to it since.
+    """
+    history = history_table()
+    following = conn.execute(
+        select(history.c.old).where(and_(history.c.layer == layer_id, history.c.fid == fid, history.c.id > history_id))
+        .order_by(history.c.id).limit(1)
+    ).one_or_none()
+    return following.old if following is not None else _live_state(conn, layer_id, fid)
+
+
+def _live_state(conn: Connection, layer_id: str, fid: int) -> dict | None:
+    """The row as the history trigger writes it: every column, the geometry as GeoJSON."""
+    table = layer_table(layer_id)
+    plain = [c for c in table.c if c.name != "geom"]
+    # Same JSON as the trigger's document: to_jsonb of the plain columns plus ST_AsGeoJSON(geom, 15, 2).
+    row = select(*plain).where(table.c.fid == fid).subquery("r")
+    document = select(
+        func.to_jsonb(literal_column("r")).op("||")(
+            func.jsonb_build_object("geom", cast(func.ST_AsGeoJSON(table.c.geom, 15, 2), JSONB)))
+    ).select_from(row.join(table, table.c.fid == row.c.fid))
+    return conn.execute(document).scalar_one_or_none()
 
 
 def restore_feature(bind: Bind, layer_id: str, fid: int, history_id: int, *, actor: str) -> int:
@@ -233,6 +266,11 @@ def restore_feature(bind: Bind, layer_id: str, fid: int, history_id: int, *, act
         if entry is None:
             raise FeatureNotFound(f"no history entry {history_id} for feature {fid} of {layer_id}")
         state = entry.old if entry.op == "delete" else entry.new
+        if state is None and entry.op == "insert":
+            state = _inserted_state(conn, layer_id, fid, history_id)
+        if state is None:
+            raise FeatureNotFound(f"history entry {history_id} of feature {fid} of {layer_id} "
+                                  "has no state to restore (the row is gone without a recorded change)")
         values = {p.name: state.get(p.name) for p in spec.properties}
         clean = validate_feature(spec, {"type": "Feature", "properties": values, "geometry": state["geom"]},
                                  f"history {history_id}")

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
 
 from layers.errors import InvalidFeature, Problem
-from layers.frames import LoadReport, Mode, ProgressFn, load_frame, read_layer
+from layers.frames import Geometries, LoadReport, Mode, Points, ProgressFn, load_columns, read_layer
 from layers.model import LayerSpec
 from layers.registry import get_registry
 from layers.tables import Bind
@@ -63,8 +65,67 @@ def read_file(path: Path, spec: LayerSpec, *, rename: dict[str, str] | None = No
 
 
 def _read_ogr(path: Path, fmt: Format) -> gpd.GeoDataFrame:
-    target = f"/vsizip/{path}" if fmt == "shapefile" and path.suffix.lower() == ".zip" else str(path)
-    return pyogrio.read_dataframe(target, use_arrow=True)
+    return pyogrio.read_dataframe(_ogr_target(path, fmt), use_arrow=True)
+
+
+def _ogr_target(path: Path, fmt: Format) -> str:
+    return f"/vsizip/{path}" if fmt == "shapefile" and path.suffix.lower() == ".zip" else str(path)
+
+
+def read_columns(
+    path: Path, spec: LayerSpec, *, rename: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, Geometries, Any]:
+    """A file as (property columns, geometries, CRS as in the file): read_file without the GeoDataFrame.
+
+    GDAL formats come through Arrow, and a file of 2D points comes out as
+    coordinate arrays (layers.frames.Points) decoded straight from the WKB,
+    with no shapely object per row: that is most of the time of a large import.
+    """
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        raise InvalidFeature(f"{path.name}: the file is missing or empty")
+    fmt = format_of(path)
+    if fmt == "csv":
+        frame = read_file(path, spec, rename=rename)
+        return pd.DataFrame(frame.drop(columns=frame.geometry.name)), frame.geometry.values.to_numpy(), frame.crs
+    try:
+        meta, table = pyogrio.read_arrow(_ogr_target(path, fmt))
+        name = meta["geometry_name"] or "wkb_geometry"
+        if name not in table.column_names:
+            raise InvalidFeature(f"{path.name}: the file has no geometry column")
+        geometry = _geometries_from_wkb(table.column(name))
+        data = table.drop_columns([name]).to_pandas()
+    except InvalidFeature:
+        raise
+    except Exception as exc:  # GDAL, Arrow and GEOS raise many kinds for truncated or corrupt files
+        raise InvalidFeature(f"{path.name}: cannot read the file ({exc})") from exc
+    if rename:
+        data = data.rename(columns=rename)
+    if fmt == "shapefile":
+        data = data.rename(columns=_shapefile_names(spec, data.columns))
+    if len(data) == 0:
+        raise InvalidFeature(f"{path.name}: the file has no features")
+    return data, geometry, meta["crs"]
+
+
+# Little-endian WKB of a 2D point: 1-byte order (1), uint32 type (1), x, y.
+POINT_WKB = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8")])
+
+
+def _geometries_from_wkb(column: pa.ChunkedArray) -> Geometries:
+    """Points straight from the bytes when every value is a little-endian 2D point; else shapely."""
+    wkb = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    if isinstance(wkb, pa.ExtensionArray):  # geoarrow.wkb
+        wkb = wkb.storage
+    n = len(wkb)
+    large = pa.types.is_large_binary(wkb.type)
+    if n and wkb.null_count == 0 and (large or pa.types.is_binary(wkb.type)):
+        offsets = np.frombuffer(wkb.buffers()[1], dtype=np.int64 if large else np.int32)[wkb.offset:wkb.offset + n + 1]
+        if (np.diff(offsets) == POINT_WKB.itemsize).all():
+            records = np.frombuffer(wkb.buffers()[2], dtype=POINT_WKB, count=n, offset=int(offsets[0]))
+            if (records["order"] == 1).all() and (records["type"] == 1).all():
+                return Points(records["x"].copy(), records["y"].copy())
+    return shapely.from_wkb(wkb.to_numpy(zero_copy_only=False))
 
 
 def _read_csv(path: Path) -> gpd.GeoDataFrame:
@@ -114,9 +175,9 @@ def import_file(
     """Load a file into a layer: all rows or none. Features without `source` get `source`."""
     spec = get_registry().get(layer_id)
     path = Path(path)
-    frame = read_file(path, spec, rename=rename)
-    return load_frame(bind, layer_id, frame, actor=actor, mode=mode, crs=crs, repair=repair,
-                      source=source or f"import:{path.name}", progress=progress)
+    data, geometry, file_crs = read_columns(path, spec, rename=rename)
+    return load_columns(bind, layer_id, data, geometry, file_crs, actor=actor, mode=mode, crs=crs, repair=repair,
+                        source=source or f"import:{path.name}", progress=progress)
 
 
 def export_layer(

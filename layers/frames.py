@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import shapely
 from psycopg2 import sql
+from pyproj import CRS, Transformer
 
 from layers.access import Principal, can_read, can_see_private
 from layers.errors import InvalidFeature, LayerError, Problem
@@ -68,10 +70,45 @@ def validate_frame(
     Raises InvalidFeature naming rows (1-based, as in the file) and problems.
     Returns the rows and warnings about repaired geometries.
     """
-    problems: list[Problem] = []
     frame = frame.reset_index(drop=True)
-    geometry = _geometry_in_wgs84(frame, crs)
     data = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    return validate_columns(spec, data, frame.geometry.values.to_numpy(), frame.crs, crs=crs, repair=repair,
+                            source=source)
+
+
+@dataclass(frozen=True)
+class Points:
+    """2D points as two coordinate arrays (NaN where missing or empty).
+
+    The bulk path for point files: no shapely object per row, so a million points
+    are decoded, checked and encoded with a few numpy passes.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def to_shapely(self) -> np.ndarray:
+        geoms = shapely.points(self.x, self.y)
+        geoms[np.isnan(self.x) | np.isnan(self.y)] = None
+        return geoms
+
+
+Geometries = np.ndarray | Points
+
+
+def validate_columns(
+    spec: LayerSpec, data: pd.DataFrame, geometry: Geometries, file_crs: Any, *, crs: Any = None,
+    repair: bool = False, source: str | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Like validate_frame, for property columns and geometries (shapely array or Points) given apart."""
+    problems: list[Problem] = []
+    data = data.reset_index(drop=True)
+    geometry = _geometry_in_wgs84(geometry, file_crs, crs)
+    if isinstance(geometry, Points) and spec.geometry != "Point":
+        geometry = geometry.to_shapely()  # promotion to Multi*, type errors: the general path says it best
     unknown = [c for c in data.columns if c not in spec.property_names and c not in ("source", "fid")]
     if unknown:
         problems.append(Problem("columns", f"unknown properties {unknown} (layer {spec.id} declares: "
@@ -90,11 +127,15 @@ def validate_frame(
         if not keys.dropna().is_unique:
             _flag(problems, (keys.notna() & keys.duplicated(keep="first")).to_numpy(),
                   f"{spec.key} must be unique, and this value appears on an earlier row")
-    geoms, warnings = _check_geometries(spec, geometry, repair, problems)
+    if isinstance(geometry, Points):
+        _check_points(geometry, problems)
+        warnings: list[str] = []
+    else:
+        geometry, warnings = _check_geometries(spec, geometry, repair, problems)
     if problems:
         problems = problems[:MAX_REPORTED_PROBLEMS]
         raise InvalidFeature(f"the input for layer {spec.id} has problems; nothing was loaded", problems)
-    out["geom"] = pd.Series(pd.arrays.ArrowExtensionArray(hex_wkb(geoms)), index=out.index)
+    out["geom"] = pd.Series(pd.arrays.ArrowExtensionArray(hex_wkb(geometry)), index=out.index)
     return out, warnings
 
 
@@ -103,24 +144,30 @@ POINT_WKB = np.dtype([("order", "u1"), ("type", "<u4"), ("x", "<f8"), ("y", "<f8
 HEX_DIGITS = np.frombuffer(b"".join(b"%02X" % i for i in range(256)), dtype=np.uint16)
 
 
-def hex_wkb(geoms: np.ndarray) -> pa.Array:
+def hex_wkb(geoms: Geometries) -> pa.Array:
     """Hex WKB of the geometries (no SRID) as an Arrow string array, for COPY.
 
     The layer column's typmod, geometry(<type>, 4326), gives every value its SRID
     on input. 2D points are packed with numpy; other types go through GEOS's
     binary writer, and the bytes are turned to hex in one vectorised pass.
     """
+    if isinstance(geoms, Points):
+        return _hex(_point_wkb(geoms.x, geoms.y))
     n = len(geoms)
     if n and (shapely.get_type_id(geoms) == shapely.GeometryType.POINT).all():
         xy = shapely.get_coordinates(geoms)
         if len(xy) == n:
-            records = np.empty(n, dtype=POINT_WKB)
-            records["order"], records["type"], records["x"], records["y"] = 1, 1, xy[:, 0], xy[:, 1]
-            binary = pa.LargeBinaryArray.from_buffers(
-                pa.large_binary(), n, [None, pa.py_buffer(np.arange(n + 1, dtype=np.int64) * POINT_WKB.itemsize),
-                                       pa.py_buffer(records.tobytes())])
-            return _hex(binary)
+            return _hex(_point_wkb(xy[:, 0], xy[:, 1]))
     return _hex(pa.array(shapely.to_wkb(geoms), type=pa.large_binary()))
+
+
+def _point_wkb(x: np.ndarray, y: np.ndarray) -> pa.LargeBinaryArray:
+    n = len(x)
+    records = np.empty(n, dtype=POINT_WKB)
+    records["order"], records["type"], records["x"], records["y"] = 1, 1, x, y
+    return pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), n, [None, pa.py_buffer(np.arange(n + 1, dtype=np.int64) * POINT_WKB.itemsize),
+                               pa.py_buffer(records.tobytes())])
 
 
 def _hex(binary: pa.LargeBinaryArray) -> pa.Array:
@@ -131,13 +178,17 @@ def _hex(binary: pa.LargeBinaryArray) -> pa.Array:
         binary.buffers()[0], binary.null_count, 0)
 
 
-def _geometry_in_wgs84(frame: gpd.GeoDataFrame, crs: Any) -> np.ndarray:
+def _geometry_in_wgs84(geometry: Geometries, file_crs: Any, crs: Any) -> Geometries:
     declared = parse_crs(crs) if crs is not None else None
-    file_crs = frame.crs
     if declared is None and file_crs is None:
         raise InvalidFeature("the file has no CRS; say which one it is in (for example --crs EPSG:32647)")
-    source_crs = declared or file_crs
-    return np.asarray(to_wgs84(frame.geometry.values.to_numpy(), source_crs))
+    source_crs = declared or CRS.from_user_input(file_crs)
+    if isinstance(geometry, Points):
+        if source_crs.equals(WGS84) or source_crs.to_epsg() == 4326:
+            return geometry
+        x, y = Transformer.from_crs(source_crs, WGS84, always_xy=True).transform(geometry.x, geometry.y)
+        return Points(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    return np.asarray(to_wgs84(geometry, source_crs))
 
 
 def _rows(mask: np.ndarray | pd.Series) -> list[int]:
@@ -281,13 +332,27 @@ def _repair_or_flag(spec: LayerSpec, geoms: np.ndarray, invalid: np.ndarray, rep
     return geoms, warnings
 
 
+def _check_points(points: Points, problems: list[Problem]) -> None:
+    # The rules of _check_geometries for 2D points: a point is valid unless a
+    # coordinate is missing (POINT EMPTY decodes to NaN), so only the extent is left.
+    missing = np.isnan(points.x) | np.isnan(points.y)
+    _flag(problems, missing, "geometry is missing or empty")
+    _check_bounds(points.x, points.y, points.x, points.y, ~missing, problems)
+
+
 def _check_extent(geoms: np.ndarray, checkable: np.ndarray, problems: list[Problem]) -> None:
-    x0, y0, x1, y1 = get_settings().medan_extent
     bounds = shapely.bounds(geoms)
+    _check_bounds(bounds[:, 0], bounds[:, 1], bounds[:, 2], bounds[:, 3], checkable, problems)
+
+
+def _check_bounds(minx: np.ndarray, miny: np.ndarray, maxx: np.ndarray, maxy: np.ndarray,
+                  checkable: np.ndarray, problems: list[Problem]) -> None:
+    x0, y0, x1, y1 = get_settings().medan_extent
     with np.errstate(invalid="ignore"):
-        outside = checkable & ((bounds[:, 0] < x0) | (bounds[:, 1] < y0) | (bounds[:, 2] > x1) | (bounds[:, 3] > y1))
-    _flag(problems, outside, f"coordinates outside Medan ({x0:.3f},{y0:.3f} – {x1:.3f},{y1:.3f} lon/lat): "
-                             "wrong CRS or swapped axes?")
+        # Written so that a non-finite coordinate counts as outside.
+        inside = (minx >= x0) & (miny >= y0) & (maxx <= x1) & (maxy <= y1)
+    _flag(problems, checkable & ~inside, f"coordinates outside Medan ({x0:.3f},{y0:.3f} – {x1:.3f},{y1:.3f} lon/lat): "
+                                         "wrong CRS or swapped axes?")
 
 
 # ---------------------------------------------------------------- loading
@@ -297,13 +362,34 @@ def load_frame(
     crs: Any = None, repair: bool = False, source: str | None = None, progress: ProgressFn | None = None,
 ) -> LoadReport:
     """Validate and load a GeoDataFrame into a layer in one transaction."""
+    spec = _loadable(layer_id, mode)
+    rows, warnings = validate_frame(spec, frame, crs=crs, repair=repair, source=source)
+    return _load_rows(bind, spec, rows, warnings, actor=actor, mode=mode, progress=progress)
+
+
+def load_columns(
+    bind: Bind, layer_id: str, data: pd.DataFrame, geometry: Geometries, file_crs: Any, *, actor: str,
+    mode: Mode = "append", crs: Any = None, repair: bool = False, source: str | None = None,
+    progress: ProgressFn | None = None,
+) -> LoadReport:
+    """load_frame for property columns and geometries given apart (the file import's fast path)."""
+    spec = _loadable(layer_id, mode)
+    rows, warnings = validate_columns(spec, data, geometry, file_crs, crs=crs, repair=repair, source=source)
+    return _load_rows(bind, spec, rows, warnings, actor=actor, mode=mode, progress=progress)
+
+
+def _loadable(layer_id: str, mode: Mode) -> LayerSpec:
     spec = get_registry().get(layer_id)
     if mode == "upsert" and not spec.key:
         raise LayerError(f"layer {layer_id} declares no key, so it cannot upsert")
-    rows, warnings = validate_frame(spec, frame, crs=crs, repair=repair, source=source)
-    report = LoadReport(layer_id, len(rows), repaired=warnings)
+    return spec
+
+
+def _load_rows(bind: Bind, spec: LayerSpec, rows: pd.DataFrame, warnings: list[str], *, actor: str,
+               mode: Mode, progress: ProgressFn | None) -> LoadReport:
+    report = LoadReport(spec.id, len(rows), repaired=warnings)
     columns = [*spec.property_names, "source", "geom"]
-    table = sql.Identifier(LAYER_SCHEMA, layer_id)
+    table = sql.Identifier(LAYER_SCHEMA, spec.id)
     with transaction(bind, actor) as conn:
         cursor = conn.connection.dbapi_connection.cursor()
         if mode == "replace":
@@ -313,13 +399,91 @@ def load_frame(
             if mode == "upsert":
                 report.inserted, report.updated = _copy_upsert(cursor, spec, rows, columns, progress)
             else:
-                _copy_rows(cursor, table, rows, columns, progress)
+                rebuild = _drop_indexes_for_bulk(cursor, table, len(rows))
+                with _transition_memory(cursor, len(rows)):
+                    _copy_rows(cursor, table, rows, columns, progress)
+                _rebuild_indexes(cursor, table, rebuild)
                 report.inserted = len(rows)
         except psycopg2.errors.UniqueViolation as exc:
             detail = (exc.diag.message_detail or str(exc)).strip()
             raise InvalidFeature(f"{spec.key} must be unique in layer {spec.id}; nothing was loaded",
                                  [Problem(spec.key or "key", detail)]) from None
     return report
+
+
+# The history trigger keeps a statement's new rows in a tuplestore of work_mem
+# (32 MB here); a million points need ~200 MB and would go through temp files.
+BULK_WORK_MEM = "256MB"
+
+
+@contextmanager
+def _transition_memory(cursor: Any, n: int) -> Iterator[None]:
+    """work_mem raised for one bulk COPY (this transaction only), then set back."""
+    if n < BULK_INDEX_ROWS:
+        yield
+        return
+    cursor.execute("SELECT current_setting('work_mem')")
+    previous = cursor.fetchone()[0]
+    cursor.execute("SELECT set_config('work_mem', %s, true)", (BULK_WORK_MEM,))
+    yield
+    cursor.execute("SELECT set_config('work_mem', %s, true)", (previous,))
+
+
+# Secondary indexes (GiST, unique key, search) of this many or more rows are
+# built once after the COPY rather than row by row (3-4x less work for a large
+# load). Only when the batch is at least as large as what the table holds.
+BULK_INDEX_ROWS = 50_000
+
+
+@dataclass
+class _Index:
+    name: str
+    definition: str
+    constraint: str | None  # a UNIQUE/EXCLUDE constraint owning the index, re-added as such
+
+
+def _drop_indexes_for_bulk(cursor: Any, table: sql.Identifier, n: int) -> list[_Index]:
+    """Drop the table's secondary indexes when `n` new rows outnumber the present ones.
+
+    Inside the load's transaction: a failure brings them back with everything
+    else. DROP INDEX locks the table exclusively until commit, so readers wait
+    for the load instead of seeing the old rows (seconds for a million points).
+    """
+    if n < BULK_INDEX_ROWS:
+        return []
+    cursor.execute(sql.SQL("SELECT count(*) FROM (SELECT FROM {} LIMIT %s) s").format(table), (n,))
+    if cursor.fetchone()[0] >= n:
+        return []
+    qualified = table.as_string(cursor)
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid), c.conname, pg_get_constraintdef(c.oid) "
+        "FROM pg_index i LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid "
+        "  AND c.contype IN ('u', 'x') "
+        "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary ORDER BY 1", (qualified,))
+    indexes = []
+    for name, indexdef, conname, condef in cursor.fetchall():
+        if conname:
+            indexes.append(_Index(conname, condef, conname))
+            cursor.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(table, sql.Identifier(conname)))
+        else:
+            indexes.append(_Index(name, indexdef, None))
+            # regclass::text is already quoted and schema-qualified as needed
+            cursor.execute(sql.SQL("DROP INDEX {}").format(sql.SQL(name)))
+    return indexes
+
+
+def _rebuild_indexes(cursor: Any, table: sql.Identifier, indexes: list[_Index]) -> None:
+    """Re-create what _drop_indexes_for_bulk dropped, exactly as the catalogue described it, then ANALYZE."""
+    if not indexes:
+        return
+    for index in indexes:
+        # The definitions come from pg_get_indexdef/pg_get_constraintdef, not from the input.
+        if index.constraint:
+            cursor.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} ").format(table, sql.Identifier(index.constraint))
+                           + sql.SQL(index.definition))
+        else:
+            cursor.execute(sql.SQL(index.definition))
+    cursor.execute(sql.SQL("ANALYZE {}").format(table))
 
 
 def _copy_rows(cursor: Any, table: sql.Composable, rows: pd.DataFrame, columns: list[str],

@@ -4,7 +4,7 @@ Each layer is a table `layers.<id>` with a bigint `fid`, one typed column per
 declared property, the feature's `source`, its geometry (SRID 4326, GiST
 index), and `updated_at`/`version` kept by a trigger for optimistic locking.
 Every change to a row is recorded by statement-level triggers in
-`core.feature_history` (see HISTORY_FUNCTION_SQL).
+`core.feature_history` (see HISTORY_FUNCTION_TEMPLATE).
 """
 
 from __future__ import annotations
@@ -99,12 +99,25 @@ def build_metadata(registry: Registry) -> MetaData:
 
 
 # Statement-level triggers with transition tables: one INSERT ... SELECT per
-# statement keeps bulk loads fast while still recording every row. Rows become
+# statement keeps bulk loads fast while still recording every row.
+#
+# A bulk insert (more than HISTORY_BULK_INSERT_ROWS rows in one statement)
+# records each row's event (layer, fid, op, actor, at) with `new` = NULL: a
+# row's first state is its `old` in its next event, or the live row when there
+# is none, and layers.features rebuilds it from there (feature_history,
+# restore_feature). Writing the JSON document per row cost as much as loading
+# the row. The threshold is the one above which tiles.invalidate (0005) drops
+# the layer's cached tiles instead of matching each row's geometry, so tile
+# invalidation never needs a bulk insert's `new`; small inserts keep it.
+#
+# Rows become
 # JSON without to_jsonb's geometry cast, which looks up spatial_ref_sys once
 # per row (~200 us: longer than loading the row); ST_AsGeoJSON(g, 15, 2) gives
 # the same JSON (15 digits, short CRS member) with the lookup cached. The
 # column list comes from the catalogue, so one function serves every layer.
-HISTORY_FUNCTION_SQL = """
+HISTORY_BULK_INSERT_ROWS = 10_000
+
+HISTORY_FUNCTION_TEMPLATE = """
 CREATE OR REPLACE FUNCTION core.record_history() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -113,6 +126,14 @@ DECLARE
   spatial text;
   doc text;
 BEGIN
+  -- Nested: a DELETE trigger has no new_rows, and the condition is planned as a whole.
+  IF TG_OP = 'INSERT' THEN
+    IF (SELECT count(*) FROM (SELECT FROM new_rows LIMIT %(bulk)s + 1) s) > %(bulk)s THEN
+      INSERT INTO core.feature_history (layer, fid, op, actor)
+      SELECT TG_TABLE_NAME, x.fid, 'insert', who FROM new_rows x;
+      RETURN NULL;
+    END IF;
+  END IF;
   SELECT string_agg(format('x.%I', attname), ', ' ORDER BY attnum)
            FILTER (WHERE atttypid <> 'geometry'::regtype),
          string_agg(format('%L, ST_AsGeoJSON(x.%I, 15, 2)::jsonb', attname, attname), ', ' ORDER BY attnum)
@@ -149,6 +170,14 @@ BEGIN
   RETURN NEW;
 END $$;
 """
+
+
+def history_function_sql(bulk_insert_rows: int = HISTORY_BULK_INSERT_ROWS) -> str:
+    """DDL of core.record_history() and core.bump_version() with this bulk-insert threshold."""
+    return HISTORY_FUNCTION_TEMPLATE.replace("%(bulk)s", str(int(bulk_insert_rows)))
+
+
+HISTORY_FUNCTION_SQL = history_function_sql()
 
 
 def history_triggers_sql(table: str) -> list[str]:

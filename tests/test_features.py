@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
+import numpy as np
 import pytest
 from pyproj import Transformer
 from sqlalchemy import text
@@ -169,3 +171,58 @@ def test_private_properties_are_left_out_unless_asked_for(conn) -> None:  # noqa
 def test_upsert_needs_a_declared_key(conn) -> None:  # noqa: ANN001
     with pytest.raises(LayerError, match="declares no key"):
         upsert_features(conn, "rivers", [], actor="a")
+
+
+def _bulk_points(n: int, prefix: str = "B") -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(98.62, 98.72, n), rng.uniform(3.52, 3.65, n)
+    return gpd.GeoDataFrame({"kode": [f"{prefix}{i:07d}" for i in range(n)], "kategori": ["a"] * n,
+                             "nilai": np.arange(n, dtype=float)}, geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
+
+
+def test_a_bulk_insert_records_every_row_and_restores_its_inserted_state(conn) -> None:  # noqa: ANN001
+    from layers import load_frame, read_layer
+    from layers.schema import HISTORY_BULK_INSERT_ROWS
+
+    n = HISTORY_BULK_INSERT_ROWS + 1
+    load_frame(conn, "sample_points", _bulk_points(n), actor="bulk", mode="replace", source="test")
+    loaded = read_layer(conn, "sample_points", where={"kode": "B0000005"})
+    fid = int(loaded.index[0])
+    recorded = conn.execute(text(
+        "SELECT count(*), count(new), min(actor), max(actor) FROM core.feature_history "
+        "WHERE layer = 'sample_points' AND op = 'insert' AND fid IN (SELECT fid FROM layers.sample_points)"
+    )).one()
+    # One event per row, without the per-row document (rebuilt on reading).
+    assert tuple(recorded) == (n, 0, "bulk", "bulk")
+
+    (entry,) = feature_history(conn, "sample_points", fid)
+    assert entry["op"] == "insert" and entry["actor"] == "bulk"
+    assert (entry["new"]["kode"], entry["new"]["nilai"], entry["new"]["version"]) == ("B0000005", 5.0, 1)
+    point = loaded.geometry.iloc[0]
+    assert entry["new"]["geom"]["coordinates"] == [pytest.approx(point.x, abs=1e-12), pytest.approx(point.y, abs=1e-12)]
+
+    changed = {"type": "Feature", "properties": {"kode": "B0000005", "kategori": "b", "nilai": 99.0},
+               "geometry": {"type": "Point", "coordinates": list(MEDAN_CENTRE)}}
+    update_feature(conn, "sample_points", fid, changed, actor="editor")
+    delete_feature(conn, "sample_points", fid, actor="editor")
+    entries = feature_history(conn, "sample_points", fid)
+    assert [e["op"] for e in entries] == ["insert", "update", "delete"]
+    assert entries[0]["new"] == entries[1]["old"]  # the inserted state, from the next event
+    assert entries[1]["new"]["kategori"] == "b"
+
+    restore_feature(conn, "sample_points", fid, entries[0]["id"], actor="restorer")
+    restored = get_feature(conn, "sample_points", fid)
+    assert (restored["properties"]["kategori"], restored["properties"]["nilai"]) == ("a", 5.0)
+    # get_feature writes 9 decimals
+    assert restored["geometry"]["coordinates"] == [pytest.approx(point.x, abs=1e-9), pytest.approx(point.y, abs=1e-9)]
+    assert [e["op"] for e in feature_history(conn, "sample_points", fid)] == ["insert", "update", "delete", "insert"]
+
+
+def test_a_small_insert_still_records_the_full_new_document(conn) -> None:  # noqa: ANN001
+    from layers import load_frame
+
+    load_frame(conn, "sample_points", _bulk_points(3, prefix="Q"), actor="small", mode="append", source="test")
+    stored = conn.execute(text(
+        "SELECT count(*) FROM core.feature_history WHERE layer = 'sample_points' AND actor = 'small' "
+        "AND op = 'insert' AND new ? 'geom' AND new ->> 'kode' LIKE 'Q%'")).scalar_one()
+    assert stored == 3

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import Point
+from sqlalchemy import text
 
 from layers import InvalidFeature, count_features, export_layer, import_file, read_layer
 from layers.errors import LayerError
@@ -157,3 +158,70 @@ def test_every_layer_round_trips_through_every_format(conn, tmp_path: Path, laye
     columns = [c for c in original.columns if c != "geometry"]
     pd.testing.assert_frame_equal(again[columns], original[columns], check_dtype=False)
     assert shapely.equals_exact(again.geometry.values, original.geometry.values, tolerance=1e-9).all()
+
+
+def _sample_points(n: int, **overrides) -> gpd.GeoDataFrame:  # noqa: ANN003
+    data = {"kode": [f"T{i:06d}" for i in range(n)], "kategori": ["c"] * n, "nilai": [float(i) for i in range(n)]}
+    points = [Point(98.60 + i * 1e-5, 3.55 + i * 1e-5) for i in range(n)]
+    return gpd.GeoDataFrame(data | overrides, geometry=points, crs="EPSG:4326")
+
+
+def test_a_point_geopackage_takes_the_coordinate_path_and_checks_every_row(conn, tmp_path: Path) -> None:  # noqa: ANN001
+    from layers.files import read_columns
+    from layers.frames import Points
+
+    spec = get_registry().get("sample_points")
+    path = tmp_path / "points.gpkg"
+    _sample_points(5).to_file(path)
+    _, geometry, _ = read_columns(path, spec)
+    assert isinstance(geometry, Points)
+    assert (geometry.x[4], geometry.y[4]) == (pytest.approx(98.60004), pytest.approx(3.55004))
+
+    bad = _sample_points(5, kategori=["c", "c", "z", "c", "c"])
+    bad.loc[3, "geometry"] = Point(3.58, 98.65)  # swapped axes
+    bad.loc[4, "geometry"] = Point()  # POINT EMPTY
+    bad.to_file(tmp_path / "bad.gpkg")
+    before = count_features(conn, "sample_points")
+    with pytest.raises(InvalidFeature) as caught:
+        import_file(conn, "sample_points", tmp_path / "bad.gpkg", actor="t")
+    message = str(caught.value)
+    assert "row 3: property 'kategori' must be one of" in message
+    assert "row 4: coordinates outside Medan" in message
+    assert "row 5: geometry is missing or empty" in message
+    assert count_features(conn, "sample_points") == before
+
+
+def test_a_point_geopackage_in_utm_is_reprojected_on_the_coordinate_path(conn, tmp_path: Path) -> None:  # noqa: ANN001
+    path = tmp_path / "utm_points.gpkg"
+    _sample_points(3).to_crs("EPSG:32647").to_file(path)
+    import_file(conn, "sample_points", path, actor="t", mode="replace")
+    point = read_layer(conn, "sample_points", where={"kode": "T000002"}).geometry.iloc[0]
+    assert (point.x, point.y) == (pytest.approx(98.60002, abs=1e-7), pytest.approx(3.55002, abs=1e-7))
+
+
+def test_a_bulk_load_rebuilds_the_indexes_it_dropped_and_refuses_a_taken_key(conn, tmp_path: Path,  # noqa: ANN001
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from layers import frames
+
+    def indexes() -> list[tuple[str, str]]:
+        return sorted(conn.execute(text(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'layers' AND tablename = 'sample_points'"
+        )).all())
+
+    before = indexes()
+    assert any("gist" in d for _, d in before) and any("uq_sample_points_kode" in n for n, _ in before)
+    monkeypatch.setattr(frames, "BULK_INDEX_ROWS", 10)  # a small file counts as bulk, so the test stays quick
+    path = tmp_path / "many.gpkg"
+    _sample_points(40).to_file(path)
+    assert import_file(conn, "sample_points", path, actor="t", mode="replace").inserted == 40
+    assert indexes() == before
+    constraint = conn.execute(text("SELECT contype FROM pg_constraint WHERE conname = 'uq_sample_points_kode'")).scalar()
+    assert constraint == "u"
+    # Appending 50 rows to 40 is bulk again; one key is already taken: nothing is loaded.
+    clash = _sample_points(50, kode=[f"U{i:06d}" for i in range(49)] + ["T000007"])
+    clash.to_file(tmp_path / "clash.gpkg")
+    with pytest.raises(InvalidFeature, match="kode must be unique") as caught:
+        import_file(conn, "sample_points", tmp_path / "clash.gpkg", actor="t")
+    assert "T000007" in str(caught.value)
+    assert count_features(conn, "sample_points") == 40
+    assert indexes() == before
