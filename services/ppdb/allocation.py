@@ -115,6 +115,7 @@ def _deferred_acceptance(pairs: pd.DataFrame, seats: np.ndarray, n_applicants: i
         by_applicant[applicant].append(index)
     school_of = pairs["school"].to_numpy()
     rank_of = pairs["rank"].to_numpy()
+    applicant_of = pairs["applicant"].to_numpy()
     held: list[list[tuple[int, int]]] = [[] for _ in range(len(seats))]  # max-heaps of (-rank, pair)
     next_choice = [0] * n_applicants
     free = [a for a in range(n_applicants) if by_applicant[a]]
@@ -130,7 +131,7 @@ def _deferred_acceptance(pairs: pd.DataFrame, seats: np.ndarray, n_applicants: i
             heapq.heappush(heap, (-rank_of[pair], pair))
         elif heap and -heap[0][0] > rank_of[pair]:
             _, bumped = heapq.heapreplace(heap, (-rank_of[pair], pair))
-            free.append(int(pairs.at[bumped, "applicant"]))
+            free.append(int(applicant_of[bumped]))
         else:
             free.append(applicant)
     return held
@@ -138,21 +139,26 @@ def _deferred_acceptance(pairs: pd.DataFrame, seats: np.ndarray, n_applicants: i
 
 def _admission(frame: pd.DataFrame, schools: pd.DataFrame, pairs: pd.DataFrame,
                held: list[list[tuple[int, int]]]) -> Admission:
+    # Plain arrays, not DataFrame.at: a scalar pandas lookup per admitted applicant was
+    # four fifths of the allocation's time (benchmarks/bench_ppdb.py).
     npsn = schools["npsn"].astype(str).to_numpy()
+    ids = frame["id"].to_numpy()
+    applicant_of = pairs["applicant"].to_numpy()
+    school_of, choice_of, distance_of = (pairs[c].to_numpy() for c in ("school", "choice", "distance_m"))
     admitted: dict[str, list[str]] = {}
     placed: dict[int, int] = {}
     for school, heap in enumerate(held):
-        chosen = sorted(heap, key=lambda item: -item[0])
-        admitted[npsn[school]] = [frame.at[int(pairs.at[p, "applicant"]), "id"] for _, p in chosen]
-        for _, p in chosen:
-            placed[int(pairs.at[p, "applicant"])] = p
-    applied = set(pairs["applicant"].tolist())
+        chosen = [p for _, p in sorted(heap, key=lambda item: -item[0])]
+        admitted[npsn[school]] = [ids[applicant_of[p]] for p in chosen]
+        for p in chosen:
+            placed[int(applicant_of[p])] = p
+    applied = set(applicant_of.tolist())
     rows = []
-    for a, applicant_id in enumerate(frame["id"]):
+    for a, applicant_id in enumerate(ids):
         p = placed.get(a)
         if p is not None:
-            rows.append((applicant_id, npsn[pairs.at[p, "school"]], int(pairs.at[p, "choice"]),
-                         round(float(pairs.at[p, "distance_m"]), 1), "admitted"))
+            rows.append((applicant_id, npsn[school_of[p]], int(choice_of[p]), round(float(distance_of[p]), 1),
+                         "admitted"))
         else:
             reason = "all chosen schools full" if a in applied else "no school of this level within the zone"
             rows.append((applicant_id, None, None, None, reason))
