@@ -10,7 +10,13 @@ replacing the layer's rows in THAT database).
 
 Figures come from the page's own Performance API marks:
   medan:interactive        map created, basemap tiles drawn, permalink layers loaded
-  medan:drawn:<layer>:<n>  the layer's n-th complete draw (GeoJSON added, or every visible tile rendered)
+  medan:drawn:<layer>:<n>  the layer's n-th complete draw (GeoJSON added, or every visible tile rendered;
+                           for a point layer: every visible canvas tile decoded and drawn)
+Time to interactive is measured with an empty browser cache (a first visit) and
+again in the same browser (a second visit: scripts and styles from its cache).
+A layer draw is measured after switching the layer on (first draw) and after a
+700 px pan (only new tiles); each run is a fresh browser, so the browser cache
+never helps, while the server's tile cache is warm from the second run on.
 """
 
 from __future__ import annotations
@@ -89,15 +95,18 @@ def _mark(page: Any, name: str, timeout_ms: int = 120_000) -> float:
     return page.evaluate("(n) => performance.getEntriesByName(n)[0].startTime", name)
 
 
-def time_to_interactive(browser: Any, base: str, runs: int) -> list[float]:
-    figures = []
+def time_to_interactive(browser: Any, base: str, runs: int) -> tuple[list[float], list[float]]:
+    """(first visits, second visits) in ms from navigation start to medan:interactive."""
+    first, second = [], []
     for _ in range(runs):
         context = browser.new_context(viewport={"width": 1280, "height": 800})  # empty browser cache each run
         page = context.new_page()
         page.goto(base + "/peta")
-        figures.append(_mark(page, "medan:interactive"))
+        first.append(_mark(page, "medan:interactive"))
+        page.goto(base + "/peta?second-visit")
+        second.append(_mark(page, "medan:interactive"))
         context.close()
-    return figures
+    return first, second
 
 
 def time_layer_draw(browser: Any, base: str, view: str) -> dict[str, float]:
@@ -112,9 +121,14 @@ def time_layer_draw(browser: Any, base: str, view: str) -> dict[str, float]:
     page.evaluate("() => { performance.mark('bench:pan'); Medan.state.map.panBy([700, 0], {animate: false}); }")
     panned = page.evaluate("performance.getEntriesByName('bench:pan')[0].startTime")
     after_pan = _mark(page, f"medan:drawn:{LAYER}:2") - panned
-    tiles = page.evaluate("performance.getEntriesByType('resource').filter(e => e.name.includes('/tiles/')).length")
+    tiles = page.evaluate(
+        "(id) => performance.getEntriesByType('resource').filter(e => e.name.includes('/collections/' + id + '/tiles/')).length",
+        LAYER)
+    points, work = page.evaluate("(id) => [Medan.state.active[id].pointsDrawn || 0, Medan.state.active[id].workMs || 0]",
+                                 LAYER)
     context.close()
-    return {"source": source, "first_draw_ms": first, "after_pan_ms": after_pan, "tile_requests": tiles}
+    return {"source": source, "first_draw_ms": first, "after_pan_ms": after_pan, "tile_requests": tiles,
+            "points_drawn": points, "work_ms": work}
 
 
 def main() -> None:
@@ -145,14 +159,24 @@ def _given(url: str) -> Iterator[str]:
     yield url.rstrip("/")
 
 
+def _figures(values: list[float]) -> str:
+    return (f"median {statistics.median(values):.0f} ms, min {min(values):.0f}, max {max(values):.0f} "
+            f"(runs: {', '.join(f'{v:.0f}' for v in values)})")
+
+
 def report(browser: Any, base: str, runs: int) -> None:
-    tti = time_to_interactive(browser, base, runs)
-    print(f"navigation -> interactive (default layers drawn), {runs} runs, fresh browser cache each:")
-    print(f"  first {tti[0]:.0f} ms, median {statistics.median(tti):.0f} ms, max {max(tti):.0f} ms")
+    first, second = time_to_interactive(browser, base, runs)
+    print(f"navigation -> interactive (default layers drawn), {runs} runs:")
+    print(f"  first visit (empty browser cache):   {_figures(first)}")
+    print(f"  second visit (same browser):         {_figures(second)}")
     for name, view in (("city zoom 12", CITY), ("street zoom 16", STREET)):
-        r = time_layer_draw(browser, base, view)
-        print(f"{LAYER} ({r['source']}) at {name}: first draw {r['first_draw_ms']:.0f} ms, "
-              f"after a 700 px pan {r['after_pan_ms']:.0f} ms ({r['tile_requests']} tile requests in all)")
+        results = [time_layer_draw(browser, base, view) for _ in range(runs)]
+        r = results[-1]
+        print(f"{LAYER} ({r['source']}) at {name}, {runs} runs, fresh browser each:")
+        print(f"  first draw:          {_figures([x['first_draw_ms'] for x in results])}")
+        print(f"  after a 700 px pan:  {_figures([x['after_pan_ms'] for x in results])}")
+        print(f"  last run: {r['tile_requests']} tile requests, {r['points_drawn']:,} points decoded and drawn "
+              f"in {r['work_ms']:.0f} ms of main-thread time")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,9 @@ def test_text_is_gzipped_when_the_client_accepts_it(client) -> None:  # noqa: AN
     assert zipped.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in zipped.headers["Vary"]
     body = zipped.get_data()
     assert gzip.decompress(body) == raw and len(body) < len(raw) / 2
+    # The compressed file has its own validator, and revalidating it is a 304.
+    assert zipped.headers["ETag"] != client.get(url).headers["ETag"]
+    assert client.get(url, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["ETag"]}).status_code == 304
     config = client.get("/peta/layers.json", headers={"Accept-Encoding": "gzip"})
     assert config.headers["Content-Encoding"] == "gzip"
     assert b'"layers"' in gzip.decompress(config.get_data())

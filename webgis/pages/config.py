@@ -93,6 +93,18 @@ def layer_source(spec: LayerSpec, size: tuple[int, int]) -> str:
     return "tiles" if geometry_kind(spec) == "point" or uses_tiles(size) else "geojson"
 
 
+def style_properties(spec: LayerSpec) -> list[str]:
+    """The properties the page needs in a tile to draw the layer: its style's class property."""
+    return [spec.style.property] if spec.style.kind != "simple" and spec.style.property else []
+
+
+def slim_tiles_query(names: list[str]) -> str:
+    """`properties=` for the tile endpoints: only what the style needs (fid always
+    comes as the feature id). Popups fetch the whole feature from the API, so
+    every other property would be bytes decoded for nothing."""
+    return "properties=" + ",".join(dict.fromkeys(names or ["fid"]))
+
+
 def _style(spec: LayerSpec) -> dict[str, Any]:
     style = spec.style.model_dump(mode="json")
     style["fill_color"] = style["fill_color"] or style["color"]
@@ -111,7 +123,8 @@ def layer_entry(spec: LayerSpec, size: tuple[int, int]) -> dict[str, Any]:
         "zoom": spec.zoom.model_dump(),
         "source": layer_source(spec, size),
         "items_url": f"/collections/{spec.id}/items?f=json&limit={GEOJSON_MAX_FEATURES}",
-        "tiles_url": f"/collections/{spec.id}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}",
+        "tiles_url": f"/collections/{spec.id}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}?"
+                     + slim_tiles_query(style_properties(spec)),
         "item_url": f"/collections/{spec.id}/items/{{fid}}?f=json",
         "item_page": f"/collections/{spec.id}/items/{{fid}}?f=html",
         "label": spec.search[0] if spec.search else None,
@@ -135,7 +148,9 @@ def map_config(bind: Bind, registry: Registry, settings: Settings, principal: Pr
          "layers": [entry["id"] for entry in layers if entry["theme"] == theme]}
         for theme in get_args(Theme)
     ]
-    basemap_ids = [entry["id"] for entry in layers if entry["basemap"]]
+    basemap_specs = [spec for spec in public_layers(registry) if is_basemap_layer(spec)]
+    basemap_ids = [spec.id for spec in basemap_specs]
+    basemap_properties = [name for spec in basemap_specs for name in style_properties(spec)]
     x0, y0, x1, y1 = MEDAN_BBOX
     web = settings.web
     return {
@@ -149,7 +164,8 @@ def map_config(bind: Bind, registry: Registry, settings: Settings, principal: Pr
         "themes": [t for t in themes if t["layers"]],
         "layers": layers,
         "basemap": {
-            "tiles_url": "/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=" + ",".join(basemap_ids),
+            "tiles_url": "/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=" + ",".join(basemap_ids)
+                         + "&" + slim_tiles_query(basemap_properties),
             "layers": basemap_ids,
             "raster": {"url": web.basemap_url, "attribution": web.basemap_attribution} if web.basemap_url else None,
         },

@@ -173,7 +173,10 @@
     map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     state.map = map;
     Medan.createPanes(map);
-    map.setView(config.center, config.zoom);
+    // Start at the permalink's view, not the default one: otherwise the basemap
+    // first fetches and draws the city-zoom tiles, only to throw them away.
+    var wanted = Medan.readPermalink(window.location.hash);
+    map.setView(wanted.center || config.center, wanted.center ? wanted.zoom : config.zoom);
     return map;
   }
 

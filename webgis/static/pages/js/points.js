@@ -176,6 +176,7 @@
       this._medanLayer = layer;
       this._paints = classPaints(layer);
       this.pointsDrawn = 0;
+      this.workMs = 0;
     },
 
     createTile: function (coords, done) {
@@ -194,6 +195,7 @@
           return response.arrayBuffer();
         })
         .then(function (buffer) {
+          var started = window.performance.now();
           var points = buffer ? Medan.decodePointTile(buffer, self._medanLayer.id, self._medanLayer.style)
                               : { length: 0 };
           tile._medanPoints = points;
@@ -203,6 +205,8 @@
             drawPoints(ctx, points, self._paints);
             self.pointsDrawn += points.length;
           }
+          // Main-thread time spent decoding and drawing, for the benchmark.
+          self.workMs += window.performance.now() - started;
           done(null, tile);
         })
         .catch(function (error) {
