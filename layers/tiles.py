@@ -271,6 +271,8 @@ def tile_query(layers: tuple[TileLayer | str, ...]) -> TileQuery:
 
     It returns (mvt, etag) and, when %(store)s is true, also writes them into the
     cache in the same statement, so the bytes are never sent back to the server.
+    `rendered` is MATERIALIZED: a plain subquery would be pulled up and the render
+    expression evaluated twice (once for the bytes, once for their md5).
     """
     registry = get_registry()
     chosen = as_tile_layers(layers)
@@ -280,7 +282,8 @@ def tile_query(layers: tuple[TileLayer | str, ...]) -> TileQuery:
         "ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326) AS selection, "
         "%(tolerance)s::float8 AS tolerance, %(kx)s::float8 AS kx, %(cx)s::float8 AS cx, "
         "%(ky)s::float8 AS ky, %(cy)s::float8 AS cy), "
-        "tile AS (SELECT m AS mvt, md5(m) AS etag FROM (SELECT {parts} AS m FROM env) r), "
+        "rendered AS MATERIALIZED (SELECT {parts} AS m FROM env), "
+        "tile AS (SELECT m AS mvt, md5(m) AS etag FROM rendered), "
         "stored AS (INSERT INTO tiles.cache (key, z, x, y, layers, envelope, etag, mvt) "
         "SELECT %(key)s, %(z)s, %(x)s, %(y)s, %(layers)s, env.selection, tile.etag, tile.mvt "
         "FROM tile, env WHERE %(store)s "
