@@ -72,9 +72,10 @@ def quick_rules(for_s: float = 0.3) -> dict:
 
 
 def poll_until(engine: Engine, records: Sequence[DeviceRecord], done: Callable[[PostgisSink], bool],
-               timeout_s: float = 15.0, during: Callable[[], None] | None = None) -> PostgisSink:
-    """Poll the devices into PostGIS (alarms on) until done(sink) holds; fails the test on timeout."""
-    sink = PostgisSink(engine, devices=records, rules=quick_rules())
+               timeout_s: float = 15.0, during: Callable[[], None] | None = None,
+               rules: dict | None = None) -> PostgisSink:
+    """Poll the devices into PostGIS (alarms on, quick rules by default) until done(sink) holds."""
+    sink = PostgisSink(engine, devices=records, rules=rules if rules is not None else quick_rules())
     poller = Poller([r.config() for r in records], sink, FAST)
 
     async def run() -> bool:
