@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Float, Integer, bindparam, func, select, text
+from sqlalchemy import Connection, Float, Integer, bindparam, func, select, text
 
 from layers.tables import Bind, layer_table, reading, transaction
 
@@ -21,6 +21,11 @@ def zone_fingerprints(bind: Bind) -> dict[str, tuple[int, str]]:
     with reading(bind) as conn:
         rows = conn.execute(select(table.c.npsn, table.c.fid, table.c.dihitung_dari))
         return {npsn: (int(fid), fp) for npsn, fid, fp in rows}
+
+
+def lock_zones(conn: Connection) -> None:
+    """Serialise recomputations of school_zones until the end of this transaction."""
+    conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('layers.school_zones'))"))
 
 
 def zones_geojson(bind: Bind, npsns: Sequence[str]) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 from layers import delete_feature, load_frame, read_layer
-from layers.ppdb_sql import zone_fingerprints
+from layers.ppdb_sql import lock_zones, zone_fingerprints
 from layers.tables import Bind, transaction
 from services.ppdb.rules import DEFAULT_RULE, ZoningRule
 from services.ppdb.zoning import LEVELS
@@ -109,16 +109,26 @@ def seed_zones(kelurahan: gpd.GeoDataFrame, schools: gpd.GeoDataFrame) -> gpd.Ge
     return compute_zones(schools, city_outline(kelurahan))
 
 
+def _stale(wanted: dict[str, str], current: dict[str, tuple[int, str]], force: bool) -> tuple[list[str], list[int]]:
+    changed = [n for n, fp in wanted.items() if force or current.get(n, (None, None))[1] != fp]
+    gone = [fid for n, (fid, _) in current.items() if n not in wanted]
+    return changed, gone
+
+
 def recompute_zones(bind: Bind, rule: ZoningRule = DEFAULT_RULE, *, force: bool = False,
                     actor: str = ZONES_ACTOR) -> ZonesReport:
     """Bring school_zones in line with the schools layer, rewriting only the zones that changed."""
     schools = zone_schools(read_layer(bind, "schools", columns=["npsn", "nama", "jenjang", "status"]), rule)
     wanted = dict(zip(schools["npsn"].astype(str), _fingerprints(schools, rule), strict=True))
-    current = zone_fingerprints(bind)  # npsn -> (fid, fingerprint)
-    changed = [n for n, fp in wanted.items() if force or current.get(n, (None, None))[1] != fp]
-    gone = [fid for n, (fid, _) in current.items() if n not in wanted]
+    changed, gone = _stale(wanted, zone_fingerprints(bind), force)
+    if not changed and not gone:  # the common case, without taking the lock
+        return ZonesReport(written=0, deleted=0, unchanged=len(wanted))
     written = 0
     with transaction(bind, actor) as conn:
+        # Two requests may find the same stale zones: the second waits here, then finds nothing left to do.
+        lock_zones(conn)
+        current = zone_fingerprints(conn)
+        changed, gone = _stale(wanted, current, force)
         if changed:
             zones = compute_zones(schools.loc[schools["npsn"].astype(str).isin(changed)],
                                   city_outline(read_layer(conn, "kelurahan", columns=[])), rule)

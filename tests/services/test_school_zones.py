@@ -95,3 +95,23 @@ def test_every_zone_lies_within_the_city_the_union_of_the_kelurahan(conn: Connec
         "SELECT count(*) FROM layers.school_zones z, city WHERE z.jenjang = :level "
         "AND ST_Area(ST_Difference(z.geom, city.geom)) > 0"), {"level": level}).scalar_one()
     assert outside == 0
+
+
+def test_two_recomputations_at_once_write_the_changed_zone_once(isolated_database_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from layers import engine_for
+
+    engine = engine_for(isolated_database_url)
+    with engine.connect() as conn:
+        fid, npsn, lon, lat = _school(conn, "SD")
+    update_feature(engine, "schools", fid, {"type": "Feature", "properties": {"status": "Swasta"}},
+                   actor="test", partial=True)
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: recompute_zones(engine), range(2)))
+    assert sorted(r.deleted for r in reports) == [0, 1]  # the second waited for the first, then had nothing to do
+    with engine.connect() as conn:
+        assert _zone_contains(conn, npsn, lon, lat) is None
+        deletes = conn.execute(text("SELECT count(*) FROM core.feature_history WHERE layer = 'school_zones' "
+                                    "AND op = 'delete'")).scalar_one()
+    assert deletes == 1
