@@ -16,6 +16,7 @@ initialised last. Outside a request the engine given as option `engine` is used.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from typing import Any
@@ -44,6 +45,24 @@ _EXPIRY = text("SELECT extract(epoch FROM expires_at) FROM auth.rate_limits WHER
 _CLEAR = text("DELETE FROM auth.rate_limits WHERE key = :key")
 _PRUNE = text("DELETE FROM auth.rate_limits WHERE expires_at <= now()")
 _RESET = text("WITH gone AS (DELETE FROM auth.rate_limits RETURNING 1) SELECT count(*) FROM gone")
+
+
+def default_uri(engine: Engine, logger: logging.Logger) -> str:
+    """This storage when the database has its table; else per-process memory, said loudly.
+
+    A database not yet migrated to 0010g (a developer's copy, a restore of an
+    older dump) would otherwise turn every rate-limited request into a 500.
+    """
+    try:
+        with engine.connect() as conn:
+            present = conn.execute(text("SELECT to_regclass('auth.rate_limits') IS NOT NULL")).scalar_one()
+    except SQLAlchemyError:
+        present = False
+    if present:
+        return URI
+    logger.warning("auth.rate_limits is missing (run: python -m webgis db migrate); "
+                   "rate limits are counted per process until then")
+    return "memory://"
 
 
 class PostgresStorage(Storage):

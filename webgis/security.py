@@ -104,7 +104,7 @@ def init_security(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
     )
     # Shared by all workers through the database unless a deployment names another store.
-    app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimit.URI)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", ratelimit.default_uri(app.extensions["engine"], app.logger))
     if app.config["RATELIMIT_STORAGE_URI"].startswith(ratelimit.SCHEME):
         # Used outside a request only (limiter.reset() in scripts); requests count in their own app's database.
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["engine"]}

@@ -36,6 +36,8 @@ REFUSAL_EXEMPT = {
     ("accounts.logout", "POST"): "ending one's own session needs no right",
     ("open311.v2.create_request", "POST"): "citizens report without an account (Open311 GeoReport v2)",
     ("open311.v2.support", "POST"): "anyone may support a report",
+    ("citizen.report", "POST"): "the citizens' report form: no account needed",
+    ("citizen.support", "POST"): "anyone may support a report",
 }
 # Writes whose success cannot be staged here, with the reason; their refusals are still checked.
 SUCCESS_EXEMPT = {
@@ -229,6 +231,22 @@ def _support(w: World) -> tuple[str, object]:
     return url, w.json_client().post(url)
 
 
+def _citizen_report(w: World) -> tuple[str, object]:
+    client = w.app.test_client()
+    return "/lapor", client.post("/lapor", data={
+        "csrf_token": csrf_token(client, "/lapor"), "service_code": "LAMPU_JALAN", "lat": "3.5952",
+        "long": "98.6722", "attr-LAMPU_JALAN-KONDISI": "mati", "description": "Lampu mati (uji audit, web)."})
+
+
+def _citizen_support(w: World) -> tuple[str, object]:
+    created = _report(w)[1]
+    assert created.status_code == 200, created.get_data(as_text=True)
+    rid = created.get_json()[0]["service_request_id"]
+    client = w.app.test_client()
+    url = f"/lapor/{rid}/dukung"
+    return url, client.post(url, data={"csrf_token": csrf_token(client, f"/lapor/{rid}")})
+
+
 def _staff(w: World, action: str, body: dict) -> tuple[str, object]:
     return _api(w, "POST", f"/open311/staff/requests/{w.complaint_id}/{action}", json=body)
 
@@ -252,6 +270,8 @@ SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
     ("feature_history.restore", "POST"): _restore,
     ("open311.v2.create_request", "POST"): _report,
     ("open311.v2.support", "POST"): _support,
+    ("citizen.report", "POST"): _citizen_report,
+    ("citizen.support", "POST"): _citizen_support,
     ("open311.staff.comment", "POST"): lambda w: _staff(w, "comment", {"note": "Dicek (uji audit)."}),
     ("open311.staff.assign", "POST"): lambda w: _staff(w, "assign", {"assignee": "Tim audit"}),
     ("open311.staff.change_status", "POST"): lambda w: _staff(w, "status", {"status": "acknowledged",

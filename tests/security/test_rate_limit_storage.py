@@ -83,3 +83,18 @@ def test_an_expired_window_restarts_and_expired_rows_are_pruned(isolated_databas
     storage.clear("k1")
     assert storage.get("k1") == 0 and storage.get("k2") == 1
     assert storage.reset() == 1
+
+
+def test_a_database_without_the_table_falls_back_to_memory_and_keeps_working(isolated_database_url: str) -> None:
+    from layers.db import engine_for
+
+    engine = engine_for(isolated_database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE auth.rate_limits"))
+    engine.dispose()
+    app = build_app(isolated_database_url, LOGIN_RATE_LIMIT="5 per minute", LOGIN_LOCKOUT_ATTEMPTS=1000)
+    try:
+        assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+        assert _attempts(app, 1) == [401]  # not a 500 from a missing table
+    finally:
+        limiter.reset()
