@@ -8,8 +8,8 @@ filtered and downloaded like any other. Method:
    sedang < 0.66 ≤ tinggi by default);
 2. rasterio.features.shapes turns runs of equal class into polygons (exact
    cell edges, in the raster's CRS, so areas are cell counts × cell area);
-3. dissolve per class, clip to the city (cells touching the city outline
-   reach a little beyond it);
+3. dissolve per class, clip to the city, the union of the kelurahan (cells
+   touching the city outline reach a little beyond it);
 4. simplify lightly as a coverage (shapely.coverage_simplify), so neighbouring
    classes keep a shared edge: no gaps, no overlaps. The tolerance is given in
    cells (half a cell by default, whatever the raster's CRS units); 0 keeps
@@ -43,7 +43,7 @@ from services.analysis.hazard import FLOOD_INDEX_FILE
 from services.analysis.zonal import CLASS_NAMES, HazardRaster, classify, open_hazard
 
 LAYER = "flood_hazard_zones"
-INPUT_LAYERS = ["kota"]
+INPUT_LAYERS = ["kelurahan"]
 SYNTHETIC_SOURCE = "synthetic"  # every feature derived from a synthetic raster says so in `source`
 
 
@@ -78,16 +78,17 @@ def compute_hazard_zones(raster: HazardRaster, city: gpd.GeoDataFrame, *,
     if city.crs is None:
         raise AnalysisError("the city boundary has no CRS")
     boundary = shapely.union_all(np.asarray(city.to_crs(raster.crs).geometry.values))
-    raw = class_polygons(raster, breaks_list)
-    clipped = [shapely.intersection(g, boundary) for g in raw]
-    if all(g.is_empty or g.area == 0 for g in clipped):
-        raise AnalysisError("the hazard raster has no classified cell inside the city")
-    kept = [i for i, g in enumerate(clipped) if not g.is_empty and g.area > 0]
-    geoms = list(clipped)
-    if tolerance > 0:
-        simplified = shapely.coverage_simplify(np.array([clipped[i] for i in kept]), tolerance)
-        for i, g in zip(kept, simplified, strict=True):
+    geoms = class_polygons(raster, breaks_list)
+    present = [i for i, g in enumerate(geoms) if not g.is_empty]
+    if tolerance > 0 and present:
+        # Simplify before clipping: the city outline then stays exact and no zone leaves the city.
+        simplified = shapely.coverage_simplify(np.array([geoms[i] for i in present]), tolerance)
+        for i, g in zip(present, simplified, strict=True):
             geoms[i] = shapely.make_valid(g)
+    geoms = [shapely.intersection(g, boundary) for g in geoms]
+    kept = [i for i, g in enumerate(geoms) if not g.is_empty and g.area > 0]
+    if not kept:
+        raise AnalysisError("the hazard raster has no classified cell inside the city")
     edges = [0.0, *breaks_list, 1.0]
     frame = pd.DataFrame({
         "kelas": [CLASS_NAMES[i] for i in kept],
@@ -98,7 +99,10 @@ def compute_hazard_zones(raster: HazardRaster, city: gpd.GeoDataFrame, *,
     })
     result = gpd.GeoDataFrame(frame, geometry=[_multipolygon(geoms[i]) for i in kept], crs=raster.crs)
     result.insert(3, "luas_km2", (result.to_crs(UTM).area / 1e6).round(3).to_numpy())
-    return result.to_crs(WGS84)
+    result = result.to_crs(WGS84)
+    # Shapefile ring orientation (outer rings clockwise), so an export/import round trip is exact.
+    result["geometry"] = shapely.orient_polygons(result.geometry.values, exterior_cw=True)
+    return result
 
 
 def _cell_metres(raster: HazardRaster) -> float:
@@ -123,14 +127,16 @@ def run_hazard_zones(engine: Engine, *, hazard_path: Path = FLOOD_INDEX_FILE,
                      actor: str = "analysis") -> RunReport:
     """Vectorise the hazard raster over the city and publish flood_hazard_zones with provenance."""
     started = now()
-    city = read_layer(engine, "kota")
+    # The union of the kelurahan is the city the other analyses see (the kota outline is a
+    # separately simplified dissolve that strays from it by up to tens of metres).
+    city = read_layer(engine, "kelurahan")
     raster = open_hazard(Path(hazard_path), city)
     synthetic = raster_is_synthetic(Path(hazard_path))
     result = compute_hazard_zones(raster, city, breaks=breaks, simplify_cells=simplify_cells, synthetic=synthetic)
     return publish(engine, "hazard_zones", {LAYER: result}, input_layers=INPUT_LAYERS,
                    input_files={"hazard": Path(hazard_path)},
                    parameters={"hazard_breaks": list(breaks), "simplify_cells": simplify_cells,
-                               "method": "rasterio.features.shapes, dissolve per class, clip to kota, "
+                               "method": "rasterio.features.shapes, dissolve per class, clip to the kelurahan, "
                                          "coverage_simplify", "synthetic_raster": synthetic},
                    started_at=started, actor=actor,
                    source=SYNTHETIC_SOURCE if synthetic else None)

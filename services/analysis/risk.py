@@ -95,8 +95,9 @@ def points_by_class(kel: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None, rast
     return out
 
 
-def _per_class(prefix: str, table: np.ndarray, decimals: int | None = None) -> dict[str, np.ndarray]:
-    return {f"{prefix}_{name}": table[:, k] if decimals is None else table[:, k].round(decimals)
+def _per_class(pattern: str, table: np.ndarray, decimals: int | None = None) -> dict[str, np.ndarray]:
+    """Columns named by pattern ("jiwa_{}") per class; names stay unique in 10 characters (Shapefile)."""
+    return {pattern.format(name): table[:, k] if decimals is None else table[:, k].round(decimals)
             for k, name in enumerate(CLASS_NAMES)}
 
 
@@ -115,7 +116,7 @@ def compute_risk(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, scho
                  stops: gpd.GeoDataFrame | None = None) -> dict[str, gpd.GeoDataFrame]:
     """The two result frames (flood_exposure, disaster_risk_zones), without touching the database.
 
-    flood_exposure keeps the exposure in every class (`<what>_<kelas>`) and the
+    flood_exposure keeps the exposure in every class (`jiwa_<kelas>`, ...) and the
     total in the exposed classes (`<what>_terpapar`). Roads are not among them:
     the repository has no real road network, and inventing one would make the
     figure look measured when it is not.
@@ -153,9 +154,9 @@ def compute_risk(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, scho
         "faskes_terpapar": facilities_by_class[:, exposed].sum(axis=1),
         "trayek_terpapar_km": route_km[:, exposed].sum(axis=1).round(2),
         "halte_terpapar": stops_by_class[:, exposed].sum(axis=1),
-        **_per_class("penduduk", people_by_class), **_per_class("sekolah", schools_by_class),
-        **_per_class("faskes", facilities_by_class), **_per_class("trayek_km", route_km, 2),
-        **_per_class("halte", stops_by_class),
+        **_per_class("jiwa_{}", people_by_class), **_per_class("sekolah_{}", schools_by_class),
+        **_per_class("faskes_{}", facilities_by_class), **_per_class("trayek_{}_km", route_km, 2),
+        **_per_class("halte_{}", stops_by_class),
     })
     risk = pd.DataFrame({
         "kode_kel": kel["kode_kel"], "nama_kel": kel["nama_kel"], "bahaya": "banjir",

@@ -53,8 +53,7 @@ def flood_hazard_zones(kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     from services.analysis.hazard_zones import compute_hazard_zones, raster_is_synthetic
     from services.analysis.zonal import open_hazard
 
-    city = seed_input("kota", kelurahan)
-    return compute_hazard_zones(open_hazard(FLOOD_INDEX_FILE, city), city,
+    return compute_hazard_zones(open_hazard(FLOOD_INDEX_FILE, kelurahan), kelurahan,
                                 synthetic=raster_is_synthetic(FLOOD_INDEX_FILE))
 
 

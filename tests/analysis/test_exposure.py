@@ -41,7 +41,7 @@ def exposure(known_raster: Path) -> gpd.GeoDataFrame:
 
 
 def test_people_per_class(exposure: gpd.GeoDataFrame) -> None:
-    cols = ["penduduk_rendah", "penduduk_sedang", "penduduk_tinggi"]
+    cols = ["jiwa_rendah", "jiwa_sedang", "jiwa_tinggi"]
     assert exposure.loc["A", cols].tolist() == [500, 0, 0]
     assert exposure.loc["D", cols].tolist() == [300, 1700, 0]  # 3 of 20 cells rendah
     assert exposure.loc["C", cols].tolist() == [0, 0, 1000]    # the nodata cell holds nobody
@@ -60,7 +60,7 @@ def test_points_per_class(exposure: gpd.GeoDataFrame) -> None:
 
 
 def test_route_km_per_class(exposure: gpd.GeoDataFrame) -> None:
-    km = exposure[["trayek_km_rendah", "trayek_km_sedang", "trayek_km_tinggi"]]
+    km = exposure[["trayek_rendah_km", "trayek_sedang_km", "trayek_tinggi_km"]]
     assert km.loc["D"].tolist() == pytest.approx([0, 0.1, 0])
     assert km.loc["C"].tolist() == pytest.approx([0, 0, 0.1])
     assert km.loc["A"].sum() == 0
@@ -68,11 +68,11 @@ def test_route_km_per_class(exposure: gpd.GeoDataFrame) -> None:
 
 
 def test_only_tinggi_counts_as_exposed_when_asked(known_raster: Path, exposure: gpd.GeoDataFrame) -> None:
-    assert exposure.loc["D", "penduduk_sedang"] == 1700
+    assert exposure.loc["D", "jiwa_sedang"] == 1700
     kel = gpd.GeoDataFrame({"kode_kel": ["D"], "nama_kel": ["d"]}, geometry=[square(0, 50, 100, 20)], crs=UTM)
     only_high = compute_risk(kel, gpd.GeoDataFrame({"kode_kel": ["D"], "penduduk": [2000]}),
                              gpd.GeoDataFrame(geometry=[], crs=UTM), gpd.GeoDataFrame(geometry=[], crs=UTM),
                              gpd.GeoDataFrame(geometry=[], crs=UTM), open_hazard(known_raster, kel), None,
                              RiskParameters(exposed_from=2))["flood_exposure"]
-    assert only_high["penduduk_terpapar"].tolist() == [0] and only_high["penduduk_sedang"].tolist() == [1700]
+    assert only_high["penduduk_terpapar"].tolist() == [0] and only_high["jiwa_sedang"].tolist() == [1700]
     assert only_high["halte_terpapar"].tolist() == [0]  # no stops given: zero, not missing

@@ -22,9 +22,11 @@ branch_labels = None
 depends_on = None
 
 CLASSES = ('rendah', 'sedang', 'tinggi')
-# property prefix -> column type, per hazard class (flood_exposure.yaml)
-EXPOSURE_COLUMNS = {'penduduk': sa.Integer, 'sekolah': sa.Integer, 'faskes': sa.Integer,
-                    'trayek_km': sa.Double, 'halte': sa.Integer}
+# Per hazard class (flood_exposure.yaml). Names stay unique in their first 10
+# characters, so a Shapefile export keeps them apart.
+EXPOSURE_COLUMNS = {f'{pattern.format(kelas)}': kind for pattern, kind in (
+    ('jiwa_{}', sa.Integer), ('sekolah_{}', sa.Integer), ('faskes_{}', sa.Integer),
+    ('trayek_{}_km', sa.Double), ('halte_{}', sa.Integer)) for kelas in CLASSES}
 
 
 def upgrade() -> None:
@@ -50,15 +52,13 @@ def upgrade() -> None:
     for statement in history_triggers_sql('flood_hazard_zones'):
         op.execute(statement)
     op.add_column('flood_exposure', sa.Column('halte_terpapar', sa.Integer(), nullable=True), schema='layers')
-    for prefix, kind in EXPOSURE_COLUMNS.items():
-        for kelas in CLASSES:
-            op.add_column('flood_exposure', sa.Column(f'{prefix}_{kelas}', kind(), nullable=True), schema='layers')
+    for name, kind in EXPOSURE_COLUMNS.items():
+        op.add_column('flood_exposure', sa.Column(name, kind(), nullable=True), schema='layers')
 
 
 def downgrade() -> None:
-    for prefix in EXPOSURE_COLUMNS:
-        for kelas in CLASSES:
-            op.drop_column('flood_exposure', f'{prefix}_{kelas}', schema='layers')
+    for name in EXPOSURE_COLUMNS:
+        op.drop_column('flood_exposure', name, schema='layers')
     op.drop_column('flood_exposure', 'halte_terpapar', schema='layers')
     op.drop_geospatial_index('idx_flood_hazard_zones_geom', table_name='flood_hazard_zones', schema='layers', postgresql_using='gist', column_name='geom')
     op.drop_geospatial_table('flood_hazard_zones', schema='layers')
