@@ -64,6 +64,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("tiles.collection_tileset", "GET"): READ,
     ("tiles.collection_tile", "GET"): READ,
     ("pages.homepage", "GET"): PUBLIC,
+    ("pages.map_script", "GET"): PUBLIC,
     ("pages.layers_json", "GET"): PUBLIC,
     ("pages.search_json", "GET"): PUBLIC,
     ("pages.here_json", "GET"): PUBLIC,
