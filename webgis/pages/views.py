@@ -15,6 +15,7 @@ from webgis.errors import BadRequest, NotFound
 from webgis.pages import blueprint
 from webgis.pages.catalogue import DOWNLOAD_FORMATS, catalogue_entries, export_readable_layer
 from webgis.pages.config import map_config
+from webgis.pages.delivery import bundle_response, script_bundle
 from webgis.pages.strings import language_of, ui_strings
 from webgis.settings import Settings
 
@@ -39,7 +40,13 @@ def _page(template: str, **context: object) -> Response:
 @blueprint.get("/peta")
 def homepage() -> Response:
     """The city's map. Also answers `/` for browsers (the OGC landing page calls this view)."""
-    return _page("pages/map.html")
+    return _page("pages/map.html", map_script_version=script_bundle(current_app.static_folder or "").version)
+
+
+@blueprint.get("/peta/map.js")
+def map_script() -> Response:
+    """The homepage's scripts as one file (?v=<version> makes it cacheable for a year)."""
+    return bundle_response(script_bundle(current_app.static_folder or ""))
 
 
 @blueprint.get("/peta/layers.json")
