@@ -110,3 +110,29 @@ def test_the_installed_trigger_uses_the_same_constants_as_the_code(engine) -> No
     assert f"pg_advisory_xact_lock({LOCK_CLASS}," in source
     assert f"count(*) > {BULK_CHANGE_ROWS}" in source
     assert trigger == "tile_cache_invalidate"
+
+
+def test_a_tile_statement_reads_each_layer_once_and_the_cache_stores_bytes_uncompressed(engine) -> None:  # noqa: ANN001
+    """Guards two speed properties of cold tiles: the render is not duplicated by the planner
+    (the md5 next to the bytes once pulled the render up twice), and pglz is not run on store."""
+    import json
+
+    from layers.tiles import tile_params, tile_query
+
+    query = tile_query(("schools", "kelurahan"))
+    params = {**tile_params(["schools", "kelurahan"], 14, 12856, 8085), "key": query.key, "store": False}
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(b"EXPLAIN (FORMAT JSON) " + cursor.mogrify(query.statement, params))
+        plan = json.dumps(cursor.fetchone()[0])
+        cursor.execute("SELECT attstorage FROM pg_attribute WHERE attrelid = 'tiles.cache'::regclass "
+                       "AND attname = 'mvt'")
+        storage = cursor.fetchone()[0]
+        raw.rollback()
+    finally:
+        raw.close()
+    relations = plan.split('"Relation Name": ')[1:]
+    assert sum(r.startswith('"schools"') for r in relations) == 1
+    assert sum(r.startswith('"kelurahan"') for r in relations) == 1
+    assert storage == "e"
