@@ -93,8 +93,8 @@ class CountingSink:
 async def poll(fleet: list[FleetEntry], args: argparse.Namespace) -> None:
     sink = CountingSink(args.database_url) if args.database_url else MemorySink()
     config = PollerConfig(timeout_s=args.timeout, retries=1, offline_after=3,
-                          offline_probe_s=10.0, max_concurrency=args.concurrency,
-                          connections_per_endpoint=args.connections)
+                          offline_probe_s=args.offline_probe, max_concurrency=args.concurrency,
+                          connections_per_endpoint=args.connections, quarantine=not args.no_quarantine)
     poller = Poller(devices_from_fleet(fleet, interval_s=args.interval), sink, config)
     cpu0, t0 = time.process_time(), time.monotonic()
     stats = await poller.run(args.duration)
@@ -105,10 +105,14 @@ async def poll(fleet: list[FleetEntry], args: argparse.Namespace) -> None:
     points = sum(len(r.values) for r in sink.readings)
     print(f"devices {len(fleet)} ({len(faulty)} faulty), ports {len({e.port for e in fleet})}, "
           f"simulator processes {args.procs}, interval {args.interval}s, duration {args.duration}s, "
-          f"connections/port {args.connections}, timeout {args.timeout}s")
+          f"connections/port {args.connections}, timeout {args.timeout}s, "
+          f"quarantine {'off' if args.no_quarantine else 'on'}, offline probe {args.offline_probe}s")
     print(f"polls scheduled {stats.scheduled}, completed {stats.polled} "
           f"({100 * stats.polled / max(1, stats.scheduled):.2f} %), ok {stats.ok}, failed {stats.failed}, "
           f"skipped late {stats.skipped_late}, skipped while offline {stats.skipped_offline}")
+    attempted = stats.scheduled - stats.skipped_offline
+    print(f"completed of the slots not deliberately skipped while offline: {stats.polled} of {attempted} "
+          f"({100 * stats.polled / max(1, attempted):.2f} %); quarantine moves {stats.quarantined}")
     print(f"on time (finished before the device's next slot): "
           f"{100 * stats.on_time / max(1, stats.polled):.2f} % of completed polls")
     print(f"healthy devices: {len(healthy_rows)} readings of ~{expected_healthy:.0f} expected "
@@ -137,6 +141,9 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=0.3)
     p.add_argument("--concurrency", type=int, default=64)
     p.add_argument("--connections", type=int, default=1, help="connections per host:port")
+    p.add_argument("--no-quarantine", action="store_true",
+                   help="one lane per endpoint: faulty devices' waits hold the healthy ones (the old poller)")
+    p.add_argument("--offline-probe", type=float, default=10.0, help="seconds between polls of an offline device")
     p.add_argument("--base-port", type=int, default=17000)
     p.add_argument("--database-url", help="write to PostGIS (an own database, migrated) instead of memory")
     args = p.parse_args()

@@ -3,7 +3,9 @@
 Devices sharing a (host, port) share one pymodbus AsyncModbusTcpClient, served by one
 worker that polls them in due-time order (Modbus TCP gateways answer one request at a
 time anyway). Each endpoint runs independently, so a dead or slow endpoint delays only
-the devices behind it; a global semaphore bounds requests in flight.
+the devices behind it; a global semaphore bounds requests in flight. Within an
+endpoint, a device that makes it wait (timeouts, slow answers) is quarantined on a
+second connection, the slow lane, so its waits do not make the healthy devices late.
 
 A device is marked offline after ``offline_after`` consecutive failed polls and back
 online on the next good one. Offline devices are probed every ``offline_probe_s``
@@ -113,6 +115,13 @@ class PollerConfig:
     # Connections per (host, port). 1 suits real RS-485 gateways, which answer one
     # request at a time; IP devices and the simulator can serve a few in parallel.
     connections_per_endpoint: int = 1
+    # Quarantine: a device that times out, cannot be reached or answers slower than
+    # slow_poll_s is polled on its endpoint's own extra connection (the slow lane), so
+    # its waits never hold the healthy devices behind it; it returns to the main lane
+    # after recover_after fast good polls in a row. False: one lane, as before.
+    quarantine: bool = True
+    slow_poll_s: float = 0.15
+    recover_after: int = 3
 
 
 @dataclass
@@ -126,6 +135,7 @@ class PollStats:
     on_time: int = 0
     skipped_late: int = 0
     skipped_offline: int = 0
+    quarantined: int = 0  # moves of a device to its endpoint's slow lane
     latencies: list[float] = field(default_factory=list)
     lateness: list[float] = field(default_factory=list)
 
@@ -153,6 +163,8 @@ class DeviceState:
     last_ok: float | None = None
     # Set when the registry drops or changes the device: its queue entry is discarded.
     retired: bool = False
+    lane: str = "main"  # main | slow (quarantined, see PollerConfig.quarantine)
+    fast_in_row: int = 0
 
 
 class Endpoint:
@@ -160,11 +172,17 @@ class Endpoint:
 
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
-        self.queue: list[tuple[float, int, DeviceState]] = []
+        # Per lane, the devices in due order; a lane's event wakes its idle workers.
+        self.lanes: dict[str, list[tuple[float, int, DeviceState]]] = {"main": [], "slow": []}
+        self.wake: dict[str, asyncio.Event] = {}
         self.clients: dict[int, AsyncModbusTcpClient] = {}
         self.workers: list[asyncio.Task] = []
         self.connect_fails = 0
         self.connect_retry_at = 0.0
+
+    @property
+    def queue(self) -> list[tuple[float, int, DeviceState]]:
+        return self.lanes["main"]
 
 
 def _classify(exc: BaseException) -> PollFailure:
@@ -241,10 +259,16 @@ class Poller:
         return {"added": added, "removed": removed, "changed": changed}
 
     def _ensure_workers(self, ep: Endpoint) -> None:
-        # A worker ends when its endpoint's queue runs dry (every device retired).
-        ep.workers = [t for t in ep.workers if not t.done()]
-        for slot in range(len(ep.workers), max(1, self.config.connections_per_endpoint)):
-            task = asyncio.create_task(self._worker(ep, slot), name=f"poll {ep.host}:{ep.port}")
+        """Start the endpoint's workers (main lane slots 0.., the slow lane on slot -1) once."""
+        if ep.workers:
+            return
+        for lane in ("main", "slow"):
+            ep.wake.setdefault(lane, asyncio.Event())
+        slots = [(slot, "main") for slot in range(max(1, self.config.connections_per_endpoint))]
+        if self.config.quarantine:
+            slots.append((-1, "slow"))
+        for slot, lane in slots:
+            task = asyncio.create_task(self._worker(ep, slot, lane), name=f"poll {ep.host}:{ep.port} {lane}")
             ep.workers.append(task)
             self._tasks.append(task)
 
@@ -257,6 +281,10 @@ class Poller:
         # faults itself, once per transition, so pymodbus' own chatter is noise here.
         logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
         now = time.monotonic()
+        for ep in self.endpoints.values():
+            # A fresh schedule, and events of this event loop (a restart may run in a new one).
+            ep.lanes = {"main": [], "slow": []}
+            ep.wake = {}
         for state in self.states.values():
             ep = self.endpoints[(state.config.host, state.config.port)]
             self._push(ep, now + self.rng.uniform(0, state.config.interval_s), state)
@@ -280,6 +308,7 @@ class Poller:
             for client in ep.clients.values():
                 client.close()
             ep.clients.clear()
+            ep.workers = []
         await self._flush()
 
     async def run(self, duration_s: float) -> PollStats:
@@ -295,7 +324,9 @@ class Poller:
 
     def _push(self, ep: Endpoint, due: float, state: DeviceState) -> None:
         self._seq += 1
-        heapq.heappush(ep.queue, (due, self._seq, state))
+        heapq.heappush(ep.lanes[state.lane], (due, self._seq, state))
+        if state.lane in ep.wake:
+            ep.wake[state.lane].set()
 
     def _reschedule(self, ep: Endpoint, due: float, state: DeviceState) -> None:
         interval = state.config.interval_s
@@ -315,9 +346,15 @@ class Poller:
             nxt += skipped * interval
         self._push(ep, nxt, state)
 
-    async def _worker(self, ep: Endpoint, slot: int) -> None:
-        while ep.queue and not self._stopping:
-            due, _, state = heapq.heappop(ep.queue)
+    async def _worker(self, ep: Endpoint, slot: int, lane: str = "main") -> None:
+        queue, wake = ep.lanes[lane], ep.wake[lane]
+        while not self._stopping:
+            if not queue:
+                # Idle (a quiet slow lane, or every device retired): wait for a device.
+                wake.clear()
+                await wake.wait()
+                continue
+            due, _, state = heapq.heappop(queue)
             if state.retired:
                 continue
             delay = due - time.monotonic()
@@ -369,6 +406,27 @@ class Poller:
         else:
             self.stats.failed += 1
             self._on_failure(state, failure)
+        self._choose_lane(state, end - start, failure)
+
+    def _choose_lane(self, state: DeviceState, latency: float, failure: PollFailure | None) -> None:
+        """Quarantine a device that makes its endpoint wait; release it after fast good polls.
+
+        A Modbus exception or garbled answer comes back fast, so only waits (timeouts,
+        unreachable, slow answers) send a device to the slow lane. The move applies
+        from its next poll (the reschedule pushes it onto its lane's queue).
+        """
+        if not self.config.quarantine:
+            return
+        slow = latency > self.config.slow_poll_s or (failure is not None and failure.kind in ("timeout", "connection"))
+        if slow:
+            state.fast_in_row = 0
+            if state.lane != "slow":
+                self.stats.quarantined += 1
+            state.lane = "slow"
+        else:
+            state.fast_in_row += 1
+            if state.lane == "slow" and state.fast_in_row >= self.config.recover_after:
+                state.lane = "main"
 
     async def _client(self, ep: Endpoint, slot: int) -> AsyncModbusTcpClient:
         client = ep.clients.get(slot)
