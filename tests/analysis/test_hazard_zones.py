@@ -114,3 +114,22 @@ def test_run_publishes_with_provenance_and_a_failing_run_writes_nothing(isolated
     zones = read_layer(engine, "flood_hazard_zones").set_index("kelas")
     assert zones.loc["tinggi", "indeks_dari"] == 0.8 and (zones["source"] == "synthetic").all()
     assert zones.loc["tinggi", "luas_km2"] < seeded.set_index("kelas").loc["tinggi", "luas_km2"]
+
+
+def test_the_cli_runs_hazard_zones_and_refuses_a_raster_elsewhere(isolated_database_url: str,
+                                                                  tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": isolated_database_url}
+    root = Path(__file__).resolve().parents[2]
+    far = write_raster(tmp_path / "far.tif", np.ones((5, 5)), Affine(0.01, 0, 106.8, 0, -0.01, -6.1), "EPSG:4326")
+    refused = subprocess.run([sys.executable, "-m", "services", "analyse", "hazard_zones", "--hazard", str(far)],
+                             cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1 and "hazard_zones: hazard raster far.tif does not overlap" in refused.stderr
+    assert latest_runs(engine_for(isolated_database_url), "hazard_zones") == []
+    done = subprocess.run([sys.executable, "-m", "services", "analyse", "hazard_zones"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("hazard_zones (run ") and "flood_hazard_zones:" in done.stdout
