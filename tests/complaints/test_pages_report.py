@@ -155,3 +155,16 @@ def test_a_closed_report_takes_no_support_and_unknown_numbers_are_404(web, compl
     assert response.status_code == 409 and "takes no more support" in response.get_data(as_text=True)
     assert web.get("/lapor/MDN-ZZZZZZZZ").status_code == 404
     assert web.get("/lapor/'%20OR%201=1").status_code == 404
+
+
+def test_english_stays_english_through_the_post_and_the_redirect(web) -> None:  # noqa: ANN001
+    form = web.get("/lapor?lang=en").get_data(as_text=True)
+    assert 'action="/lapor?lang=en"' in form and 'href="/ppdb?lang=en"' in form
+    token = CSRF_FIELD.search(form).group(1)
+    response = web.post("/lapor?lang=en", data={**_form(), "csrf_token": token}, content_type="multipart/form-data")
+    assert response.status_code == 303 and response.headers["Location"].endswith("baru=1&lang=en")
+    html = web.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Your report was received" in html and 'lang="en"' in html
+    refused = web.post("/lapor?lang=en", data={**_form(lat="3.0"), "csrf_token": token},
+                       content_type="multipart/form-data").get_data(as_text=True)
+    assert "The report was not sent" in refused and "Nothing was stored" in refused

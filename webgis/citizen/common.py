@@ -18,7 +18,13 @@ def lang() -> str:
     return language_of(request)
 
 
+def link_lang() -> str | None:
+    """?lang= for links and redirects when the page is not in the default language, else None (no argument)."""
+    return "en" if lang() == "en" else None
+
+
 def page(template: str, status: int = 200, **context: Any) -> Response:
     chosen = lang()
-    html = render_template(template, lang=chosen, t=ui_strings(chosen), **context)
+    # `ql`: the language to carry in this site's links and form actions (Indonesian is the default).
+    html = render_template(template, lang=chosen, t=ui_strings(chosen), ql=link_lang(), **context)
     return Response(html, status=status, mimetype="text/html")

@@ -24,7 +24,7 @@ from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.records import now_utc
 from services.errors import ServiceError
 from webgis.citizen import blueprint
-from webgis.citizen.common import engine, lang, page
+from webgis.citizen.common import engine, lang, link_lang, page
 from webgis.citizen.strings import actor_label, status_label
 from webgis.errors import BadRequest, NotFound
 from webgis.security import rate_limit
@@ -94,7 +94,8 @@ def report() -> Response:
                                 source="web")
     except (ServiceError, LayerError) as exc:
         return _form_page(exc.status, exc, kept)
-    return redirect(url_for("citizen.track", service_request_id=receipt.service_request_id, baru=1), code=303)
+    return redirect(url_for("citizen.track", service_request_id=receipt.service_request_id, baru=1,
+                            lang=link_lang()), code=303)
 
 
 def _checked_id(service_request_id: str) -> str:
@@ -136,7 +137,8 @@ def support(service_request_id: str) -> Response:
         workflow.support(engine(), _checked_id(service_request_id), actor="citizen:web")
     except workflow.TransitionNotAllowed as exc:
         return track(service_request_id, message=exc.message, status=exc.status)
-    return redirect(url_for("citizen.track", service_request_id=service_request_id, didukung=1), code=303)
+    return redirect(url_for("citizen.track", service_request_id=service_request_id, didukung=1,
+                            lang=link_lang()), code=303)
 
 
 @blueprint.get("/lapor/peta")
