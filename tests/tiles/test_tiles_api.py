@@ -72,7 +72,7 @@ def test_the_tile_of_a_known_school_holds_its_name_and_public_properties_only(cl
 
 @pytest.mark.parametrize("layer", [s.id for s in get_registry() if not s.access.is_public])
 def test_a_layer_that_is_not_public_is_never_in_a_tile(client, engine, layer: str) -> None:  # noqa: ANN001
-    """Until accounts exist (issue 5) nobody may read it through tiles: 404 as if it did not exist."""
+    """The anonymous public may not read it through tiles: 404 as if it did not exist (roles: test_tiles_roles.py)."""
     with engine.connect() as conn:
         row = conn.execute(text(f"SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "  # noqa: S608
                                 f"FROM layers.{layer} LIMIT 1")).one_or_none()
