@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,7 +22,18 @@ import pyogrio
 import shapely
 
 from layers.errors import InvalidFeature, Problem
-from layers.frames import Geometries, LoadReport, Mode, Points, ProgressFn, load_columns, read_layer
+from layers.frames import (
+    COPY_CHUNK_ROWS,
+    Batch,
+    Geometries,
+    LoadReport,
+    Mode,
+    Points,
+    ProgressFn,
+    load_batches,
+    load_columns,
+    read_layer,
+)
 from layers.model import LayerSpec
 from layers.registry import get_registry
 from layers.tables import Bind
@@ -88,24 +101,46 @@ def read_columns(
     if fmt == "csv":
         frame = read_file(path, spec, rename=rename)
         return pd.DataFrame(frame.drop(columns=frame.geometry.name)), frame.geometry.values.to_numpy(), frame.crs
-    try:
+    with _reading(path):
         meta, table = pyogrio.read_arrow(_ogr_target(path, fmt))
-        name = meta["geometry_name"] or "wkb_geometry"
-        if name not in table.column_names:
-            raise InvalidFeature(f"{path.name}: the file has no geometry column")
-        geometry = _geometries_from_wkb(table.column(name))
-        data = table.drop_columns([name]).to_pandas()
+        data, geometry = _split(path, spec, fmt, meta, table, rename)
+    if len(data) == 0:
+        raise InvalidFeature(f"{path.name}: the file has no features")
+    return data, geometry, meta["crs"]
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    try:
+        yield
     except InvalidFeature:
         raise
     except Exception as exc:  # GDAL, Arrow and GEOS raise many kinds for truncated or corrupt files
         raise InvalidFeature(f"{path.name}: cannot read the file ({exc})") from exc
+
+
+def _split(path: Path, spec: LayerSpec, fmt: Format, meta: dict, table: pa.Table,
+           rename: dict[str, str] | None) -> Batch:
+    """Property columns (named as the layer's) and geometries of an Arrow table read by GDAL."""
+    name = meta["geometry_name"] or "wkb_geometry"
+    if name not in table.column_names:
+        raise InvalidFeature(f"{path.name}: the file has no geometry column")
+    geometry = _geometries_from_wkb(table.column(name))
+    data = table.drop_columns([name]).to_pandas()
     if rename:
         data = data.rename(columns=rename)
     if fmt == "shapefile":
         data = data.rename(columns=_shapefile_names(spec, data.columns))
-    if len(data) == 0:
-        raise InvalidFeature(f"{path.name}: the file has no features")
-    return data, geometry, meta["crs"]
+    return data, geometry
+
+
+def _ogr_batches(path: Path, spec: LayerSpec, fmt: Format, rename: dict[str, str] | None,
+                 rows: int) -> Iterator[Batch]:
+    """The file in batches of `rows` features, read through Arrow as they are needed."""
+    with _reading(path), pyogrio.open_arrow(_ogr_target(path, fmt), use_pyarrow=True, batch_size=rows) as opened:
+        meta, reader = opened
+        for batch in reader:
+            yield _split(path, spec, fmt, meta, pa.Table.from_batches([batch]), rename)
 
 
 # Little-endian WKB of a 2D point: 1-byte order (1), uint32 type (1), x, y.
@@ -175,6 +210,16 @@ def import_file(
     """Load a file into a layer: all rows or none. Features without `source` get `source`."""
     spec = get_registry().get(layer_id)
     path = Path(path)
+    fmt = format_of(path)
+    if fmt != "csv" and path.exists() and path.stat().st_size > 0:
+        # GDAL formats stream: the next batch is read and checked while the server loads this one.
+        with _reading(path):
+            info = pyogrio.read_info(_ogr_target(path, fmt))
+        if info["features"] == 0:
+            raise InvalidFeature(f"{path.name}: the file has no features")
+        batches = _ogr_batches(path, spec, fmt, rename, COPY_CHUNK_ROWS)
+        return load_batches(bind, layer_id, batches, info["crs"], info["features"], actor=actor, mode=mode,
+                            crs=crs, repair=repair, source=source or f"import:{path.name}", progress=progress)
     data, geometry, file_crs = read_columns(path, spec, rename=rename)
     return load_columns(bind, layer_id, data, geometry, file_crs, actor=actor, mode=mode, crs=crs, repair=repair,
                         source=source or f"import:{path.name}", progress=progress)

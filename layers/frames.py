@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -104,7 +104,27 @@ def validate_columns(
     repair: bool = False, source: str | None = None,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Like validate_frame, for property columns and geometries (shapely array or Points) given apart."""
-    problems: list[Problem] = []
+    problems = _Problems()
+    out, warnings = _validate(spec, data, geometry, file_crs, problems, crs=crs, repair=repair, source=source)
+    if problems:
+        raise InvalidFeature(f"the input for layer {spec.id} has problems; nothing was loaded",
+                             problems[:MAX_REPORTED_PROBLEMS])
+    return out, warnings
+
+
+class _Problems(list):
+    """Problems of rows numbered from `first_row` (a batch of a file starts further down)."""
+
+    def __init__(self, first_row: int = 1) -> None:
+        super().__init__()
+        self.first_row = first_row
+
+
+def _validate(
+    spec: LayerSpec, data: pd.DataFrame, geometry: Geometries, file_crs: Any, problems: _Problems, *,
+    crs: Any, repair: bool, source: str | None, check_keys: bool = True, binary: bool = False,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The rows ready for COPY (geom as hex WKB, or WKB bytes if `binary`), or problems added."""
     data = data.reset_index(drop=True)
     geometry = _geometry_in_wgs84(geometry, file_crs, crs)
     if isinstance(geometry, Points) and spec.geometry != "Point":
@@ -122,20 +142,17 @@ def validate_columns(
             continue
         out[prop.name] = _coerce_column(prop, data[prop.name], problems)
     out["source"] = _source_column(data, source, problems)
-    if spec.key:
-        keys = out[spec.key]
-        if not keys.dropna().is_unique:
-            _flag(problems, (keys.notna() & keys.duplicated(keep="first")).to_numpy(),
-                  f"{spec.key} must be unique, and this value appears on an earlier row")
+    if spec.key and check_keys:
+        _check_unique(spec, out[spec.key], problems)
     if isinstance(geometry, Points):
         _check_points(geometry, problems)
         warnings: list[str] = []
     else:
         geometry, warnings = _check_geometries(spec, geometry, repair, problems)
     if problems:
-        problems = problems[:MAX_REPORTED_PROBLEMS]
-        raise InvalidFeature(f"the input for layer {spec.id} has problems; nothing was loaded", problems)
-    out["geom"] = pd.Series(pd.arrays.ArrowExtensionArray(hex_wkb(geometry)), index=out.index)
+        return out, warnings
+    out["geom"] = pd.Series(pd.arrays.ArrowExtensionArray(wkb(geometry) if binary else hex_wkb(geometry)),
+                            index=out.index)
     return out, warnings
 
 
@@ -151,14 +168,19 @@ def hex_wkb(geoms: Geometries) -> pa.Array:
     on input. 2D points are packed with numpy; other types go through GEOS's
     binary writer, and the bytes are turned to hex in one vectorised pass.
     """
+    return _hex(wkb(geoms))
+
+
+def wkb(geoms: Geometries) -> pa.LargeBinaryArray:
+    """WKB of the geometries (no SRID) as an Arrow binary array."""
     if isinstance(geoms, Points):
-        return _hex(_point_wkb(geoms.x, geoms.y))
+        return _point_wkb(geoms.x, geoms.y)
     n = len(geoms)
     if n and (shapely.get_type_id(geoms) == shapely.GeometryType.POINT).all():
         xy = shapely.get_coordinates(geoms)
         if len(xy) == n:
-            return _hex(_point_wkb(xy[:, 0], xy[:, 1]))
-    return _hex(pa.array(shapely.to_wkb(geoms), type=pa.large_binary()))
+            return _point_wkb(xy[:, 0], xy[:, 1])
+    return pa.array(shapely.to_wkb(geoms), type=pa.large_binary())
 
 
 def _point_wkb(x: np.ndarray, y: np.ndarray) -> pa.LargeBinaryArray:
@@ -191,14 +213,20 @@ def _geometry_in_wgs84(geometry: Geometries, file_crs: Any, crs: Any) -> Geometr
     return np.asarray(to_wgs84(geometry, source_crs))
 
 
-def _rows(mask: np.ndarray | pd.Series) -> list[int]:
-    return [int(i) + 1 for i in np.flatnonzero(np.asarray(mask))[:5]]
+def _check_unique(spec: LayerSpec, keys: pd.Series, problems: list[Problem]) -> None:
+    if not keys.dropna().is_unique:
+        _flag(problems, (keys.notna() & keys.duplicated(keep="first")).to_numpy(),
+              f"{spec.key} must be unique, and this value appears on an earlier row")
+
+
+def _rows(mask: np.ndarray | pd.Series, first_row: int = 1) -> list[int]:
+    return [int(i) + first_row for i in np.flatnonzero(np.asarray(mask))[:5]]
 
 
 def _flag(problems: list[Problem], mask: Any, message: str) -> None:
     mask = np.asarray(mask, dtype=bool)
     if mask.any():
-        rows = _rows(mask)
+        rows = _rows(mask, getattr(problems, "first_row", 1))
         more = f" and {int(mask.sum()) - len(rows)} more" if mask.sum() > len(rows) else ""
         problems.append(Problem(f"row {', '.join(map(str, rows))}{more}", message))
 
@@ -320,15 +348,16 @@ def _repair_or_flag(spec: LayerSpec, geoms: np.ndarray, invalid: np.ndarray, rep
         return geoms, []
     warnings = []
     geoms = geoms.copy()
+    first_row = getattr(problems, "first_row", 1)
     for i in np.flatnonzero(invalid):
         reason = shapely.is_valid_reason(geoms[i])
         fixed = repair_geometry(spec, geoms[i])
         if fixed is None:
-            problems.append(Problem(f"row {i + 1}", f"invalid geometry that cannot be repaired: {reason}"))
+            problems.append(Problem(f"row {i + first_row}", f"invalid geometry that cannot be repaired: {reason}"))
             continue
         geoms[i] = fixed
-        warnings.append(f"row {i + 1}: repaired invalid geometry ({reason})")
-        log.warning("layer %s row %d: repaired invalid geometry (%s)", spec.id, i + 1, reason)
+        warnings.append(f"row {i + first_row}: repaired invalid geometry ({reason})")
+        log.warning("layer %s row %d: repaired invalid geometry (%s)", spec.id, i + first_row, reason)
     return geoms, warnings
 
 
@@ -376,6 +405,115 @@ def load_columns(
     spec = _loadable(layer_id, mode)
     rows, warnings = validate_columns(spec, data, geometry, file_crs, crs=crs, repair=repair, source=source)
     return _load_rows(bind, spec, rows, warnings, actor=actor, mode=mode, progress=progress)
+
+
+Batch = tuple[pd.DataFrame, Geometries]
+
+
+@dataclass
+class _Prepared:
+    rows: int
+    buffer: io.BytesIO | None
+    problems: list[Problem]
+    warnings: list[str]
+    binary: bool = True
+
+
+def load_batches(
+    bind: Bind, layer_id: str, batches: Iterable[Batch], file_crs: Any, total: int, *, actor: str,
+    mode: Mode = "append", crs: Any = None, repair: bool = False, source: str | None = None,
+    progress: ProgressFn | None = None,
+) -> LoadReport:
+    """Load a file read in batches: each is checked and encoded while the server loads the one before.
+
+    Still one transaction and all or nothing: after a batch with problems
+    nothing more is sent, the rest is still checked so that the error lists
+    every problem (up to 50, rows numbered as in the file), and the
+    transaction is rolled back. `total` (the file's feature count, or -1 when
+    unknown) decides whether the indexes are rebuilt afterwards. Upserts
+    collect the batches and take load_columns' path.
+    """
+    spec = _loadable(layer_id, mode)
+    if mode == "upsert":
+        parts = list(batches)
+        data = pd.concat([d for d, _ in parts], ignore_index=True)
+        geometry = _concat_geometries([g for _, g in parts])
+        return load_columns(bind, layer_id, data, geometry, file_crs, actor=actor, mode=mode, crs=crs,
+                            repair=repair, source=source, progress=progress)
+    columns = [*spec.property_names, "source", "geom"]
+    table = sql.Identifier(LAYER_SCHEMA, spec.id)
+    report = LoadReport(spec.id, 0)
+    prepared = _prepare_batches(spec, batches, file_crs, columns, crs=crs, repair=repair, source=source)
+    with transaction(bind, actor) as conn:
+        cursor = conn.connection.dbapi_connection.cursor()
+        if mode == "replace":
+            cursor.execute(sql.SQL("DELETE FROM {}").format(table))
+            report.deleted = cursor.rowcount
+        statements = {binary: sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT {})").format(
+            table, sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL("binary" if binary else "csv"),
+        ).as_string(cursor) for binary in (True, False)}
+        problems: list[Problem] = []
+        try:
+            rebuild = _drop_indexes_for_bulk(cursor, table, max(total, 0))
+            with _transition_memory(cursor, max(total, 0)), ThreadPoolExecutor(max_workers=1) as pool:
+                pending = pool.submit(next, prepared, None)
+                while (batch := pending.result()) is not None:
+                    pending = pool.submit(next, prepared, None)
+                    problems.extend(batch.problems)
+                    report.repaired.extend(batch.warnings)
+                    if batch.buffer is not None and not problems:
+                        cursor.copy_expert(statements[batch.binary], batch.buffer, size=COPY_READ_BYTES)
+                    report.rows += batch.rows
+                    if progress:
+                        progress(report.rows, max(total, report.rows))
+            if problems:
+                raise InvalidFeature(f"the input for layer {spec.id} has problems; nothing was loaded",
+                                     problems[:MAX_REPORTED_PROBLEMS])
+            _rebuild_indexes(cursor, table, rebuild)
+        except psycopg2.errors.UniqueViolation as exc:
+            detail = (exc.diag.message_detail or str(exc)).strip()
+            raise InvalidFeature(f"{spec.key} must be unique in layer {spec.id}; nothing was loaded",
+                                 [Problem(spec.key or "key", detail)]) from None
+    report.inserted = report.rows
+    return report
+
+
+def _prepare_batches(
+    spec: LayerSpec, batches: Iterable[Batch], file_crs: Any, columns: list[str], *, crs: Any, repair: bool,
+    source: str | None,
+) -> Iterator[_Prepared]:
+    """Validated CSV for COPY, batch by batch; a last item checks the key across all batches."""
+    first_row, keys, seen = 1, [], set()
+    for data, geometry in batches:
+        problems = _Problems(first_row)
+        rows, warnings = _validate(spec, data, geometry, file_crs, problems, crs=crs, repair=repair, source=source,
+                                   check_keys=False, binary=True)
+        # Whole-file problems (unknown columns, ...) are the same in every batch: report them once.
+        fresh = [p for p in problems if p.where != "columns" or (p.where, p.message) not in seen]
+        seen.update((p.where, p.message) for p in fresh)
+        buffer, binary = None, True
+        if not problems:
+            buffer = binary_copy(spec, rows)
+            if buffer is None:
+                binary = False
+                rows["geom"] = pd.Series(pd.arrays.ArrowExtensionArray(_hex(pa.array(rows["geom"].array))))
+                buffer = _csv_chunk(pa.Table.from_pandas(rows[columns], preserve_index=False), 0, None)
+        if spec.key:
+            keys.append(rows[spec.key])
+        yield _Prepared(len(rows), buffer, fresh, warnings, binary)
+        first_row += len(rows)
+    if first_row == 1:
+        yield _Prepared(0, None, [Problem("file", "the file has no features")], [])
+    elif spec.key:
+        problems = _Problems()
+        _check_unique(spec, pd.concat(keys, ignore_index=True), problems)
+        yield _Prepared(0, None, list(problems), [])
+
+
+def _concat_geometries(parts: list[Geometries]) -> Geometries:
+    if all(isinstance(g, Points) for g in parts):
+        return Points(np.concatenate([g.x for g in parts]), np.concatenate([g.y for g in parts]))
+    return np.concatenate([g.to_shapely() if isinstance(g, Points) else g for g in parts])
 
 
 def _loadable(layer_id: str, mode: Mode) -> LayerSpec:
@@ -505,9 +643,9 @@ def _copy_rows(cursor: Any, table: sql.Composable, rows: pd.DataFrame, columns: 
                 progress(min(nxt, total), total)
 
 
-def _csv_chunk(arrow: pa.Table, start: int) -> io.BytesIO:
+def _csv_chunk(arrow: pa.Table, start: int, rows: int | None = COPY_CHUNK_ROWS) -> io.BytesIO:
     buffer = io.BytesIO()
-    pacsv.write_csv(arrow.slice(start, COPY_CHUNK_ROWS), buffer, pacsv.WriteOptions(include_header=False))
+    pacsv.write_csv(arrow.slice(start, rows), buffer, pacsv.WriteOptions(include_header=False))
     buffer.seek(0)
     return buffer
 
@@ -537,6 +675,109 @@ def _copy_upsert(cursor: Any, spec: LayerSpec, rows: pd.DataFrame, columns: list
     flags = [r[0] for r in cursor.fetchall()]
     inserted = sum(flags)
     return inserted, len(flags) - inserted
+
+
+# ---------------------------------------------------------------- binary COPY
+
+# COPY ... (FORMAT binary): the server reads numbers, times and WKB as they are
+# instead of parsing text (a third less work per row), and the rows are built
+# here with a few numpy passes per column rather than formatted as CSV.
+PGCOPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+PGCOPY_TRAILER = b"\xff\xff"
+PG_EPOCH_US = 946_684_800_000_000  # 2000-01-01 in microseconds since 1970
+PG_EPOCH_DAYS = 10_957
+INT4 = (-(2**31), 2**31 - 1)
+
+
+def binary_copy(spec: LayerSpec, rows: pd.DataFrame) -> io.BytesIO | None:
+    """One COPY (FORMAT binary) stream of the rows (declared columns, source, geom as WKB bytes).
+
+    None when a value does not fit its binary form (an integer beyond int4):
+    then CSV is used and the server's own message says what is wrong.
+    """
+    n = len(rows)
+    fields: list[tuple[np.ndarray, Any]] = []  # per column: payload lengths (-1 = NULL), payload
+    for prop in spec.properties:
+        field = _binary_field(prop.type, rows[prop.name])
+        if field is None:
+            return None
+        fields.append(field)
+    fields.append(_text_field(rows["source"]))
+    fields.append(_bytes_field(pa.array(rows["geom"].array, type=pa.large_binary())))
+    lengths = np.stack([f[0] for f in fields])
+    segments = 4 + np.maximum(lengths, 0)
+    row_size = 2 + segments.sum(axis=0)
+    row_start = len(PGCOPY_HEADER) + np.concatenate([[0], np.cumsum(row_size)[:-1]]) if n else np.zeros(0, np.int64)
+    total = len(PGCOPY_HEADER) + int(row_size.sum()) + len(PGCOPY_TRAILER)
+    buffer = np.zeros(total, dtype=np.uint8)
+    buffer[:len(PGCOPY_HEADER)] = np.frombuffer(PGCOPY_HEADER, dtype=np.uint8)
+    buffer[total - 2:] = 0xFF
+    buffer[row_start + 1] = len(fields)  # int16 field count, big-endian (< 256)
+    start = row_start + 2
+    for (length, payload), segment in zip(fields, segments, strict=True):
+        _scatter(buffer, start, length.astype(">i4").view(np.uint8).reshape(n, 4))
+        valid = length >= 0
+        if isinstance(payload, np.ndarray):  # fixed width: one row of bytes per value
+            _scatter(buffer, start[valid] + 4, payload[valid])
+        else:  # variable width: (data bytes, offsets) of an Arrow binary array
+            data, offsets = payload
+            sizes = np.maximum(length, 0)
+            shift = np.repeat(start + 4 - offsets[:-1], sizes)
+            buffer[shift + np.arange(offsets[0], offsets[-1])] = data[offsets[0]:offsets[-1]]
+        start = start + segment
+    return io.BytesIO(buffer.tobytes())
+
+
+def _scatter(buffer: np.ndarray, starts: np.ndarray, values: np.ndarray) -> None:
+    buffer[starts[:, None] + np.arange(values.shape[1])] = values
+
+
+def _fixed(values: np.ndarray, present: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    length = np.where(present, width, -1).astype(np.int64)
+    return length, values.view(np.uint8).reshape(len(values), width)
+
+
+def _binary_field(kind: str, column: pd.Series) -> tuple[np.ndarray, Any] | None:
+    present = column.notna().to_numpy()
+    if kind == "string":
+        return _text_field(column)
+    if not present.any():  # a column the file does not have: all NULL, whatever its dtype
+        return np.full(len(column), -1, dtype=np.int64), np.zeros((len(column), 1), dtype=np.uint8)
+    if kind == "number":
+        return _fixed(column.to_numpy(dtype=np.float64, na_value=0.0).astype(">f8"), present, 8)
+    if kind == "integer":
+        values = column.to_numpy(dtype=np.float64, na_value=0.0)
+        if ((values < INT4[0]) | (values > INT4[1])).any():
+            return None
+        return _fixed(values.astype(">i4"), present, 4)
+    if kind == "boolean":
+        return _fixed(column.fillna(False).to_numpy(dtype=bool).astype(np.uint8), present, 1)
+    if kind == "date":
+        days = pd.to_datetime(column.where(column.notna(), None)).to_numpy(dtype="datetime64[D]")
+        days = np.where(present, days.astype(np.int64) - PG_EPOCH_DAYS, 0)
+        return _fixed(days.astype(">i4"), present, 4)
+    # datetime: microseconds since 2000-01-01 UTC (the column is tz-aware UTC)
+    micros = column.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    micros = np.where(present, micros.astype(np.int64) - PG_EPOCH_US, 0)
+    return _fixed(micros.astype(">i8"), present, 8)
+
+
+def _text_field(column: pd.Series) -> tuple[np.ndarray, Any]:
+    values = column.array
+    text = pa.array(values, type=pa.large_string(), from_pandas=True) if not isinstance(
+        values, pd.arrays.ArrowExtensionArray | pd.arrays.ArrowStringArray) else pa.array(values).cast(pa.large_string())
+    return _bytes_field(text)
+
+
+def _bytes_field(array: pa.Array) -> tuple[np.ndarray, Any]:
+    array = array.cast(pa.large_binary()) if not pa.types.is_large_binary(array.type) else array
+    n = len(array)
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + n + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8) if array.buffers()[2] is not None else np.zeros(0, np.uint8)
+    length = np.diff(offsets)
+    if array.null_count:
+        length = np.where(array.is_null().to_numpy(zero_copy_only=False), -1, length)
+    return length.astype(np.int64), (data, offsets)
 
 
 # ---------------------------------------------------------------- reading
