@@ -19,6 +19,7 @@ Examples::
     # alarms and retention
     python -m devices alarms list
     python -m devices alarms ack 12 --actor operator:ani
+    python -m devices alarms report   # file complaint reports an alarm rule asked for but did not get
     python -m devices prune --days 90
     # congestion per ATCS intersection (also refreshed by `poll --from-db` every minute)
     python -m devices traffic --window 15
@@ -216,9 +217,14 @@ def _command(args: argparse.Namespace) -> int:
 
 
 def _alarms(args: argparse.Namespace) -> int:
-    from devices.alarms import AlarmError, acknowledge, list_alarms
+    from devices.alarms import AlarmError, acknowledge, file_report, list_alarms, unreported
 
     engine = _engine(args)
+    if args.action == "report":
+        # Retry the complaint reports that failed to file when their alarms opened.
+        for alarm_id in unreported(engine):
+            print(f"alarm {alarm_id}: report {file_report(engine, alarm_id)}")
+        return 0
     if args.action == "ack":
         try:
             row = acknowledge(engine, args.id, args.actor, args.note or "")
@@ -264,8 +270,8 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     cmd.add_argument("--actor", required=True, help="who is commanding, for the audit (e.g. operator:ani)")
     cmd.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     cmd.add_argument("--timeout", type=float, default=2.0)
-    alarms = sub.add_parser("alarms", help="list or acknowledge alarms")
-    alarms.add_argument("action", choices=["list", "ack"])
+    alarms = sub.add_parser("alarms", help="list or acknowledge alarms, or file their missing reports")
+    alarms.add_argument("action", choices=["list", "ack", "report"])
     alarms.add_argument("id", type=int, nargs="?")
     alarms.add_argument("--actor", help="who acknowledges (ack)")
     alarms.add_argument("--note")
