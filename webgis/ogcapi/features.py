@@ -155,11 +155,24 @@ def read_item(connection: Any, layer_id: str, fid: int, crs: Crs, *, private: bo
     dbapi.autocommit = True
     try:
         with connection.cursor() as cursor:
-            cursor.execute(item_sql(layer_id, crs, private), (fid,))
+            cursor.execute(_item_text(cursor, layer_id, crs, private), (fid,))
             row = cursor.fetchone()
     finally:
         dbapi.autocommit = False
     return (row[0], row[1]) if row else None
+
+
+_ITEM_TEXTS: dict[tuple[str, Crs, bool], str] = {}
+
+
+def _item_text(cursor: Any, layer_id: str, crs: Crs, private: bool) -> str:
+    """The single-item statement as text, rendered once per process: composing it on every
+    request (psycopg2's as_string over the whole Composed tree) was ~0.5 ms of Python each."""
+    key = (layer_id, crs, private)
+    text = _ITEM_TEXTS.get(key)
+    if text is None:
+        text = _ITEM_TEXTS[key] = item_sql(layer_id, crs, private).as_string(cursor)
+    return text
 
 
 def read_extent(connection: Any, statement: sql.Composed) -> tuple[list[float] | None, list[str | None] | None]:
