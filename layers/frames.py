@@ -31,7 +31,7 @@ from layers.access import Principal, can_read, can_see_private
 from layers.errors import InvalidFeature, LayerError, Problem
 from layers.model import LayerSpec
 from layers.registry import get_registry
-from layers.schema import LAYER_SCHEMA
+from layers.schema import HISTORY_BY_LOADER, LAYER_SCHEMA
 from layers.tables import Bind, reading, transaction
 from layers.validate import MULTI_OF, WGS84, as_multi, parse_crs, repair_geometry, to_wgs84
 from webgis.settings import get_settings
@@ -443,18 +443,21 @@ def load_batches(
     columns = [*spec.property_names, "source", "geom"]
     table = sql.Identifier(LAYER_SCHEMA, spec.id)
     report = LoadReport(spec.id, 0)
-    prepared = _prepare_batches(spec, batches, file_crs, columns, crs=crs, repair=repair, source=source)
     with transaction(bind, actor) as conn:
         cursor = conn.connection.dbapi_connection.cursor()
         if mode == "replace":
             cursor.execute(sql.SQL("DELETE FROM {}").format(table))
             report.deleted = cursor.rowcount
-        statements = {binary: sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT {})").format(
-            table, sql.SQL(", ").join(map(sql.Identifier, columns)), sql.SQL("binary" if binary else "csv"),
-        ).as_string(cursor) for binary in (True, False)}
         problems: list[Problem] = []
         try:
             rebuild = _drop_indexes_for_bulk(cursor, table, max(total, 0))
+            first_fid = _reserve_fids(cursor, spec, table, total) if rebuild else None
+            copied = ["fid", *columns] if first_fid is not None else columns
+            statements = {binary: sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT {})").format(
+                table, sql.SQL(", ").join(map(sql.Identifier, copied)), sql.SQL("binary" if binary else "csv"),
+            ).as_string(cursor) for binary in (True, False)}
+            prepared = _prepare_batches(spec, batches, file_crs, columns, crs=crs, repair=repair, source=source,
+                                        first_fid=first_fid)
             with _transition_memory(cursor, max(total, 0)), ThreadPoolExecutor(max_workers=1) as pool:
                 pending = pool.submit(next, prepared, None)
                 while (batch := pending.result()) is not None:
@@ -469,6 +472,10 @@ def load_batches(
             if problems:
                 raise InvalidFeature(f"the input for layer {spec.id} has problems; nothing was loaded",
                                      problems[:MAX_REPORTED_PROBLEMS])
+            if first_fid is not None:
+                if report.rows > total:
+                    raise LayerError(f"{spec.id}: the file gave more features than it announced; nothing was loaded")
+                _copy_insert_history(cursor, spec, first_fid, report.rows)
             _rebuild_indexes(cursor, table, rebuild)
         except psycopg2.errors.UniqueViolation as exc:
             detail = (exc.diag.message_detail or str(exc)).strip()
@@ -478,11 +485,58 @@ def load_batches(
     return report
 
 
+def _reserve_fids(cursor: Any, spec: LayerSpec, table: sql.Identifier, total: int) -> int | None:
+    """The first of `total` fids set aside for this load, when the loader is to write their history.
+
+    The history trigger's INSERT ... SELECT of a million events costs as much as
+    the COPY of the rows; one COPY of the events (see _copy_insert_history) costs
+    about half. That needs the fids up front. Only under the exclusive lock that
+    _drop_indexes_for_bulk took (nobody else inserts meanwhile), only while the
+    history trigger is on and its function knows the hand-over (migration 0010a);
+    otherwise None and the trigger records as for any insert.
+    """
+    qualified = table.as_string(cursor)
+    cursor.execute(
+        "SELECT t.tgenabled <> 'D' AND position(%s in p.prosrc) > 0 FROM pg_trigger t "
+        "JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = %s::regclass AND t.tgname = 'history_insert'",
+        (HISTORY_BY_LOADER, qualified))
+    found = cursor.fetchone()
+    if not found or not found[0] or total <= 0:
+        return None
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'fid')", (qualified,))
+    sequence = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s)", (sequence,))
+    first = int(cursor.fetchone()[0])
+    cursor.execute("SELECT setval(%s, %s)", (sequence, first + total - 1))
+    cursor.execute("SELECT set_config(%s, %s, true)", (HISTORY_BY_LOADER, spec.id))
+    return first
+
+
+def _copy_insert_history(cursor: Any, spec: LayerSpec, first_fid: int, n: int) -> None:
+    """One 'insert' event per loaded row (new = NULL, as the trigger writes for bulk inserts), by COPY."""
+    cursor.execute("SELECT set_config(%s, '', true)", (HISTORY_BY_LOADER,))  # the trigger records again from here
+    if n == 0:
+        return
+    cursor.execute("SELECT coalesce(nullif(current_setting('webgis.actor', true), ''), session_user)")
+    who = cursor.fetchone()[0]
+    fids = np.arange(first_fid, first_fid + n, dtype=np.int64)
+    fields = [_constant_text(spec.id, n), _fixed(fids.astype(">i8"), np.ones(n, dtype=bool), 8),
+              _constant_text("insert", n), _constant_text(who, n)]
+    cursor.copy_expert("COPY core.feature_history (layer, fid, op, actor) FROM STDIN WITH (FORMAT binary)",
+                       _binary_rows(fields, n), size=COPY_READ_BYTES)
+
+
+def _constant_text(value: str, n: int) -> tuple[np.ndarray, np.ndarray]:
+    raw = np.frombuffer(value.encode(), dtype=np.uint8)
+    return np.full(n, len(raw), dtype=np.int64), np.broadcast_to(raw, (n, len(raw)))
+
+
 def _prepare_batches(
     spec: LayerSpec, batches: Iterable[Batch], file_crs: Any, columns: list[str], *, crs: Any, repair: bool,
-    source: str | None,
+    source: str | None, first_fid: int | None = None,
 ) -> Iterator[_Prepared]:
-    """Validated CSV for COPY, batch by batch; a last item checks the key across all batches."""
+    """Validated COPY streams, batch by batch (with fids from `first_fid` if given); a last item checks
+    the key across all batches."""
     first_row, keys, seen = 1, [], set()
     for data, geometry in batches:
         problems = _Problems(first_row)
@@ -493,11 +547,16 @@ def _prepare_batches(
         seen.update((p.where, p.message) for p in fresh)
         buffer, binary = None, True
         if not problems:
-            buffer = binary_copy(spec, rows)
+            fids = None if first_fid is None else np.arange(first_fid + first_row - 1,
+                                                            first_fid + first_row - 1 + len(rows), dtype=np.int64)
+            buffer = binary_copy(spec, rows, fids)
             if buffer is None:
                 binary = False
                 rows["geom"] = pd.Series(pd.arrays.ArrowExtensionArray(_hex(pa.array(rows["geom"].array))))
-                buffer = _csv_chunk(pa.Table.from_pandas(rows[columns], preserve_index=False), 0, None)
+                if fids is not None:
+                    rows["fid"] = fids
+                copied = columns if fids is None else ["fid", *columns]
+                buffer = _csv_chunk(pa.Table.from_pandas(rows[copied], preserve_index=False), 0, None)
         if spec.key:
             keys.append(rows[spec.key])
         yield _Prepared(len(rows), buffer, fresh, warnings, binary)
@@ -689,14 +748,16 @@ PG_EPOCH_DAYS = 10_957
 INT4 = (-(2**31), 2**31 - 1)
 
 
-def binary_copy(spec: LayerSpec, rows: pd.DataFrame) -> io.BytesIO | None:
-    """One COPY (FORMAT binary) stream of the rows (declared columns, source, geom as WKB bytes).
+def binary_copy(spec: LayerSpec, rows: pd.DataFrame, fids: np.ndarray | None = None) -> io.BytesIO | None:
+    """One COPY (FORMAT binary) stream of the rows ([fid,] declared columns, source, geom as WKB bytes).
 
     None when a value does not fit its binary form (an integer beyond int4):
     then CSV is used and the server's own message says what is wrong.
     """
     n = len(rows)
     fields: list[tuple[np.ndarray, Any]] = []  # per column: payload lengths (-1 = NULL), payload
+    if fids is not None:
+        fields.append(_fixed(fids.astype(">i8"), np.ones(n, dtype=bool), 8))
     for prop in spec.properties:
         field = _binary_field(prop.type, rows[prop.name])
         if field is None:
@@ -704,6 +765,11 @@ def binary_copy(spec: LayerSpec, rows: pd.DataFrame) -> io.BytesIO | None:
         fields.append(field)
     fields.append(_text_field(rows["source"]))
     fields.append(_bytes_field(pa.array(rows["geom"].array, type=pa.large_binary())))
+    return _binary_rows(fields, n)
+
+
+def _binary_rows(fields: list[tuple[np.ndarray, Any]], n: int) -> io.BytesIO:
+    """The COPY binary stream of `n` rows from per-column (lengths, payload) pairs."""
     lengths = np.stack([f[0] for f in fields])
     segments = 4 + np.maximum(lengths, 0)
     row_size = 2 + segments.sum(axis=0)

@@ -116,6 +116,9 @@ def build_metadata(registry: Registry) -> MetaData:
 # the same JSON (15 digits, short CRS member) with the lookup cached. The
 # column list comes from the catalogue, so one function serves every layer.
 HISTORY_BULK_INSERT_ROWS = 10_000
+# Set (transaction-local) to a table name by the bulk loader while it COPYs rows
+# whose history it writes itself; see layers.frames._reserve_fids.
+HISTORY_BY_LOADER = "webgis.history_by_loader"
 
 HISTORY_FUNCTION_TEMPLATE = """
 CREATE OR REPLACE FUNCTION core.record_history() RETURNS trigger
@@ -128,6 +131,11 @@ DECLARE
 BEGIN
   -- Nested: a DELETE trigger has no new_rows, and the condition is planned as a whole.
   IF TG_OP = 'INSERT' THEN
+    -- layers.frames.load_batches writes the events of its bulk COPY itself, in
+    -- one COPY into core.feature_history, and says so for this table only.
+    IF current_setting('%(by_loader)s', true) = TG_TABLE_NAME THEN
+      RETURN NULL;
+    END IF;
     IF (SELECT count(*) FROM (SELECT FROM new_rows LIMIT %(bulk)s + 1) s) > %(bulk)s THEN
       INSERT INTO core.feature_history (layer, fid, op, actor)
       SELECT TG_TABLE_NAME, x.fid, 'insert', who FROM new_rows x;
@@ -174,7 +182,8 @@ END $$;
 
 def history_function_sql(bulk_insert_rows: int = HISTORY_BULK_INSERT_ROWS) -> str:
     """DDL of core.record_history() and core.bump_version() with this bulk-insert threshold."""
-    return HISTORY_FUNCTION_TEMPLATE.replace("%(bulk)s", str(int(bulk_insert_rows)))
+    return (HISTORY_FUNCTION_TEMPLATE.replace("%(bulk)s", str(int(bulk_insert_rows)))
+            .replace("%(by_loader)s", HISTORY_BY_LOADER))
 
 
 HISTORY_FUNCTION_SQL = history_function_sql()

@@ -13,7 +13,14 @@ import shapely
 from shapely.geometry import Point
 from sqlalchemy import text
 
-from layers import InvalidFeature, count_features, export_layer, import_file, read_layer
+from layers import (
+    InvalidFeature,
+    count_features,
+    export_layer,
+    feature_history,
+    import_file,
+    read_layer,
+)
 from layers.errors import LayerError
 from layers.registry import get_registry
 
@@ -215,6 +222,16 @@ def test_a_bulk_load_rebuilds_the_indexes_it_dropped_and_refuses_a_taken_key(con
     _sample_points(40).to_file(path)
     assert import_file(conn, "sample_points", path, actor="t", mode="replace").inserted == 40
     assert indexes() == before
+    # The loader wrote one 'insert' event per row itself (one COPY), the trigger none.
+    events = conn.execute(text(
+        "SELECT h.fid, h.actor, h.new IS NULL FROM core.feature_history h JOIN layers.sample_points p USING (fid) "
+        "WHERE h.layer = 'sample_points' AND h.op = 'insert' ORDER BY h.fid")).all()
+    assert len(events) == 40 and {(a, n) for _, a, n in events} == {("t", True)}
+    assert [f for f, _, _ in events] == list(range(events[0][0], events[0][0] + 40))
+    fid = conn.execute(text("SELECT fid FROM layers.sample_points WHERE kode = 'T000003'")).scalar_one()
+    (entry,) = feature_history(conn, "sample_points", fid)
+    assert (entry["new"]["kode"], entry["new"]["nilai"]) == ("T000003", 3.0)
+    assert conn.execute(text("SELECT current_setting('webgis.history_by_loader', true)")).scalar() in ("", None)
     constraint = conn.execute(text("SELECT contype FROM pg_constraint WHERE conname = 'uq_sample_points_kode'")).scalar()
     assert constraint == "u"
     # Appending 50 rows to 40 is bulk again; one key is already taken: nothing is loaded.
