@@ -150,14 +150,17 @@ def counts_per_kelurahan(bind: Bind, *, since: datetime | None = None, codes: Se
     """
     kel = layer_table("kelurahan")
     pub = layer_table("complaints_public")
-    where: list[Any] = [pub.c.kode_kel == kel.c.kode_kel]
+    where: list[Any] = []
     if since is not None:
         where.append(pub.c.requested_datetime >= bindparam("since", since))
     if codes:
         where.append(pub.c.service_code.in_(list(codes)))
-    count = select(func.count()).where(and_(*where)).scalar_subquery()
-    query = (select(kel.c.kode_kel, kel.c.nama_kel, kel.c.nama_kec, count.label("jumlah"),
+    # One pass over the reports grouped by kelurahan, joined once (not a count per kelurahan).
+    counts = (select(pub.c.kode_kel, func.count().label("n")).where(and_(True, *where))
+              .group_by(pub.c.kode_kel).subquery("counts"))
+    query = (select(kel.c.kode_kel, kel.c.nama_kel, kel.c.nama_kec, func.coalesce(counts.c.n, 0).label("jumlah"),
                     func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(kel.c.geom, 0.0001), 5).label("geometry"))
+             .select_from(kel.outerjoin(counts, counts.c.kode_kel == kel.c.kode_kel))
              .order_by(kel.c.kode_kel))
     with reading(bind) as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
