@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from typing import Any
 
@@ -32,6 +33,11 @@ URI = f"{SCHEME}://"
 # enough to keep the table at the size of the active windows, rarely enough to
 # cost nothing measurable per request.
 PRUNE_ONE_IN = 200
+# Flask-Limiter follows each hit (incr) with get and get_expiry for its
+# X-RateLimit headers: two more round trips for numbers incr already had. The
+# thread's last incr answers them for this long; the decision itself always
+# comes from incr, so at worst a header lags another worker's hits by this much.
+MEMO_SECONDS = 0.5
 
 _INCR = text("""
     INSERT INTO auth.rate_limits AS r (key, count, expires_at)
@@ -39,7 +45,7 @@ _INCR = text("""
     ON CONFLICT (key) DO UPDATE SET
         count = CASE WHEN r.expires_at <= now() THEN excluded.count ELSE r.count + excluded.count END,
         expires_at = CASE WHEN r.expires_at <= now() THEN excluded.expires_at ELSE r.expires_at END
-    RETURNING count""")
+    RETURNING count, extract(epoch FROM r.expires_at) AS expires""")
 _GET = text("SELECT count FROM auth.rate_limits WHERE key = :key AND expires_at > now()")
 _EXPIRY = text("SELECT extract(epoch FROM expires_at) FROM auth.rate_limits WHERE key = :key AND expires_at > now()")
 _CLEAR = text("DELETE FROM auth.rate_limits WHERE key = :key")
@@ -73,6 +79,7 @@ class PostgresStorage(Storage):
     def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any) -> None:
         super().__init__(uri, wrap_exceptions=wrap_exceptions)
         self._fallback_engine: Engine | None = options.get("engine")
+        self._memo = threading.local()
 
     @property
     def base_exceptions(self) -> type[Exception]:
@@ -85,18 +92,30 @@ class PostgresStorage(Storage):
             raise RuntimeError("the rate-limit storage needs an application context or an 'engine' option")
         return self._fallback_engine
 
+    def _remembered(self, key: str) -> tuple[int, float] | None:
+        memo = getattr(self._memo, "last", None)
+        if memo and memo[0] == (id(self._engine()), key) and time.monotonic() - memo[3] < MEMO_SECONDS and memo[2] > time.time():
+            return memo[1], memo[2]
+        return None
+
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
-        with self._engine().begin() as conn:
-            count = conn.execute(_INCR, {"key": key, "amount": amount, "expiry": float(expiry)}).scalar_one()
+        engine = self._engine()
+        with engine.begin() as conn:
+            row = conn.execute(_INCR, {"key": key, "amount": amount, "expiry": float(expiry)}).one()
             if random.randrange(PRUNE_ONE_IN) == 0:
                 conn.execute(_PRUNE)
-        return int(count)
+        self._memo.last = ((id(engine), key), int(row.count), float(row.expires), time.monotonic())
+        return int(row.count)
 
     def get(self, key: str) -> int:
+        if (remembered := self._remembered(key)) is not None:
+            return remembered[0]
         with self._engine().connect() as conn:
             return int(conn.execute(_GET, {"key": key}).scalar_one_or_none() or 0)
 
     def get_expiry(self, key: str) -> float:
+        if (remembered := self._remembered(key)) is not None:
+            return remembered[1]
         # Like the memory storage: a key with no live window "expires" now.
         with self._engine().connect() as conn:
             expires = conn.execute(_EXPIRY, {"key": key}).scalar_one_or_none()
@@ -111,10 +130,12 @@ class PostgresStorage(Storage):
         return True
 
     def reset(self) -> int | None:
+        self._memo.last = None
         with self._engine().begin() as conn:
             return int(conn.execute(_RESET).scalar_one())
 
     def clear(self, key: str) -> None:
+        self._memo.last = None
         with self._engine().begin() as conn:
             conn.execute(_CLEAR, {"key": key})
 
