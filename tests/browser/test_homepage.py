@@ -46,36 +46,42 @@ def test_page_loads_without_errors_or_requests_leaving_the_machine(session: Sess
 EDGE_DEG = 1e-4
 
 
-def test_toggling_a_layer_draws_all_its_features_and_its_legend(session: Session, engine: Engine) -> None:
+# Schools (radius 5: arcs) and the synthetic sample points (radius 2: squares), both canvas-drawn.
+@pytest.mark.parametrize(("layer_id", "at_least"), [("schools", 50), ("sample_points", 20)])
+def test_toggling_a_layer_draws_all_its_features_and_its_legend(
+        session: Session, engine: Engine, layer_id: str, at_least: int) -> None:
     page = session.open("/peta#map=13/3.5900/98.6785")
-    spec = get_registry().get("schools")
-    page.check("#layer-toggle-schools")
-    wait_drawn(session, "schools")
-    # Schools are drawn by the canvas point renderer: every school in view, once, where it is.
-    drawn = page.evaluate("Medan.state.active.schools.drawnPoints()")
+    spec = get_registry().get(layer_id)
+    page.check(f"#layer-toggle-{layer_id}")
+    wait_drawn(session, layer_id)
+    # Drawn by the canvas point renderer: every feature in view, once, where it is.
+    drawn = page.evaluate("(id) => Medan.state.active[id].drawnPoints()", layer_id)
     south, west, north, east = page.evaluate(
         "(() => { const b = Medan.state.map.getBounds(); return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; })()")
     with engine.connect() as conn:
         rows = conn.execute(text(
-            "SELECT fid, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM layers.schools "
+            f"SELECT fid, ST_Y(geom) AS lat, ST_X(geom) AS lon FROM layers.{layer_id} "
             "WHERE ST_Intersects(geom, ST_MakeEnvelope(:w, :s, :e, :n, 4326))"),
             {"w": west - EDGE_DEG, "s": south - EDGE_DEG, "e": east + EDGE_DEG, "n": north + EDGE_DEG}).all()
     where = {r.fid: (r.lat, r.lon) for r in rows}
     inside = {fid for fid, (lat, lon) in where.items()
               if south + EDGE_DEG < lat < north - EDGE_DEG and west + EDGE_DEG < lon < east - EDGE_DEG}
     drawn_in_view = {int(fid): (lat, lon) for fid, lat, lon in drawn if south < lat < north and west < lon < east}
-    assert len(inside) > 50  # central Medan at zoom 13 shows hundreds of schools
+    assert len(inside) > at_least  # central Medan at zoom 13
     assert inside <= set(drawn_in_view) <= set(where)
     assert len(drawn_in_view) == len([1 for fid, lat, lon in drawn if south < lat < north and west < lon < east])
     assert all(abs(lat - where[fid][0]) < EDGE_DEG and abs(lon - where[fid][1]) < EDGE_DEG
                for fid, (lat, lon) in drawn_in_view.items())
-    assert count_features(engine, "schools") > len(inside)  # only what is in view was fetched and drawn
-    legend = page.locator('.layer-item[data-layer="schools"] .legend li')
+    assert count_features(engine, layer_id) > len(inside)  # only what is in view was fetched and drawn
+    # Something opaque is painted at each of the first drawn features.
+    for _fid, (lat, lon) in list(drawn_in_view.items())[:5]:
+        assert page.evaluate(CANVAS_PIXEL, [layer_id, lat, lon, 0])[3] > 200
+    legend = page.locator(f'.layer-item[data-layer="{layer_id}"] .legend li')
     assert legend.all_text_contents() == [c.label.id for c in spec.style.classes]
-    assert "layers=schools" in page.evaluate("location.hash")
-    session.screenshot("layer-schools")
-    page.uncheck("#layer-toggle-schools")
-    assert page.evaluate("Medan.isActive('schools')") is False
+    assert f"layers={layer_id}" in page.evaluate("location.hash")
+    session.screenshot(f"layer-{layer_id}")
+    page.uncheck(f"#layer-toggle-{layer_id}")
+    assert page.evaluate("(id) => Medan.isActive(id)", layer_id) is False
     assert session.errors == []
 
 
