@@ -27,6 +27,8 @@ from flask import Flask, Response, current_app, request
 from flask_compress import Compress
 from werkzeug.security import safe_join
 
+from webgis.assets import AssetError
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 COMPRESSED_TYPES = [
     "text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
@@ -157,7 +159,10 @@ def script_bundle(static_folder: str, files: tuple[str, ...] = MAP_SCRIPTS) -> B
     paths = [safe_join(static_folder, name) for name in files]
     if any(path is None for path in paths):
         raise ValueError("bundle files must lie inside the static folder")
-    key = tuple((path, os.stat(path).st_mtime_ns, os.stat(path).st_size) for path in paths)
+    try:
+        key = tuple((path, os.stat(path).st_mtime_ns, os.stat(path).st_size) for path in paths)
+    except FileNotFoundError as exc:
+        raise AssetError(f"{exc.filename} is missing: run `python -m webgis assets`") from None
     with _bundle_lock:
         cached = _bundles.get(key)
     if cached:
