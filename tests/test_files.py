@@ -242,3 +242,26 @@ def test_a_bulk_load_rebuilds_the_indexes_it_dropped_and_refuses_a_taken_key(con
     assert "T000007" in str(caught.value)
     assert count_features(conn, "sample_points") == 40
     assert indexes() == before
+
+
+def test_a_file_read_in_batches_numbers_rows_as_in_the_file_and_checks_keys_across_batches(
+        conn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    from layers import files
+
+    monkeypatch.setattr(files, "COPY_CHUNK_ROWS", 4)  # 10 rows = batches of 4, 4 and 2
+    _sample_points(10).to_file(tmp_path / "good.gpkg")
+    assert import_file(conn, "sample_points", tmp_path / "good.gpkg", actor="t", mode="replace").inserted == 10
+    assert sorted(read_layer(conn, "sample_points")["kode"]) == [f"T{i:06d}" for i in range(10)]
+
+    kode = [f"V{i:06d}" for i in range(10)]
+    kode[6] = kode[1]  # row 7 repeats row 2, in another batch
+    bad = _sample_points(10, kode=kode, kategori=["c"] * 5 + ["z"] + ["c"] * 4)  # row 6: not allowed
+    bad.loc[8, "geometry"] = Point(3.58, 98.65)  # row 9: swapped axes
+    bad.to_file(tmp_path / "bad.gpkg")
+    with pytest.raises(InvalidFeature) as caught:
+        import_file(conn, "sample_points", tmp_path / "bad.gpkg", actor="t")
+    message = str(caught.value)
+    assert "row 6: property 'kategori' must be one of" in message
+    assert "row 9: coordinates outside Medan" in message
+    assert "row 7: kode must be unique" in message
+    assert count_features(conn, "sample_points") == 10
