@@ -30,7 +30,7 @@ from rasterio.enums import Resampling
 from rasterio.transform import from_bounds
 from rasterio.warp import reproject, transform_bounds
 
-from layers.model import Strict, Text
+from layers.model import Strict, Text, Theme
 from services.analysis.common import WGS84, AnalysisError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -78,6 +78,7 @@ class RasterSpec(Strict):
     synthetic: bool
     generator: str | None = None
     zoom: Zoom
+    theme: Theme = "risiko"  # where the homepage's layer panel lists it
     opacity: float = Field(default=0.7, ge=0, le=1)
     classes: list[RasterClass] = Field(min_length=1)
     source: Source

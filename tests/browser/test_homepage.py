@@ -308,3 +308,30 @@ def test_bad_search_input_and_clicks_outside_the_city_get_friendly_messages(sess
     session.screenshot("outside-city")
     assert page.title() == "Peta Kota Medan"  # still the map, no error page
     assert session.errors == []
+
+
+def test_the_hazard_raster_is_an_overlay_with_its_legend_and_permalink(session: Session) -> None:
+    page = session.open("/peta#map=13/3.6500/98.6700")
+    page.check("#layer-toggle-flood_index")
+    wait_drawn(session, "flood_index")
+    tiles = [url for url in session.requests if "/rasters/flood_index/tiles/WebMercatorQuad/13/" in url]
+    assert tiles, "no raster tile was requested at the map's zoom"
+    drawn = page.locator(".leaflet-medan-polygons-pane img.leaflet-tile-loaded")
+    assert drawn.count() >= len(set(tiles)) > 0
+    legend = page.locator('li[data-layer="flood_index"] .legend li')
+    assert legend.all_text_contents() == ["Rendah", "Sedang", "Tinggi"]
+    assert "flood_index" in page.evaluate("location.hash")
+    # Past the raster's last zoom (17) it is scaled up, not dropped.
+    page.evaluate("Medan.state.map.setZoom(18, {animate: false})")
+    assert page.evaluate("Medan.state.map.hasLayer(Medan.state.active.flood_index)")
+    assert session.errors == []
+    assert session.foreign_requests() == []
+
+
+def test_the_panel_links_to_the_citizen_services_in_the_chosen_language(session: Session) -> None:
+    page = session.open()
+    assert page.get_attribute("#report-link", "href") == "/lapor"
+    page.click('[data-lang="en"]')
+    assert page.get_attribute("#report-link", "href").endswith("/lapor?lang=en")
+    assert page.get_attribute("#ppdb-link", "href").endswith("/ppdb?lang=en")
+    assert page.text_content("#report-link") == "Report a problem"

@@ -17,6 +17,7 @@ from layers.access import ANONYMOUS, Principal, readable_layers
 from layers.model import LayerSpec, Text, Theme
 from layers.registry import Registry
 from layers.tables import Bind, layer_table, reading
+from services.analysis.raster_tiles import RasterSpec, load_rasters, tile_url_template
 from webgis.settings import MEDAN_BBOX, Settings
 
 THEME_TITLES: dict[str, Text] = {
@@ -33,6 +34,7 @@ THEME_TITLES: dict[str, Text] = {
 GEOJSON_MAX_FEATURES = 2_000
 GEOJSON_MAX_VERTICES = 50_000
 SIZE_TTL_SECONDS = 60.0
+MAX_ZOOM = 19
 LINE_TYPES = ("LineString", "MultiLineString")
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
 
@@ -138,11 +140,38 @@ def layer_entry(spec: LayerSpec, size: tuple[int, int]) -> dict[str, Any]:
     }
 
 
+def raster_entry(spec: RasterSpec, max_zoom: int) -> dict[str, Any]:
+    """A declared raster (services/analysis/rasters.yaml) in the same shape as a layer, so
+    the panel, legend, permalink and zoom hints treat it like one; drawn as PNG tiles,
+    scaled up beyond its own last zoom rather than vanishing."""
+    classes = [{"value": c.value, "color": c.color, "label": c.label.model_dump()} for c in spec.classes]
+    return {
+        "id": spec.id,
+        "title": spec.title.model_dump(),
+        "description": spec.description.model_dump(),
+        "theme": spec.theme,
+        "geometry": "Raster",
+        "kind": "raster",
+        "style": {"kind": "categorized", "property": None, "color": classes[0]["color"],
+                  "fill_color": classes[0]["color"], "opacity": spec.opacity, "classes": classes},
+        "zoom": {"min": spec.zoom.min, "max": max_zoom},
+        "max_native_zoom": spec.zoom.max,
+        "source": "raster",
+        "tiles_url": tile_url_template(spec),
+        "here": None,
+        "label": None,
+        "basemap": False,
+        "attribution": spec.source.attribution,
+        "properties": [],
+    }
+
+
 def map_config(bind: Bind, registry: Registry, settings: Settings, principal: Principal = ANONYMOUS) -> dict[str, Any]:
     """Everything the homepage's map is built from (served as /peta/layers.json), for the layers
     `principal` may read (layers/access.py): the public ones for the anonymous public."""
     sizes = layer_sizes(bind, registry, settings.effective_database_url)
     layers = [layer_entry(spec, sizes.get(spec.id, (0, 0))) for spec in readable_layers(principal, registry)]
+    layers += [raster_entry(spec, MAX_ZOOM) for spec in load_rasters().values()]
     themes = [
         {"id": theme, "title": THEME_TITLES[theme].model_dump(),
          "layers": [entry["id"] for entry in layers if entry["theme"] == theme]}
@@ -160,7 +189,7 @@ def map_config(bind: Bind, registry: Registry, settings: Settings, principal: Pr
         "center": [(y0 + y1) / 2, (x0 + x1) / 2],
         "zoom": 12,
         "min_zoom": 10,
-        "max_zoom": 19,
+        "max_zoom": MAX_ZOOM,
         "themes": [t for t in themes if t["layers"]],
         "layers": layers,
         "basemap": {

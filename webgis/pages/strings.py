@@ -51,6 +51,8 @@ UI: dict[str, dict[str, str]] = {
     "no": {"id": "tidak", "en": "no"},
     "language": {"id": "Bahasa", "en": "Language"},
     "catalogue": {"id": "Katalog data", "en": "Data catalogue"},
+    "report_problem": {"id": "Lapor masalah", "en": "Report a problem"},
+    "school_zoning": {"id": "PPDB: sekolah dari rumah", "en": "School admission: schools from home"},
     "map": {"id": "Peta", "en": "Map"},
     "catalogue_intro": {
         "id": "Semua lapisan data publik Kota Medan: unduh datanya atau pakai langsung di QGIS "

@@ -158,7 +158,11 @@
   /* A Leaflet layer for one declared layer; fires 'load' when drawn. */
   Medan.createOverlay = function (layer) {
     var overlay;
-    if (layer.source === 'tiles') {
+    if (layer.source === 'raster') {
+      overlay = L.tileLayer(layer.tiles_url, { pane: PANES.polygon, opacity: layer.style.opacity,
+                                               maxNativeZoom: layer.max_native_zoom, attribution: layer.attribution });
+      overlay.medanLoad = function () { return Promise.resolve(); };
+    } else if (layer.source === 'tiles') {
       overlay = layer.kind === 'point' ? pointTilesLayer(layer) : tilesLayer(layer);
     } else { overlay = geojsonLayer(layer); }
     overlay.on('load', function () {

@@ -144,6 +144,11 @@
     document.querySelectorAll('[data-lang]').forEach(function (button) {
       button.setAttribute('aria-pressed', button.dataset.lang === lang ? 'true' : 'false');
     });
+    // The citizen pages take the language from ?lang= (Indonesian without it).
+    ['report-link', 'ppdb-link'].forEach(function (id) {
+      var link = document.getElementById(id);
+      if (link) { link.href = link.pathname + (lang === 'en' ? '?lang=en' : ''); }
+    });
     document.title = Medan.t('site_title');
     Medan.renderPanel();
     Medan.rerenderHere();
