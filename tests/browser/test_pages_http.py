@@ -12,6 +12,7 @@ import pytest
 
 from layers.features import count_features
 from layers.registry import get_registry
+from services.analysis.raster_tiles import load_rasters
 from webgis.assets import PACKAGES, vendor_assets
 from webgis.pages.config import THEME_TITLES
 
@@ -129,3 +130,16 @@ def test_vendor_assets_copies_files_with_licences(tmp_path: Path) -> None:
         for bundled in package.bundled:
             assert (target / f"LICENSE.{bundled}").is_file()
     assert (tmp_path / "leaflet" / "leaflet.js").is_file() and (tmp_path / "leaflet" / "images" / "layers.png").is_file()
+
+
+def test_layer_config_lists_the_declared_rasters_with_their_legend(client) -> None:  # noqa: ANN001
+
+    rasters = {entry["id"]: entry for entry in client.get("/peta/layers.json").get_json()["rasters"]}
+    assert set(rasters) == set(load_rasters())
+    for raster_id, spec in load_rasters().items():
+        entry = rasters[raster_id]
+        assert entry["kind"] == "raster" and entry["theme"] == spec.theme
+        assert entry["tiles_url"] == f"/rasters/{raster_id}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}.png"
+        assert [c["color"] for c in entry["style"]["classes"]] == [c.color for c in spec.classes]
+        assert entry["max_native_zoom"] == spec.zoom.max
+        assert client.get(entry["tiles_url"].format(z=10, x=792, y=501)).status_code == 200

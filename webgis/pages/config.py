@@ -171,7 +171,6 @@ def map_config(bind: Bind, registry: Registry, settings: Settings, principal: Pr
     `principal` may read (layers/access.py): the public ones for the anonymous public."""
     sizes = layer_sizes(bind, registry, settings.effective_database_url)
     layers = [layer_entry(spec, sizes.get(spec.id, (0, 0))) for spec in readable_layers(principal, registry)]
-    layers += [raster_entry(spec, MAX_ZOOM) for spec in load_rasters().values()]
     themes = [
         {"id": theme, "title": THEME_TITLES[theme].model_dump(),
          "layers": [entry["id"] for entry in layers if entry["theme"] == theme]}
@@ -192,6 +191,8 @@ def map_config(bind: Bind, registry: Registry, settings: Settings, principal: Pr
         "max_zoom": MAX_ZOOM,
         "themes": [t for t in themes if t["layers"]],
         "layers": layers,
+        # Not layers of the registry (no table, no API): the page lists them in their theme.
+        "rasters": [raster_entry(spec, MAX_ZOOM) for spec in load_rasters().values()],
         "basemap": {
             "tiles_url": "/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=" + ",".join(basemap_ids)
                          + "&" + slim_tiles_query(basemap_properties),

@@ -185,7 +185,19 @@
     return map;
   }
 
+  /* Declared rasters (hazard overlays) join the layer list in their theme, so the
+   * panel, legend, permalink and zoom hints treat them like any other layer. */
+  function mergeRasters(config) {
+    (config.rasters || []).forEach(function (raster) {
+      var theme = config.themes.filter(function (t) { return t.id === raster.theme; })[0];
+      if (!theme) { return; }
+      config.layers.push(raster);
+      theme.layers.push(raster.id);
+    });
+  }
+
   function start(config) {
+    mergeRasters(config);
     state.config = config;
     state.ui = config.ui;
     var map = createMap(config);
