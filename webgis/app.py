@@ -34,19 +34,7 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webgis import health, ogcapi, open311, pages, tiles
+    from webgis import citizen, health, ogcapi, open311, operator, pages, rasters, tiles
 
-    app.register_blueprint(health.blueprint)
-    app.register_blueprint(ogcapi.blueprint)
-    app.register_blueprint(tiles.blueprint)
-    app.register_blueprint(pages.blueprint)
-    app.register_blueprint(open311.blueprint)
-    from webgis import citizen
-
-    app.register_blueprint(citizen.blueprint)
-    from webgis import operator
-
-    app.register_blueprint(operator.blueprint)
-    from webgis import rasters
-
-    app.register_blueprint(rasters.blueprint)
+    for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters):
+        app.register_blueprint(module.blueprint)

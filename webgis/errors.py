@@ -119,4 +119,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
-        return error_response(exc.code or 500, exc.name.replace(" ", ""), exc.description or exc.name)
+        description = exc.description or exc.name
+        if exc.code == 429:  # Flask-Limiter's description is only the limit ("3 per 1 minute")
+            description = f"too many requests of this kind from your address (limit: {description}); try again later"
+        response = error_response(exc.code or 500, exc.name.replace(" ", ""), description)
+        if exc.code == 429 and exc.response is not None and "Retry-After" in exc.response.headers:
+            response.headers["Retry-After"] = exc.response.headers["Retry-After"]
+        return response

@@ -110,6 +110,7 @@ def init_security(app: Flask) -> None:
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"engine": app.extensions["engine"]}
     app.config.setdefault("CSP_EXTRA", _basemap_sources(app))
     app.config.setdefault("LOGIN_RATE_LIMIT", "20 per minute")
+    app.config.setdefault("EXPENSIVE_QUERY_RATE_LIMIT", app.config["SETTINGS"].web.expensive_query_rate_limit)
     app.config.setdefault("LOGIN_LOCKOUT_ATTEMPTS", 5)
     app.config.setdefault("LOGIN_LOCKOUT_MINUTES", 15)
     # The CSRF token lives as long as the session: a login form left open over lunch still works.
@@ -179,10 +180,16 @@ def _security_headers(response: Response) -> Response:
     return response
 
 
-def rate_limit(config_key: str, default: str, methods: list[str] | None = None) -> Callable[[F], F]:
+def rate_limit(config_key: str, default: str, methods: list[str] | None = None,
+               exempt_when: Callable[[], bool] | None = None, scope: str | None = None) -> Callable[[F], F]:
     """Limit a view per client IP, e.g. `@rate_limit("COMPLAINT_RATE_LIMIT", "5 per minute")`.
 
     The limit is read from app.config[config_key] at request time, so a
     deployment or a test can change it without touching the view.
+    `exempt_when` lets cheap requests to the same view through uncounted; views
+    given the same `scope` count against one budget instead of one each.
     """
-    return limiter.limit(lambda: current_app.config.get(config_key, default), methods=methods)  # type: ignore[return-value]
+    limit = lambda: current_app.config.get(config_key, default)  # noqa: E731
+    if scope:
+        return limiter.shared_limit(limit, scope, methods=methods, exempt_when=exempt_when)  # type: ignore[return-value]
+    return limiter.limit(limit, methods=methods, exempt_when=exempt_when)  # type: ignore[return-value]

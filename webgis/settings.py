@@ -43,6 +43,9 @@ class WebSettings(BaseSettings):
     # Writes need this token until accounts exist (issue 5). Empty = writes off.
     api_token: str = ""
     max_upload_mb: int = 64
+    # Per client IP, for requests that make the database work hard: item queries with a
+    # CQL2 filter or more than 1,000 features, and whole-layer downloads.
+    expensive_query_rate_limit: str = "120 per minute"
     # An XYZ raster basemap for the homepage (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png).
     # Empty = only the offline basemap drawn from the platform's own layers.
     basemap_url: str = ""

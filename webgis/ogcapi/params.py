@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from layers.cql import compile_filter, parse_filter
@@ -50,6 +51,19 @@ def single(args: Any, name: str) -> str | None:
     if len(values) > 1:
         raise BadRequest(f"parameter {name} is given {len(values)} times; give it once")
     return values[0] if values else None
+
+
+EXPENSIVE_LIMIT = 1_000
+
+
+def is_expensive(args: Mapping[str, str]) -> bool:
+    """An items request the database works hard for: a CQL2 filter, or a page over
+    EXPENSIVE_LIMIT features. Rate-limited per client (EXPENSIVE_QUERY_RATE_LIMIT);
+    a malformed limit is not counted here, it gets its 400 from parse_limit."""
+    if args.get("filter"):
+        return True
+    limit = args.get("limit", "")
+    return limit.isdigit() and int(limit) > EXPENSIVE_LIMIT
 
 
 def parse_limit(text: str | None) -> int:

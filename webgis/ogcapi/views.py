@@ -21,7 +21,14 @@ from webgis.errors import BadRequest, NotFound
 from webgis.ogcapi import blueprint, documents
 from webgis.ogcapi.features import ItemsStream, Page, number_matched, read_extent, read_item
 from webgis.ogcapi.openapi import openapi_document
-from webgis.ogcapi.params import ITEM_PARAMETERS, encode_cursor, parse_items_query, reject_unknown
+from webgis.ogcapi.params import (
+    ITEM_PARAMETERS,
+    encode_cursor,
+    is_expensive,
+    parse_items_query,
+    reject_unknown,
+)
+from webgis.security import rate_limit
 
 FEATURE_ID = re.compile(r"^[0-9]{1,18}$")
 JSON_TYPES = ["application/json", "application/geo+json", "application/vnd.oai.openapi+json",
@@ -240,6 +247,8 @@ def _page_links(spec: LayerSpec, query: ItemsQuery, fmt: str) -> Callable[[Page]
 
 
 @blueprint.get("/collections/<collection_id>/items")
+@rate_limit("EXPENSIVE_QUERY_RATE_LIMIT", "120 per minute", scope="expensive",
+            exempt_when=lambda: not is_expensive(request.args))
 def items(collection_id: str) -> Any:
     spec = readable_spec(collection_id)
     fmt = output_format()

@@ -17,6 +17,7 @@ from webgis.pages.catalogue import DOWNLOAD_FORMATS, catalogue_entries, export_r
 from webgis.pages.config import map_config
 from webgis.pages.delivery import bundle_response, script_bundle
 from webgis.pages.strings import language_of, ui_strings
+from webgis.security import rate_limit
 from webgis.settings import Settings
 
 
@@ -94,6 +95,7 @@ def catalogue() -> Response:
 
 
 @blueprint.get("/katalog/<layer_id>.<fmt>")
+@rate_limit("EXPENSIVE_QUERY_RATE_LIMIT", "120 per minute", scope="expensive")
 def download(layer_id: str, fmt: str) -> Response:
     registry = get_registry()
     principal = principal_from_request()
