@@ -244,7 +244,7 @@ def synthetic_congestion(kelurahan: Any) -> Any:
     out["window_min"] = rules.window_min
     out["samples"] = 0
     out["updated"] = datetime(2026, 1, 5, 7, 30, tzinfo=UTC)
-    return out
+    return out[[*(c for c in out.columns if c != "geometry"), "geometry"]]
 
 
 __all__ = ["approach_stats", "current_suggestions", "intersection_summary", "load_rules",
