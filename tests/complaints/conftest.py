@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.engine import make_url
 
 from geodata.cluster import drop_database, ensure_database
-from webgis.settings import Settings
+from tests.conftest import settings_for
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +42,7 @@ def upload_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def complaints_app(complaints_url: str, upload_dir: Path) -> Flask:
     from webgis.app import create_app
 
-    settings = Settings(database_url=complaints_url)
-    settings.web.api_token = "test-token"
+    settings = settings_for(complaints_url, api_token="test-token")
     # Generous limits: the tests post many reports from 127.0.0.1; the limit has its own test.
     app = create_app(settings, COMPLAINT_RATE_LIMIT="100000 per minute", COMPLAINT_SUPPORT_RATE_LIMIT="100000 per minute")
     app.config["TESTING"] = True

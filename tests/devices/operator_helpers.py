@@ -19,7 +19,7 @@ from devices.store import PostgisSink
 from layers import read_layer
 from layers.features import update_feature
 from layers.registry import get_registry
-from webgis.settings import Settings
+from tests.conftest import settings_for
 
 PASSWORD = "kata-sandi-yang-panjang"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -29,8 +29,7 @@ FAST = PollerConfig(timeout_s=0.5, retries=0, offline_after=2, offline_probe_s=0
 def build_app(database_url: str) -> Flask:
     from webgis.app import create_app
 
-    settings = Settings(database_url=database_url)
-    settings.web.api_token = "test-token"
+    settings = settings_for(database_url, api_token="test-token")
     app = create_app(settings, LOGIN_RATE_LIMIT="1000 per minute")
     app.config["TESTING"] = True
     return app

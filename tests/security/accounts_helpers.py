@@ -7,7 +7,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webgis.settings import Settings
+from tests.conftest import settings_for
 
 PASSWORD = "kata-sandi-yang-panjang"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -16,8 +16,7 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 def build_app(database_url: str, **config: object) -> Flask:
     from webgis.app import create_app
 
-    settings = Settings(database_url=database_url)
-    settings.web.api_token = "test-token"
+    settings = settings_for(database_url, api_token="test-token")
     app = create_app(settings, **config)
     app.config["TESTING"] = True
     return app

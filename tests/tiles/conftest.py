@@ -10,7 +10,7 @@ import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
 
-from webgis.settings import Settings
+from tests.conftest import settings_for
 
 # A school from the Kemendikbud seed file (geodata/data/medan_sekolah.geojson).
 KNOWN_SCHOOL_NPSN = "10210692"
@@ -40,8 +40,7 @@ def edit_app(isolated_database_url: str) -> Iterator:
     from layers.db import engine_for
     from webgis.app import create_app
 
-    settings = Settings(database_url=isolated_database_url)
-    settings.web.api_token = "test-token"
+    settings = settings_for(isolated_database_url, api_token="test-token")
     application = create_app(settings)
     application.config["TESTING"] = True
     yield application

@@ -29,13 +29,11 @@ def roles_app(server_url: str, template_database_url: str) -> Iterator:
 
     from geodata.cluster import drop_database
     from layers.db import engine_for
-    from tests.conftest import clone_database
+    from tests.conftest import clone_database, settings_for
     from webgis.app import create_app
-    from webgis.settings import Settings
 
     url = clone_database(server_url, template_database_url)
-    settings = Settings(database_url=url)
-    settings.web.api_token = "test-token"
+    settings = settings_for(url, api_token="test-token")
     application = create_app(settings)
     application.config["TESTING"] = True
     yield application
