@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from operator_helpers import PASSWORD, build_app, poll_until, readdress
+from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from devices.alarms import list_alarms
@@ -93,6 +94,12 @@ def test_the_operator_map_colours_devices_and_an_alarm_flies_to_its_device(scene
                 assert marker.get_attribute("data-status") == status, record.device_id
                 assert marker.get_attribute("fill") == COLOURS[status]
             assert page.locator('[data-count="alarm"]').inner_text() == "1"
+            # The backdrop: every kelurahan outline from the platform's own layer, nothing from outside.
+            page.wait_for_selector("body[data-boundaries]")
+            with engine.connect() as conn:
+                kelurahan = conn.execute(text("SELECT count(*) FROM layers.kelurahan")).scalar_one()
+            assert int(page.get_attribute("body", "data-boundaries")) == kelurahan > 100
+            assert page.locator(".leaflet-boundaries-pane path").count() == kelurahan
             item = page.locator("#alarms li", has_text=atcs.code)
             item.locator(".alarm-link").click()
             page.wait_for_selector(f'body[data-selected="{atcs.device_id}"]')

@@ -12,6 +12,14 @@
   var POLL_MS = 3000;
 
   var map = L.map('map', { preferCanvas: false }).setView([3.5952, 98.6722], 12);
+  // An offline backdrop from the platform's own layer, as on the homepage: kelurahan outlines.
+  map.createPane('boundaries').style.zIndex = 250;
+  Op.getJSON(body.getAttribute('data-boundaries-url')).then(function (r) {
+    L.geoJSON(r.body, { pane: 'boundaries', interactive: false,
+                        style: { color: '#7a7a7a', weight: 1, fill: true, fillColor: '#f4f1ea', fillOpacity: 0.6 } })
+      .addTo(map);
+    body.setAttribute('data-boundaries', String(r.body.features.length));
+  }).catch(function () { /* the devices still show without the backdrop */ });
   var markers = {};
   var devices = {};
   var fitted = false;
