@@ -58,7 +58,7 @@ from pathlib import Path
 
 import numpy as np
 import psycopg2
-from sqlalchemy.engine import make_url
+from scratch import prepare_database  # benchmarks/ is the script directory
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DB = "medan_bench_complaints"
@@ -83,23 +83,6 @@ def bench_app():  # noqa: ANN201
     return app
 
 
-def prepare(database_url: str | None) -> str:
-    from geodata.cluster import ensure_database
-    from geodata.migrate import upgrade
-    from geodata.seed import seed_all
-    from layers import count_features, engine_for
-    from webgis.settings import get_settings
-
-    if database_url is None:
-        server = make_url(get_settings().effective_database_url).set(database="postgres")
-        ensure_database(server.render_as_string(False), BENCH_DB)
-        database_url = server.set(database=BENCH_DB).render_as_string(False)
-    upgrade(database_url)
-    engine = engine_for(database_url)
-    if count_features(engine, "street_lights") == 0:
-        print("seeding the layers intake reads (once)...")
-        seed_all(engine, only=SEED_LAYERS, echo=lambda m: print(m))
-    return database_url
 
 
 def points(database_url: str, n: int, seed: int = 7) -> list[tuple[float, float]]:
@@ -277,7 +260,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     args = parser.parse_args()
-    url = prepare(args.database_url)
+    url = prepare_database(args.database_url, BENCH_DB, SEED_LAYERS, "street_lights")
     work = jobs(url, args.requests)
     print(f"{args.requests} reports per measurement, concurrency {args.concurrency}, {os.cpu_count()} CPUs")
     results = {

@@ -36,30 +36,13 @@ import time
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy.engine import make_url
+from scratch import prepare_database  # benchmarks/ is the script directory
 
 BENCH_DB = "medan_bench_ppdb"
 SEED_LAYERS = ["kota", "kecamatan", "kelurahan", "schools"]
 LEVEL_SHARE = {"SD": 0.45, "SMP": 0.25, "SMA": 0.15, "SMK": 0.15}
 
 
-def prepare(database_url: str | None) -> str:
-    from geodata.cluster import ensure_database
-    from geodata.migrate import upgrade
-    from geodata.seed import seed_all
-    from layers import count_features, engine_for
-    from webgis.settings import get_settings
-
-    if database_url is None:
-        server = make_url(get_settings().effective_database_url).set(database="postgres")
-        ensure_database(server.render_as_string(False), BENCH_DB)
-        database_url = server.set(database=BENCH_DB).render_as_string(False)
-    upgrade(database_url)
-    engine = engine_for(database_url)
-    if count_features(engine, "schools") == 0:
-        print("seeding kelurahan and schools (once)...")
-        seed_all(engine, only=SEED_LAYERS, echo=print)
-    return database_url
 
 
 def applicants(engine, n: int, seed: int = 2026) -> dict[str, pd.DataFrame]:  # noqa: ANN001
@@ -119,7 +102,7 @@ def main() -> None:
 
     from layers import engine_for
 
-    url = prepare(args.database_url)
+    url = prepare_database(args.database_url, BENCH_DB, SEED_LAYERS, "schools")
     engine = engine_for(url)
     groups = applicants(engine, args.applicants)
     print(f"{args.applicants} applicants ({', '.join(f'{k} {len(v)}' for k, v in groups.items())}), "
