@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,19 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 READY_TIMEOUT_MS = 20_000
 
 
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """`app` served from a thread on a free port of 127.0.0.1, for a real browser; yields the base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def vendored_assets() -> None:
     if not assets_present():
@@ -39,13 +53,8 @@ def vendored_assets() -> None:
 def live_server(database_url: str, vendored_assets: None) -> Iterator[str]:
     from webgis.app import create_app
 
-    app = create_app(settings_for(database_url))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(create_app(settings_for(database_url))) as base:
+        yield base
 
 
 # Package scope: a live sync Playwright keeps an event loop running in this

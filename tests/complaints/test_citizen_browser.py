@@ -8,7 +8,6 @@ filing a report commits. Nothing may be fetched from outside 127.0.0.1.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,9 +15,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Session, new_session
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Session, new_session, serving
 from webgis.assets import assets_present
 
 
@@ -26,12 +24,8 @@ from webgis.assets import assets_present
 def citizen_server(complaints_app: Flask) -> Iterator[str]:
     if not assets_present():
         pytest.skip("vendored Leaflet missing: run ./medan (npm ci + python -m webgis assets)")
-    server = make_server("127.0.0.1", 0, complaints_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="citizen-live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(complaints_app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

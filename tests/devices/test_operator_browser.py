@@ -7,13 +7,11 @@ event loop in this thread that would break asyncio.run in later device tests.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 from operator_helpers import PASSWORD, build_app, poll_until, readdress
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from devices.alarms import list_alarms
 from devices.rules import load_rules
@@ -21,7 +19,7 @@ from devices.simulator import FleetEntry
 from layers import read_layer
 from layers.db import engine_for
 from layers.features import update_feature
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, new_session
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, new_session, serving
 from webgis.accounts import manage
 from webgis.assets import assets_present
 
@@ -55,13 +53,8 @@ def scene(isolated_database_url, simulator, ports):  # noqa: ANN001, ANN201
     # The shipped rules: the camera is offline, but not yet for the 5 minutes its alarm waits.
     poll_until(engine, list(records.values()), ready, rules=load_rules())
     manage.create_user(engine, "test", None, "ani_operator", PASSWORD, roles=["operator"])
-    app = build_app(isolated_database_url)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", records, engine
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(build_app(isolated_database_url)) as base:
+        yield base, records, engine
 
 
 def test_the_operator_map_colours_devices_and_an_alarm_flies_to_its_device(scene) -> None:  # noqa: ANN001
