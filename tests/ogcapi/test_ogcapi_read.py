@@ -8,6 +8,7 @@ from openapi_spec_validator import validate
 from sqlalchemy import text
 
 from layers.registry import get_registry
+from webgis.ogcapi import features
 
 PUBLIC = [spec.id for spec in get_registry() if spec.access.is_public]
 
@@ -85,6 +86,30 @@ def test_paging_by_cursor_and_offset_visits_each_feature_once(client, engine) ->
     by_offset = get_json(client, "/collections/schools/items?limit=3&offset=3")
     assert [f["id"] for f in by_offset["features"]] == seen[3:6]
     assert any(link["rel"] == "prev" for link in by_offset["links"])
+
+
+def test_offset_pages_with_sortby_and_a_filter_are_slices_of_the_whole_order(client) -> None:  # noqa: ANN001
+    query = "/collections/schools/items?jenjang=SD&sortby=-nama&properties=nama"
+    whole = [f["id"] for f in get_json(client, f"{query}&limit=1000")["features"]]
+    assert len(whole) > 100
+    for offset in (1, 7, 50, len(whole) - 3):
+        page = get_json(client, f"{query}&limit=5&offset={offset}")
+        assert [f["id"] for f in page["features"]] == whole[offset:offset + 5]
+
+
+@pytest.mark.parametrize("limit", [6, 7, 8, 14, 15])
+def test_streamed_pages_stop_exactly_at_the_limit_across_batches(client, monkeypatch, limit: int) -> None:  # noqa: ANN001
+    # Small batches so that a page's end, the extra row that proves a next page and a
+    # batch's end fall on and around each other with the seeded rows.
+    monkeypatch.setattr(features, "STREAM_ABOVE_ROWS", 5)
+    monkeypatch.setattr(features, "STREAM_BATCH_ROWS", 7)
+    whole = [f["id"] for f in get_json(client, "/collections/schools/items?properties=nama&limit=40")["features"]]
+    page = get_json(client, f"/collections/schools/items?properties=nama&limit={limit}")
+    assert [f["id"] for f in page["features"]] == whole[:limit]
+    assert page["numberReturned"] == limit
+    (following,) = [link["href"] for link in page["links"] if link["rel"] == "next"]
+    after = get_json(client, following.replace("http://localhost", ""))
+    assert [f["id"] for f in after["features"]] == whole[limit:2 * limit]
 
 
 def test_limit_is_clamped_to_the_maximum(client) -> None:  # noqa: ANN001

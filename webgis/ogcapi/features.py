@@ -77,35 +77,44 @@ class ItemsStream:
         except psycopg2.DataError as exc:
             raise QueryError(f"the query could not be evaluated: {exc.pgerror or exc}".strip()) from None
 
-    def rows(self) -> Iterator[tuple[int, str]]:
-        yield from self.first
+    def batches(self) -> Iterator[list[tuple[int, str]]]:
+        yield self.first
         if self.cursor.name:
             while batch := self.cursor.fetchmany(STREAM_BATCH_ROWS):
-                yield from batch
+                yield batch
+
+    def feature_batches(self) -> Iterator[list[tuple[int, str]]]:
+        """Up to `limit` rows, a batch at a time; records has_next and last_fid on the page.
+
+        Batches, not rows: a per-row Python loop was a third of an export page's time."""
+        remaining = self.query.limit
+        for batch in self.batches():
+            if not batch:
+                continue
+            if remaining == 0:
+                self.page.has_next = True
+                return
+            if len(batch) > remaining:
+                self.page.has_next = True
+                batch = batch[:remaining]
+            remaining -= len(batch)
+            self.page.returned += len(batch)
+            self.page.last_fid = batch[-1][0]
+            yield batch
+            if self.page.has_next:
+                return
 
     def features(self) -> Iterator[tuple[int, str]]:
-        """Up to `limit` rows; records has_next and last_fid on the page."""
-        limit = self.query.limit
-        for fid, text in self.rows():
-            if self.page.returned == limit:
-                self.page.has_next = True
-                break
-            self.page.returned += 1
-            self.page.last_fid = fid
-            yield fid, text
+        for batch in self.feature_batches():
+            yield from batch
 
     def geojson(self, count: Callable[[Page], int | None]) -> Iterator[bytes]:
         try:
             yield b'{"type":"FeatureCollection","features":['
-            separator = b""
-            chunk: list[bytes] = []
-            for _, text in self.features():
-                chunk.append(separator + text.encode())
-                separator = b","
-                if len(chunk) >= 500:
-                    yield b"".join(chunk)
-                    chunk = []
-            yield b"".join(chunk)
+            separator = ""
+            for batch in self.feature_batches():
+                yield (separator + ",".join([text for _, text in batch])).encode()
+                separator = ","
             self.page.matched = count(self.page)
             footer = {"numberReturned": self.page.returned, "timeStamp": _now()}
             if self.page.matched is not None:
