@@ -170,6 +170,22 @@ def test_a_tile_is_cached_after_the_first_request_up_to_the_cached_zooms(app, cl
     assert [client.get(deep).headers["X-Tile-Cache"] for _ in range(2)] == ["bypass", "bypass"]
 
 
+def test_a_cache_hit_survives_the_loss_of_its_lookup_connection(app, client, engine) -> None:  # noqa: ANN001
+    _, lon, lat = point_of(engine, "schools", "npsn = :npsn", {"npsn": KNOWN_SCHOOL_NPSN})
+    z, x, y = tile_of(lon, lat, 15)
+    url = f"/collections/schools/tiles/WebMercatorQuad/{z}/{x}/{y}"
+    first = client.get(url)
+    assert client.get(url).headers["X-Tile-Cache"] == "hit"
+    with engine.connect() as conn:  # what a server restart does to the kept lookup connections
+        killed = conn.execute(text(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND query LIKE 'EXECUTE tile_cache_lookup%'")).scalar_one()
+    assert killed >= 1
+    again = client.get(url)
+    assert again.status_code == 200 and again.headers["X-Tile-Cache"] == "hit"
+    assert again.data == first.data
+
+
 def test_the_multi_layer_tile_has_one_layer_per_requested_collection(client, engine) -> None:  # noqa: ANN001
     _, lon, lat = point_of(engine, "schools", "npsn = :npsn", {"npsn": KNOWN_SCHOOL_NPSN})
     z, x, y = tile_of(lon, lat, 14)
