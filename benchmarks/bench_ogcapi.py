@@ -21,7 +21,7 @@ In one run, on the same database and the same 1,000,000-point table
    ORDER BY fid LIMIT 10000), and the export as keyset pages of 10,000;
 5. each server in turn (only one runs at a time), with the same number of
    worker processes (--workers, default 2 = the cores of this machine):
-     platform  .venv/bin/python -m gunicorn webgis.wsgi:app -w N  (gthread, 4 threads, as `webgis serve`)
+     platform  .venv/bin/python -m gunicorn webgis.wsgi:app -w N  (gthread, 4 threads, --reuse-port, as `webgis serve`)
      tipg      uvicorn tipg.main:app --workers N
      pygeoapi  gunicorn pygeoapi.flask_app:APP -w N (sync workers, its own recommendation)
    is started, waited for, probed (a kind whose first request does not answer 2xx
@@ -358,7 +358,7 @@ def make_servers(names: list[str], url: str, workers: int, out: Path, pygeoapi_t
             name="platform",
             command=[str(HOME / ".venv/bin/python"), "-m", "gunicorn", "webgis.wsgi:app",
                      "--bind", "127.0.0.1:{port}", "--workers", str(workers),
-                     "--worker-class", "gthread", "--threads", "4",
+                     "--worker-class", "gthread", "--threads", "4", "--reuse-port",
                      "--timeout", "300", "--graceful-timeout", "5"],
             # The export follows ~100 pages of 10,000 per client: over the per-IP limit on
             # expensive queries, which stays on (its check is part of each request's cost).

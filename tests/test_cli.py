@@ -61,3 +61,46 @@ def test_db_url_with_an_external_database_starts_nothing(database_url: str) -> N
     result = webgis(database_url, "db", "start")
     assert result.returncode == 0
     assert "DATABASE_URL is set" in result.stdout
+
+
+def _listening_sockets(port: int) -> int:
+    """LISTEN sockets on the port, from the kernel's own table (state 0A)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            next(rows)
+            for row in rows:
+                fields = row.split()
+                if fields[1].rsplit(":", 1)[1] == f"{port:04X}" and fields[3] == "0A":
+                    count += 1
+    return count
+
+
+def test_serve_gives_each_gunicorn_worker_a_socket_and_refuses_a_busy_port(database_url: str) -> None:
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(PROJECT_ROOT),
+           "WEBGIS_WEB_PORT": str(port), "WEBGIS_WEB_WORKERS": "2"}
+    server = subprocess.Popen([sys.executable, "-m", "webgis", "serve"], env=env, cwd=PROJECT_ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while _listening_sockets(port) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _listening_sockets(port) == 2  # one per worker: the kernel spreads connections over them
+        for _ in range(4):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+                assert response.status == 200
+        second = subprocess.run([sys.executable, "-m", "webgis", "serve"], env=env, cwd=PROJECT_ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode != 0
+        assert f"cannot serve on 127.0.0.1:{port}" in second.stderr and "already running" in second.stderr
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert _listening_sockets(port) == 0

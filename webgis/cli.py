@@ -250,14 +250,31 @@ def serve(dev: bool) -> None:
 
         create_app().run(host=settings.web.host, port=settings.web.port, debug=True)
         return
+    _refuse_a_busy_port(settings.web.host, settings.web.port)
     command = [
         sys.executable, "-m", "gunicorn", "webgis.wsgi:app",
         "--bind", f"{settings.web.host}:{settings.web.port}",
         "--workers", str(settings.web.workers), "--worker-class", "gthread", "--threads", "4",
+        # A listening socket per worker, so the kernel spreads connections over them (with one
+        # shared socket a few keep-alive clients could all land on one worker; see bench_ogcapi).
+        "--reuse-port",
         "--access-logfile", "-", "--timeout", "120", "--graceful-timeout", "10",
     ]
     click.echo(f"serving Medan WebGIS at http://{settings.web.host}:{settings.web.port}", err=True)
     os.execve(sys.executable, command, env)
+
+
+def _refuse_a_busy_port(host: str, port: int) -> None:
+    """With --reuse-port a second server on the same port would share it silently; fail instead."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # like gunicorn: TIME_WAIT is no conflict
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise click.ClickException(f"cannot serve on {host}:{port}: {exc.strerror}; "
+                                       "is the WebGIS already running? (WEBGIS_WEB_PORT picks another port)") from None
 
 
 @main.command()
