@@ -6,9 +6,11 @@ import re
 
 import pytest
 from accounts_helpers import audit_events, csrf_token, login
-from flask import Flask
+from flask import Flask, Response
 from flask.testing import FlaskClient
 
+from tests.conftest import settings_for
+from webgis.app import create_app
 from webgis.security import content_security_policy
 
 
@@ -41,7 +43,8 @@ def test_bearer_token_calls_need_no_csrf_token(accounts_app: Flask) -> None:
 
 
 @pytest.mark.parametrize("path", ["/login", "/auth/me", "/healthz", "/collections", "/no-such-page",
-                                  "/accounts/static/accounts.css"])
+                                  "/accounts/static/accounts.css",
+                                  "/collections/kelurahan/tiles/WebMercatorQuad/12/3218/2009"])
 def test_security_headers_on_pages_api_and_errors(web: FlaskClient, path: str) -> None:
     headers = web.get(path).headers
     csp = headers["Content-Security-Policy"]
@@ -50,6 +53,23 @@ def test_security_headers_on_pages_api_and_errors(web: FlaskClient, path: str) -
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Permissions-Policy"].startswith("geolocation=(self)")
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "Strict-Transport-Security" not in headers  # plain HTTP here
+
+
+def test_a_views_own_security_header_is_kept_and_none_is_sent_twice(database_url: str) -> None:
+    app = create_app(settings_for(database_url))
+
+    @app.get("/_framed_on_purpose")
+    def framed() -> Response:
+        return Response("x", headers={"X-Frame-Options": "SAMEORIGIN"})
+
+    headers = app.test_client().get("/_framed_on_purpose", base_url="https://localhost").headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Content-Security-Policy") == [app.config["CSP_HEADER"]]
+    assert headers.getlist("X-Content-Type-Options") == ["nosniff"]
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
 
 
 def test_csp_extra_sources_never_allow_inline_scripts() -> None:

@@ -147,16 +147,13 @@ def multi_tile(tms: str, z: int, x: int, y: int) -> Response:
 
 
 def _tile_response(tile: Tile) -> Response:
-    if request.if_none_match.contains_weak(tile.etag):
-        response = Response(status=304)
-    elif tile.empty:
-        response = Response(status=204)
-    else:
-        response = Response(tile.data, status=200, mimetype=metadata.MVT)
-    response.set_etag(tile.etag)
     # Content only some roles may see must not be kept by shared caches; and what a
     # URL holds depends on who asks (layers, properties), so caches key on the credentials.
-    response.headers["Cache-Control"] = f"{'public' if tile.public else 'private'}, max-age={MAX_AGE_S}"
-    response.headers["Vary"] = "Authorization, Cookie"
-    response.headers["X-Tile-Cache"] = tile.cache
-    return response
+    headers = [("ETag", f'"{tile.etag}"'),
+               ("Cache-Control", f"{'public' if tile.public else 'private'}, max-age={MAX_AGE_S}"),
+               ("Vary", "Authorization, Cookie"), ("X-Tile-Cache", tile.cache)]
+    if request.if_none_match.contains_weak(tile.etag):
+        return Response(status=304, headers=headers)
+    if tile.empty:
+        return Response(status=204, headers=headers)
+    return Response(tile.data, status=200, headers=headers, mimetype=metadata.MVT)
