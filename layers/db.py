@@ -1,10 +1,15 @@
-"""Connections to PostGIS: one SQLAlchemy engine per database URL, per process."""
+"""Connections to PostGIS: one SQLAlchemy engine per database URL, per process, and the
+autocommit connections kept beside it for one-statement reads on hot paths."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
+import psycopg2
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
@@ -25,3 +30,72 @@ def libpq_url(database_url: str) -> str:
 @lru_cache(maxsize=16)
 def engine_for(database_url: str) -> Engine:
     return create_engine(sqlalchemy_url(database_url), pool_size=8, max_overflow=16, pool_recycle=1800)
+
+
+class AutocommitReads:
+    """Connections kept in autocommit beside an engine's pool, for the one-statement reads
+    of hot paths (a cached tile's lookup, a single feature).
+
+    Through the pool such a read was a checkout, two autocommit switches, the
+    statement and a rollback on return; each switch and round trip lets go of the GIL,
+    and under load getting it back cost more than the read. Here a read is one
+    execute on a connection taken and given back with a list pop/append. There are
+    never more connections than threads that read at the same moment; they close
+    with the engine. A lost connection (server restart, killed backend) is replaced
+    once. Statements to PREPARE are named by the caller and prepared once per connection.
+    """
+
+    def __init__(self, url: str):
+        self.url = url
+        self.idle: list[tuple[Any, set[str]]] = []
+
+    def fetch_one(self, statement: str | bytes, params: Any = None, *, prepare: str | None = None) -> tuple | None:
+        for attempt in (1, 2):
+            try:
+                connection, prepared = self.idle.pop()  # atomic: no lock needed
+            except IndexError:
+                connection, prepared = self._connect(), set()
+            try:
+                with connection.cursor() as cursor:
+                    if prepare is not None and prepare not in prepared:
+                        cursor.execute(prepare)
+                        prepared.add(prepare)
+                    cursor.execute(statement, params)
+                    row = cursor.fetchone()
+            except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                connection.close()
+                if attempt == 2:
+                    raise
+                continue
+            except BaseException:
+                connection.close()  # its state is unknown: never hand it out again
+                raise
+            self.idle.append((connection, prepared))
+            return row
+        raise AssertionError("not reached")
+
+    def _connect(self) -> Any:
+        connection = psycopg2.connect(self.url)
+        connection.autocommit = True
+        return connection
+
+    def close(self, *_: Any) -> None:
+        while self.idle:
+            self.idle.pop()[0].close()
+
+
+_READS: weakref.WeakKeyDictionary[Engine, AutocommitReads] = weakref.WeakKeyDictionary()
+_READS_LOCK = threading.Lock()
+
+
+def autocommit_reads(engine: Engine) -> AutocommitReads:
+    """The kept autocommit connections of this engine's database."""
+    reads = _READS.get(engine)
+    if reads is None:
+        with _READS_LOCK:
+            reads = _READS.get(engine)
+            if reads is None:
+                reads = _READS[engine] = AutocommitReads(
+                    engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+                event.listen(engine, "engine_disposed", reads.close)
+    return reads

@@ -16,7 +16,9 @@ from typing import Any
 import orjson
 import psycopg2
 from psycopg2 import sql
+from sqlalchemy import Engine
 
+from layers.db import autocommit_reads
 from layers.queries import (
     Crs,
     ItemsQuery,
@@ -153,34 +155,32 @@ def number_matched(connection: Any, database: str, page: Page) -> int | None:
         cursor.close()
 
 
-def read_item(connection: Any, layer_id: str, fid: int, crs: Crs, *, private: bool = False) -> tuple[int, str] | None:
+def read_item(engine: Engine, layer_id: str, fid: int, crs: Crs, *, private: bool = False) -> tuple[int, str] | None:
     """(version, feature GeoJSON text) of one feature, or None; private properties only when asked.
 
-    One statement needs no transaction: in autocommit psycopg2 sends no BEGIN, and the
-    pool's rollback on check-in finds nothing to roll back, so the read is one round
-    trip instead of three (single items are ~10x faster in PostgreSQL than through us).
+    One statement needs no transaction: on a kept autocommit connection the read is
+    one round trip (layers.db.AutocommitReads), where the pool made it three plus
+    autocommit switching; single items are ~10x faster in PostgreSQL than through us.
     """
-    dbapi = getattr(connection, "dbapi_connection", connection)  # the pool's proxy does not pass the attribute on
-    dbapi.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(_item_text(cursor, layer_id, crs, private), (fid,))
-            row = cursor.fetchone()
-    finally:
-        dbapi.autocommit = False
+    row = autocommit_reads(engine).fetch_one(_item_text(engine, layer_id, crs, private), (fid,))
     return (row[0], row[1]) if row else None
 
 
 _ITEM_TEXTS: dict[tuple[str, Crs, bool], str] = {}
 
 
-def _item_text(cursor: Any, layer_id: str, crs: Crs, private: bool) -> str:
+def _item_text(engine: Engine, layer_id: str, crs: Crs, private: bool) -> str:
     """The single-item statement as text, rendered once per process: composing it on every
-    request (psycopg2's as_string over the whole Composed tree) was ~0.5 ms of Python each."""
+    request (psycopg2's as_string over the whole Composed tree) was ~0.5 ms of Python each.
+    Identifiers and literals in it come from declarations only, never from the request."""
     key = (layer_id, crs, private)
     text = _ITEM_TEXTS.get(key)
     if text is None:
-        text = _ITEM_TEXTS[key] = item_sql(layer_id, crs, private).as_string(cursor)
+        connection = engine.raw_connection()  # quoting needs a connection's encoding
+        try:
+            text = _ITEM_TEXTS[key] = item_sql(layer_id, crs, private).as_string(connection.dbapi_connection)
+        finally:
+            connection.close()
     return text
 
 

@@ -284,11 +284,7 @@ def item(collection_id: str, item_id: str) -> Any:
         crs = parse_crs_uri(request.args.get("crs"), "crs")
     except QueryError as exc:
         raise BadRequest(exc.message) from None
-    conn = connection()
-    try:
-        found = read_item(conn, spec.id, fid, crs, private=sees_private(spec))
-    finally:
-        conn.close()  # the pool rolls back on return; a rollback here would be a second round trip
+    found = read_item(current_app.extensions["engine"], spec.id, fid, crs, private=sees_private(spec))
     if found is None:
         raise NotFound(f"no feature {fid} in collection {spec.id}")
     version, text = found
