@@ -288,9 +288,9 @@ def item(collection_id: str, item_id: str) -> Any:
     if found is None:
         raise NotFound(f"no feature {fid} in collection {spec.id}")
     version, text = found
-    url = f"{base_url()}collections/{spec.id}/items/{fid}"
-    links = documents.self_links(url, fmt, documents.GEOJSON) + [
-        documents.link(f"{base_url()}collections/{spec.id}", "collection", documents.JSON, "the collection")]
+    collection_url = f"{base_url()}collections/{spec.id}"
+    links = documents.self_links(f"{collection_url}/items/{fid}", fmt, documents.GEOJSON) + [
+        documents.link(collection_url, "collection", documents.JSON, "the collection")]
     if fmt == "html":
         feature = orjson.loads(text)
         return html_response("item.html", spec=spec, feature=feature, links=links, title=f"{spec.id} {fid}",
