@@ -46,7 +46,6 @@ import random
 import secrets
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.parse
@@ -142,10 +141,11 @@ def _free_port() -> int:
 
 @contextmanager
 def gunicorn(database_url: str, workers: int) -> Iterator[tuple[str, int]]:
+    from webgis.cli import gunicorn_command
+
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": f"{ROOT}:{ROOT / 'benchmarks'}"}
-    command = [sys.executable, "-m", "gunicorn", "bench_complaints:bench_app()", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"]
+    command = [*gunicorn_command(f"127.0.0.1:{port}", workers, "bench_complaints:bench_app()"), "--log-level", "warning"]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     try:
         for _ in range(120):

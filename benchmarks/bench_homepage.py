@@ -69,10 +69,11 @@ def _free_port() -> int:
 
 @contextmanager
 def gunicorn(database_url: str, workers: int) -> Iterator[str]:
+    from webgis.cli import gunicorn_command
+
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "gunicorn", "webgis.wsgi:app", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"]
+    command = [*gunicorn_command(f"127.0.0.1:{port}", workers), "--log-level", "warning"]
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:

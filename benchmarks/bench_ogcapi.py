@@ -349,6 +349,8 @@ PYGEOAPI_TILE_NOTE = (
 
 
 def make_servers(names: list[str], url: str, workers: int, out: Path, pygeoapi_tiles: bool = False) -> dict[str, Server]:
+    from webgis.cli import gunicorn_command
+
     parsed = make_url(url)
     servers: dict[str, Server] = {}
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("TIPG_", "PYGEOAPI_"))}
@@ -356,9 +358,7 @@ def make_servers(names: list[str], url: str, workers: int, out: Path, pygeoapi_t
     if "platform" in names:
         servers["platform"] = Server(
             name="platform",
-            command=[str(HOME / ".venv/bin/python"), "-m", "gunicorn", "webgis.wsgi:app",
-                     "--bind", "127.0.0.1:{port}", "--workers", str(workers),
-                     "--worker-class", "gthread", "--threads", "4", "--reuse-port",
+            command=[str(HOME / ".venv/bin/python"), *gunicorn_command("127.0.0.1:{port}", workers)[1:],
                      "--timeout", "300", "--graceful-timeout", "5"],
             # The export follows ~100 pages of 10,000 per client: over the per-IP limit on
             # expensive queries, which stays on (its check is part of each request's cost).
