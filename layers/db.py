@@ -32,6 +32,9 @@ def engine_for(database_url: str) -> Engine:
     return create_engine(sqlalchemy_url(database_url), pool_size=8, max_overflow=16, pool_recycle=1800)
 
 
+APPLICATION_NAME = "webgis autocommit reads"
+
+
 class AutocommitReads:
     """Connections kept in autocommit beside an engine's pool, for the one-statement reads
     of hot paths (a cached tile's lookup, a single feature).
@@ -41,8 +44,10 @@ class AutocommitReads:
     and under load getting it back cost more than the read. Here a read is one
     execute on a connection taken and given back with a list pop/append. There are
     never more connections than threads that read at the same moment; they close
-    with the engine. A lost connection (server restart, killed backend) is replaced
-    once. Statements to PREPARE are named by the caller and prepared once per connection.
+    with the engine. When one is found lost (server restart, killed backend) all the
+    kept ones are dropped and the read is tried once more on a new connection.
+    Statements to PREPARE are named by the caller and prepared once per connection.
+    The connections are named APPLICATION_NAME in pg_stat_activity.
     """
 
     def __init__(self, url: str):
@@ -52,6 +57,8 @@ class AutocommitReads:
     def fetch_one(self, statement: str | bytes, params: Any = None, *, prepare: str | None = None) -> tuple | None:
         for attempt in (1, 2):
             try:
+                if attempt == 2:
+                    raise IndexError  # a new connection, not another kept one
                 connection, prepared = self.idle.pop()  # atomic: no lock needed
             except IndexError:
                 connection, prepared = self._connect(), set()
@@ -64,6 +71,7 @@ class AutocommitReads:
                     row = cursor.fetchone()
             except (psycopg2.OperationalError, psycopg2.InterfaceError):
                 connection.close()
+                self.close()  # after a server restart every kept connection is dead
                 if attempt == 2:
                     raise
                 continue
@@ -75,7 +83,7 @@ class AutocommitReads:
         raise AssertionError("not reached")
 
     def _connect(self) -> Any:
-        connection = psycopg2.connect(self.url)
+        connection = psycopg2.connect(self.url, application_name=APPLICATION_NAME)
         connection.autocommit = True
         return connection
 

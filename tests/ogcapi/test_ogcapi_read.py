@@ -189,19 +189,6 @@ def test_item_has_etag_and_links(client) -> None:  # noqa: ANN001
     assert {"self", "alternate", "collection"} <= {link["rel"] for link in doc["links"]}
 
 
-def test_a_single_item_read_survives_the_loss_of_its_kept_connection(client, engine) -> None:  # noqa: ANN001
-    first = client.get("/collections/schools/items/1?f=json")
-    assert first.status_code == 200
-    with engine.connect() as conn:  # what a server restart does to the kept autocommit connections
-        killed = conn.execute(text(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND query LIKE 'EXECUTE item_%'")).scalar_one()
-    assert killed >= 1
-    again = client.get("/collections/schools/items/1?f=json")
-    assert again.status_code == 200 and again.data == first.data
-    assert again.headers["ETag"] == first.headers["ETag"]
-
-
 def test_queryables_is_a_json_schema(client) -> None:  # noqa: ANN001
     response = client.get("/collections/schools/queryables")
     assert response.mimetype == "application/schema+json"
