@@ -59,16 +59,25 @@ def live_server(database_url: str, vendored_assets: None) -> Iterator[str]:
 
 # Package scope: a live sync Playwright keeps an event loop running in this
 # thread, which would break asyncio.run() in every later test (devices).
-@pytest.fixture(scope="package")
-def browser() -> Iterator[Any]:
+@contextmanager
+def launched_chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright (the test is skipped where it is not installed)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Any]:
+    with launched_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @dataclass

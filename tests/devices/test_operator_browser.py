@@ -7,8 +7,6 @@ event loop in this thread that would break asyncio.run in later device tests.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from operator_helpers import PASSWORD, build_app, poll_until, readdress
 from sqlalchemy import text
@@ -19,7 +17,7 @@ from devices.simulator import FleetEntry
 from layers import read_layer
 from layers.db import engine_for
 from layers.features import update_feature
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, new_session, serving
+from tests.browser.conftest import launched_chromium, new_session, serving
 from webgis.accounts import manage
 from webgis.assets import assets_present
 
@@ -58,57 +56,49 @@ def scene(isolated_database_url, simulator, ports):  # noqa: ANN001, ANN201
 
 
 def test_the_operator_map_colours_devices_and_an_alarm_flies_to_its_device(scene) -> None:  # noqa: ANN001
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
     if not assets_present():
         pytest.skip("front-end packages not vendored: run ./medan (npm ci + python -m webgis assets)")
-    from playwright.sync_api import sync_playwright
-
     base, records, engine = scene
     light, atcs, camera = (records[m] for m in ("lpju_solar_v1", "atcs_controller_v1", "cctv_ipcam_v1"))
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            s = new_session(chromium, base)
-            page = s.page
-            missing: list[str] = []
-            page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
-            page.goto(base + "/operator/")
-            assert "/login" in page.url
-            page.fill("input[name=username]", "ani_operator")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("main form button[type=submit]")
-            page.wait_for_selector("body[data-ready=true]")
-            page.reload()  # the login page (not this suite's) asks for a /favicon.ico it lacks
-            page.wait_for_selector("body[data-ready=true]")
-            s.errors.clear()
-            for record, status in ((light, "online"), (atcs, "alarm"), (camera, "offline")):
-                marker = page.locator(f'path[data-device="{record.device_id}"]')
-                assert marker.get_attribute("data-status") == status, record.device_id
-                assert marker.get_attribute("fill") == COLOURS[status]
-            assert page.locator('[data-count="alarm"]').inner_text() == "1"
-            # The backdrop: every kelurahan outline from the platform's own layer, nothing from outside.
-            page.wait_for_selector("body[data-boundaries]")
-            with engine.connect() as conn:
-                kelurahan = conn.execute(text("SELECT count(*) FROM layers.kelurahan")).scalar_one()
-            assert int(page.get_attribute("body", "data-boundaries")) == kelurahan > 100
-            assert page.locator(".leaflet-boundaries-pane path").count() == kelurahan
-            item = page.locator("#alarms li", has_text=atcs.code)
-            item.locator(".alarm-link").click()
-            page.wait_for_selector(f'body[data-selected="{atcs.device_id}"]')
-            popup = page.locator(".leaflet-popup-content")
-            popup.wait_for()
-            assert atcs.name in popup.inner_text()
-            href = popup.locator("a").get_attribute("href")
-            assert href.endswith(f"/operator/devices/{atcs.layer}/{atcs.code}")
-            item.locator("button.ack").click()
-            page.wait_for_function("() => !document.querySelector('#alarms button.ack')")
-            assert list_alarms(engine, device=atcs.device_id)[0]["acknowledged_by"] == "user:ani_operator"
-            # The device page: latest values with units, a chart, the command form.
-            page.goto(base + href)
-            page.wait_for_selector("body[data-ready=true]")
-            assert page.locator('#values tr[data-point="cycle_time"] td').nth(2).inner_text() == "s"
-            page.wait_for_selector("svg.chart")
-            assert s.errors == [] and missing == [] and s.foreign_requests() == [], (s.errors, missing)
-        finally:
-            chromium.close()
+    with launched_chromium() as chromium:
+        s = new_session(chromium, base)
+        page = s.page
+        missing: list[str] = []
+        page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
+        page.goto(base + "/operator/")
+        assert "/login" in page.url
+        page.fill("input[name=username]", "ani_operator")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("main form button[type=submit]")
+        page.wait_for_selector("body[data-ready=true]")
+        page.reload()  # the login page (not this suite's) asks for a /favicon.ico it lacks
+        page.wait_for_selector("body[data-ready=true]")
+        s.errors.clear()
+        for record, status in ((light, "online"), (atcs, "alarm"), (camera, "offline")):
+            marker = page.locator(f'path[data-device="{record.device_id}"]')
+            assert marker.get_attribute("data-status") == status, record.device_id
+            assert marker.get_attribute("fill") == COLOURS[status]
+        assert page.locator('[data-count="alarm"]').inner_text() == "1"
+        # The backdrop: every kelurahan outline from the platform's own layer, nothing from outside.
+        page.wait_for_selector("body[data-boundaries]")
+        with engine.connect() as conn:
+            kelurahan = conn.execute(text("SELECT count(*) FROM layers.kelurahan")).scalar_one()
+        assert int(page.get_attribute("body", "data-boundaries")) == kelurahan > 100
+        assert page.locator(".leaflet-boundaries-pane path").count() == kelurahan
+        item = page.locator("#alarms li", has_text=atcs.code)
+        item.locator(".alarm-link").click()
+        page.wait_for_selector(f'body[data-selected="{atcs.device_id}"]')
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert atcs.name in popup.inner_text()
+        href = popup.locator("a").get_attribute("href")
+        assert href.endswith(f"/operator/devices/{atcs.layer}/{atcs.code}")
+        item.locator("button.ack").click()
+        page.wait_for_function("() => !document.querySelector('#alarms button.ack')")
+        assert list_alarms(engine, device=atcs.device_id)[0]["acknowledged_by"] == "user:ani_operator"
+        # The device page: latest values with units, a chart, the command form.
+        page.goto(base + href)
+        page.wait_for_selector("body[data-ready=true]")
+        assert page.locator('#values tr[data-point="cycle_time"] td').nth(2).inner_text() == "s"
+        page.wait_for_selector("svg.chart")
+        assert s.errors == [] and missing == [] and s.foreign_requests() == [], (s.errors, missing)
