@@ -35,26 +35,26 @@ from pathlib import Path
 
 from flask import Flask
 
+from webgis.settings import Settings, get_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 LAYER = "sample_points"
 ZOOMS = (12, 14, 16)
 MAX_TILES_PER_ZOOM = 200
 
 
-def cached_app() -> Flask:
+def cached_app(settings: Settings | None = None) -> Flask:
     """The app as deployed. The schema check is skipped: only sample_points is read, and
     the benchmark database need not carry layers declared after it was loaded."""
     from webgis.app import create_app
 
-    return create_app(verify_schema=False)
+    return create_app(settings, verify_schema=False)
 
 
 def uncached_app() -> Flask:
     """The app with the tile cache switched off (gunicorn factory for the uncached run)."""
-    import layers.tiles
-
-    layers.tiles.CACHE_MAX_ZOOM = -1
-    return cached_app()
+    settings = get_settings()
+    return cached_app(settings.model_copy(update={"web": settings.web.model_copy(update={"tile_cache_max_zoom": -1})}))
 
 
 def tiles_covering(engine, z: int) -> list[tuple[int, int, int]]:  # noqa: ANN001

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg2
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+T = TypeVar("T")
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -37,7 +40,7 @@ APPLICATION_NAME = "webgis autocommit reads"
 
 class AutocommitReads:
     """Connections kept in autocommit beside an engine's pool, for the one-statement reads
-    of hot paths (a cached tile's lookup, a single feature).
+    of hot paths (a cached tile's lookup, a single feature, a tile that is not cached).
 
     Through the pool such a read was a checkout, two autocommit switches, the
     statement and a rollback on return; each switch and round trip lets go of the GIL,
@@ -55,6 +58,15 @@ class AutocommitReads:
         self.idle: list[tuple[Any, set[str]]] = []
 
     def fetch_one(self, statement: str | bytes, params: Any = None, *, prepare: str | None = None) -> tuple | None:
+        def one(cursor: Any) -> tuple | None:
+            cursor.execute(statement, params)
+            return cursor.fetchone()
+
+        return self.run(one, prepare=prepare)
+
+    def run(self, read: Callable[[Any], T], *, prepare: str | None = None) -> T:
+        """read(cursor) on a kept connection; it runs a second time (on a new connection)
+        when the first one is found lost, so it must only read."""
         for attempt in (1, 2):
             try:
                 if attempt == 2:
@@ -67,8 +79,7 @@ class AutocommitReads:
                     if prepare is not None and prepare not in prepared:
                         cursor.execute(prepare)
                         prepared.add(prepare)
-                    cursor.execute(statement, params)
-                    row = cursor.fetchone()
+                    result = read(cursor)
             except (psycopg2.OperationalError, psycopg2.InterfaceError):
                 connection.close()
                 self.close()  # after a server restart every kept connection is dead
@@ -79,7 +90,7 @@ class AutocommitReads:
                 connection.close()  # its state is unknown: never hand it out again
                 raise
             self.idle.append((connection, prepared))
-            return row
+            return result
         raise AssertionError("not reached")
 
     def _connect(self) -> Any:

@@ -64,8 +64,9 @@ BUFFER = 64  # units kept around the tile so symbols and lines are not cut at th
 # per tile, more than a browser can draw usefully; like tipg's default we keep the
 # first 10,000 the GiST index returns and say so in the tileset metadata.
 MAX_FEATURES_PER_TILE = 10_000
-# Zooms that are cached: below 17 tiles are few (Medan is ~50 x 110 tiles at z16)
-# and dear to render; deeper ones are cheap (few features each) and too many to keep.
+# Zooms that are cached by default (WEBGIS_WEB_TILE_CACHE_MAX_ZOOM): below 17 tiles are
+# few (Medan is ~50 x 110 tiles at z16) and dear to render; deeper ones are cheap (few
+# features each) and too many to keep.
 CACHE_MAX_ZOOM = 16
 # In one statement that changes more rows than this, a layer's cached tiles are
 # all dropped rather than matched row by row (bulk loads; see migration 0005).
@@ -357,27 +358,30 @@ class TileMemory:
 MEMORY = TileMemory()
 
 
-def get_tile(engine: Engine, layers: Sequence[str | TileLayer], z: int, x: int, y: int) -> Tile:
+def get_tile(engine: Engine, layers: Sequence[str | TileLayer], z: int, x: int, y: int,
+             cache_max_zoom: int = CACHE_MAX_ZOOM) -> Tile:
     """The tile of these layers (already checked and narrowed to the caller's rights,
-    see `tile_layers`; a bare id means its public view), from the cache when it holds it."""
+    see `tile_layers`; a bare id means its public view), from the cache when it holds it.
+    Zooms deeper than `cache_max_zoom` (the deployment's setting) are rendered every time."""
     chosen = as_tile_layers(layers)
     layer_ids = tuple(t.id for t in chosen)
     public = all(t.public for t in chosen)
     if not chosen:
         return Tile(b"", etag_of(b""), (), "bypass", public)
     query = tile_query(chosen)
-    cacheable = z <= CACHE_MAX_ZOOM
-    if cacheable:
-        hit = _cached(engine, query.key, z, x, y)
-        if hit is not None:
-            return Tile(hit[1], hit[0], layer_ids, "hit", public)
+    if z > cache_max_zoom:  # one read-only statement: no transaction, no lock, nothing stored
+        data, etag = autocommit_reads(engine).run(lambda cursor: _render(cursor, query, layer_ids, z, x, y))
+        return Tile(data, etag, layer_ids, "bypass", public)
+    hit = _cached(engine, query.key, z, x, y)
+    if hit is not None:
+        return Tile(hit[1], hit[0], layer_ids, "hit", public)
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
-        store = cacheable and _may_store(cursor, layer_ids)
+        store = _may_store(cursor, layer_ids)
         data, etag = _render(cursor, query, layer_ids, z, x, y, store)
         connection.commit()
-        return Tile(data, etag, layer_ids, "miss" if cacheable else "bypass", public)
+        return Tile(data, etag, layer_ids, "miss", public)
     except BaseException:
         connection.rollback()
         raise

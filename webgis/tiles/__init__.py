@@ -36,6 +36,7 @@ from layers.access import readable_layers
 from layers.tiles import (
     TILE_MATRIX_SET,
     Tile,
+    TileLayer,
     get_tile,
     layer_bounds,
     layer_for_tiles,
@@ -133,7 +134,7 @@ def collection_tile(collection: str, tms: str, z: int, x: int, y: int) -> Respon
     _check_tms(tms)
     principal = principal_from_request()
     layers = tile_layers(single_layer(collection, z, x, y, principal), principal, _names("properties"))
-    return _tile_response(get_tile(_engine(), layers, z, x, y))
+    return _tile_response(_get_tile(layers, z, x, y))
 
 
 @blueprint.get("/tiles/<tms>/<int(signed=True):z>/<int(signed=True):x>/<int(signed=True):y>")
@@ -143,7 +144,12 @@ def multi_tile(tms: str, z: int, x: int, y: int) -> Response:
     requested = _names("collections") or None  # absent or empty: every layer the caller may read
     principal = principal_from_request()
     layers = tile_layers(visible_layers(requested, z, x, y, principal), principal, _names("properties"))
-    return _tile_response(get_tile(_engine(), layers, z, x, y))
+    return _tile_response(_get_tile(layers, z, x, y))
+
+
+def _get_tile(layers: tuple[TileLayer, ...], z: int, x: int, y: int) -> Tile:
+    settings: Settings = current_app.config["SETTINGS"]
+    return get_tile(_engine(), layers, z, x, y, settings.web.tile_cache_max_zoom)
 
 
 def _tile_response(tile: Tile) -> Response:
