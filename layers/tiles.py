@@ -215,8 +215,9 @@ def simplify_tolerance(z: int) -> float:
 def _property_column(spec: LayerSpec, name: str) -> sql.Composable:
     column = sql.Identifier(name)
     if spec.prop(name).type in ("date", "datetime"):
-        # MVT has no date type: ISO 8601 text, whatever the session's DateStyle.
-        return sql.SQL("to_json({c}) #>> '{{}}' AS {c}").format(c=column)
+        # MVT has no date type: ISO 8601 text (as in the items' JSON), whatever the session's
+        # DateStyle. The JSON string unquoted by btrim: #>> '{}' parsed it again (~6% of a z16 tile).
+        return sql.SQL("btrim(to_json({c})::text, '\"') AS {c}").format(c=column)
     return column
 
 

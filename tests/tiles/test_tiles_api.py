@@ -73,6 +73,16 @@ def test_the_tile_of_a_known_school_holds_its_name_and_public_properties_only(cl
     assert "source" not in school["properties"] and "version" not in school["properties"]
 
 
+@pytest.mark.parametrize(("layer", "name"), [("sample_points", "waktu"), ("cctv", "dipasang")])
+def test_dates_and_times_in_a_tile_are_the_text_of_the_items_json(client, engine, layer: str, name: str) -> None:  # noqa: ANN001
+    fid, lon, lat = point_of(engine, layer, f"{name} IS NOT NULL", {})
+    z, x, y = tile_of(lon, lat, 16)
+    tile = decode(client.get(f"/collections/{layer}/tiles/WebMercatorQuad/{z}/{x}/{y}").data)
+    item = client.get(f"/collections/{layer}/items/{fid}?f=json").get_json()
+    assert features_by_fid(tile[layer])[fid]["properties"][name] == item["properties"][name]
+    assert not item["properties"][name].startswith('"')
+
+
 @pytest.mark.parametrize("layer", [s.id for s in get_registry() if not s.access.is_public])
 def test_a_layer_that_is_not_public_is_never_in_a_tile(client, engine, layer: str) -> None:  # noqa: ANN001
     """The anonymous public may not read it through tiles: 404 as if it did not exist (roles: test_tiles_roles.py)."""
