@@ -390,6 +390,14 @@ def get_tile(engine: Engine, layers: Sequence[str | TileLayer], z: int, x: int, 
         connection.close()
 
 
+def cached_tile(engine: Engine, layers: Sequence[TileLayer], z: int, x: int, y: int) -> Tile | None:
+    """The tile from the cache, or None when the cache does not hold it (nothing is rendered)."""
+    hit = _cached(engine, tile_query(tuple(layers)).key, z, x, y)
+    if hit is None:
+        return None
+    return Tile(hit[1], hit[0], tuple(t.id for t in layers), "hit", all(t.public for t in layers))
+
+
 def _cached(engine: Engine, key: str, z: int, x: int, y: int) -> tuple[str, bytes] | None:
     """(etag, bytes) of a cached tile, or None. One round trip, on a kept autocommit
     connection (layers.db.AutocommitReads: cached z16 tiles ~850 -> ~1,050 req/s)."""

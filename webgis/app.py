@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     init_security(app)
     _register_blueprints(app)
     accounts.register(app)
+    _install_tile_lane(app)
     return app
 
 
@@ -38,3 +39,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters):
         app.register_blueprint(module.blueprint)
+
+
+def _install_tile_lane(app: Flask) -> None:
+    from webgis.tiles import lane
+
+    lane.install(app)

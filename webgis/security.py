@@ -204,17 +204,21 @@ SECURITY_HEADERS = (
 HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 
 
+def security_headers(present: set[str], secure: bool, csp: str) -> list[tuple[str, str]]:
+    """The security headers a response lacks; `present` holds its header names in lower case."""
+    wanted = [("Content-Security-Policy", csp), *SECURITY_HEADERS]
+    if secure:
+        wanted.append(HSTS)
+    return [(name, value) for name, value in wanted if name.lower() not in present]
+
+
 def _security_headers(response: Response) -> Response:
     """Each header unless the view set its own. One pass over the names: Headers.setdefault
     raises and catches a KeyError per absent header, ~0.1 ms a response for seven."""
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
-    wanted = [("Content-Security-Policy", current_app.config["CSP_HEADER"]), *SECURITY_HEADERS]
-    if request.is_secure:
-        wanted.append(HSTS)
-    for name, value in wanted:
-        if name.lower() not in present:
-            headers.add(name, value)
+    for name, value in security_headers(present, request.is_secure, current_app.config["CSP_HEADER"]):
+        headers.add(name, value)
     return response
 
 

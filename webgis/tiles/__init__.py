@@ -78,12 +78,15 @@ def _check_params(allowed: set[str]) -> None:
         raise BadRequest("tiles are only served as Mapbox Vector Tiles (f=mvt)")
 
 
-def _names(parameter: str) -> list[str] | None:
+def names_of(raw: str | None) -> list[str] | None:
     """A comma-separated list parameter; None when absent, [] when given empty."""
-    raw = request.args.get(parameter)
     if raw is None:
         return None
     return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+def _names(parameter: str) -> list[str] | None:
+    return names_of(request.args.get(parameter))
 
 
 def _check_tms(tms: str) -> None:
@@ -152,12 +155,19 @@ def _get_tile(layers: tuple[TileLayer, ...], z: int, x: int, y: int) -> Tile:
     return get_tile(_engine(), layers, z, x, y, settings.web.tile_cache_max_zoom)
 
 
-def _tile_response(tile: Tile) -> Response:
+def tile_headers(tile: Tile) -> list[tuple[str, str]]:
+    """Headers of every tile answer (200, 204 and 304), here and in the cached-tile lane."""
     # Content only some roles may see must not be kept by shared caches; and what a
     # URL holds depends on who asks (layers, properties), so caches key on the credentials.
-    headers = [("ETag", f'"{tile.etag}"'),
-               ("Cache-Control", f"{'public' if tile.public else 'private'}, max-age={MAX_AGE_S}"),
-               ("Vary", "Authorization, Cookie"), ("X-Tile-Cache", tile.cache)]
+    # Accept-Encoding: Flask-Compress names it on every answer of the app; said here too,
+    # so that the lane's answers carry the same Vary.
+    return [("ETag", f'"{tile.etag}"'),
+            ("Cache-Control", f"{'public' if tile.public else 'private'}, max-age={MAX_AGE_S}"),
+            ("Vary", "Authorization, Cookie, Accept-Encoding"), ("X-Tile-Cache", tile.cache)]
+
+
+def _tile_response(tile: Tile) -> Response:
+    headers = tile_headers(tile)
     if request.if_none_match.contains_weak(tile.etag):
         return Response(status=304, headers=headers)
     if tile.empty:
