@@ -22,12 +22,16 @@ In one run, on the same database and the same 1,000,000-point table
 5. each server in turn (only one runs at a time), with the same number of
    worker processes (--workers, default 2 = the cores of this machine):
      platform  .venv/bin/python -m gunicorn webgis.wsgi:app -w N  (gthread, 4 threads, --reuse-port, as `webgis serve`)
+     platform-uncached  the same with its tile cache switched off (WEBGIS_WEB_TILE_CACHE_MAX_ZOOM=-1),
+               tiles only: the render path, driven exactly like the peers' tiles
      tipg      uvicorn tipg.main:app --workers N
      pygeoapi  gunicorn pygeoapi.flask_app:APP -w N (sync workers, its own recommendation)
    is started, waited for, probed (a kind whose first request does not answer 2xx
    is reported "not available" with the status), warmed up, driven with `wrk`
    (benchmarks/peers/cycle.lua cycles the request list; fixed --duration per cell)
    at concurrency 1 and 8, and stopped (process group, SIGTERM then SIGKILL);
+   the platform's tiles are also measured on a cache miss (render and store):
+   every distinct tile once per round, the cache emptied between rounds;
    the export is driven by a small client following `next` links (concurrency 1:
    the whole layer in one chain; concurrency 8: eight chains starting at offsets
    0, N/8, ... each reading its eighth), bounded by --export-timeout;
@@ -85,7 +89,7 @@ EXPORT_LIMIT = 10_000
 TILE_LIMIT = 10_000  # tipg's max_features_per_tile, used by the raw tile SQL
 TILE_ZOOMS = (12, 14, 16)
 BBOX_KM = 1.0
-ALL_SERVERS = ("raw", "platform", "tipg", "pygeoapi")
+ALL_SERVERS = ("raw", "platform", "platform-uncached", "tipg", "pygeoapi")
 ALL_KINDS = ("items", "item", *(f"tile_z{z}" for z in TILE_ZOOMS), "export")
 KIND_TITLES = {
     "items": f"Items in a random ~1 km bbox, limit={ITEMS_LIMIT} (req/s)",
@@ -369,6 +373,11 @@ def make_servers(names: list[str], url: str, workers: int, out: Path, pygeoapi_t
             query={"f": "json"}, item_query={"f": "json"},
             tile_template=f"/collections/{LAYER}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}",
         )
+    if "platform-uncached" in names:
+        platform = Server(**{**servers.get("platform", make_servers(["platform"], url, workers, out)["platform"]).__dict__})
+        platform.name, platform.port = "platform-uncached", 0
+        platform.env = {**platform.env, "WEBGIS_WEB_TILE_CACHE_MAX_ZOOM": "-1"}
+        servers["platform-uncached"] = platform
     if "tipg" in names:
         venv = VENVS / "tipg"
         servers["tipg"] = Server(
@@ -916,6 +925,27 @@ def wrk_self_check(duration: float, tmp: Path) -> dict | None:
 
 # ---------------------------------------------------------------- reporting
 
+def median_of_rounds(rounds: list[dict[str, dict]]) -> dict[str, dict]:
+    """Per server, kind and concurrency, the cell of the round with the median rate (the
+    lower middle one for an even count), carrying every round's rate as `round_rates`."""
+    merged: dict[str, dict] = {}
+    for results in rounds:
+        for name, kinds in results.items():
+            for kind, cells in kinds.items():
+                for c, cell in cells.items():
+                    merged.setdefault(name, {}).setdefault(kind, {}).setdefault(c, []).append(cell)
+    for kinds in merged.values():
+        for cells in kinds.values():
+            for c, candidates in cells.items():
+                measured = sorted((cell for cell in candidates if "rate" in cell), key=lambda cell: cell["rate"])
+                if not measured:
+                    cells[c] = candidates[-1]
+                    continue
+                cells[c] = {**measured[(len(measured) - 1) // 2], "round_rates": [cell["rate"] for cell in candidates
+                                                                                 if "rate" in cell]}
+    return merged
+
+
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
@@ -930,17 +960,19 @@ def fmt_rate(v: float) -> str:
 
 def markdown(results: dict, servers: list[str], kinds: list[str], concurrencies: list[int]) -> str:
     lines = []
-    if "platform" in servers and "platform uncached" in results:
+    if "platform" in servers and "platform cache miss" in results:
         servers = [*servers]
-        servers.insert(servers.index("platform") + 1, "platform uncached")
+        servers.insert(servers.index("platform") + 1, "platform cache miss")
     for kind in kinds:
         rows = []
         for name in servers:
             label = name
-            if kind.startswith("tile_") and name == "platform" and "platform uncached" in results:
+            if kind.startswith("tile_") and name == "platform":
                 label = "platform (cache warm)"
-            elif name == "platform uncached":
-                label = "platform (cache cold)"
+            elif name == "platform cache miss":
+                label = "platform (cache miss: render and store)"
+            elif name == "platform-uncached":
+                label = "platform (no cache: render)"
             for c in concurrencies:
                 cell = results.get(name, {}).get(kind, {}).get(str(c))
                 if cell is None:
@@ -966,6 +998,8 @@ def markdown(results: dict, servers: list[str], kinds: list[str], concurrencies:
                     note.append(f"{cell['reconnects']} dropped keep-alive connections reopened")
                 if kind == "export" and not cell.get("complete", True):
                     note.append(f"partial: {cell['features']:,}/{cell['expected']:,} features")
+                if len(cell.get("round_rates", [])) > 1:
+                    note.append("median of rounds " + ", ".join(fmt_rate(r) for r in cell["round_rates"]))
                 if cell.get("bytes_per_request"):
                     note.append(f"{cell['bytes_per_request'] / 1024:,.1f} KiB/resp")
                 rows.append(f"| {label} | {c} | {fmt_rate(cell['rate'])} | {cell['p50']:.1f} | {cell['p95']:.1f} | "
@@ -991,6 +1025,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--kinds", default=",".join(ALL_KINDS), help=f"subset of {','.join(ALL_KINDS)}")
     p.add_argument("--export-timeout", type=float, default=240.0, help="seconds at most per export cell")
     p.add_argument("--max-minutes", type=float, default=60.0, help="skip the remaining cells past this")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="measure everything this many times, servers in turn each round, and report per cell the "
+                        "round with the median rate (this machine's figures move by 10-15%% between runs)")
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--database-url")
     p.add_argument("--pygeoapi-tiles", action="store_true", help="try pygeoapi's MVT-postgresql tiles (very slow)")
@@ -1058,10 +1095,9 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "points": work.total, "duration": args.duration,
         "workers": args.workers, "concurrency": concurrencies, "seed": args.seed, "cpus": os.cpu_count(),
-        "loadavg_before": load_before, "workload": work.to_json(), "probes": {}, "results": {},
+        "loadavg_before": load_before, "workload": work.to_json(), "probes": {}, "rounds": args.rounds,
         "versions": {"tipg": "1.6.1", "pygeoapi": "0.21.0"},
     }
-    results: dict[str, dict] = report["results"]
 
     def out_of_time() -> bool:
         return time.monotonic() - started > args.max_minutes * 60
@@ -1072,87 +1108,99 @@ def main(argv: list[str] | None = None) -> int:
         report["wrk_selfcheck"] = wrk_self_check(min(args.duration, 5), tmp)
         log(f"  wrk ceiling here: {report['wrk_selfcheck']['rate']:,.0f} req/s at concurrency 8")
 
-        if "raw" in names:
-            results["raw"] = {}
-            for kind in kinds:
-                results["raw"][kind] = {}
-                for c in concurrencies:
-                    if out_of_time():
-                        results["raw"][kind][str(c)] = {"available": False, "why": "skipped: --max-minutes reached"}
-                        continue
-                    if kind != "export" and args.warmup:
-                        raw_cell(url, kind, work, c, args.warmup, args.export_timeout)
-                    cell = raw_cell(url, kind, work, c, args.duration, args.export_timeout)
-                    cell["loadavg"] = os.getloadavg()
-                    results["raw"][kind][str(c)] = cell
-                    log(f"raw       {kind:<8} c={c}: {fmt_rate(cell['rate'])}/s p50 {cell['p50']:.1f} ms")
-
-        servers = make_servers([n for n in names if n != "raw"], url, args.workers, args.out, args.pygeoapi_tiles)
-        for name in [n for n in names if n != "raw"]:
-            server = servers[name]
-            results[name] = {}
-            report["probes"][name] = {}
-            try:
-                log(f"starting {name} on 127.0.0.1:{server.port} ({args.workers} workers)")
-                server.start(args.out)
-                server.wait_ready()
+        def one_round() -> dict[str, dict]:
+            results: dict[str, dict] = {}
+            if "raw" in names:
+                results["raw"] = {}
                 for kind in kinds:
-                    results[name][kind] = {}
-                    if kind == "export":
-                        first = server.items_path(None, EXPORT_LIMIT)
-                        info = probe(server, "items", [first], work)
-                        report["probes"][name][kind] = info
-                        if info.get("available") and info.get("features", 0) < min(EXPORT_LIMIT, work.total):
-                            info.update(available=False, why=f"limit={EXPORT_LIMIT} returned {info.get('features')} features")
-                    else:
-                        paths = server.paths(kind, work)
-                        info = probe(server, kind, paths, work)
-                        report["probes"][name][kind] = info
-                    if not info.get("available"):
-                        log(f"{name:<9} {kind:<8} not available: {info.get('why')}")
-                        for c in concurrencies:
-                            results[name][kind][str(c)] = {"available": False, "why": info.get("why")}
-                        continue
-                    if kind.startswith("tile_") and name == "platform" and clear_tile_cache(url):
-                        # the platform caches tiles up to z16: measure it cold, then warm
-                        cold = results.setdefault("platform uncached", {}).setdefault(kind, {})
-                        for c in concurrencies:
-                            if out_of_time():
-                                cold[str(c)] = {"available": False, "why": "skipped: --max-minutes reached"}
-                                continue
-                            cell = cold_tiles_cell(server, paths, c, args.duration, url)
-                            cell["loadavg"] = os.getloadavg()
-                            cold[str(c)] = cell
-                            log(f"{name:<9} {kind:<8} c={c} cache cold: {fmt_rate(cell['rate'])}/s "
-                                f"p50 {cell['p50']:.1f} ms {cell['tile_cache']} ({cell['rounds']} rounds)")
-                        warm_tiles(server, paths)
-                    if kind != "export" and args.warmup:
-                        wrk_cell(server, paths, 2, args.warmup, tmp)
+                    results["raw"][kind] = {}
                     for c in concurrencies:
                         if out_of_time():
-                            results[name][kind][str(c)] = {"available": False, "why": "skipped: --max-minutes reached"}
+                            results["raw"][kind][str(c)] = {"available": False, "why": "skipped: --max-minutes reached"}
                             continue
-                        if kind == "export":
-                            cell = export_cell(server, work, c, args.export_timeout)
-                        else:
-                            cell = wrk_cell(server, paths, c, args.duration, tmp)
+                        if kind != "export" and args.warmup:
+                            raw_cell(url, kind, work, c, args.warmup, args.export_timeout)
+                        cell = raw_cell(url, kind, work, c, args.duration, args.export_timeout)
                         cell["loadavg"] = os.getloadavg()
-                        results[name][kind][str(c)] = cell
-                        log(f"{name:<9} {kind:<8} c={c}: {fmt_rate(cell['rate'])}/s p50 {cell['p50']:.1f} ms"
-                            + (f" statuses {cell['statuses']}" if cell.get("statuses") else "")
-                            + (f" cache {cell['tile_cache']}" if cell.get("tile_cache") else "")
-                            + (f" errors {cell['errors']}" if cell.get("errors") else ""))
-            except Exception as exc:  # noqa: BLE001 - one server failing must not lose the others' figures
-                log(f"{name} failed: {exc}")
-                report.setdefault("failures", {})[name] = str(exc)
-                for kind in kinds:
-                    for c in concurrencies:
-                        results[name].setdefault(kind, {}).setdefault(str(c), {"available": False, "why": f"server failed: {str(exc)[:80]}"})
-            finally:
-                server.stop()
-                cancelled = cancel_queries(url)
-                if cancelled:
-                    log(f"cancelled {cancelled} queries {name} left running")
+                        results["raw"][kind][str(c)] = cell
+                        log(f"raw       {kind:<8} c={c}: {fmt_rate(cell['rate'])}/s p50 {cell['p50']:.1f} ms")
+
+            servers = make_servers([n for n in names if n != "raw"], url, args.workers, args.out, args.pygeoapi_tiles)
+            for name in [n for n in names if n != "raw"]:
+                server = servers[name]
+                results[name] = {}
+                report["probes"][name] = {}
+                try:
+                    log(f"starting {name} on 127.0.0.1:{server.port} ({args.workers} workers)")
+                    server.start(args.out)
+                    server.wait_ready()
+                    for kind in kinds:
+                        if name == "platform-uncached" and not kind.startswith("tile_"):
+                            continue  # the same server as "platform" for everything but tiles
+                        results[name][kind] = {}
+                        if kind == "export":
+                            first = server.items_path(None, EXPORT_LIMIT)
+                            info = probe(server, "items", [first], work)
+                            report["probes"][name][kind] = info
+                            if info.get("available") and info.get("features", 0) < min(EXPORT_LIMIT, work.total):
+                                info.update(available=False, why=f"limit={EXPORT_LIMIT} returned {info.get('features')} features")
+                        else:
+                            paths = server.paths(kind, work)
+                            info = probe(server, kind, paths, work)
+                            report["probes"][name][kind] = info
+                        if not info.get("available"):
+                            log(f"{name:<9} {kind:<8} not available: {info.get('why')}")
+                            for c in concurrencies:
+                                results[name][kind][str(c)] = {"available": False, "why": info.get("why")}
+                            continue
+                        if kind.startswith("tile_") and name == "platform" and clear_tile_cache(url):
+                            # the platform caches tiles up to z16: measure it cold, then warm
+                            cold = results.setdefault("platform cache miss", {}).setdefault(kind, {})
+                            for c in concurrencies:
+                                if out_of_time():
+                                    cold[str(c)] = {"available": False, "why": "skipped: --max-minutes reached"}
+                                    continue
+                                cell = cold_tiles_cell(server, paths, c, args.duration, url)
+                                cell["loadavg"] = os.getloadavg()
+                                cold[str(c)] = cell
+                                log(f"{name:<9} {kind:<8} c={c} cache cold: {fmt_rate(cell['rate'])}/s "
+                                    f"p50 {cell['p50']:.1f} ms {cell['tile_cache']} ({cell['rounds']} rounds)")
+                            warm_tiles(server, paths)
+                        if kind != "export" and args.warmup:
+                            wrk_cell(server, paths, 2, args.warmup, tmp)
+                        for c in concurrencies:
+                            if out_of_time():
+                                results[name][kind][str(c)] = {"available": False, "why": "skipped: --max-minutes reached"}
+                                continue
+                            if kind == "export":
+                                cell = export_cell(server, work, c, args.export_timeout)
+                            else:
+                                cell = wrk_cell(server, paths, c, args.duration, tmp)
+                            cell["loadavg"] = os.getloadavg()
+                            results[name][kind][str(c)] = cell
+                            log(f"{name:<9} {kind:<8} c={c}: {fmt_rate(cell['rate'])}/s p50 {cell['p50']:.1f} ms"
+                                + (f" statuses {cell['statuses']}" if cell.get("statuses") else "")
+                                + (f" cache {cell['tile_cache']}" if cell.get("tile_cache") else "")
+                                + (f" errors {cell['errors']}" if cell.get("errors") else ""))
+                except Exception as exc:  # noqa: BLE001 - one server failing must not lose the others' figures
+                    log(f"{name} failed: {exc}")
+                    report.setdefault("failures", {})[name] = str(exc)
+                    for kind in kinds:
+                        for c in concurrencies:
+                            results[name].setdefault(kind, {}).setdefault(str(c), {"available": False, "why": f"server failed: {str(exc)[:80]}"})
+                finally:
+                    server.stop()
+                    cancelled = cancel_queries(url)
+                    if cancelled:
+                        log(f"cancelled {cancelled} queries {name} left running")
+            return results
+
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            if args.rounds > 1:
+                log(f"round {number} of {args.rounds}")
+            rounds.append(one_round())
+        report["results"] = results = median_of_rounds(rounds)
 
     report["loadavg_after"] = os.getloadavg()
     report["minutes"] = (time.monotonic() - started) / 60
