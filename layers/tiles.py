@@ -373,9 +373,9 @@ def get_tile(engine: Engine, layers: Sequence[str | TileLayer], z: int, x: int, 
     if z > cache_max_zoom:  # one read-only statement: no transaction, no lock, nothing stored
         data, etag = autocommit_reads(engine).run(lambda cursor: _render(cursor, query, layer_ids, z, x, y))
         return Tile(data, etag, layer_ids, "bypass", public)
-    hit = _cached(engine, query.key, z, x, y)
+    hit = cached_tile(engine, chosen, z, x, y)
     if hit is not None:
-        return Tile(hit[1], hit[0], layer_ids, "hit", public)
+        return hit
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()

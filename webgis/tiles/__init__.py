@@ -32,7 +32,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import Engine
 
-from layers.access import readable_layers
+from layers.access import Principal, readable_layers
 from layers.tiles import (
     TILE_MATRIX_SET,
     Tile,
@@ -136,7 +136,7 @@ def collection_tile(collection: str, tms: str, z: int, x: int, y: int) -> Respon
     _check_params(TILE_PARAMS)
     _check_tms(tms)
     principal = principal_from_request()
-    layers = tile_layers(single_layer(collection, z, x, y, principal), principal, _names("properties"))
+    layers = collection_tile_layers(collection, z, x, y, principal, _names("properties"))
     return _tile_response(_get_tile(layers, z, x, y))
 
 
@@ -144,10 +144,22 @@ def collection_tile(collection: str, tms: str, z: int, x: int, y: int) -> Respon
 def multi_tile(tms: str, z: int, x: int, y: int) -> Response:
     _check_params(MULTI_TILE_PARAMS)
     _check_tms(tms)
-    requested = _names("collections") or None  # absent or empty: every layer the caller may read
     principal = principal_from_request()
-    layers = tile_layers(visible_layers(requested, z, x, y, principal), principal, _names("properties"))
+    layers = multi_tile_layers(_names("collections"), z, x, y, principal, _names("properties"))
     return _tile_response(_get_tile(layers, z, x, y))
+
+
+def collection_tile_layers(collection: str, z: int, x: int, y: int, principal: Principal,
+                           properties: list[str] | None) -> tuple[TileLayer, ...]:
+    """What goes into a layer's tile for this caller (here and in the cached-tile lane)."""
+    return tile_layers(single_layer(collection, z, x, y, principal), principal, properties)
+
+
+def multi_tile_layers(collections: list[str] | None, z: int, x: int, y: int, principal: Principal,
+                      properties: list[str] | None) -> tuple[TileLayer, ...]:
+    """What goes into a multi-layer tile for this caller; `collections` absent or empty
+    means every layer the caller may read (here and in the cached-tile lane)."""
+    return tile_layers(visible_layers(collections or None, z, x, y, principal), principal, properties)
 
 
 def _get_tile(layers: tuple[TileLayer, ...], z: int, x: int, y: int) -> Tile:

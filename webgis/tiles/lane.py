@@ -10,7 +10,7 @@ itself: a GET of /collections/{id}/tiles/WebMercatorQuad/{z}/{x}/{y}
 (query: `collections=` and `properties=`), with no credentials (no Cookie, no
 Authorization) and no If-None-Match, whose tile the cache holds and is not
 empty. The layers and properties are chosen by the same functions the tile
-views call, for the anonymous public, and the answer carries the same bytes and
+views call (collection_tile_layers, multi_tile_layers), for the anonymous public, and the answer carries the same bytes and
 headers (tests compare the two). Everything else (a miss, any error, a caller
 who may be logged in, a conditional request, any other parameter) goes on to
 Flask unchanged.
@@ -28,17 +28,9 @@ from flask import Flask
 from layers.access import ANONYMOUS
 from layers.errors import LayerError
 from layers.registry import UnknownLayer
-from layers.tiles import (
-    TILE_MATRIX_SET,
-    Tile,
-    TileLayer,
-    cached_tile,
-    single_layer,
-    tile_layers,
-    visible_layers,
-)
+from layers.tiles import TILE_MATRIX_SET, Tile, TileLayer, cached_tile
 from webgis.security import security_headers
-from webgis.tiles import names_of, tile_headers
+from webgis.tiles import collection_tile_layers, multi_tile_layers, names_of, tile_headers
 from webgis.tiles.metadata import MVT
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -91,15 +83,16 @@ class CachedTileLane:
                 if set(params) - {"properties"}:
                     return None
                 z, x, y = int(match[2]), int(match[3]), int(match[4])
-                chosen = single_layer(match[1], z, x, y, ANONYMOUS)
+                layers = collection_tile_layers(match[1], z, x, y, ANONYMOUS, names_of(params.get("properties")))
             elif match := MULTI_TILE.fullmatch(path):
                 if set(params) - {"collections", "properties"}:
                     return None
                 z, x, y = int(match[1]), int(match[2]), int(match[3])
-                chosen = visible_layers(names_of(params.get("collections")) or None, z, x, y, ANONYMOUS)
+                layers = multi_tile_layers(names_of(params.get("collections")), z, x, y, ANONYMOUS,
+                                           names_of(params.get("properties")))
             else:
                 return None
-            return tile_layers(chosen, ANONYMOUS, names_of(params.get("properties"))), z, x, y
+            return layers, z, x, y
         except (LayerError, UnknownLayer):
             return None  # unknown, hidden, out of range, a bad property: Flask gives the error answer
 
