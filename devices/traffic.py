@@ -199,12 +199,15 @@ def refresh(engine: Engine, *, window_min: int | None = None, until: datetime | 
     """Recompute the congestion layer from telemetry; returns counts and the suggestions."""
     rules = load_rules()
     window = window_min or rules.window_min
-    # Whole seconds: read_layer parses a datetime column with one format, and the seed has none.
-    at = (until or datetime.now(UTC)).replace(microsecond=0)
+    until = until or datetime.now(UTC)
+    # The layer's `updated` in whole seconds: read_layer parses a datetime column with one
+    # format, and the seed has none. The window itself ends at `until`, not at the truncated
+    # second, or a refresh ignored up to a second of the newest telemetry.
+    at = until.replace(microsecond=0)
     # Every registered intersection, retired ones too: without telemetry they read "no data",
     # never a stale level.
     records = [r for r in read_fleet(engine, layers=[DEVICE_LAYER], active_only=False) if r.model == rules.model]
-    stats = approach_stats(engine, window_min=window, devices=[r.device_id for r in records], until=at)
+    stats = approach_stats(engine, window_min=window, devices=[r.device_id for r in records], until=until)
     features = [_feature(r, intersection_summary(stats.get(r.device_id, {}), rules), window, at) for r in records]
     counts = upsert_features(engine, LAYER, features, actor=TRAFFIC_ACTOR, source="devices")
     latest = latest_values(engine, [r.device_id for r in records])
