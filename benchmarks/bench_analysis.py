@@ -41,12 +41,12 @@ import rasterio
 from rasterstats import zonal_stats as rs_zonal_stats
 from sqlalchemy.engine import make_url
 
+from config.settings import get_settings
 from geodata.cluster import drop_database, ensure_database
 from geodata.synthetic import generate_sample_points
 from services.analysis.hazard import FLOOD_INDEX_FILE
 from services.analysis.scale import exposure_counts
 from services.analysis.zonal import open_hazard, zonal_stats
-from webgis.settings import get_settings
 
 KELURAHAN_FILE = Path(__file__).resolve().parents[1] / "geodata" / "data" / "medan_kelurahan.geojson"
 BREAKS = [0.33, 0.66]

@@ -56,8 +56,8 @@ BENCH_DATABASE = "medan_bench"
 
 
 def default_database_url() -> str:
+    from config.settings import get_settings
     from geodata.cluster import database_on_server
-    from webgis.settings import get_settings
 
     return database_on_server(get_settings(), BENCH_DATABASE)
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from webgis.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYER = "sample_points"

@@ -8,11 +8,11 @@ from collections.abc import Sequence
 def prepare_database(database_url: str | None, name: str, seed_layers: Sequence[str], probe_layer: str) -> str:
     """`database_url`, or database `name` on the configured server, migrated; the layers in
     `seed_layers` are seeded when `probe_layer` is still empty (so only on the first run)."""
+    from config.settings import get_settings
     from geodata.cluster import database_on_server, ensure_database
     from geodata.migrate import upgrade
     from geodata.seed import seed_all
     from layers import count_features, engine_for
-    from webgis.settings import get_settings
 
     if database_url is None:
         database_url = database_on_server(get_settings(), name)

@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -46,8 +45,6 @@ def _records(args: argparse.Namespace) -> list:
     """The device layers' active devices when --from-db is given (else none)."""
     if not args.from_db:
         return []
-    if not args.database_url:
-        raise SystemExit("--from-db needs --database-url or DATABASE_URL")
     from devices.registry import read_fleet
     from layers.db import engine_for
 
@@ -185,12 +182,10 @@ def _poll(args: argparse.Namespace) -> None:
 
 
 def _engine(args: argparse.Namespace):  # noqa: ANN202 - an SQLAlchemy Engine
-    url = args.database_url or os.environ.get("DATABASE_URL")
-    if not url:
-        raise SystemExit("give --database-url or set DATABASE_URL")
+    from config import database_url
     from layers.db import engine_for
 
-    return engine_for(url)
+    return engine_for(args.database_url or database_url())
 
 
 def _command(args: argparse.Namespace) -> int:
@@ -299,9 +294,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     _add_admin_commands(sub)
     args = parser.parse_args(argv)
     if getattr(args, "from_db", False) and not args.database_url:
-        # Only --from-db falls back to the environment: a plain `poll --fleet` must not
-        # start writing into whatever database the shell happens to point at.
-        args.database_url = os.environ.get("DATABASE_URL")
+        # Only --from-db falls back to the platform's database (DATABASE_URL, else the local
+        # cluster): a plain `poll --fleet` must not start writing into whatever database
+        # the shell happens to point at.
+        from config import database_url
+
+        args.database_url = database_url()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pymodbus").setLevel(logging.CRITICAL)

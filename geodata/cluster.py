@@ -19,7 +19,7 @@ from pathlib import Path
 
 import psycopg2
 
-from webgis.settings import LocalClusterSettings, Settings
+from config.settings import LocalClusterSettings, Settings
 
 
 class ClusterError(RuntimeError):

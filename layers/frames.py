@@ -27,6 +27,7 @@ import shapely
 from psycopg2 import sql
 from pyproj import CRS, Transformer
 
+from config.settings import MEDAN_EXTENT
 from layers.access import Principal, can_read, can_see_private
 from layers.errors import InvalidFeature, LayerError, Problem
 from layers.model import LayerSpec
@@ -34,7 +35,6 @@ from layers.registry import get_registry
 from layers.schema import HISTORY_BY_LOADER, LAYER_SCHEMA
 from layers.tables import Bind, reading, transaction
 from layers.validate import MULTI_OF, WGS84, as_multi, parse_crs, repair_geometry, to_wgs84
-from webgis.settings import get_settings
 
 log = logging.getLogger(__name__)
 Mode = Literal["append", "replace", "upsert"]
@@ -376,7 +376,7 @@ def _check_extent(geoms: np.ndarray, checkable: np.ndarray, problems: list[Probl
 
 def _check_bounds(minx: np.ndarray, miny: np.ndarray, maxx: np.ndarray, maxy: np.ndarray,
                   checkable: np.ndarray, problems: list[Problem]) -> None:
-    x0, y0, x1, y1 = get_settings().medan_extent
+    x0, y0, x1, y1 = MEDAN_EXTENT
     with np.errstate(invalid="ignore"):
         # Written so that a non-finite coordinate counts as outside.
         inside = (minx >= x0) & (miny >= y0) & (maxx <= x1) & (maxy <= y1)

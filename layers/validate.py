@@ -18,9 +18,9 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from config.settings import MEDAN_EXTENT
 from layers.errors import InvalidFeature, Problem
 from layers.model import LayerSpec, PropertySpec
-from webgis.settings import get_settings
 
 WGS84 = CRS.from_epsg(4326)
 CRS84_URIS = {
@@ -171,7 +171,7 @@ def validate_geometry(
         geometry = repair_geometry(spec, geometry)
         if geometry is None:
             return None, [Problem(where, f"invalid geometry that cannot be repaired: {reason}")]
-    x0, y0, x1, y1 = get_settings().medan_extent
+    x0, y0, x1, y1 = MEDAN_EXTENT
     minx, miny, maxx, maxy = geometry.bounds
     if minx < x0 or miny < y0 or maxx > x1 or maxy > y1:
         return None, [Problem(where, f"coordinates outside Medan (bounds {minx:.5f},{miny:.5f},"

@@ -20,10 +20,10 @@ from services.analysis.common import AnalysisError
 
 
 def _engine():  # noqa: ANN202
+    from config import database_url
     from layers import engine_for
-    from webgis.settings import get_settings
 
-    return engine_for(get_settings().database_url)
+    return engine_for(database_url())
 
 
 @click.group()

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 
+from config.settings import Settings, get_settings
 from geodata.cluster import LocalCluster, drop_database, ensure_database
 from layers.db import sqlalchemy_url
-from webgis.settings import Settings, get_settings
 
 
 def _server_url() -> tuple[str, LocalCluster | None, bool]:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from webgis.settings import PROJECT_ROOT
+from config.settings import PROJECT_ROOT
 
 
 def webgis(database_url: str, *args: str) -> subprocess.CompletedProcess:

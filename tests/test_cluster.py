@@ -11,8 +11,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from config.settings import PROJECT_ROOT, LocalClusterSettings
 from geodata.cluster import LocalCluster, ensure_database
-from webgis.settings import PROJECT_ROOT, LocalClusterSettings
 
 
 def _free_port() -> int:

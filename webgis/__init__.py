@@ -1,7 +1,7 @@
 """Medan WebGIS: the Flask face of the spatial core.
 
-Kept free of Flask imports so that `webgis.settings` can be used by devices,
-services and notebooks without pulling in the web stack.
+Kept free of Flask imports: importing `webgis` pulls in nothing of the web
+stack until an application is built. Settings live in `config/`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from flask import Flask
 
-    from webgis.settings import Settings
+    from config.settings import Settings
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:

@@ -6,12 +6,12 @@ from typing import Any
 
 from flask import Flask
 
+from config.settings import Settings, get_settings
 from layers.checks import verify_database
 from layers.db import engine_for
 from webgis import accounts
 from webgis.errors import register_error_handlers
 from webgis.security import init_security
-from webgis.settings import Settings, get_settings
 
 
 def create_app(settings: Settings | None = None, *, verify_schema: bool = True, **overrides: Any) -> Flask:

@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
-from webgis.settings import PROJECT_ROOT, get_settings
+from config.settings import PROJECT_ROOT, get_settings
 
 
 def _cluster():  # noqa: ANN202

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from config.settings import PROJECT_ROOT
 from services.errors import ServiceError
-from webgis.settings import PROJECT_ROOT
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 UPLOAD_DIR = PROJECT_ROOT / ".var" / "uploads"

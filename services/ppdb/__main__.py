@@ -20,11 +20,11 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="recompute every zone, not only those whose school changed")
 def zones(force: bool) -> None:
     """Recompute the school_zones layer from the schools layer."""
+    from config import database_url
     from layers import engine_for
     from services.ppdb.zones import recompute_zones
-    from webgis.settings import get_settings
 
-    click.echo(str(recompute_zones(engine_for(get_settings().database_url), force=force)))
+    click.echo(str(recompute_zones(engine_for(database_url()), force=force)))
 
 
 if __name__ == "__main__":

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from config.settings import MEDAN_EXTENT
 from layers.tables import Bind
 from services.errors import ServiceError
 from services.ppdb.rules import DEFAULT_RULE, ZoningRule
 from services.ppdb.zoning import TO_UTM, candidate_schools, check_level
-from webgis.settings import get_settings
 
 CHUNK = 4096  # applicants per distance block: bounds memory at ~CHUNK x schools floats
 
@@ -49,7 +49,7 @@ def _validated(applicants: pd.DataFrame) -> pd.DataFrame:
     no_location = frame.loc[frame["lon"].isna() | frame["lat"].isna(), "id"].tolist()
     if no_location:
         problems.append(f"applicants with no location: {no_location[:5]}")
-    x0, y0, x1, y1 = get_settings().medan_extent
+    x0, y0, x1, y1 = MEDAN_EXTENT
     outside = frame.loc[~(frame["lon"].between(x0, x1) & frame["lat"].between(y0, y1))
                         & frame["lon"].notna() & frame["lat"].notna(), "id"].tolist()
     if outside:

@@ -8,11 +8,11 @@ import geopandas as gpd
 import numpy as np
 from pyproj import Transformer
 
+from config.settings import MEDAN_EXTENT
 from layers import read_layer
 from layers.tables import Bind
 from services.errors import ServiceError
 from services.ppdb.rules import DEFAULT_RULE, ZoningRule
-from webgis.settings import get_settings
 
 # Medan lies in UTM zone 47N, where metres are true to within 0.1 % across the city.
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:32647", always_xy=True)
@@ -41,7 +41,7 @@ def check_level(level: str) -> str:
 def check_home(lon: float, lat: float, what: str = "home") -> tuple[float, float]:
     if lon is None or lat is None or not np.isfinite([lon, lat]).all():
         raise ServiceError(f"{what} has no location")
-    x0, y0, x1, y1 = get_settings().medan_extent
+    x0, y0, x1, y1 = MEDAN_EXTENT
     if not (x0 <= lon <= x1 and y0 <= lat <= y1):
         raise ServiceError(f"{what} at {lon:.5f},{lat:.5f} is outside Medan")
     return float(lon), float(lat)

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from config.settings import PROJECT_ROOT
 from geodata.cluster import drop_database
 from layers.db import engine_for
 from layers.features import count_features
 from layers.registry import get_registry
 from webgis.backup import BackupError, restore
-from webgis.settings import PROJECT_ROOT
 
 
 def webgis(database_url: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

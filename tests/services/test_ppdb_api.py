@@ -8,8 +8,8 @@ import pytest
 from shapely.geometry import Point, shape
 from sqlalchemy import Engine, text
 
+from config.settings import get_settings
 from layers.ppdb_sql import kelurahan_at
-from webgis.settings import get_settings
 
 METRE_IN_DEG = 1 / 111_320
 

@@ -13,12 +13,12 @@ from typing import Any, get_args
 
 from sqlalchemy import func, literal, select, union_all
 
+from config.settings import MEDAN_BBOX, Settings
 from layers.access import ANONYMOUS, Principal, readable_layers
 from layers.model import LayerSpec, Text, Theme
 from layers.registry import Registry
 from layers.tables import Bind, layer_table, reading
 from services.analysis.raster_tiles import RasterSpec, load_rasters, tile_url_template
-from webgis.settings import MEDAN_BBOX, Settings
 
 THEME_TITLES: dict[str, Text] = {
     "batas_wilayah": Text(id="Batas wilayah", en="Boundaries"),

@@ -6,6 +6,7 @@ import math
 
 from flask import Response, current_app, jsonify, render_template, request, send_file
 
+from config.settings import Settings
 from layers.access import can_read, can_see_private
 from layers.here import what_is_here
 from layers.registry import get_registry
@@ -18,7 +19,6 @@ from webgis.pages.config import map_config
 from webgis.pages.delivery import bundle_response, script_bundle
 from webgis.pages.strings import language_of, ui_strings
 from webgis.security import rate_limit
-from webgis.settings import Settings
 
 
 def _settings() -> Settings:

@@ -32,6 +32,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import Engine
 
+from config.settings import Settings
 from layers.access import Principal, readable_layers
 from layers.tiles import (
     TILE_MATRIX_SET,
@@ -46,7 +47,6 @@ from layers.tiles import (
 )
 from webgis.accounts.principal import principal_from_request
 from webgis.errors import BadRequest, NotFound
-from webgis.settings import Settings
 from webgis.tiles import metadata
 
 blueprint = Blueprint("tiles", __name__)

@@ -1,5 +1,7 @@
 """All settings, loaded once from the environment and passed down.
 
+This module imports nothing of the project, so every package can read it.
+
 Groups per concern, each with its own environment prefix:
 - DATABASE_URL (or WEBGIS_DATABASE_URL): an external PostGIS; when unset the
   project-local cluster under `.var/` is used and managed by the CLI.
@@ -22,6 +24,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # point 10 km out is a data error (SOURCES.md lists such cases).
 MEDAN_BBOX = (98.5926, 3.4799, 98.7472, 3.8013)
 MEDAN_EXTENT_MARGIN_DEG = 0.05
+# Where a feature of the city may lie (lon/lat): the bounding box with that margin.
+MEDAN_EXTENT = (
+    MEDAN_BBOX[0] - MEDAN_EXTENT_MARGIN_DEG,
+    MEDAN_BBOX[1] - MEDAN_EXTENT_MARGIN_DEG,
+    MEDAN_BBOX[2] + MEDAN_EXTENT_MARGIN_DEG,
+    MEDAN_BBOX[3] + MEDAN_EXTENT_MARGIN_DEG,
+)
 
 
 class LocalClusterSettings(BaseSettings):
@@ -77,12 +86,20 @@ class Settings(BaseSettings):
 
     @property
     def medan_extent(self) -> tuple[float, float, float, float]:
-        m = MEDAN_EXTENT_MARGIN_DEG
-        x0, y0, x1, y1 = MEDAN_BBOX
-        return (x0 - m, y0 - m, x1 + m, y1 + m)
+        return MEDAN_EXTENT
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings, read from the environment on first use."""
     return Settings()
+
+
+def database_url() -> str:
+    """The database every entry point uses: DATABASE_URL if set, else the project-local cluster.
+
+    The one answer for the web CLI, `python -m services`, `python -m devices`,
+    notebooks and benchmarks, so that all of them work after `./medan run`
+    with no environment variable set.
+    """
+    return get_settings().effective_database_url
