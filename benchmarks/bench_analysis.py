@@ -43,7 +43,7 @@ from sqlalchemy.engine import make_url
 
 from config.settings import get_settings
 from geodata.cluster import drop_database, ensure_database
-from geodata.synthetic import generate_sample_points
+from geodata.synthetic.population import generate_sample_points
 from services.analysis.hazard import FLOOD_INDEX_FILE
 from services.analysis.scale import exposure_counts
 from services.analysis.zonal import open_hazard, zonal_stats

@@ -5,7 +5,7 @@
 
 With --database-url it serves that database with gunicorn (as `webgis serve`
 does) on a free port. Load 1,000,000 points first (--load-points 1000000
-does it: geodata.synthetic.generate_sample_points + layers.frames.load_frame,
+does it: geodata.synthetic.population.generate_sample_points + layers.frames.load_frame,
 replacing the layer's rows in THAT database).
 
 Figures come from the page's own Performance API marks:
@@ -48,7 +48,7 @@ STREET = "16/3.5900/98.6785"
 def load_points(database_url: str, n: int) -> None:
     from sqlalchemy import text
 
-    from geodata.synthetic import generate_sample_points
+    from geodata.synthetic.population import generate_sample_points
     from layers.db import engine_for
     from layers.frames import load_frame, read_layer
 

@@ -2,7 +2,7 @@
 
 In one run, on the same file and the same server:
 
-1. N uniform points inside Medan (geodata.synthetic.generate_sample_points) are
+1. N uniform points inside Medan (geodata.synthetic.population.generate_sample_points) are
    written to a GeoPackage in a temporary directory (not timed);
 2. the platform imports it into the `sample_points` layer
    (layers.files.import_file, mode="replace", validation on: declared types,
@@ -82,7 +82,7 @@ def prepare_database(url: str) -> Engine:
 
 
 def write_points(engine: Engine, n: int, directory: Path, name: str = "sample_points.gpkg") -> Path:
-    from geodata.synthetic import generate_sample_points
+    from geodata.synthetic.population import generate_sample_points
     from layers.frames import read_layer
 
     kelurahan = read_layer(engine, "kelurahan").reset_index(drop=True)

@@ -1,7 +1,7 @@
 """OGC API Features and Tiles: the platform vs tipg and pygeoapi vs raw PostGIS, side by side.
 
 In one run, on the same database and the same 1,000,000-point table
-(`layers.sample_points`, filled from geodata.synthetic.generate_sample_points):
+(`layers.sample_points`, filled from geodata.synthetic.population.generate_sample_points):
 
 1. set-up (idempotent, skipped with --skip-setup): tipg and pygeoapi from PyPI,
    each in its own venv under benchmarks/.venvs/<name> (benchmarks/peers/setup.sh,
@@ -115,7 +115,7 @@ def prepare_database(url: str, points: int, seed: int, fresh: bool = False) -> N
     from geodata.cluster import ensure_database
     from geodata.migrate import upgrade
     from geodata.seed import seed_all
-    from geodata.synthetic import generate_sample_points
+    from geodata.synthetic.population import generate_sample_points
     from layers.db import engine_for
     from layers.features import count_features
     from layers.frames import load_frame, read_layer

@@ -2,7 +2,7 @@
 
 Examples::
 
-    # the demo city's fleet on 127.0.0.1 (ports as geodata/synthetic.py assigns them)
+    # the demo city's fleet on 127.0.0.1 (ports as devices/addressing.py assigns them)
     python -m devices simulate --cctv 60 --atcs 40 --lights 500
     # an explicit fleet, with faults, from a file (JSON list or CSV port,unit,model[,fault])
     python -m devices simulate --fleet fleet.json

@@ -1,35 +1,160 @@
-"""A few example alarms for the alarm layer's seed, so the demo map has something to show.
+"""Seeds of the device layers: the demo city's fleet, example alarms and congestion (all synthetic).
 
-They are past, cleared alarms (``source = synthetic``) on seeded devices: the seed
-never invents an open alarm, which would have no row in devices.alarms behind it
-and nobody to clear it. Deterministic, like every generator.
+Every device layer's declaration names its generator here
+(`generator: devices.seed:<function>`). Devices are placed inside the real
+kelurahan, denser in the centre, and addressed as devices/addressing.py says,
+so the simulator answers for each of them. Deterministic, like every generator.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import geopandas as gpd
 import numpy as np
+import shapely
+from shapely.geometry import Point
 
+from devices.addressing import (
+    ATCS_PORT_BASE,
+    ATTENDANCE_PORT_BASE,
+    CCTV_PORT_BASE,
+    MODBUS_HOST,
+    STREET_LIGHT_PORT_BASE,
+    modbus_port,
+    modbus_unit,
+)
 from devices.registry import device_layers
 from devices.rules import load_rules
+from devices.traffic import APPROACHES
+from devices.traffic import load_rules as load_traffic_rules
+from geodata.seed import generate
+from geodata.synthetic.common import (
+    DEFAULT_SEED,
+    geoframe,
+    layer_rng,
+    locate,
+    numbered,
+    prepare_kelurahan,
+    random_dates,
+    sample_in_kelurahan,
+    to_wgs,
+)
+from geodata.synthetic.transit import generate_transit_routes, routes_utm
+
+
+def _device_frame(kel: gpd.GeoDataFrame, points: list[Point], labels: list[str],
+                  rng: np.random.Generator, kind: str, model: str,
+                  port_base: int, poll_s: float) -> gpd.GeoDataFrame:
+    where = locate(points, kel)
+    names = numbered(f"{label} {kel['nama_kel'].iat[i]}" for label, i in zip(labels, where, strict=True))
+    installed = random_dates(rng, len(points), date(2017, 1, 1), date(2025, 12, 31))
+    inactive = rng.random(len(points)) < 0.04
+    width = 3 if kind == "ATCS" else 4
+    records = [{
+        "kode": f"{kind}-{i + 1:0{width}d}",
+        "nama": names[i],
+        "model": model,
+        "status": "nonaktif" if inactive[i] else "aktif",
+        "dipasang": installed[i],
+        "modbus_host": MODBUS_HOST,
+        "modbus_port": modbus_port(port_base, i),
+        "modbus_unit": modbus_unit(i),
+        "poll_interval_s": poll_s,
+    } for i in range(len(points))]
+    columns = ["kode", "nama", "model", "status", "dipasang", "modbus_host",
+               "modbus_port", "modbus_unit", "poll_interval_s"]
+    return geoframe(records, points, columns)
+
+
+def generate_cctv(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED, n: int = 120,
+                  **context) -> gpd.GeoDataFrame:
+    """City CCTV cameras, mostly at intersections, denser in the centre."""
+    kel = prepare_kelurahan(kelurahan)
+    rng = layer_rng(seed, "cctv")
+    points = sample_in_kelurahan(kel, rng, n, central_weight=4.0, min_gap_m=150.0)
+    labels = rng.choice(["Simpang", "Jalan", "Taman"], size=n, p=[0.6, 0.3, 0.1]).tolist()
+    return _device_frame(kel, points, labels, rng, "CCTV", "cctv_ipcam_v1", CCTV_PORT_BASE, 5.0)
+
+
+def generate_atcs_intersections(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED,
+                                n: int = 60, **context) -> gpd.GeoDataFrame:
+    """Signalised intersections with ATCS controllers, denser in the centre."""
+    kel = prepare_kelurahan(kelurahan)
+    rng = layer_rng(seed, "atcs_intersections")
+    points = sample_in_kelurahan(kel, rng, n, central_weight=4.0, min_gap_m=400.0)
+    return _device_frame(kel, points, ["Simpang"] * n, rng, "ATCS", "atcs_controller_v1",
+                         ATCS_PORT_BASE, 1.0)
+
+
+def _points_on_routes(routes: gpd.GeoDataFrame, rng: np.random.Generator, n: int) -> list[Point]:
+    lines = [shapely.line_merge(g) for g in routes_utm(routes)]
+    lengths = np.array([line.length for line in lines])
+    picks = rng.choice(len(lines), size=n, p=lengths / lengths.sum())
+    at = rng.uniform(0, 1, size=n)
+    on_line = [lines[r].interpolate(float(f), normalized=True) for r, f in zip(picks, at, strict=True)]
+    return list(to_wgs(np.asarray(on_line, dtype=object)))
+
+
+def generate_street_lights(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED, n: int = 600,
+                           routes: gpd.GeoDataFrame | None = None,
+                           **context) -> gpd.GeoDataFrame:
+    """Solar street lights: about 60 % along the angkot routes, the rest in neighbourhoods."""
+    kel = prepare_kelurahan(kelurahan)
+    if routes is None:
+        routes = generate_transit_routes(kelurahan, seed=seed)
+    rng = layer_rng(seed, "street_lights")
+    on_routes = int(round(n * 0.6)) if len(routes) else 0
+    points = _points_on_routes(routes, rng, on_routes) if on_routes else []
+    points += sample_in_kelurahan(kel, rng, n - on_routes, central_weight=2.0)
+    labels = ["Jalan"] * on_routes + rng.choice(["Gang", "Taman"], size=n - on_routes,
+                                                p=[0.85, 0.15]).tolist()
+    return _device_frame(kel, points, labels, rng, "LPJU", "lpju_solar_v1",
+                         STREET_LIGHT_PORT_BASE, 10.0)
+
+
+def generate_attendance_machines(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED,
+                                 **context) -> gpd.GeoDataFrame:
+    """One attendance machine per kecamatan office and per kelurahan office.
+
+    The offices' real addresses are not in the seed data, so each kelurahan office
+    stands at its polygon's representative point and each kecamatan office at the
+    representative point of the union of its kelurahan.
+    """
+    kel = prepare_kelurahan(kelurahan)
+    rng = layer_rng(seed, "attendance_machines")
+    kec = kel.dissolve(by="nama_kec", as_index=False).sort_values("nama_kec")
+    places = [(f"Kantor Camat {k}", g.representative_point()) for k, g in zip(kec["nama_kec"], kec.geometry, strict=True)]
+    # Kelurahan names repeat across kecamatan; the kecamatan makes each office's name unique.
+    places += [(f"Kantor Lurah {k} ({c})", g) for k, c, g in zip(kel["nama_kel"], kel["nama_kec"], kel["rep"], strict=True)]
+    names = [label for label, _ in places]
+    installed = random_dates(rng, len(places), date(2018, 1, 1), date(2025, 12, 31))
+    inactive = rng.random(len(places)) < 0.04
+    records = [{"kode": f"ABSEN-{i + 1:04d}", "nama": names[i], "model": "attendance_v1",
+                "status": "nonaktif" if inactive[i] else "aktif", "dipasang": installed[i],
+                "modbus_host": MODBUS_HOST, "modbus_port": modbus_port(ATTENDANCE_PORT_BASE, i),
+                "modbus_unit": modbus_unit(i), "poll_interval_s": 10.0} for i in range(len(places))]
+    return geoframe(records, [g for _, g in places], list(records[0]))
+
 
 EXAMPLES_PER_LAYER = 3
 FIRST_OPENED = datetime(2026, 11, 1, 7, 30, tzinfo=UTC)
 
 
-def example_alarms(kelurahan: gpd.GeoDataFrame, *, seed: int = 20261130) -> gpd.GeoDataFrame:
-    """Cleared example alarms at seeded devices, a few per device layer."""
-    from geodata.synthetic import GENERATORS
+def generate_device_alarms(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED,
+                           **context: object) -> gpd.GeoDataFrame:
+    """Cleared example alarms at seeded devices, a few per device layer.
 
+    They are past, cleared alarms (``source = synthetic``): the seed never invents an
+    open alarm, which would have no row in devices.alarms behind it and nobody to clear it.
+    """
     rules = load_rules()
     rng = np.random.default_rng(seed)
     records, points = [], []
     for spec in device_layers():
-        if spec.seed.kind != "synthetic" or spec.seed.generator not in GENERATORS:
+        if spec.seed.kind != "synthetic":
             continue
-        devices = GENERATORS[spec.seed.generator](kelurahan)
+        devices = generate(spec, kelurahan)
         for row in rng.choice(len(devices), size=min(EXAMPLES_PER_LAYER, len(devices)), replace=False):
             device = devices.iloc[int(row)]
             model_rules = rules.get(device["model"], [])
@@ -46,3 +171,21 @@ def example_alarms(kelurahan: gpd.GeoDataFrame, *, seed: int = 20261130) -> gpd.
                 "cleared_at": opened + timedelta(minutes=47)})
             points.append(device.geometry)
     return gpd.GeoDataFrame(records, geometry=points, crs="EPSG:4326")
+
+
+def generate_traffic_congestion(kelurahan: gpd.GeoDataFrame, **context: object) -> gpd.GeoDataFrame:
+    """Congestion at the seeded intersections, a plausible level each by devices/traffic.yaml."""
+    frame = generate_atcs_intersections(kelurahan)
+    rng = np.random.default_rng(6)
+    rules = load_traffic_rules()
+    queues = rng.gamma(2.0, 30.0, size=len(frame)).round(1)
+    out = frame[["kode", "nama", "geometry"]].copy()
+    out["queue_avg_m"] = queues
+    out["queue_max_m"] = (queues * rng.uniform(1.2, 1.8, size=len(frame))).round(1)
+    out["vehicles_per_hour"] = rng.uniform(800, 2800, size=len(frame)).round(0)
+    out["level"] = [rules.level(float(q), rules.min_samples) for q in queues]
+    out["worst_approach"] = rng.choice(list(APPROACHES), size=len(frame))
+    out["window_min"] = rules.window_min
+    out["samples"] = 0
+    out["updated"] = datetime(2026, 1, 5, 7, 30, tzinfo=UTC)
+    return out[[*(c for c in out.columns if c != "geometry"), "geometry"]]

@@ -333,7 +333,7 @@ def load_fleet(path: Path | str) -> list[FleetEntry]:
 
 def standard_fleet(cctv: int = 0, atcs: int = 0, lights: int = 0,
                    base_port: int = 15020) -> list[FleetEntry]:
-    """The port/unit plan geodata/synthetic.py uses for the demo city.
+    """The port/unit plan devices/addressing.py gives for the demo city.
 
     CCTV on base_port, ATCS on base_port+1, street lights from base_port+2 with 247
     units per port (the Modbus unit-id ceiling).

@@ -228,27 +228,5 @@ def current_suggestions(engine: Engine, devices: Sequence[str] | None = None) ->
     return suggestions(stats, latest_values(engine, list(stats)))
 
 
-def synthetic_congestion(kelurahan: Any) -> Any:
-    """Seed features (SYNTHETIC): the seeded intersections with a plausible level each."""
-    import numpy as np
-
-    from geodata.synthetic import generate_atcs_intersections
-
-    frame = generate_atcs_intersections(kelurahan)
-    rng = np.random.default_rng(6)
-    rules = load_rules()
-    queues = rng.gamma(2.0, 30.0, size=len(frame)).round(1)
-    out = frame[["kode", "nama", "geometry"]].copy()
-    out["queue_avg_m"] = queues
-    out["queue_max_m"] = (queues * rng.uniform(1.2, 1.8, size=len(frame))).round(1)
-    out["vehicles_per_hour"] = rng.uniform(800, 2800, size=len(frame)).round(0)
-    out["level"] = [rules.level(float(q), rules.min_samples) for q in queues]
-    out["worst_approach"] = rng.choice(list(APPROACHES), size=len(frame))
-    out["window_min"] = rules.window_min
-    out["samples"] = 0
-    out["updated"] = datetime(2026, 1, 5, 7, 30, tzinfo=UTC)
-    return out[[*(c for c in out.columns if c != "geometry"), "geometry"]]
-
-
 __all__ = ["approach_stats", "current_suggestions", "intersection_summary", "load_rules",
            "refresh", "suggestions"]

@@ -2,17 +2,23 @@
 
 Layers with a real source load their file from geodata/data (see SOURCES.md);
 the others are generated inside the real kelurahan polygons and marked
-`source = "synthetic"` (geodata/synthetic.py). Keyed layers are upserted, so a
-second run changes nothing and records no history; keyless layers load once.
+`source = "synthetic"`. A synthetic layer's declaration names its generator by
+import path (`generator: devices.seed:generate_cctv`): the generators of layers
+that a service or the devices compute live with their owner, and this module
+finds them through the declaration, so geodata never imports services or
+devices. Keyed layers are upserted, so a second run changes nothing and records
+no history; keyless layers load once.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import shapely
 
 from layers.features import count_features
 from layers.files import read_file
@@ -23,6 +29,8 @@ from layers.tables import Bind
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED_ACTOR = "seed"
+# Every generator places its features inside the real kelurahan polygons.
+BASE_LAYER = "kelurahan"
 log = logging.getLogger(__name__)
 
 
@@ -31,15 +39,47 @@ def seed_order(specs: list[LayerSpec]) -> list[LayerSpec]:
     return sorted(specs, key=lambda s: (s.seed.kind != "file", s.id))
 
 
+def generator_for(spec: LayerSpec) -> Callable[..., gpd.GeoDataFrame]:
+    """The function a synthetic layer's declaration names as "package.module:function"."""
+    module_name, _, function_name = (spec.seed.generator or "").partition(":")
+    try:
+        return getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise LookupError(f"{spec.id}: seed generator {spec.seed.generator!r} not found ({exc})") from exc
+
+
+def generate(spec: LayerSpec, kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A synthetic layer's seed features, generated inside the given kelurahan."""
+    return generator_for(spec)(kelurahan)
+
+
+_SEED_INPUTS: dict[tuple[str, int], gpd.GeoDataFrame] = {}
+
+
+def seed_input(layer_id: str, kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """What the seed loads into a layer, without loading it: a computed layer's seed input.
+
+    Memoised per kelurahan geometry, since several computed layers share inputs
+    (the analyses' seeds read poverty, schools and routes each).
+    """
+    key = (layer_id, hash(tuple(shapely.to_wkb(kelurahan.geometry.values))))
+    if key not in _SEED_INPUTS:
+        spec = get_registry().get(layer_id)
+        if spec.seed.kind == "file":
+            frame = read_file(DATA_DIR / spec.seed.path, spec, rename=spec.seed.rename).to_crs("EPSG:4326")
+        else:
+            frame = generate(spec, kelurahan)
+        _SEED_INPUTS[key] = frame
+    return _SEED_INPUTS[key].copy()
+
+
 def seed_frame(bind: Bind, spec: LayerSpec) -> gpd.GeoDataFrame | None:
     """The features a layer's seed declares, with only its declared columns."""
     if spec.seed.kind == "file":
         frame = read_file(DATA_DIR / spec.seed.path, spec, rename=spec.seed.rename)
     elif spec.seed.kind == "synthetic":
-        from geodata.synthetic import GENERATORS
-
-        kelurahan = read_layer(bind, "kelurahan").reset_index(drop=True)
-        frame = GENERATORS[spec.seed.generator](kelurahan)
+        kelurahan = read_layer(bind, BASE_LAYER).reset_index(drop=True)
+        frame = generate(spec, kelurahan)
     else:
         return None
     keep = [c for c in frame.columns if c in spec.property_names]

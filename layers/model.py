@@ -140,7 +140,9 @@ class Seed(Strict):
     kind: Literal["file", "synthetic", "none"] = "none"
     path: str | None = None  # relative to geodata/data/
     rename: dict[str, str] = Field(default_factory=dict)  # file column -> property
-    generator: str | None = None  # name in geodata.synthetic.GENERATORS
+    # The generator of a synthetic seed by import path, "package.module:function"
+    # (geodata.seed imports it; the owner of a computed layer keeps its generator).
+    generator: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     source: str | None = None  # value of the `source` column for seeded features
 
 

@@ -13,15 +13,22 @@ import pytest
 import shapely
 from geopandas.testing import assert_geodataframe_equal
 
-from geodata import synthetic
-from geodata.synthetic import GENERATORS
+from devices.addressing import ATCS_PORT_BASE, CCTV_PORT_BASE, STREET_LIGHT_PORT_BASE
+from devices.seed import generate_cctv
+from geodata.seed import generator_for
+from geodata.synthetic.common import CENTRAL_KECAMATAN, DATA_DIR, UTM
+from geodata.synthetic.transit import generate_transit_stops
 from layers.model import PYTHON_TYPES, LayerSpec
 from layers.registry import get_registry
+from services.analysis.bnpb import count_flood_events
+from services.analysis.seed import risk_class
 
-KELURAHAN_FILE = synthetic.DATA_DIR / "medan_kelurahan.geojson"
+KELURAHAN_FILE = DATA_DIR / "medan_kelurahan.geojson"
 SYNTHETIC_LAYERS = sorted(
     (spec.id, spec.seed.generator) for spec in get_registry() if spec.seed.kind == "synthetic"
 )
+# Each synthetic layer's generator, found the way the seed finds it: through its declaration.
+GENERATORS = {spec.id: generator_for(spec) for spec in get_registry() if spec.seed.kind == "synthetic"}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +39,7 @@ def kelurahan() -> gpd.GeoDataFrame:
 @pytest.fixture(scope="module")
 def city_utm(kelurahan: gpd.GeoDataFrame) -> shapely.Geometry:
     # The 1 m tolerance absorbs reprojection round-off, not real misplacement.
-    city = shapely.union_all(kelurahan.to_crs(synthetic.UTM).geometry.values).buffer(1.0)
+    city = shapely.union_all(kelurahan.to_crs(UTM).geometry.values).buffer(1.0)
     shapely.prepare(city)
     return city
 
@@ -78,8 +85,10 @@ def declaration_problems(spec: LayerSpec, frame: gpd.GeoDataFrame) -> list[str]:
 
 def test_every_synthetic_declaration_has_a_generator() -> None:
     assert SYNTHETIC_LAYERS
-    for _, generator in SYNTHETIC_LAYERS:
-        assert generator in GENERATORS
+    for layer_id, generator in SYNTHETIC_LAYERS:
+        module, _, function = generator.partition(":")
+        assert callable(GENERATORS[layer_id]) and GENERATORS[layer_id].__name__ == function
+        assert module.split(".")[0] in ("geodata", "services", "devices"), generator
 
 
 @pytest.mark.parametrize("layer_id", sorted(GENERATORS))
@@ -103,7 +112,7 @@ def test_matches_declaration(layer_id: str, generated: dict[str, gpd.GeoDataFram
 @pytest.mark.parametrize("layer_id", sorted(GENERATORS))
 def test_inside_the_city(layer_id: str, generated: dict[str, gpd.GeoDataFrame],
                          city_utm: shapely.Geometry) -> None:
-    geoms = generated[layer_id].to_crs(synthetic.UTM).geometry.values
+    geoms = generated[layer_id].to_crs(UTM).geometry.values
     outside = ~shapely.within(geoms, city_utm)
     assert not outside.any(), f"{outside.sum()} features leave the city"
 
@@ -119,7 +128,7 @@ def test_deterministic(layer_id: str, kelurahan: gpd.GeoDataFrame,
 
 def test_another_seed_gives_other_data(kelurahan: gpd.GeoDataFrame,
                                        generated: dict[str, gpd.GeoDataFrame]) -> None:
-    other = synthetic.generate_cctv(kelurahan, seed=1)
+    other = generate_cctv(kelurahan, seed=1)
     assert not other.geometry.geom_equals(generated["cctv"].geometry).all()
 
 
@@ -128,14 +137,14 @@ def test_routes(generated: dict[str, gpd.GeoDataFrame]) -> None:
     assert 20 <= len(routes) <= 30
     assert routes["nama"].is_unique
     assert routes["nama"].str.contains(" – ").all()
-    km = routes.to_crs(synthetic.UTM).length / 1000
+    km = routes.to_crs(UTM).length / 1000
     assert km.between(8, 25).all()
     assert np.allclose(km, routes["panjang_km"], atol=0.01)
 
 
 def test_stops_lie_on_the_routes_they_list(generated: dict[str, gpd.GeoDataFrame]) -> None:
-    routes = generated["transit_routes"].to_crs(synthetic.UTM).set_index("kode_trayek")
-    stops = generated["transit_stops"].to_crs(synthetic.UTM)
+    routes = generated["transit_routes"].to_crs(UTM).set_index("kode_trayek")
+    stops = generated["transit_stops"].to_crs(UTM)
     assert 300 <= len(stops) <= 600
     assert set(stops["jenis"]) == {"halte", "titik_naik"}
     assert (stops["jenis"] == "titik_naik").mean() > 0.6
@@ -150,7 +159,7 @@ def test_stops_lie_on_the_routes_they_list(generated: dict[str, gpd.GeoDataFrame
 def test_stops_accept_given_routes(kelurahan: gpd.GeoDataFrame,
                                    generated: dict[str, gpd.GeoDataFrame]) -> None:
     few = generated["transit_routes"].head(3)
-    stops = synthetic.generate_transit_stops(kelurahan, routes=few)
+    stops = generate_transit_stops(kelurahan, routes=few)
     served = {c for t in stops["trayek"] for c in t.split(",")}
     assert served == set(few["kode_trayek"])
 
@@ -159,7 +168,7 @@ def test_flood_risk(kelurahan: gpd.GeoDataFrame, generated: dict[str, gpd.GeoDat
     risk = generated["disaster_risk_zones"]
     assert len(risk) == len(kelurahan)
     assert (risk["bahaya"] == "banjir").all()
-    assert (risk["kelas"] == risk["skor"].map(synthetic.risk_class)).all()
+    assert (risk["kelas"] == risk["skor"].map(risk_class)).all()
     assert set(risk["kelas"]) == {"rendah", "sedang", "tinggi"}
     codes = kelurahan.set_index(["nama_kel", "nama_kec"])["kode_kel"]
     events = risk.set_index("kode_kel")["kejadian_banjir"]
@@ -179,7 +188,7 @@ def test_flood_event_names_are_matched_tolerantly(kelurahan: gpd.GeoDataFrame) -
         "Lokasi": ["Kec. Medan Sunggal Kel. Tj Rejo Kec. Medan Barat Kel. Karang Beromba",
                    "kec. Medan Maemun - Ds.Aur, Kel Sei mati.", None, "Kec. Medan Maimun Kel. Aur"],
     })
-    counts = synthetic.count_flood_events(kelurahan, events)
+    counts = count_flood_events(kelurahan, events)
     hit = set(counts[counts > 0].index)
     assert hit == {"12.71.02.1005", "12.71.05.1006", "12.71.15.1001", "12.71.15.1005"}
     assert counts.max() == 1
@@ -197,9 +206,9 @@ def test_food_insecurity(generated: dict[str, gpd.GeoDataFrame]) -> None:
 
 
 @pytest.mark.parametrize(("layer_id", "prefix", "count", "port", "poll"), [
-    ("cctv", "CCTV-", 120, synthetic.CCTV_PORT_BASE, 5.0),
-    ("atcs_intersections", "ATCS-", 60, synthetic.ATCS_PORT_BASE, 1.0),
-    ("street_lights", "LPJU-", 600, synthetic.STREET_LIGHT_PORT_BASE, 10.0),
+    ("cctv", "CCTV-", 120, CCTV_PORT_BASE, 5.0),
+    ("atcs_intersections", "ATCS-", 60, ATCS_PORT_BASE, 1.0),
+    ("street_lights", "LPJU-", 600, STREET_LIGHT_PORT_BASE, 10.0),
 ])
 def test_devices(layer_id: str, prefix: str, count: int, port: int, poll: float,
                  generated: dict[str, gpd.GeoDataFrame]) -> None:
@@ -221,14 +230,14 @@ def test_devices(layer_id: str, prefix: str, count: int, port: int, poll: float,
 @pytest.mark.parametrize("layer_id", ["cctv", "atcs_intersections"])
 def test_devices_are_denser_in_the_centre(layer_id: str, kelurahan: gpd.GeoDataFrame,
                                           generated: dict[str, gpd.GeoDataFrame]) -> None:
-    central = kelurahan[kelurahan["nama_kec"].isin(synthetic.CENTRAL_KECAMATAN)]
-    area_share = central.to_crs(synthetic.UTM).area.sum() / kelurahan.to_crs(synthetic.UTM).area.sum()
+    central = kelurahan[kelurahan["nama_kec"].isin(CENTRAL_KECAMATAN)]
+    area_share = central.to_crs(UTM).area.sum() / kelurahan.to_crs(UTM).area.sum()
     inside = generated[layer_id].within(shapely.union_all(central.geometry.values))
     assert inside.mean() > 2 * area_share
 
 
 def test_street_lights_follow_the_routes(generated: dict[str, gpd.GeoDataFrame]) -> None:
-    routes = shapely.union_all(generated["transit_routes"].to_crs(synthetic.UTM).geometry.values)
-    lights = generated["street_lights"].to_crs(synthetic.UTM)
+    routes = shapely.union_all(generated["transit_routes"].to_crs(UTM).geometry.values)
+    lights = generated["street_lights"].to_crs(UTM)
     on_routes = lights.distance(routes) < 1
     assert 0.5 < on_routes.mean() < 0.8

@@ -33,6 +33,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from layers import read_layer
+from services.analysis.bnpb import count_flood_events  # the tolerant parser of the BNPB free text
 from services.analysis.common import (
     ANALYSIS_ACTOR,
     AnalysisError,
@@ -102,8 +103,6 @@ def _per_class(pattern: str, table: np.ndarray, decimals: int | None = None) -> 
 
 
 def flood_event_term(kel: gpd.GeoDataFrame, events: pd.DataFrame | None) -> np.ndarray:
-    from geodata.synthetic import count_flood_events  # the tolerant parser of the BNPB free text
-
     if events is None:
         return np.zeros(len(kel), dtype=int)
     counts = count_flood_events(kel, events)

@@ -104,11 +104,6 @@ def _multi(geom: BaseGeometry) -> BaseGeometry:
     return geom
 
 
-def seed_zones(kelurahan: gpd.GeoDataFrame, schools: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The seed of school_zones: the zones of the seed schools (geodata.synthetic calls this)."""
-    return compute_zones(schools, city_outline(kelurahan))
-
-
 def _stale(wanted: dict[str, str], current: dict[str, tuple[int, str]], force: bool) -> tuple[list[str], list[int]]:
     changed = [n for n, fp in wanted.items() if force or current.get(n, (None, None))[1] != fp]
     gone = [fid for n, (fid, _) in current.items() if n not in wanted]

@@ -7,7 +7,7 @@ from pathlib import Path
 import dask_geopandas
 import geopandas as gpd
 
-from geodata.synthetic import generate_sample_points
+from geodata.synthetic.population import generate_sample_points
 from services.analysis.hazard import FLOOD_INDEX_FILE
 from services.analysis.scale import exposure_counts, exposure_counts_dask
 from services.analysis.zonal import open_hazard
