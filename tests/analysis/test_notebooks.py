@@ -11,6 +11,7 @@ import pytest
 from nbclient import NotebookClient
 from sqlalchemy.engine import make_url
 
+from config.settings import get_settings
 from geodata.cluster import drop_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +40,13 @@ def test_there_is_a_notebook_per_analysis() -> None:
 def test_the_notebook_runs(path: Path, notebook_database_url: str, tmp_path: Path,
                            monkeypatch: pytest.MonkeyPatch) -> None:
     # The kernel inherits this environment: the database, where maps go, and the project on its path.
-    monkeypatch.setenv("DATABASE_URL", notebook_database_url)
+    # A planner sets no DATABASE_URL: on the local cluster only the database's name is given.
+    if get_settings().uses_local_cluster:
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        monkeypatch.delenv("WEBGIS_DATABASE_URL", raising=False)
+        monkeypatch.setenv("WEBGIS_PG_DATABASE", make_url(notebook_database_url).database)
+    else:
+        monkeypatch.setenv("DATABASE_URL", notebook_database_url)
     monkeypatch.setenv("NOTEBOOK_OUTPUT_DIR", str(tmp_path))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     monkeypatch.setenv("MPLBACKEND", "Agg")
