@@ -6,7 +6,7 @@ random categories with valid attributes:
 
 1. **HTTP**: `POST /open311/v2/requests.json` to gunicorn (gthread, `--workers`
    x 4 threads) serving this app with the rate limit lifted; the whole path:
-   parsing, validation, tagging (one statement, layers/complaints_intake_sql.py:
+   parsing, validation, tagging (one statement, services/complaints/queries.py:
    kelurahan/kecamatan, risk zone, nearest device), duplicate search, both
    layers written with history.
 2. **service**: `services.complaints.intake.submit` called from threads, no HTTP.

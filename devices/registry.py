@@ -134,7 +134,7 @@ def find_device(engine: Engine, layer: str, code: str) -> DeviceRecord:
 
 def fleet_version(engine: Engine) -> dict[str, dict]:
     """Per device layer: feature count, latest change and sum of versions (changes on any write)."""
-    from layers.analysis_sql import layer_versions
+    from layers.versions import layer_versions
 
     return layer_versions(engine, [spec.id for spec in device_layers()])
 

@@ -103,7 +103,7 @@ def angkot(origin: str, destination: str, walk: float) -> None:
 @click.option("--analysis", default=None)
 def runs(analysis: str | None) -> None:
     """Provenance of the latest analysis runs."""
-    from layers.analysis_sql import latest_runs
+    from services.analysis.common import latest_runs
 
     for run in latest_runs(_engine(), analysis, limit=10):
         click.echo(f"{run['id']:>5} {run['analysis']:<12} {run['finished_at']:%Y-%m-%d %H:%M:%S} "

@@ -1,4 +1,9 @@
-"""What every analysis shares: errors, parameter checks, units, and publishing with provenance."""
+"""What every analysis shares: errors, parameter checks, units, and publishing with provenance.
+
+Provenance is the `analysis.runs` table (services/analysis/queries.py):
+`publish` writes a run with its results, `latest_runs` reads them back (the
+CLI's `runs` command, notebooks, tests).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,11 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from layers import load_frame
-from layers.analysis_sql import delete_absent, layer_versions, record_run
+from layers.prune import delete_absent
 from layers.registry import get_registry
+from layers.tables import Bind, reading
+from layers.versions import layer_versions
+from services.analysis.queries import insert_run, select_latest_runs
 
 UTM = "EPSG:32647"  # metres for Medan
 WGS84 = "EPSG:4326"
@@ -129,9 +137,16 @@ def publish(engine: Engine, analysis: str, results: Mapping[str, gpd.GeoDataFram
             loaded = load_frame(conn, layer_id, frame, actor=actor, mode="upsert", source=source or f"analysis:{analysis}")
             deleted = delete_absent(conn, layer_id, frame[key].tolist())
             report.outputs[layer_id] = {"inserted": loaded.inserted, "updated": loaded.updated, "deleted": deleted}
-        report.run_id = record_run(conn, analysis=analysis, started_at=started_at, finished_at=now(), actor=actor,
-                                   parameters=report.parameters, inputs=_jsonable(inputs), outputs=report.outputs)
+        report.run_id = int(conn.execute(insert_run(
+            analysis=analysis, started_at=started_at, finished_at=now(), actor=actor,
+            parameters=report.parameters, inputs=_jsonable(inputs), outputs=report.outputs)).scalar_one())
     return report
+
+
+def latest_runs(bind: Bind, analysis: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    """The most recent runs' provenance, newest first (optionally of one analysis)."""
+    with reading(bind) as conn:
+        return [dict(row._mapping) for row in conn.execute(select_latest_runs(analysis, limit))]
 
 
 def now() -> datetime:

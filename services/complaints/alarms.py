@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from layers import read_layer
-from layers.complaints_sql import report_for_alarm
-from layers.tables import Bind
+from layers.tables import Bind, reading
 from services.complaints.categories import load_categories
 from services.complaints.intake import Submission, submit
+from services.complaints.queries import select_report_for_alarm
 
 ALARM_ACTOR = "devices:alarms"
 # Info alarms (e.g. a battery slightly low) are for operators, not a work order.
@@ -39,6 +39,12 @@ def _device_point(bind: Bind, device_layer: str, device_code: str) -> tuple[floa
         return None
     point = found.geometry.iloc[0]
     return point.x, point.y
+
+
+def report_for_alarm(bind: Bind, alarm_code: str) -> str | None:
+    """The service_request_id of the report a device alarm already opened, if any."""
+    with reading(bind) as conn:
+        return conn.execute(select_report_for_alarm(alarm_code)).scalar_one_or_none()
 
 
 def open_report_for_alarm(bind: Bind, alarm: Mapping[str, Any]) -> str | None:

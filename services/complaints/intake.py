@@ -3,7 +3,7 @@
 Everything is checked before anything is written; a refused report leaves no
 row and no file. Tagging asks the spatial core, in one statement: the kelurahan/kecamatan and
 disaster-risk class containing the point and the nearest device when the
-category names a device layer (layers/complaints_intake_sql.py); the agency
+category names a device layer (services/complaints/queries.py); the agency
 follows from the category and the kecamatan.
 """
 
@@ -17,10 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from layers.complaints_intake_sql import intake_tags
-from layers.complaints_sql import possible_duplicates
-from layers.tables import Bind
-from services.complaints import media
+from layers.tables import Bind, reading
+from services.complaints import media, queries
 from services.complaints.categories import Category, load_categories
 from services.complaints.records import insert_report, now_utc, rounded
 from services.errors import ServiceError
@@ -105,10 +103,26 @@ def _check_fields(sub: Submission, category: Category) -> tuple[dict[str, Any], 
     return attributes, problems
 
 
+def intake_tags(bind: Bind, lon: float, lat: float, device_layer: str | None = None,
+                within_m: float = 0.0) -> dict[str, Any] | None:
+    """{kode_kel, nama_kel, nama_kec, risk_class, device_code, device_distance_m}; None outside every kelurahan."""
+    params = {"lon": float(lon), "lat": float(lat)}
+    if device_layer is not None:
+        params["within"] = float(within_m)
+    with reading(bind) as conn:
+        row = conn.execute(queries.select_intake_tags(device_layer), params).mappings().one_or_none()
+    if row is None:
+        return None
+    tags = {"device_code": None, "device_distance_m": None, **row}
+    if tags["device_distance_m"] is not None:
+        tags["device_distance_m"] = round(float(tags["device_distance_m"]), 1)
+    return tags
+
+
 def tag(bind: Bind, category: Category, lon: float, lat: float) -> Tags:
     """Where the point is, from the spatial core; ServiceError when it is outside Kota Medan.
 
-    One tailored statement (layers/complaints_intake_sql.py) instead of the
+    One tailored statement (services/complaints/queries.py) instead of the
     homepage's "what is here?" over every layer: intake needs three answers,
     and asking twenty was most of its time (benchmarks/bench_complaints.py).
     """
@@ -127,7 +141,9 @@ def suggest_duplicates(bind: Bind, service_code: str, lon: float, lat: float,
     """Reports of the same category still being handled within 50 m in the last 30 days (public fields only)."""
     category_for(service_code)
     since = (now or now_utc()) - timedelta(days=DUPLICATE_DAYS)
-    found = possible_duplicates(bind, service_code, lon, lat, since=since, radius_m=DUPLICATE_RADIUS_M)
+    query = queries.select_possible_duplicates(service_code, lon, lat, since=since, radius_m=DUPLICATE_RADIUS_M)
+    with reading(bind) as conn:
+        found = conn.execute(query).mappings().all()
     out = []
     for row in found:
         rlon, rlat = rounded(row["lon"], row["lat"])

@@ -1,21 +1,24 @@
-"""How a report is written and shown: both layers in one transaction, the public projection.
+"""How a report is written, found and shown: both layers in one transaction, the public projection.
 
 `complaints` holds the whole report (staff only). `complaints_public` holds
 what anyone may see: category, status, dates, kelurahan, agency, supporters,
 the staff's public note, and the point rounded to a ~50 m grid. Every write
 goes to both in one transaction, so the public map never shows a report the
-staff layer does not have, nor a stale status.
+staff layer does not have, nor a stale status. The reads here (one report,
+a filtered list, the public map's counts and points) are what the web faces
+call; their SQL is services/complaints/queries.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from layers import FeatureNotFound, insert_features, update_feature
-from layers.complaints_sql import find_complaint
 from layers.registry import get_registry
-from layers.tables import Bind, transaction
+from layers.tables import Bind, reading, transaction
+from services.complaints import queries
 from services.errors import ServiceError
 
 # 0.00045° is ~50 m of latitude and, at 3.6° N, ~50 m of longitude: the public point
@@ -49,6 +52,53 @@ def public_properties(properties: dict[str, Any]) -> dict[str, Any]:
 
 def point(lon: float, lat: float) -> dict[str, Any]:
     return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def find_complaint(bind: Bind, service_request_id: str, *, layer_id: str = "complaints",
+                   for_update: bool = False) -> dict[str, Any] | None:
+    """One report's row (all columns, lon/lat) by its service_request_id; locked with for_update."""
+    query = queries.select_complaint(service_request_id, layer_id=layer_id, for_update=for_update)
+    with reading(bind) as conn:
+        row = conn.execute(query).mappings().one_or_none()
+    return None if row is None else dict(row)
+
+
+def find_by_token(bind: Bind, token: str) -> str | None:
+    """The service_request_id a (private) Open311 token stands for."""
+    with reading(bind) as conn:
+        return conn.execute(queries.select_by_token(token)).scalar_one_or_none()
+
+
+def list_complaints(
+    bind: Bind, layer_id: str, *, ids: Sequence[str] = (), codes: Sequence[str] = (),
+    statuses: Sequence[str] = (), start: datetime | None = None, end: datetime | None = None,
+    kode_kel: Sequence[str] = (), agencies: Sequence[str] | None = None,
+    requested_before: datetime | None = None, limit: int = 1000,
+) -> list[dict[str, Any]]:
+    """Reports of `complaints` or `complaints_public`, newest first, filtered as Open311 and the staff queue ask.
+
+    `agencies=None` means any agency; an empty list means none (a staff member without agencies).
+    """
+    query = queries.select_complaints(layer_id, ids=ids, codes=codes, statuses=statuses, start=start, end=end,
+                                      kode_kel=kode_kel, agencies=agencies, requested_before=requested_before,
+                                      limit=limit)
+    with reading(bind) as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def counts_per_kelurahan(bind: Bind, *, since: datetime | None = None,
+                         codes: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Every kelurahan with its number of public reports and a simplified outline (the choropleth)."""
+    with reading(bind) as conn:
+        return [dict(r) for r in conn.execute(queries.select_counts_per_kelurahan(since=since, codes=codes)).mappings()]
+
+
+def public_points(bind: Bind, *, since: datetime | None = None, codes: Sequence[str] = (),
+                  limit: int = 20000) -> list[tuple[float, float, int]]:
+    """(lon, lat, supporters) of public reports, for the heat map; the points are the public ~50 m grid."""
+    query = queries.select_public_points(since=since, codes=codes, limit=limit)
+    with reading(bind) as conn:
+        return [(round(float(x), 6), round(float(y), 6), int(s)) for x, y, s in conn.execute(query)]
 
 
 def insert_report(bind: Bind, properties: dict[str, Any], lon: float, lat: float, *, actor: str,

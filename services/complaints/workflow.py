@@ -16,9 +16,8 @@ from typing import Any
 
 from layers import feature_history
 from layers.access import Principal
-from layers.complaints_sql import find_complaint
 from layers.tables import Bind
-from services.complaints.records import NotFound, update_report
+from services.complaints.records import NotFound, find_complaint, update_report
 from services.errors import ServiceError
 
 TRANSITIONS: dict[str, frozenset[str]] = {

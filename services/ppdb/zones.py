@@ -20,7 +20,10 @@ triggers this: the PPDB pages call `ensure_zones` before drawing zones, and
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -29,8 +32,8 @@ from shapely.geometry import MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 from layers import delete_feature, load_frame, read_layer
-from layers.ppdb_sql import lock_zones, zone_fingerprints
-from layers.tables import Bind, transaction
+from layers.tables import Bind, reading, transaction
+from services.ppdb.queries import lock_zones, select_zone_fingerprints, select_zones
 from services.ppdb.rules import DEFAULT_RULE, ZoningRule
 from services.ppdb.zoning import LEVELS
 
@@ -104,6 +107,12 @@ def _multi(geom: BaseGeometry) -> BaseGeometry:
     return geom
 
 
+def zone_fingerprints(bind: Bind) -> dict[str, tuple[int, str]]:
+    """npsn -> (fid, fingerprint of the school the zone was computed from), for every stored zone."""
+    with reading(bind) as conn:
+        return {npsn: (int(fid), fp) for npsn, fid, fp in conn.execute(select_zone_fingerprints())}
+
+
 def _stale(wanted: dict[str, str], current: dict[str, tuple[int, str]], force: bool) -> tuple[list[str], list[int]]:
     changed = [n for n, fp in wanted.items() if force or current.get(n, (None, None))[1] != fp]
     gone = [fid for n, (fid, _) in current.items() if n not in wanted]
@@ -121,7 +130,7 @@ def recompute_zones(bind: Bind, rule: ZoningRule = DEFAULT_RULE, *, force: bool 
     written = 0
     with transaction(bind, actor) as conn:
         # Two requests may find the same stale zones: the second waits here, then finds nothing left to do.
-        lock_zones(conn)
+        conn.execute(lock_zones())
         current = zone_fingerprints(conn)
         changed, gone = _stale(wanted, current, force)
         if changed:
@@ -145,3 +154,14 @@ def ensure_zones(bind: Bind, rule: ZoningRule = DEFAULT_RULE) -> ZonesReport:
 def zones_frame(bind: Bind, level: str | None = None) -> pd.DataFrame:
     """The zones as stored (for notebooks): one row per school."""
     return read_layer(bind, "school_zones", where={"jenjang": level} if level else None)
+
+
+def zones_geojson(bind: Bind, npsns: Sequence[str]) -> list[dict[str, Any]]:
+    """The zones of these schools as GeoJSON features (6 decimals, ~10 cm), in the order asked."""
+    if not npsns:
+        return []
+    with reading(bind) as conn:
+        rows = {r["npsn"]: r for r in conn.execute(select_zones(npsns)).mappings()}
+    return [{"type": "Feature", "id": n, "geometry": json.loads(rows[n]["geometry"]),
+             "properties": {"npsn": n, "nama": rows[n]["nama"], "jenjang": rows[n]["jenjang"],
+                            "radius_m": rows[n]["radius_m"]}} for n in npsns if n in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -10,8 +11,9 @@ from pyproj import Transformer
 
 from config.settings import MEDAN_EXTENT
 from layers import read_layer
-from layers.tables import Bind
+from layers.tables import Bind, reading
 from services.errors import ServiceError
+from services.ppdb.queries import select_kelurahan_at
 from services.ppdb.rules import DEFAULT_RULE, ZoningRule
 
 # Medan lies in UTM zone 47N, where metres are true to within 0.1 % across the city.
@@ -45,6 +47,13 @@ def check_home(lon: float, lat: float, what: str = "home") -> tuple[float, float
     if not (x0 <= lon <= x1 and y0 <= lat <= y1):
         raise ServiceError(f"{what} at {lon:.5f},{lat:.5f} is outside Medan")
     return float(lon), float(lat)
+
+
+def kelurahan_at(bind: Bind, lon: float, lat: float) -> dict[str, Any] | None:
+    """The kelurahan containing a home ({kode_kel, nama_kel, nama_kec}); None outside the city."""
+    with reading(bind) as conn:
+        row = conn.execute(select_kelurahan_at(lon, lat)).mappings().one_or_none()
+    return None if row is None else dict(row)
 
 
 def candidate_schools(bind: Bind, level: str, rule: ZoningRule = DEFAULT_RULE) -> gpd.GeoDataFrame:

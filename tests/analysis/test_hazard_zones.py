@@ -12,8 +12,7 @@ from affine import Affine
 from shapely.geometry import box
 
 from layers import engine_for, read_layer
-from layers.analysis_sql import latest_runs
-from services.analysis.common import AnalysisError
+from services.analysis.common import AnalysisError, latest_runs
 from services.analysis.hazard import CITY_FILE, FLOOD_INDEX_FILE
 from services.analysis.hazard_zones import compute_hazard_zones, run_hazard_zones
 from services.analysis.zonal import classify, open_hazard

@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import text
 
 from layers import InvalidFeature, engine_for, read_layer, update_feature
-from layers.analysis_sql import latest_runs
 from services.analysis import access, food, risk, transit
-from services.analysis.common import AnalysisError, publish
+from services.analysis.common import AnalysisError, latest_runs, publish
 from tests.analysis.conftest import write_raster
 
 

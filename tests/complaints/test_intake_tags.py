@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, Float, bindparam, func, select, text
 
-from layers.complaints_intake_sql import intake_tags
-from layers.complaints_sql import nearest_device
 from layers.here import what_is_here
+from layers.registry import get_registry
+from layers.tables import layer_table
+from services.complaints.intake import intake_tags
+
+NEAREST_CANDIDATES = 8
+
+
+def nearest_device(engine: Engine, layer_id: str, lon: float, lat: float, within_m: float) -> dict[str, Any] | None:
+    """The device query intake's statement is checked against, on its own: {code, distance_m} or None.
+
+    The nearest feature of a device layer within `within_m` metres; the index
+    orders candidates by planar distance, the true distance re-ranks the few
+    nearest (see layers/here.py for why that is enough at 3.6° N).
+    """
+    spec = get_registry().get(layer_id)
+    table = layer_table(layer_id)
+    point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon", lon, type_=Float), bindparam("lat", lat, type_=Float)),
+                            4326)
+    candidates = (select(table.c[spec.key].label("code"), table.c.geom)
+                  .order_by(table.c.geom.op("<->")(point)).limit(NEAREST_CANDIDATES).subquery())
+    distance = func.ST_Distance(func.geography(candidates.c.geom), func.geography(point))
+    query = (select(candidates.c.code, distance.label("distance_m"))
+             .where(distance <= bindparam("within", within_m, type_=Float))
+             .order_by(distance).limit(1))
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().one_or_none()
+    return None if row is None else {"code": row["code"], "distance_m": round(float(row["distance_m"]), 1)}
 
 
 def _points(engine: Engine, n: int = 25) -> list[tuple[float, float]]:

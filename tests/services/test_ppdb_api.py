@@ -9,7 +9,7 @@ from shapely.geometry import Point, shape
 from sqlalchemy import Engine, text
 
 from config.settings import get_settings
-from layers.ppdb_sql import kelurahan_at
+from services.ppdb.zoning import kelurahan_at
 
 METRE_IN_DEG = 1 / 111_320
 

@@ -16,12 +16,11 @@ from flask import Response, jsonify, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from layers.complaints_sql import counts_per_kelurahan, find_complaint, public_points
 from layers.errors import LayerError
 from services.complaints import intake, open311, workflow
 from services.complaints.categories import Category, load_categories
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
-from services.complaints.records import now_utc
+from services.complaints.records import counts_per_kelurahan, find_complaint, now_utc, public_points
 from services.errors import ServiceError
 from webgis.citizen import blueprint
 from webgis.citizen.common import engine, lang, link_lang, page

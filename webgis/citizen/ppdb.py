@@ -13,11 +13,10 @@ from dataclasses import asdict
 
 from flask import Response, jsonify, request
 
-from layers.ppdb_sql import kelurahan_at, zones_geojson
 from services.errors import ServiceError
 from services.ppdb import DEFAULT_RULE, schools_for_home
-from services.ppdb.zones import ensure_zones
-from services.ppdb.zoning import LEVELS, check_level
+from services.ppdb.zones import ensure_zones, zones_geojson
+from services.ppdb.zoning import LEVELS, check_level, kelurahan_at
 from webgis.citizen import blueprint
 from webgis.citizen.common import engine, page
 from webgis.errors import BadRequest

@@ -14,10 +14,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from layers.access import Principal
-from layers.complaints_sql import find_complaint, list_complaints
 from services.complaints import media, open311, workflow
 from services.complaints.records import NotFound as ReportNotFound
-from services.complaints.records import now_utc
+from services.complaints.records import find_complaint, list_complaints, now_utc
 from services.errors import ServiceError
 from webgis.accounts.principal import deny, principal_from_request
 from webgis.errors import BadRequest, error_response

@@ -19,12 +19,11 @@ from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from layers.access import ANONYMOUS, Principal
-from layers.complaints_sql import find_by_token, find_complaint, list_complaints
 from layers.errors import LayerError
 from services.complaints import intake, open311, workflow
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.records import NotFound as ReportNotFound
-from services.complaints.records import now_utc
+from services.complaints.records import find_by_token, find_complaint, list_complaints, now_utc
 from services.errors import ServiceError
 from webgis.accounts import tokens
 from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, bearer_token

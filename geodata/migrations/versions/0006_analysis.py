@@ -113,7 +113,7 @@ def upgrade() -> None:
         for statement in history_triggers_sql(table):
             op.execute(statement)
     # Provenance of every analysis run: which inputs (and their versions), which
-    # parameters, when, and what was written. Read by layers.analysis_sql.
+    # parameters, when, and what was written. Read by services.analysis.queries.
     op.execute("CREATE SCHEMA IF NOT EXISTS analysis")
     op.create_table('runs',
     sa.Column('id', sa.BigInteger(), sa.Identity(always=False), nullable=False),
