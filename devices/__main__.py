@@ -35,8 +35,16 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from devices.poller import Batch, DeviceConfig, Poller, PollerConfig, Sink, devices_from_fleet
-from devices.simulator import FleetEntry, Simulator, fleet_from_specs, load_fleet, standard_fleet
+from devices.poller import Poller, PollerConfig
+from devices.simulator import (
+    FleetEntry,
+    Simulator,
+    devices_from_fleet,
+    fleet_from_specs,
+    load_fleet,
+    standard_fleet,
+)
+from devices.types import Batch, DeviceConfig, Sink
 
 log = logging.getLogger("devices.poller")
 

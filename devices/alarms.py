@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from devices.poller import Batch
 from devices.registry import DeviceRecord, split_device_id
 from devices.rules import Evaluator, Transition
+from devices.types import Batch
 from layers.access import Principal, can_write
 from layers.features import upsert_features
 from layers.frames import read_layer

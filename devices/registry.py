@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from devices.poller import DeviceConfig
 from devices.simulator import FleetEntry
+from devices.types import DeviceConfig
 from layers.frames import read_layer
 from layers.model import LayerSpec
 from layers.registry import Registry, get_registry

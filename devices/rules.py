@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from devices.poller import Reading, StatusChange
 from devices.registermap import RegisterMap, load_maps
+from devices.types import Reading, StatusChange
 
 RULES_DIR = Path(__file__).with_name("alarmrules")
 SEVERITIES = ("info", "warning", "critical")

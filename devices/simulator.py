@@ -37,6 +37,7 @@ from pymodbus.server import ModbusTcpServer
 from devices.registermap import Point, RegisterMap, decode, encode, load_maps
 from devices.simbehaviour import BEHAVIOURS
 from devices.simserver import SafeModbusTcpServer
+from devices.types import DeviceConfig
 
 FAULT_KINDS = ("timeout", "slow", "exception", "reboot", "out_of_range")
 _FC_TABLE = {1: "coil", 5: "coil", 15: "coil", 2: "discrete_input", 4: "input",
@@ -356,3 +357,10 @@ def fleet_from_specs(specs: Iterable[str]) -> list[FleetEntry]:
         fault = {"kind": parts[3]} if len(parts) == 4 else None
         fleet.append(FleetEntry(int(parts[0]), int(parts[1]), parts[2], fault))
     return fleet
+
+
+def devices_from_fleet(fleet: Sequence[FleetEntry], host: str = "127.0.0.1",
+                       interval_s: float = 1.0) -> list[DeviceConfig]:
+    """Poller configs for a simulator fleet (ids are host:port/unit)."""
+    return [DeviceConfig(f"{host}:{e.port}/{e.unit}", e.model, host, e.port, e.unit, interval_s)
+            for e in fleet]

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from devices.poller import DeviceConfig, MemorySink, Poller, PollerConfig, wait_until
+from devices.poller import Poller, PollerConfig, wait_until
 from devices.simulator import FleetEntry
+from devices.types import DeviceConfig, MemorySink
 
 FAST = PollerConfig(timeout_s=0.2, retries=1, backoff_s=0.01, offline_after=3,
                     offline_probe_s=0.5, flush_interval_s=0.05)

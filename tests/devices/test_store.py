@@ -9,15 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from devices.poller import (
-    Batch,
-    DeviceConfig,
-    Poller,
-    PollerConfig,
-    Reading,
-    StatusChange,
-    wait_until,
-)
+from devices.poller import Poller, PollerConfig, wait_until
 from devices.simulator import FleetEntry
 from devices.store import (
     PostgisSink,
@@ -27,6 +19,7 @@ from devices.store import (
     prune,
     telemetry,
 )
+from devices.types import Batch, DeviceConfig, Reading, StatusChange
 from layers.db import engine_for
 
 FAST = PollerConfig(timeout_s=0.3, retries=0, offline_after=2, offline_probe_s=0.5, flush_interval_s=0.1)

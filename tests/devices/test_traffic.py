@@ -11,7 +11,6 @@ from sqlalchemy import text
 
 from devices.__main__ import main
 from devices.commands import send
-from devices.poller import Reading
 from devices.registry import read_fleet
 from devices.simulator import FleetEntry
 from devices.store import copy_readings
@@ -24,6 +23,7 @@ from devices.traffic import (
     refresh,
     suggestions,
 )
+from devices.types import Reading
 from layers import feature_history, read_layer
 from layers.db import engine_for
 
