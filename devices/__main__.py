@@ -2,7 +2,7 @@
 
 Examples::
 
-    # the demo city's fleet on 127.0.0.1 (ports as geodata/synthetic.py assigns them)
+    # the demo city's fleet on 127.0.0.1 (ports as devices/addressing.py assigns them)
     python -m devices simulate --cctv 60 --atcs 40 --lights 500
     # an explicit fleet, with faults, from a file (JSON list or CSV port,unit,model[,fault])
     python -m devices simulate --fleet fleet.json
@@ -35,6 +35,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from devices.addressing import CCTV_PORT_BASE
 from devices.poller import Poller, PollerConfig
 from devices.simulator import (
     FleetEntry,
@@ -85,7 +86,7 @@ def _add_fleet_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cctv", type=int, default=0, help="cameras on the base port")
     p.add_argument("--atcs", type=int, default=0, help="ATCS controllers on base port + 1")
     p.add_argument("--lights", type=int, default=0, help="street lights from base port + 2")
-    p.add_argument("--base-port", type=int, default=15020)
+    p.add_argument("--base-port", type=int, default=CCTV_PORT_BASE)
     p.add_argument("--host", default="127.0.0.1")
 
 

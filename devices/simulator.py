@@ -34,6 +34,7 @@ from pymodbus.datastore import ModbusServerContext
 from pymodbus.exceptions import NoSuchIdException
 from pymodbus.server import ModbusTcpServer
 
+from devices.addressing import CCTV_PORT_BASE, MODBUS_UNITS_PER_PORT, modbus_port, modbus_unit
 from devices.registermap import Point, RegisterMap, decode, encode, load_maps
 from devices.simbehaviour import BEHAVIOURS
 from devices.simserver import SafeModbusTcpServer
@@ -333,16 +334,17 @@ def load_fleet(path: Path | str) -> list[FleetEntry]:
 
 
 def standard_fleet(cctv: int = 0, atcs: int = 0, lights: int = 0,
-                   base_port: int = 15020) -> list[FleetEntry]:
-    """The port/unit plan geodata/synthetic.py uses for the demo city.
+                   base_port: int = CCTV_PORT_BASE) -> list[FleetEntry]:
+    """The port/unit plan devices/addressing.py gives the demo city.
 
     CCTV on base_port, ATCS on base_port+1, street lights from base_port+2 with 247
     units per port (the Modbus unit-id ceiling).
     """
-    fleet = [FleetEntry(base_port, i % 247 + 1, "cctv_ipcam_v1") for i in range(min(cctv, 247))]
-    fleet += [FleetEntry(base_port + 1, i % 247 + 1, "atcs_controller_v1")
-              for i in range(min(atcs, 247))]
-    fleet += [FleetEntry(base_port + 2 + i // 247, i % 247 + 1, "lpju_solar_v1")
+    fleet = [FleetEntry(base_port, modbus_unit(i), "cctv_ipcam_v1")
+             for i in range(min(cctv, MODBUS_UNITS_PER_PORT))]
+    fleet += [FleetEntry(base_port + 1, modbus_unit(i), "atcs_controller_v1")
+              for i in range(min(atcs, MODBUS_UNITS_PER_PORT))]
+    fleet += [FleetEntry(modbus_port(base_port + 2, i), modbus_unit(i), "lpju_solar_v1")
               for i in range(lights)]
     return fleet
 

@@ -35,7 +35,7 @@ def test_the_fleet_is_the_active_devices_with_their_modbus_address(database_url)
     assert 0 < len(fleet) < len(everything)
     assert all(r.status == "aktif" for r in fleet)
     lights = [r for r in fleet if r.layer == "street_lights"]
-    # geodata/synthetic.py's plan: port base + i // 247, unit i % 247 + 1.
+    # devices/addressing.py's plan: port base + i // 247, unit i % 247 + 1.
     assert all(15022 <= r.port <= 15024 and 1 <= r.unit <= 247 for r in lights)
     offices = [r for r in everything if r.layer == "attendance_machines"]
     assert {r.port for r in offices} == {15030} and {r.model for r in offices} == {"attendance_v1"}
