@@ -26,8 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from devices.poller import MemorySink, Poller, PollerConfig, devices_from_fleet
-from devices.simulator import FleetEntry
+from devices.datatypes import MemorySink
+from devices.poller import Poller, PollerConfig
+from devices.simulator import FleetEntry, devices_from_fleet
 
 MODELS = [("lpju_solar_v1", 0.60), ("cctv_ipcam_v1", 0.20), ("atcs_controller_v1", 0.15),
           ("attendance_v1", 0.05)]

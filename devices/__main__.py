@@ -35,8 +35,17 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from devices.poller import Batch, DeviceConfig, Poller, PollerConfig, Sink, devices_from_fleet
-from devices.simulator import FleetEntry, Simulator, fleet_from_specs, load_fleet, standard_fleet
+from devices.addressing import CCTV_PORT_BASE
+from devices.datatypes import Batch, DeviceConfig, Sink
+from devices.poller import Poller, PollerConfig
+from devices.simulator import (
+    FleetEntry,
+    Simulator,
+    devices_from_fleet,
+    fleet_from_specs,
+    load_fleet,
+    standard_fleet,
+)
 
 log = logging.getLogger("devices.poller")
 
@@ -77,7 +86,7 @@ def _add_fleet_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cctv", type=int, default=0, help="cameras on the base port")
     p.add_argument("--atcs", type=int, default=0, help="ATCS controllers on base port + 1")
     p.add_argument("--lights", type=int, default=0, help="street lights from base port + 2")
-    p.add_argument("--base-port", type=int, default=15020)
+    p.add_argument("--base-port", type=int, default=CCTV_PORT_BASE)
     p.add_argument("--host", default="127.0.0.1")
 
 

@@ -1,11 +1,14 @@
-"""How the demo city's devices are addressed on Modbus TCP, shared by the seed and the simulator.
+"""Where the demo city's devices answer: the Modbus addressing of the seed and the simulator.
 
-Device i of a kind answers on port BASE + i // 247 with unit id i % 247 + 1
-(247 is the largest Modbus unit id).
+The seed of the device layers gives each device its address by this plan and the
+simulator's standard fleet (devices/simulator.py) follows it, so the simulator and the
+poller meet on the same ports with or without the database.
 """
 
 from __future__ import annotations
 
+# Modbus addressing shared with the device simulator: device i of a kind answers on
+# port BASE + i // 247 with unit id i % 247 + 1 (247 is the largest Modbus unit id).
 MODBUS_HOST = "127.0.0.1"
 MODBUS_UNITS_PER_PORT = 247
 CCTV_PORT_BASE = 15020
@@ -23,3 +26,7 @@ def modbus_port(port_base: int, index: int) -> int:
 def modbus_unit(index: int) -> int:
     """Modbus unit id (1..247) of the index-th device (0-based) of a kind."""
     return index % MODBUS_UNITS_PER_PORT + 1
+
+
+__all__ = ["ATCS_PORT_BASE", "ATTENDANCE_PORT_BASE", "CCTV_PORT_BASE", "MODBUS_HOST",
+           "MODBUS_UNITS_PER_PORT", "STREET_LIGHT_PORT_BASE", "modbus_port", "modbus_unit"]

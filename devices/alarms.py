@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
-from devices.poller import Batch
+from devices.datatypes import Batch
 from devices.registry import DeviceRecord, split_device_id
 from devices.rules import Evaluator, Transition
 from layers.access import Principal, can_write

@@ -22,78 +22,14 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from pymodbus.client import AsyncModbusTcpClient
-from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 
+from devices.datatypes import Batch, DeviceConfig, Reading, Sink, StatusChange
+from devices.pollstate import DeviceState, Endpoint, PollFailure, classify_failure
 from devices.registermap import Block, RegisterMap, decode_block, load_maps
-from devices.simulator import FleetEntry
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DeviceConfig:
-    """What the poller needs to know about one device (a feature of a device layer)."""
-
-    device_id: str
-    model: str
-    host: str
-    port: int
-    unit: int
-    interval_s: float = 1.0
-
-
-@dataclass(frozen=True)
-class Reading:
-    """One good poll: every point's raw and engineering value."""
-
-    device_id: str
-    model: str
-    time: float
-    values: dict[str, float]
-    raw: dict[str, float]
-    out_of_range: tuple[str, ...] = ()
-    latency_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    """A device went online/offline, changed fault, or reset its counters."""
-
-    device_id: str
-    time: float
-    status: str  # online | offline | fault | recovered | counter_reset | out_of_range | in_range
-    detail: str = ""
-
-
-@dataclass
-class Batch:
-    """What the poller hands to a sink in one write."""
-
-    readings: list[Reading] = field(default_factory=list)
-    changes: list[StatusChange] = field(default_factory=list)
-
-
-class Sink(Protocol):
-    """Where readings go: memory in tests, PostGIS in production (devices/store.py)."""
-
-    async def write(self, batch: Batch) -> None: ...
-
-
-class MemorySink:
-    """Keeps every batch; for tests and the benchmark."""
-
-    def __init__(self) -> None:
-        self.readings: list[Reading] = []
-        self.changes: list[StatusChange] = []
-        self.batches = 0
-
-    async def write(self, batch: Batch) -> None:
-        self.readings.extend(batch.readings)
-        self.changes.extend(batch.changes)
-        self.batches += 1
 
 
 @dataclass
@@ -138,65 +74,6 @@ class PollStats:
     quarantined: int = 0  # moves of a device to its endpoint's slow lane
     latencies: list[float] = field(default_factory=list)
     lateness: list[float] = field(default_factory=list)
-
-
-class PollFailure(Exception):
-    """A poll that produced no data; ``kind`` is what the log and status show."""
-
-    def __init__(self, kind: str, detail: str = "") -> None:
-        super().__init__(f"{kind}: {detail}" if detail else kind)
-        self.kind = kind
-        self.detail = detail
-
-
-@dataclass
-class DeviceState:
-    """The poller's memory of one device."""
-
-    config: DeviceConfig
-    map: RegisterMap
-    status: str = "unknown"
-    missed: int = 0
-    fault: str | None = None
-    out_of_range: frozenset[str] = frozenset()
-    counters: dict[str, float] = field(default_factory=dict)
-    last_ok: float | None = None
-    # Set when the registry drops or changes the device: its queue entry is discarded.
-    retired: bool = False
-    lane: str = "main"  # main | slow (quarantined, see PollerConfig.quarantine)
-    fast_in_row: int = 0
-
-
-class Endpoint:
-    """One (host, port): its devices in due order, its client, its connect back-off."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.host, self.port = host, port
-        # Per lane, the devices in due order; a lane's event wakes its idle workers.
-        self.lanes: dict[str, list[tuple[float, int, DeviceState]]] = {"main": [], "slow": []}
-        self.wake: dict[str, asyncio.Event] = {}
-        self.clients: dict[int, AsyncModbusTcpClient] = {}
-        self.workers: list[asyncio.Task] = []
-        self.connect_fails = 0
-        self.connect_retry_at = 0.0
-
-    @property
-    def queue(self) -> list[tuple[float, int, DeviceState]]:
-        return self.lanes["main"]
-
-
-def _classify(exc: BaseException) -> PollFailure:
-    if isinstance(exc, PollFailure):
-        return exc
-    if isinstance(exc, asyncio.TimeoutError | TimeoutError):
-        return PollFailure("timeout", "no answer")
-    if isinstance(exc, ConnectionException | ConnectionError | OSError):
-        return PollFailure("connection", str(exc)[:120])
-    if isinstance(exc, ModbusIOException) and "No response" in str(exc):
-        return PollFailure("timeout", "no answer")
-    if isinstance(exc, ModbusException | ValueError):
-        return PollFailure("garbled", str(exc)[:120])
-    return PollFailure("error", f"{type(exc).__name__}: {exc}"[:120])
 
 
 class Poller:
@@ -388,7 +265,7 @@ class Poller:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # every device fault lands here, classified
-                failure = _classify(exc)
+                failure = classify_failure(exc)
                 # Retrying into the next interval would only make the next poll late.
                 budget = due + state.config.interval_s - time.monotonic()
                 if failure.kind == "exception" or attempt + 1 >= attempts or budget < (
@@ -553,16 +430,6 @@ class Poller:
             self._sink_failing = False
 
 
-# -- CLI --------------------------------------------------------------------------------
-
-
-def devices_from_fleet(fleet: Sequence[FleetEntry], host: str = "127.0.0.1",
-                       interval_s: float = 1.0) -> list[DeviceConfig]:
-    """Poller configs for a simulator fleet (ids are host:port/unit)."""
-    return [DeviceConfig(f"{host}:{e.port}/{e.unit}", e.model, host, e.port, e.unit, interval_s)
-            for e in fleet]
-
-
 async def wait_until(predicate: Callable[[], object], timeout_s: float = 5.0, step_s: float = 0.02) -> bool:
     """Poll a zero-argument callable until it is truthy; for tests and scripts."""
     deadline = time.monotonic() + timeout_s
@@ -573,5 +440,4 @@ async def wait_until(predicate: Callable[[], object], timeout_s: float = 5.0, st
     return bool(predicate())
 
 
-__all__ = ["Batch", "DeviceConfig", "MemorySink", "Poller", "PollerConfig", "Reading",
-           "Sink", "StatusChange"]
+__all__ = ["PollStats", "Poller", "PollerConfig", "wait_until"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from devices.poller import DeviceConfig
+from devices.datatypes import DeviceConfig
 from devices.simulator import FleetEntry
 from layers.frames import read_layer
 from layers.model import LayerSpec

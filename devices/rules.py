@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from devices.poller import Reading, StatusChange
+from devices.datatypes import Reading, StatusChange
 from devices.registermap import RegisterMap, load_maps
 
 RULES_DIR = Path(__file__).with_name("alarmrules")

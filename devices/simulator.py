@@ -34,6 +34,8 @@ from pymodbus.datastore import ModbusServerContext
 from pymodbus.exceptions import NoSuchIdException
 from pymodbus.server import ModbusTcpServer
 
+from devices.addressing import CCTV_PORT_BASE, MODBUS_UNITS_PER_PORT, modbus_port, modbus_unit
+from devices.datatypes import DeviceConfig
 from devices.registermap import Point, RegisterMap, decode, encode, load_maps
 from devices.simbehaviour import BEHAVIOURS
 from devices.simserver import SafeModbusTcpServer
@@ -332,16 +334,17 @@ def load_fleet(path: Path | str) -> list[FleetEntry]:
 
 
 def standard_fleet(cctv: int = 0, atcs: int = 0, lights: int = 0,
-                   base_port: int = 15020) -> list[FleetEntry]:
-    """The port/unit plan devices/addressing.py gives for the demo city.
+                   base_port: int = CCTV_PORT_BASE) -> list[FleetEntry]:
+    """The port/unit plan devices/addressing.py gives the demo city.
 
     CCTV on base_port, ATCS on base_port+1, street lights from base_port+2 with 247
     units per port (the Modbus unit-id ceiling).
     """
-    fleet = [FleetEntry(base_port, i % 247 + 1, "cctv_ipcam_v1") for i in range(min(cctv, 247))]
-    fleet += [FleetEntry(base_port + 1, i % 247 + 1, "atcs_controller_v1")
-              for i in range(min(atcs, 247))]
-    fleet += [FleetEntry(base_port + 2 + i // 247, i % 247 + 1, "lpju_solar_v1")
+    fleet = [FleetEntry(base_port, modbus_unit(i), "cctv_ipcam_v1")
+             for i in range(min(cctv, MODBUS_UNITS_PER_PORT))]
+    fleet += [FleetEntry(base_port + 1, modbus_unit(i), "atcs_controller_v1")
+              for i in range(min(atcs, MODBUS_UNITS_PER_PORT))]
+    fleet += [FleetEntry(modbus_port(base_port + 2, i), modbus_unit(i), "lpju_solar_v1")
               for i in range(lights)]
     return fleet
 
@@ -356,3 +359,10 @@ def fleet_from_specs(specs: Iterable[str]) -> list[FleetEntry]:
         fault = {"kind": parts[3]} if len(parts) == 4 else None
         fleet.append(FleetEntry(int(parts[0]), int(parts[1]), parts[2], fault))
     return fleet
+
+
+def devices_from_fleet(fleet: Sequence[FleetEntry], host: str = "127.0.0.1",
+                       interval_s: float = 1.0) -> list[DeviceConfig]:
+    """Poller configs for a simulator fleet (ids are host:port/unit)."""
+    return [DeviceConfig(f"{host}:{e.port}/{e.unit}", e.model, host, e.port, e.unit, interval_s)
+            for e in fleet]

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
 
-from devices.poller import Batch, Reading, StatusChange
+from devices.datatypes import Batch, Reading, StatusChange
 from devices.registry import DeviceRecord, split_device_id
 from devices.rules import Evaluator, Rule, load_rules
 from layers.db import engine_for

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from devices.poller import DeviceConfig, MemorySink, Poller, PollerConfig, wait_until
+from devices.datatypes import DeviceConfig, MemorySink
+from devices.poller import Poller, PollerConfig, wait_until
 from devices.simulator import FleetEntry
 
 FAST = PollerConfig(timeout_s=0.2, retries=1, backoff_s=0.01, offline_after=3,

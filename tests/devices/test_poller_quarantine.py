@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from devices.poller import DeviceConfig, MemorySink, Poller, PollerConfig
+from devices.datatypes import DeviceConfig, MemorySink
+from devices.poller import Poller, PollerConfig
 from devices.simulator import FleetEntry
 
 CONFIG = PollerConfig(timeout_s=0.25, retries=0, offline_after=1000, flush_interval_s=0.05, slow_poll_s=0.1)

@@ -9,15 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from devices.poller import (
-    Batch,
-    DeviceConfig,
-    Poller,
-    PollerConfig,
-    Reading,
-    StatusChange,
-    wait_until,
-)
+from devices.datatypes import Batch, DeviceConfig, Reading, StatusChange
+from devices.poller import Poller, PollerConfig, wait_until
 from devices.simulator import FleetEntry
 from devices.store import (
     PostgisSink,

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from devices.__main__ import main
 from devices.commands import send
-from devices.poller import Reading
+from devices.datatypes import Reading
 from devices.registry import read_fleet
 from devices.simulator import FleetEntry
 from devices.store import copy_readings
