@@ -4,7 +4,7 @@
         .venv/bin/python -m benchmarks.bench_tiles [--workers 4] [--seconds 15] [--concurrency 8]
 
 The database must hold the sample_points layer (load 1,000,000 points with
-geodata.synthetic.generate_sample_points and layers.frames.load_frame). The
+geodata.synthetic.generate_sample_points and layers.load_frame). The
 server runs twice: as deployed (tiles at zooms <= CACHE_MAX_ZOOM are cached in
 PostgreSQL) and with the cache switched off (`uncached_app`), so "uncached" is
 the pure render path. Requests go round-robin over the tiles that cover the

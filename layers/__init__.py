@@ -23,7 +23,8 @@ from layers.features import (
     upsert_features,
 )
 from layers.files import export_layer, import_file
-from layers.frames import load_frame, read_layer
+from layers.frames.load import load_frame
+from layers.frames.read import read_layer
 from layers.registry import get_registry
 
 __all__ = [
