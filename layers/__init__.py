@@ -12,11 +12,9 @@ from layers.errors import (
     SchemaMismatch,
     VersionConflict,
 )
-from layers.features import (
-    count_features,
+from layers.features.read import count_features, feature_history, get_feature
+from layers.features.write import (
     delete_feature,
-    feature_history,
-    get_feature,
     insert_features,
     restore_feature,
     update_feature,
