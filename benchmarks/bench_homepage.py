@@ -5,7 +5,7 @@
 
 With --database-url it serves that database with gunicorn (as `webgis serve`
 does) on a free port. Load 1,000,000 points first (--load-points 1000000
-does it: geodata.synthetic.population.generate_sample_points + layers.frames.load_frame,
+does it: geodata.synthetic.population.generate_sample_points + layers.load_frame,
 replacing the layer's rows in THAT database).
 
 Figures come from the page's own Performance API marks:
@@ -49,8 +49,8 @@ def load_points(database_url: str, n: int) -> None:
     from sqlalchemy import text
 
     from geodata.synthetic.population import generate_sample_points
+    from layers import load_frame, read_layer
     from layers.db import engine_for
-    from layers.frames import load_frame, read_layer
 
     engine = engine_for(database_url)
     started = time.perf_counter()

@@ -13,7 +13,7 @@ In one run, on the same file and the same server:
    schema `bench_ogr`;
 3. the platform's history cost is measured on its own: the same import with the
    history triggers disabled inside a transaction that is rolled back;
-4. the layer is read back as a GeoDataFrame with layers.frames.read_layer and
+4. the layer is read back as a GeoDataFrame with layers.read_layer and
    with geopandas.read_postgis (SELECT *, incl. geom) on the same table.
 
 Each measurement runs --repeat times (default 3); the table shows the median
@@ -67,8 +67,8 @@ def prepare_database(url: str) -> Engine:
     from geodata.cluster import ensure_database
     from geodata.migrate import upgrade
     from geodata.seed import seed_all
+    from layers import count_features
     from layers.db import engine_for
-    from layers.features import count_features
 
     parsed = make_url(url)
     ensure_database(parsed.set(database="postgres").render_as_string(False), parsed.database)
@@ -83,7 +83,7 @@ def prepare_database(url: str) -> Engine:
 
 def write_points(engine: Engine, n: int, directory: Path, name: str = "sample_points.gpkg") -> Path:
     from geodata.synthetic.population import generate_sample_points
-    from layers.frames import read_layer
+    from layers import read_layer
 
     kelurahan = read_layer(engine, "kelurahan").reset_index(drop=True)
     frame = generate_sample_points(kelurahan, n=n)
@@ -163,7 +163,7 @@ def count_rows(engine: Engine, table: str) -> int:
 
 
 def read_platform(engine: Engine) -> int:
-    from layers.frames import read_layer
+    from layers import read_layer
 
     return len(read_layer(engine, LAYER))
 
@@ -281,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
         ("import: ogr2ogr -f PostgreSQL (COPY, GiST)", "ogr2ogr", "platform"),
         ("import: platform without history (rollback)", "platform_nohistory", None),
         ("  of which history (difference of medians)", "history", None),
-        ("read: layers.frames.read_layer", "read_layer", "read_postgis"),
+        ("read: layers.read_layer", "read_layer", "read_postgis"),
         ("read: geopandas.read_postgis (SELECT *)", "read_postgis", "read_layer"),
     ])
     ratio = figures.median("ogr2ogr") / figures.median("platform")

@@ -7,7 +7,7 @@ In one run, on the same database and the same 1,000,000-point table
    each in its own venv under benchmarks/.venvs/<name> (benchmarks/peers/setup.sh,
    pinned in benchmarks/peers/<name>.requirements.txt), and Debian's `wrk`;
 2. the database `medan_bench_ogc` (created, migrated, kelurahan seeded, the
-   points loaded with layers.frames.load_frame(mode="replace") when the table
+   points loaded with layers.load_frame(mode="replace") when the table
    does not hold exactly --points rows);
 3. one request list, generated once with a fixed seed (--seed): items in random
    ~1 km bboxes around existing points with limit=1000, single items by fid,
@@ -116,9 +116,8 @@ def prepare_database(url: str, points: int, seed: int, fresh: bool = False) -> N
     from geodata.migrate import upgrade
     from geodata.seed import seed_all
     from geodata.synthetic.population import generate_sample_points
+    from layers import count_features, load_frame, read_layer
     from layers.db import engine_for
-    from layers.features import count_features
-    from layers.frames import load_frame, read_layer
 
     parsed = make_url(url)
     server = parsed.set(database="postgres").render_as_string(False)

@@ -4,7 +4,7 @@
         .venv/bin/python -m benchmarks.bench_tiles [--workers 4] [--seconds 15] [--concurrency 8]
 
 The database must hold the sample_points layer (load 1,000,000 points with
-geodata.synthetic.population.generate_sample_points and layers.frames.load_frame). The
+geodata.synthetic.population.generate_sample_points and layers.load_frame). The
 server runs twice: as deployed (tiles at zooms <= CACHE_MAX_ZOOM are cached in
 PostgreSQL) and with the cache switched off (`uncached_app`), so "uncached" is
 the pure render path. Requests go round-robin over the tiles that cover the
@@ -58,7 +58,7 @@ def uncached_app() -> Flask:
 
 
 def tiles_covering(engine, z: int) -> list[tuple[int, int, int]]:  # noqa: ANN001
-    from layers.tiles import layer_bounds
+    from layers.tiles.bounds import layer_bounds
     from webgis.tiles.metadata import tile_col_row
 
     x0, y0, x1, y1 = layer_bounds(engine, [LAYER])
@@ -134,7 +134,8 @@ def raw_rate(url: str, tiles: list[tuple[int, int, int]], seconds: int, concurre
     import psycopg2
 
     from layers.db import libpq_url
-    from layers.tiles import tile_params, tile_query
+    from layers.tiles.grid import tile_params
+    from layers.tiles.query import tile_query
 
     query = tile_query((LAYER,))
     done = [0] * concurrency
@@ -171,7 +172,7 @@ def main() -> None:
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
     from layers import count_features, engine_for
-    from layers.tiles import clear_cache
+    from layers.tiles.cache import clear_cache
 
     engine = engine_for(url)
     print(f"{LAYER}: {count_features(engine, LAYER):,} features; {args.workers} gunicorn workers, "

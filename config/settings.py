@@ -59,7 +59,7 @@ class WebSettings(BaseSettings):
     # Empty = only the offline basemap drawn from the platform's own layers.
     basemap_url: str = ""
     basemap_attribution: str = "© OpenStreetMap contributors"
-    # Vector tiles up to this zoom are kept in the shared tile cache (layers/tiles.py);
+    # Vector tiles up to this zoom are kept in the shared tile cache (layers/tiles/cache.py);
     # -1 switches the cache off (every tile rendered, e.g. to measure the render alone).
     tile_cache_max_zoom: int = Field(default=16, ge=-1, le=22)
 

@@ -19,9 +19,8 @@ from sqlalchemy import Connection, Engine, text
 from devices.datatypes import Batch
 from devices.registry import DeviceRecord, split_device_id
 from devices.rules import Evaluator, Transition
+from layers import read_layer, upsert_features
 from layers.access import Principal, can_write
-from layers.features import upsert_features
-from layers.frames import read_layer
 from layers.registry import get_registry
 
 ALARM_LAYER = "device_alarms"

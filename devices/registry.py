@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from devices.datatypes import DeviceConfig
 from devices.simulator import FleetEntry
-from layers.frames import read_layer
+from layers import read_layer
 from layers.model import LayerSpec
 from layers.registry import Registry, get_registry
 

@@ -27,7 +27,7 @@ from sqlalchemy import Engine, text
 
 from devices.registermap import load_maps
 from devices.registry import DeviceRecord, read_fleet
-from layers.features import upsert_features
+from layers import upsert_features
 
 RULES_FILE = Path(__file__).with_name("traffic.yaml")
 LAYER = "traffic_congestion"

@@ -20,9 +20,9 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from layers.features import count_features
+from layers import count_features, load_frame, read_layer
 from layers.files import read_file
-from layers.frames import LoadReport, load_frame, read_layer
+from layers.frames.load import LoadReport
 from layers.model import LayerSpec
 from layers.registry import get_registry
 from layers.tables import Bind

@@ -12,18 +12,17 @@ from layers.errors import (
     SchemaMismatch,
     VersionConflict,
 )
-from layers.features import (
-    count_features,
+from layers.features.read import count_features, feature_history, get_feature
+from layers.features.write import (
     delete_feature,
-    feature_history,
-    get_feature,
     insert_features,
     restore_feature,
     update_feature,
     upsert_features,
 )
 from layers.files import export_layer, import_file
-from layers.frames import load_frame, read_layer
+from layers.frames.load import load_frame
+from layers.frames.read import read_layer
 from layers.registry import get_registry
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Reading goes through pyogrio (GDAL) with Arrow for speed; CSV through pandas,
 with points from lon/lat columns or any geometry from a WKT column. Loading is
-all or nothing (layers.frames.load_frame).
+all or nothing (layers.frames.load).
 """
 
 from __future__ import annotations
@@ -22,18 +22,11 @@ import pyogrio
 import shapely
 
 from layers.errors import InvalidFeature, Problem
-from layers.frames import (
-    COPY_CHUNK_ROWS,
-    Batch,
-    Geometries,
-    LoadReport,
-    Mode,
-    Points,
-    ProgressFn,
-    load_batches,
-    load_columns,
-    read_layer,
-)
+from layers.frames.bulk import ProgressFn
+from layers.frames.encode import COPY_CHUNK_ROWS
+from layers.frames.geometries import Geometries, Points
+from layers.frames.load import Batch, LoadReport, Mode, load_batches, load_columns
+from layers.frames.read import read_layer
 from layers.model import LayerSpec
 from layers.registry import get_registry
 from layers.tables import Bind
@@ -91,7 +84,7 @@ def read_columns(
     """A file as (property columns, geometries, CRS as in the file): read_file without the GeoDataFrame.
 
     GDAL formats come through Arrow, and a file of 2D points comes out as
-    coordinate arrays (layers.frames.Points) decoded straight from the WKB,
+    coordinate arrays (layers.frames.geometries.Points) decoded straight from the WKB,
     with no shapely object per row: that is most of the time of a large import.
     """
     path = Path(path)
@@ -193,7 +186,7 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
 
 
 def _typed_csv_columns(data: pd.DataFrame) -> pd.DataFrame:
-    # CSV has no types: leave text as text; layers.frames coerces per declaration.
+    # CSV has no types: leave text as text; layers.frames.validate coerces per declaration.
     return data.astype(object).where(data.notna(), None)
 
 

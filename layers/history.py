@@ -4,7 +4,7 @@ core.feature_history holds whole rows (old and new) written by the table
 triggers; this module turns them into versions (who, when, op, changed
 properties old -> new, geometry changed or not), showing only the properties
 the principal may read (layers/access.py). Restoring is
-layers.features.restore_feature; this module only reads. Flask-free.
+layers.features.write.restore_feature; this module only reads. Flask-free.
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ def build_metadata(registry: Registry) -> MetaData:
 # column list comes from the catalogue, so one function serves every layer.
 HISTORY_BULK_INSERT_ROWS = 10_000
 # Set (transaction-local) to a table name by the bulk loader while it COPYs rows
-# whose history it writes itself; see layers.frames._reserve_fids.
+# whose history it writes itself; see layers.frames.bulk.reserve_fids.
 HISTORY_BY_LOADER = "webgis.history_by_loader"
 
 HISTORY_FUNCTION_TEMPLATE = """

@@ -29,7 +29,7 @@ def test_bench_import_prints_figures_and_loads_every_point(isolated_database_url
     out = result.stdout
     figure = r"\s+\d+\.\d+\s+\S+\s+[\d,]+"
     for label in ("import: platform", "import: ogr2ogr", "import: platform without history",
-                  "read: layers.frames.read_layer", "read: geopandas.read_postgis"):
+                  "read: layers.read_layer", "read: geopandas.read_postgis"):
         assert re.search(re.escape(label) + r".*?" + figure, out), f"no figures for {label!r}:\n{out}"
     assert re.search(r"import: platform \(import_file, validated\).*\d+\.\d+x", out), out
     assert f"imported {N:,} features" in out

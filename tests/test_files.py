@@ -175,7 +175,7 @@ def _sample_points(n: int, **overrides) -> gpd.GeoDataFrame:  # noqa: ANN003
 
 def test_a_point_geopackage_takes_the_coordinate_path_and_checks_every_row(conn, tmp_path: Path) -> None:  # noqa: ANN001
     from layers.files import read_columns
-    from layers.frames import Points
+    from layers.frames.geometries import Points
 
     spec = get_registry().get("sample_points")
     path = tmp_path / "points.gpkg"
@@ -208,7 +208,7 @@ def test_a_point_geopackage_in_utm_is_reprojected_on_the_coordinate_path(conn, t
 
 def test_a_bulk_load_rebuilds_the_indexes_it_dropped_and_refuses_a_taken_key(conn, tmp_path: Path,  # noqa: ANN001
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from layers import frames
+    from layers.frames import bulk
 
     def indexes() -> list[tuple[str, str]]:
         return sorted(conn.execute(text(
@@ -217,7 +217,7 @@ def test_a_bulk_load_rebuilds_the_indexes_it_dropped_and_refuses_a_taken_key(con
 
     before = indexes()
     assert any("gist" in d for _, d in before) and any("uq_sample_points_kode" in n for n, _ in before)
-    monkeypatch.setattr(frames, "BULK_INDEX_ROWS", 10)  # a small file counts as bulk, so the test stays quick
+    monkeypatch.setattr(bulk, "BULK_INDEX_ROWS", 10)  # a small file counts as bulk, so the test stays quick
     path = tmp_path / "many.gpkg"
     _sample_points(40).to_file(path)
     assert import_file(conn, "sample_points", path, actor="t", mode="replace").inserted == 40

@@ -150,7 +150,7 @@ def layers() -> None:
 
 @layers.command("list")
 def list_layers() -> None:
-    from layers.features import count_features
+    from layers import count_features
     from layers.registry import get_registry
 
     engine = _engine()
@@ -208,7 +208,7 @@ def export(layer_id: str, path: Path, fmt: str | None) -> None:
 @_fail_on_layer_errors
 def history(layer_id: str, fid: int) -> None:
     """Show every recorded change of one feature."""
-    from layers.features import feature_history
+    from layers import feature_history
 
     for entry in feature_history(_engine(), layer_id, fid):
         click.echo(f"#{entry['id']:<8} {entry['at']:%Y-%m-%d %H:%M:%S} {entry['op']:<7} by {entry['actor']}")
@@ -222,7 +222,7 @@ def history(layer_id: str, fid: int) -> None:
 @_fail_on_layer_errors
 def restore(layer_id: str, fid: int, history_id: int, actor: str) -> None:
     """Bring a feature back to the state of history entry HISTORY_ID."""
-    from layers.features import restore_feature
+    from layers import restore_feature
 
     version = restore_feature(_engine(), layer_id, fid, history_id, actor=actor)
     click.echo(f"{layer_id}/{fid} restored from #{history_id}, now version {version}")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from layers.features import count_features, delete_feature, insert_features
+from layers import count_features, delete_feature, insert_features
 from layers.registry import get_registry
 from tests.browser.conftest import Session, new_session
 

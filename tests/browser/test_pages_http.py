@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from layers.features import count_features
+from layers import count_features
 from layers.registry import get_registry
 from services.analysis.raster_tiles import load_rasters
 from webgis.assets import PACKAGES, vendor_assets

@@ -16,8 +16,7 @@ from devices.poller import Poller, PollerConfig, wait_until
 from devices.registry import DeviceRecord, read_fleet
 from devices.rules import load_rules
 from devices.store import PostgisSink
-from layers import read_layer
-from layers.features import update_feature
+from layers import read_layer, update_feature
 from layers.registry import get_registry
 from tests.conftest import settings_for
 

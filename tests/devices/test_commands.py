@@ -9,10 +9,9 @@ from devices.commands import CommandFailed, command_log, send
 from devices.registermap import CommandRejected
 from devices.registry import read_fleet
 from devices.simulator import FleetEntry
-from layers import update_feature
+from layers import get_feature, update_feature
 from layers.access import with_roles
 from layers.db import engine_for
-from layers.features import get_feature
 from layers.registry import get_registry
 
 MODELS = ("lpju_solar_v1", "atcs_controller_v1", "cctv_ipcam_v1")

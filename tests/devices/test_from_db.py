@@ -13,9 +13,8 @@ from sqlalchemy import text
 
 import devices
 from devices.registry import device_layers, read_fleet, simulator_fleet
-from layers import read_layer
+from layers import load_frame, read_layer
 from layers.db import engine_for
-from layers.frames import load_frame
 from layers.registry import get_registry
 
 ROOT = Path(__file__).resolve().parents[2]

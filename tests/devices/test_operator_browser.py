@@ -14,9 +14,8 @@ from sqlalchemy import text
 from devices.alarms import list_alarms
 from devices.rules import load_rules
 from devices.simulator import FleetEntry
-from layers import read_layer
+from layers import read_layer, update_feature
 from layers.db import engine_for
-from layers.features import update_feature
 from tests.browser.conftest import launched_chromium, new_session, serving
 from webgis.accounts import manage
 from webgis.assets import assets_present

@@ -10,10 +10,8 @@ from devices.poller import Poller, wait_until
 from devices.registry import follow_registry, read_fleet
 from devices.simulator import FleetEntry
 from devices.store import PostgisSink
-from layers import read_layer
+from layers import insert_features, load_frame, read_layer, update_feature
 from layers.db import engine_for
-from layers.features import insert_features, update_feature
-from layers.frames import load_frame
 
 LAYER, MODEL = "street_lights", "lpju_solar_v1"
 

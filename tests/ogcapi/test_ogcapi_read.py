@@ -7,8 +7,8 @@ import pytest
 from openapi_spec_validator import validate
 from sqlalchemy import text
 
+from layers.features import geojson
 from layers.registry import get_registry
-from webgis.ogcapi import features
 
 PUBLIC = [spec.id for spec in get_registry() if spec.access.is_public]
 
@@ -101,8 +101,8 @@ def test_offset_pages_with_sortby_and_a_filter_are_slices_of_the_whole_order(cli
 def test_streamed_pages_stop_exactly_at_the_limit_across_batches(client, monkeypatch, limit: int) -> None:  # noqa: ANN001
     # Small batches so that a page's end, the extra row that proves a next page and a
     # batch's end fall on and around each other with the seeded rows.
-    monkeypatch.setattr(features, "STREAM_ABOVE_ROWS", 5)
-    monkeypatch.setattr(features, "STREAM_BATCH_ROWS", 7)
+    monkeypatch.setattr(geojson, "STREAM_ABOVE_ROWS", 5)
+    monkeypatch.setattr(geojson, "STREAM_BATCH_ROWS", 7)
     whole = [f["id"] for f in get_json(client, "/collections/schools/items?properties=nama&limit=40")["features"]]
     page = get_json(client, f"/collections/schools/items?properties=nama&limit={limit}")
     assert [f["id"] for f in page["features"]] == whole[:limit]

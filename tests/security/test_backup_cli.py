@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 
 from config.settings import PROJECT_ROOT
 from geodata.cluster import drop_database
+from layers import count_features
 from layers.db import engine_for
-from layers.features import count_features
 from layers.registry import get_registry
 from webgis.backup import BackupError, restore
 

@@ -17,7 +17,7 @@ from accounts_helpers import PASSWORD, audit_events, build_app, csrf_token, logi
 from flask import Flask
 from sqlalchemy import text
 
-from layers.features import get_feature, update_feature
+from layers import get_feature, update_feature
 from webgis.accounts import manage
 
 LAYER = "cctv"

@@ -173,9 +173,9 @@ def test_a_layer_not_public_is_listed_only_for_its_readers(accounts_app: Flask) 
 
 
 def test_notebooks_python_api_follows_the_same_rule(accounts_app: Flask) -> None:
+    from layers import read_layer
     from layers.access import ANONYMOUS, with_roles
     from layers.errors import LayerError
-    from layers.frames import read_layer
 
     engine = accounts_app.extensions["engine"]
     spec = next(s for s in PRIVATE_LAYERS if "modbus_host" in s.access.private and _count(accounts_app, s))

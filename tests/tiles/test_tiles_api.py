@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from layers.db import APPLICATION_NAME, autocommit_reads
 from layers.registry import get_registry
-from layers.tiles import CACHE_MAX_ZOOM, MAX_ZOOM, clear_cache
+from layers.tiles.cache import CACHE_MAX_ZOOM, clear_cache
+from layers.tiles.grid import MAX_ZOOM
 from tests.tiles.conftest import (
     KNOWN_SCHOOL_NAME,
     KNOWN_SCHOOL_NPSN,
@@ -234,7 +235,7 @@ def test_the_multi_layer_tileset_describes_every_public_layer(client) -> None:  
 
 def test_point_coordinates_match_st_asmvtgeom(engine) -> None:  # noqa: ANN001
     """Points skip ST_Transform/ST_AsMVTGeom for speed; they must land on the same grid cell."""
-    from layers.tiles import get_tile
+    from layers.tiles.cache import get_tile
 
     fid, lon, lat = point_of(engine, "schools", "npsn = :npsn", {"npsn": KNOWN_SCHOOL_NPSN})
     reference_sql = text(

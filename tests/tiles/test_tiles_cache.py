@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from layers import get_feature, insert_features, update_feature
-from layers.tiles import BULK_CHANGE_ROWS, LOCK_CLASS, cached_tiles, get_tile
+from layers.tiles.cache import BULK_CHANGE_ROWS, LOCK_CLASS, cached_tiles, get_tile
 from tests.tiles.conftest import KNOWN_SCHOOL_NPSN, decode, features_by_fid, point_of, tile_of
 
 Z = 14
@@ -117,7 +117,8 @@ def test_a_tile_statement_reads_each_layer_once_and_the_cache_stores_bytes_uncom
     (the md5 next to the bytes once pulled the render up twice), and pglz is not run on store."""
     import json
 
-    from layers.tiles import tile_params, tile_query
+    from layers.tiles.grid import tile_params
+    from layers.tiles.query import tile_query
 
     query = tile_query(("schools", "kelurahan"))
     params = {**tile_params(["schools", "kelurahan"], 14, 12856, 8085), "key": query.key, "store": False}

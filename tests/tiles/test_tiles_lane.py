@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from layers.tiles import clear_cache
+from layers.tiles.cache import clear_cache
 from tests.conftest import settings_for
 from tests.tiles.conftest import KNOWN_SCHOOL_NPSN, decode, point_of, tile_of
 

@@ -3,7 +3,7 @@
 Who may look: staff and those who may write the layer (layers.access.can_view_history),
 seeing only the properties they may read; who may restore: those who may
 write the layer. A layer the principal may not read does not exist for them
-(404, as in the OGC API). Restores go through layers.features.restore_feature
+(404, as in the OGC API). Restores go through layers.features.write.restore_feature
 (so the restore is itself a new history entry, by this actor) and are audited.
 Sessions and API tokens both work; a cookie-authenticated POST needs the CSRF
 token (webgis/security.py).
@@ -15,8 +15,8 @@ from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
+from layers import restore_feature
 from layers.access import can_read, can_view_history, can_write
-from layers.features import restore_feature
 from layers.history import feature_versions, recent_changes
 from layers.model import LayerSpec
 from layers.registry import UnknownLayer, get_registry

@@ -11,7 +11,7 @@ from typing import Any
 
 from layers.model import LayerSpec
 from layers.queries import CRS84, SUPPORTED_CRS, layer_sql
-from layers.tiles import MAX_ZOOM
+from layers.tiles.grid import MAX_ZOOM
 from webgis.ogcapi.documents import DESCRIPTION, JSON_SCHEMA_TYPES, TITLE, public_layers
 from webgis.ogcapi.params import DEFAULT_LIMIT, MAX_LIMIT
 

@@ -13,13 +13,13 @@ import orjson
 from flask import Response, current_app, render_template, request
 
 from layers.access import can_read, can_see_private, readable_layers
+from layers.features.geojson import ItemsStream, Page, number_matched, read_extent, read_item
 from layers.model import LayerSpec
 from layers.queries import ItemsQuery, QueryError, extent_sql, layer_sql, parse_crs_uri
 from layers.registry import get_registry
 from webgis.accounts.principal import principal_from_request
 from webgis.errors import BadRequest, NotFound
 from webgis.ogcapi import blueprint, documents
-from webgis.ogcapi.features import ItemsStream, Page, number_matched, read_extent, read_item
 from webgis.ogcapi.openapi import openapi_document
 from webgis.ogcapi.params import (
     ITEM_PARAMETERS,

@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from flask import Response, current_app, request
 
-from layers.features import delete_feature, insert_features, update_feature
+from layers import delete_feature, insert_features, update_feature
 from layers.queries import QueryError, parse_crs_uri
 from webgis.auth import require_write_access
 from webgis.errors import (

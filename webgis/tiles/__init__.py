@@ -13,9 +13,9 @@ inside them with no feature is 204. In the multi-layer tile a requested layer
 outside its zoom range is left out, and a tile with no layer left is 204.
 Responses carry a strong ETag (hash of the bytes; If-None-Match gives 304),
 Cache-Control, and X-Tile-Cache: hit|miss|bypass (bypass: zoom not cached).
-Views parse and serialise; rendering and caching live in layers/tiles.py.
+Views parse and serialise; rendering and caching live in layers/tiles/.
 
-Access (issue 5): every route asks layers/access.py through layers/tiles.py
+Access (issue 5): every route asks layers/access.py through layers/tiles/selection.py
 for the request's principal. A layer it may not read is 404 everywhere, like
 in the items API (also inside `collections=`: never silently dropped); a tile
 carries only the properties it may see. A tile holding a non-public layer or
@@ -34,12 +34,11 @@ from sqlalchemy import Engine
 
 from config.settings import Settings
 from layers.access import Principal, readable_layers
-from layers.tiles import (
-    TILE_MATRIX_SET,
-    Tile,
+from layers.tiles.bounds import layer_bounds
+from layers.tiles.cache import Tile, get_tile
+from layers.tiles.grid import TILE_MATRIX_SET
+from layers.tiles.selection import (
     TileLayer,
-    get_tile,
-    layer_bounds,
     layer_for_tiles,
     single_layer,
     tile_layers,

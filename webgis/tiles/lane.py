@@ -28,7 +28,9 @@ from flask import Flask
 from layers.access import ANONYMOUS
 from layers.errors import LayerError
 from layers.registry import UnknownLayer
-from layers.tiles import TILE_MATRIX_SET, Tile, TileLayer, cached_tile
+from layers.tiles.cache import Tile, cached_tile
+from layers.tiles.grid import TILE_MATRIX_SET
+from layers.tiles.selection import TileLayer
 from webgis.security import security_headers
 from webgis.tiles import collection_tile_layers, multi_tile_layers, names_of, tile_headers
 from webgis.tiles.metadata import MVT

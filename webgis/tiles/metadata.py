@@ -13,14 +13,8 @@ from typing import Any
 
 from layers.access import ANONYMOUS, Principal, readable_properties
 from layers.model import LayerSpec
-from layers.tiles import (
-    BUFFER,
-    EXTENT,
-    MAX_FEATURES_PER_TILE,
-    MAX_ZOOM,
-    TILE_MATRIX_SET,
-    WEB_MERCATOR_HALF_WIDTH,
-)
+from layers.tiles.grid import BUFFER, EXTENT, MAX_ZOOM, TILE_MATRIX_SET, WEB_MERCATOR_HALF_WIDTH
+from layers.tiles.query import MAX_FEATURES_PER_TILE
 
 MVT = "application/vnd.mapbox-vector-tile"
 TMS_URI = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"

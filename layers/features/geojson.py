@@ -1,4 +1,4 @@
-"""Reading features for the API: PostgreSQL writes the GeoJSON, this module joins the bytes.
+"""Reading features for the OGC API: PostgreSQL writes the GeoJSON, this module joins the bytes.
 
 Flask-free. A page is one SELECT returning one feature text per row (plus one
 extra row to know whether there is a next page); the FeatureCollection is
