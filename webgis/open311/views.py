@@ -1,4 +1,4 @@
-"""Citizen complaints on the web: Open311 GeoReport v2 (/open311/v2/) and the staff workflow (/open311/staff/).
+"""The parent blueprint of /open311/: GeoReport v2 (v2.py) and the staff workflow (staff.py).
 
 One parent blueprint so the application factory registers the room with one
 line; the GeoReport views are CSRF-exempt because they never read the session

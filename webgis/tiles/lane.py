@@ -30,8 +30,8 @@ from layers.errors import LayerError
 from layers.registry import UnknownLayer
 from layers.tiles import TILE_MATRIX_SET, Tile, TileLayer, cached_tile
 from webgis.security import security_headers
-from webgis.tiles import collection_tile_layers, multi_tile_layers, names_of, tile_headers
 from webgis.tiles.metadata import MVT
+from webgis.tiles.views import collection_tile_layers, multi_tile_layers, names_of, tile_headers
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

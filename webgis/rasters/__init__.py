@@ -1,0 +1,1 @@
+"""Hazard rasters as XYZ PNG tiles and their metadata (views.py)."""
