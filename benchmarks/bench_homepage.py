@@ -69,7 +69,7 @@ def _free_port() -> int:
 
 @contextmanager
 def gunicorn(database_url: str, workers: int) -> Iterator[str]:
-    from webgis.cli import gunicorn_command
+    from webgis.cli.serve import gunicorn_command
 
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)}

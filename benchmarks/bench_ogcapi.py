@@ -352,7 +352,7 @@ PYGEOAPI_TILE_NOTE = (
 
 
 def make_servers(names: list[str], url: str, workers: int, out: Path, pygeoapi_tiles: bool = False) -> dict[str, Server]:
-    from webgis.cli import gunicorn_command
+    from webgis.cli.serve import gunicorn_command
 
     parsed = make_url(url)
     servers: dict[str, Server] = {}

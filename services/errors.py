@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+from layers.errors import StatusError
 
-class ServiceError(ValueError):
-    """A request a service refuses; nothing was changed. `status` is the HTTP status to answer."""
+
+class ServiceError(StatusError, ValueError):
+    """A request a service refuses; nothing was changed. `status` is the HTTP status to answer.
+
+    Still a ValueError, as it always was, for callers that catch bad input as one.
+    """
 
     status = 400
-
-    def __init__(self, message: str, problems: list[str] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.problems = problems or []
-
-    def __str__(self) -> str:
-        return self.message + (": " + "; ".join(self.problems[:10]) if self.problems else "")

@@ -35,7 +35,16 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webgis import citizen, health, ogcapi, open311, operator, pages, rasters, tiles
+    from webgis import health
+    from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
+    from webgis.citizen import views as citizen
+    from webgis.ogcapi import views as ogcapi
+    from webgis.ogcapi import writes  # noqa: F401  (Part 4 routes go on ogcapi.views.blueprint)
+    from webgis.open311 import views as open311
+    from webgis.operator import views as operator
+    from webgis.pages import views as pages
+    from webgis.rasters import views as rasters
+    from webgis.tiles import views as tiles
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters):
         app.register_blueprint(module.blueprint)

@@ -1,26 +1,39 @@
-"""HTTP errors: one small hierarchy, turned into responses in one place.
+"""HTTP errors: one hierarchy, one handler.
 
-Each error carries its status and an OGC-style exception code; API routes
-answer JSON ({"code", "description", "problems"}), pages answer HTML.
+Every error raised with a status derives from `layers.errors.StatusError`
+(status, OGC exception code, message, problems): the core's LayerError, the
+services' ServiceError and the web's ApiError family below. One handler,
+registered for them, for an unknown layer and for Werkzeug's HTTP errors,
+turns each into the response the asking face expects:
+
+- a face that answers errors in its own shape says so once with
+  `answer_errors_with(blueprint, face)`: Open311 GeoReport v2 answers the spec's
+  error list (webgis/open311/v2.py), the citizen report form re-renders itself
+  with the reasons (webgis/citizen/complaints.py);
+- everything else answers the JSON problem ({"code", "description", "problems"})
+  or, for a browser, an HTML page.
+
+A 401 always names the scheme (WWW-Authenticate), a 429 keeps its Retry-After.
 """
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template_string, request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Blueprint, Flask, Response, current_app, jsonify, render_template_string, request
+from flask.sansio.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException
 
-from layers.errors import LayerError
+from layers.errors import StatusError
 from layers.registry import UnknownLayer
 
 
-class ApiError(Exception):
+class ApiError(StatusError):
+    """An error the web layer itself raises (a bad parameter, a refused principal, ...)."""
+
     status = 400
     code = "InvalidParameterValue"
-
-    def __init__(self, description: str, problems: list[str] | None = None):
-        super().__init__(description)
-        self.description = description
-        self.problems = problems or []
 
 
 class BadRequest(ApiError):
@@ -62,10 +75,34 @@ class PreconditionRequired(ApiError):
     code = "PreconditionRequired"
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """An error as every face answers it; `error` is what was raised, for a face that tells kinds apart."""
+
+    status: int
+    code: str
+    description: str
+    problems: list[str]
+    error: Exception
+
+
+# A face's own answer to a refusal, or None to leave it to the JSON problem / HTML page.
+ErrorFace = Callable[[Refusal], Response | None]
+ERROR_FACES = "error_faces"  # app.extensions key: full blueprint name -> ErrorFace
 AUTHENTICATE = 'Bearer realm="Medan WebGIS"'
 HTML_ERROR = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{{ status }}</title></head>
 <body><h1>{{ status }}</h1><p>{{ description }}</p>
 {% if problems %}<ul>{% for p in problems %}<li>{{ p }}</li>{% endfor %}</ul>{% endif %}</body></html>"""
+
+
+def answer_errors_with(blueprint: Blueprint, face: ErrorFace) -> None:
+    """Let `blueprint`'s requests answer errors through `face` (recorded per app on registration)."""
+
+    def record(state: BlueprintSetupState) -> None:
+        name = f"{state.name_prefix}.{state.name}".lstrip(".")
+        state.app.extensions.setdefault(ERROR_FACES, {})[name] = face
+
+    blueprint.record_once(record)
 
 
 def _wants_html() -> bool:
@@ -78,6 +115,7 @@ def _wants_html() -> bool:
 
 
 def error_response(status: int, code: str, description: str, problems: list[str] | None = None) -> Response:
+    """The JSON problem, or an HTML page for a browser."""
     if _wants_html():
         body = render_template_string(HTML_ERROR, status=status, description=description, problems=problems)
         response = Response(body, status=status, mimetype="text/html")
@@ -92,6 +130,42 @@ def error_response(status: int, code: str, description: str, problems: list[str]
     return response
 
 
+def refusal_of(error: Exception) -> Refusal:
+    """What any error the handler receives says, in the terms every face uses."""
+    if isinstance(error, StatusError):
+        return Refusal(error.status, error.code, error.message, [str(p) for p in error.problems], error)
+    if isinstance(error, UnknownLayer):
+        return Refusal(404, "NotFound", f"no collection {error.args[0]!r}", [], error)
+    if isinstance(error, HTTPException):
+        description = error.description or error.name
+        if error.code == 429:  # Flask-Limiter's description is only the limit ("3 per 1 minute")
+            description = f"too many requests of this kind from your address (limit: {description}); try again later"
+        return Refusal(error.code or 500, error.name.replace(" ", ""), description, [], error)
+    raise TypeError(f"no refusal for {type(error).__name__}")
+
+
+def _face() -> ErrorFace | None:
+    faces = current_app.extensions.get(ERROR_FACES, {})
+    return next((faces[name] for name in request.blueprints if name in faces), None)
+
+
+def answer(error: Exception) -> Response:
+    """The one error handler: the asking face's answer, else the JSON problem or HTML page."""
+    refusal = refusal_of(error)
+    if isinstance(error, StatusError) and refusal.status >= 500:
+        current_app.logger.error("%s: %s", type(error).__name__, error)
+    face = _face()
+    response = face(refusal) if face else None
+    if response is None:
+        response = error_response(refusal.status, refusal.code, refusal.description, refusal.problems)
+    if refusal.status == 401:
+        response.headers["WWW-Authenticate"] = AUTHENTICATE
+    if refusal.status == 429 and isinstance(error, HTTPException) and error.response is not None \
+            and "Retry-After" in error.response.headers:
+        response.headers["Retry-After"] = error.response.headers["Retry-After"]
+    return response
+
+
 def refuse_nul_characters() -> None:
     """A NUL in the path or a query value is a 400 everywhere: PostgreSQL text cannot hold one, and
     psycopg2 raises ValueError (a 500) wherever such a value would reach a query."""
@@ -101,28 +175,5 @@ def refuse_nul_characters() -> None:
 
 def register_error_handlers(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
-
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError) -> Response:
-        return error_response(exc.status, exc.code, exc.description, exc.problems)
-
-    @app.errorhandler(LayerError)
-    def _layer_error(exc: LayerError) -> Response:
-        code = {404: "NotFound", 412: "PreconditionFailed"}.get(exc.status, "InvalidParameterValue")
-        if exc.status >= 500:
-            app.logger.error("layer error: %s", exc)
-        return error_response(exc.status, code, exc.message, [str(p) for p in exc.problems])
-
-    @app.errorhandler(UnknownLayer)
-    def _unknown_layer(exc: UnknownLayer) -> Response:
-        return error_response(404, "NotFound", f"no collection {exc.args[0]!r}")
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> Response:
-        description = exc.description or exc.name
-        if exc.code == 429:  # Flask-Limiter's description is only the limit ("3 per 1 minute")
-            description = f"too many requests of this kind from your address (limit: {description}); try again later"
-        response = error_response(exc.code or 500, exc.name.replace(" ", ""), description)
-        if exc.code == 429 and exc.response is not None and "Retry-After" in exc.response.headers:
-            response.headers["Retry-After"] = exc.response.headers["Retry-After"]
-        return response
+    for kind in (StatusError, UnknownLayer, HTTPException):
+        app.register_error_handler(kind, answer)

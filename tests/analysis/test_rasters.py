@@ -14,7 +14,7 @@ from shapely.geometry import Point
 
 from services.analysis import raster_tiles
 from services.analysis.hazard import RIVERS_FILE
-from webgis.rasters import overlays
+from webgis.rasters.views import overlays
 
 # A point inside the Sungai Deli polygon near Belawan (BIG RBI), where the synthetic
 # index is 0.96: the tile pixel over it must be the 'tinggi' colour.

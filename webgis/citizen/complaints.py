@@ -16,16 +16,16 @@ from flask import Response, jsonify, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from layers.errors import LayerError
+from layers.errors import LayerError, StatusError
 from services.complaints import intake, open311, workflow
 from services.complaints.categories import Category, load_categories
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.records import counts_per_kelurahan, find_complaint, now_utc, public_points
 from services.errors import ServiceError
-from webgis.citizen import blueprint
 from webgis.citizen.common import engine, lang, link_lang, page
 from webgis.citizen.strings import actor_label, status_label
-from webgis.errors import BadRequest, NotFound
+from webgis.citizen.views import blueprint
+from webgis.errors import BadRequest, NotFound, Refusal, answer_errors_with
 from webgis.security import rate_limit
 
 # Tracking numbers are MDN- and 8 of intake's alphabet (seed reports: MDN-SEED0001); anything else is not one.
@@ -66,20 +66,25 @@ def _photo() -> bytes | None:
     return data
 
 
-def _form_page(status: int = 200, error: ServiceError | LayerError | None = None,
-               values: MultiDict | None = None) -> Response:
-    problems = (list(error.problems) if isinstance(error, ServiceError)
-                else [str(p) for p in error.problems] if error else [])
+def _form_page(status: int = 200, error: StatusError | None = None, values: MultiDict | None = None) -> Response:
     return page("citizen/report.html", status=status, categories=list(load_categories().values()),
                 attribute_field=attribute_field, values=values or MultiDict(),
-                error=error.message if error else None, problems=problems)
+                error=error.message if error else None, problems=[str(p) for p in error.problems] if error else [])
 
 
-@blueprint.errorhandler(RequestEntityTooLarge)
-def _too_large(exc: RequestEntityTooLarge) -> Response:
-    """A body over the app's upload limit, refused before the form is read: say so on the form."""
-    error = PhotoTooLarge("media: the upload is too large; a photo may be at most 5 MB")
-    return _form_page(413, error)
+def _form_with_the_reasons(refusal: Refusal) -> Response | None:
+    """How these pages answer errors (see webgis/errors.py): a refused report re-renders the form
+    with the reasons and the citizen's entries; a body over the app's upload limit, refused before
+    the form is read, says so on the form. Anything else is left to the app's page or JSON problem."""
+    if isinstance(refusal.error, RequestEntityTooLarge):
+        return _form_page(413, PhotoTooLarge("media: the upload is too large; a photo may be at most 5 MB"))
+    if request.endpoint == "citizen.report" and isinstance(refusal.error, (ServiceError, LayerError)):
+        kept = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"])
+        return _form_page(refusal.error.status, refusal.error, kept)
+    return None
+
+
+answer_errors_with(blueprint, _form_with_the_reasons)
 
 
 @blueprint.route("/lapor", methods=["GET", "POST"])
@@ -87,12 +92,7 @@ def _too_large(exc: RequestEntityTooLarge) -> Response:
 def report() -> Response:
     if request.method == "GET":
         return _form_page()
-    kept = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k != "csrf_token"])
-    try:
-        receipt = intake.submit(engine(), submission_from_form(request.form, _photo()), actor="citizen:web",
-                                source="web")
-    except (ServiceError, LayerError) as exc:
-        return _form_page(exc.status, exc, kept)
+    receipt = intake.submit(engine(), submission_from_form(request.form, _photo()), actor="citizen:web", source="web")
     return redirect(url_for("citizen.track", service_request_id=receipt.service_request_id, baru=1,
                             lang=link_lang()), code=303)
 

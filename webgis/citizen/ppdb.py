@@ -17,8 +17,8 @@ from services.errors import ServiceError
 from services.ppdb import DEFAULT_RULE, schools_for_home
 from services.ppdb.zones import ensure_zones, zones_geojson
 from services.ppdb.zoning import LEVELS, check_level, kelurahan_at
-from webgis.citizen import blueprint
 from webgis.citizen.common import engine, page
+from webgis.citizen.views import blueprint
 from webgis.errors import BadRequest
 
 MAX_SCHOOLS = 50
@@ -61,10 +61,7 @@ def ppdb_schools() -> Response:
     kelurahan = kelurahan_at(engine(), lon, lat)
     if kelurahan is None:
         raise BadRequest(f"lon/lat: {lat:.5f}, {lon:.5f} is outside Kota Medan; PPDB zoning is for homes in the city")
-    try:
-        choices = schools_for_home(engine(), lon, lat, level, limit=limit)
-    except ServiceError as exc:
-        raise BadRequest(exc.message, exc.problems) from None
+    choices = schools_for_home(engine(), lon, lat, level, limit=limit)  # a ServiceError is a 400 (webgis/errors.py)
     ensure_zones(engine())
     zones = zones_geojson(engine(), [c.npsn for c in choices])
     return jsonify({

@@ -1,4 +1,7 @@
-"""Read routes of OGC API – Features: parse the request, call a Flask-free function, serialise."""
+"""Read routes of OGC API – Features: parse the request, call a Flask-free function, serialise.
+
+The blueprint is this module's; writes.py adds the Part 4 routes to it (webgis/app.py imports both).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
-from flask import Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from layers.access import can_read, can_see_private, readable_layers
 from layers.features.geojson import ItemsStream, Page, number_matched, read_extent, read_item
@@ -19,7 +22,7 @@ from layers.queries import ItemsQuery, QueryError, extent_sql, layer_sql, parse_
 from layers.registry import get_registry
 from webgis.accounts.principal import principal_from_request
 from webgis.errors import BadRequest, NotFound
-from webgis.ogcapi import blueprint, documents
+from webgis.ogcapi import documents
 from webgis.ogcapi.openapi import openapi_document
 from webgis.ogcapi.params import (
     ITEM_PARAMETERS,
@@ -30,6 +33,7 @@ from webgis.ogcapi.params import (
 )
 from webgis.security import rate_limit
 
+blueprint = Blueprint("ogcapi", __name__)
 FEATURE_ID = re.compile(r"^[0-9]{1,18}$")
 JSON_TYPES = ["application/json", "application/geo+json", "application/vnd.oai.openapi+json",
               "application/schema+json", "text/html"]

@@ -23,8 +23,7 @@ from webgis.errors import (
     PreconditionRequired,
     UnsupportedMediaType,
 )
-from webgis.ogcapi import blueprint
-from webgis.ogcapi.views import base_url, feature_id, readable_spec
+from webgis.ogcapi.views import base_url, blueprint, feature_id, readable_spec
 
 JSON_BODY_TYPES = ("application/geo+json", "application/json", "application/merge-patch+json")
 # One POST of a FeatureCollection is one transaction; bigger loads go through the

@@ -1,18 +1,1 @@
-"""Citizen complaints on the web: Open311 GeoReport v2 (/open311/v2/) and the staff workflow (/open311/staff/).
-
-One parent blueprint so the application factory registers the room with one
-line; the GeoReport views are CSRF-exempt because they never read the session
-(see v2.py), the staff views are not.
-"""
-
-from __future__ import annotations
-
-from flask import Blueprint
-
-from webgis import security
-from webgis.open311 import staff, v2
-
-blueprint = Blueprint("open311", __name__, url_prefix="/open311")
-blueprint.register_blueprint(v2.blueprint)
-blueprint.register_blueprint(staff.blueprint)
-security.CSRF_EXEMPT_BLUEPRINTS.add("open311.v2")
+"""Citizen complaints on the web: Open311 GeoReport v2 (/open311/v2/) and the staff workflow (/open311/staff/)."""

@@ -17,9 +17,8 @@ from layers.access import Principal
 from services.complaints import media, open311, workflow
 from services.complaints.records import NotFound as ReportNotFound
 from services.complaints.records import find_complaint, list_complaints, now_utc
-from services.errors import ServiceError
 from webgis.accounts.principal import deny, principal_from_request
-from webgis.errors import BadRequest, error_response
+from webgis.errors import BadRequest
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
 MAX_QUEUE = 1000
@@ -27,12 +26,6 @@ MAX_QUEUE = 1000
 
 def _engine():  # noqa: ANN202
     return current_app.extensions["engine"]
-
-
-@blueprint.errorhandler(ServiceError)
-def _service_error(exc: ServiceError) -> Response:
-    return error_response(exc.status, {403: "Forbidden", 404: "NotFound", 409: "Conflict"}.get(
-        exc.status, "InvalidParameterValue"), exc.message, exc.problems)
 
 
 @blueprint.before_request

@@ -16,18 +16,15 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
-from werkzeug.exceptions import HTTPException
 
 from layers.access import ANONYMOUS, Principal
-from layers.errors import LayerError
 from services.complaints import intake, open311, workflow
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.records import NotFound as ReportNotFound
 from services.complaints.records import find_by_token, find_complaint, list_complaints, now_utc
-from services.errors import ServiceError
 from webgis.accounts import tokens
 from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, bearer_token
-from webgis.errors import ApiError, BadRequest, Forbidden, NotFound
+from webgis.errors import BadRequest, Forbidden, NotFound, Refusal, answer_errors_with
 from webgis.open311.formats import error_response, respond
 from webgis.security import rate_limit
 
@@ -46,24 +43,12 @@ def _fmt() -> str:
     return (request.view_args or {}).get("fmt") or ("xml" if request.path.endswith(".xml") else "json")
 
 
-@blueprint.errorhandler(ApiError)
-def _api_error(exc: ApiError) -> Response:
-    return error_response(_fmt(), exc.status, exc.description, exc.problems)
+def _open311_errors(refusal: Refusal) -> Response:
+    """Every error of this API in the spec's form: a list of {code, description}, in the URL's format."""
+    return error_response(_fmt(), refusal.status, refusal.description, refusal.problems)
 
 
-@blueprint.errorhandler(ServiceError)
-def _service_error(exc: ServiceError) -> Response:
-    return error_response(_fmt(), exc.status, exc.message, exc.problems)
-
-
-@blueprint.errorhandler(LayerError)
-def _layer_error(exc: LayerError) -> Response:
-    return error_response(_fmt(), exc.status, exc.message, [str(p) for p in exc.problems])
-
-
-@blueprint.errorhandler(HTTPException)
-def _http_error(exc: HTTPException) -> Response:
-    return error_response(_fmt(), exc.code or 500, exc.description or exc.name)
+answer_errors_with(blueprint, _open311_errors)
 
 
 def principal() -> Principal:

@@ -1,10 +1,13 @@
-"""Thin views: parse the request, call a Flask-free function, serialise."""
+"""The citizens' pages: the homepage map (/peta), its JSON helpers and the layer catalogue (/katalog).
+
+Thin views: parse the request, call a Flask-free function, serialise.
+"""
 
 from __future__ import annotations
 
 import math
 
-from flask import Response, current_app, jsonify, render_template, request, send_file
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file
 
 from config.settings import Settings
 from layers.access import can_read, can_see_private
@@ -13,12 +16,16 @@ from layers.registry import get_registry
 from layers.search import SearchTextError, search
 from webgis.accounts.principal import principal_from_request
 from webgis.errors import BadRequest, NotFound
-from webgis.pages import blueprint
 from webgis.pages.catalogue import DOWNLOAD_FORMATS, catalogue_entries, export_readable_layer
 from webgis.pages.config import map_config
-from webgis.pages.delivery import bundle_response, script_bundle
+from webgis.pages.delivery import bundle_response, init_delivery, script_bundle
 from webgis.pages.strings import language_of, ui_strings
 from webgis.security import rate_limit
+
+blueprint = Blueprint("pages", __name__)
+# Versioned, long-cached and compressed static files: the pages' concern, set up
+# once when the blueprint is registered so webgis/app.py stays a list of blueprints.
+blueprint.record_once(lambda state: init_delivery(state.app))
 
 
 def _settings() -> Settings:

@@ -32,8 +32,8 @@ from layers.tiles.cache import Tile, cached_tile
 from layers.tiles.grid import TILE_MATRIX_SET
 from layers.tiles.selection import TileLayer
 from webgis.security import security_headers
-from webgis.tiles import collection_tile_layers, multi_tile_layers, names_of, tile_headers
 from webgis.tiles.metadata import MVT
+from webgis.tiles.views import collection_tile_layers, multi_tile_layers, names_of, tile_headers
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

@@ -1,0 +1,37 @@
+"""The platform's command line: `python -m webgis ...`, one module per command group.
+
+    db start|stop|status|migrate|url|revision    the database                     (db.py)
+    db backup FILE | db restore FILE URL         a dump of it, and back           (backup.py)
+    seed [LAYER ...]                             load Medan's data                (seed.py)
+    layers list|import|export|history|restore    work with layers                 (layers.py)
+    users create|roles|list                      accounts and roles               (users.py)
+    tokens create|revoke|list                    API tokens                       (tokens.py)
+    serve [--dev]                                the web server                   (serve.py)
+    up                                           all of the above, then serve     (serve.py)
+    assets                                       front-end packages into static/  (serve.py)
+
+The groups share only webgis/cli/common.py (database URL, engine, actor, failing).
+"""
+
+from __future__ import annotations
+
+import click
+
+from webgis.cli.backup import backup_dump, backup_restore
+from webgis.cli.db import db
+from webgis.cli.layers import layers
+from webgis.cli.seed import seed
+from webgis.cli.serve import assets, serve, up
+from webgis.cli.tokens import tokens
+from webgis.cli.users import users
+
+
+@click.group()
+def main() -> None:
+    """Medan WebGIS."""
+
+
+db.add_command(backup_dump)
+db.add_command(backup_restore)
+for command in (db, seed, layers, assets, serve, up, users, tokens):
+    main.add_command(command)

@@ -1,0 +1,203 @@
+"""The operators' view at /operator/: the device map, a device page, and their JSON under /operator/api/.
+
+Pages are for logged-in browsers (anonymous visitors are sent to /login, a user
+without the operator role gets 403); the JSON API also takes API tokens, so
+operators' scripts can read it. Writes (acknowledge, command) are POSTs that carry
+the session's CSRF token (webgis/security.py) and are recorded in the audit log as
+well as in the devices schema's own history (alarm_history, commands).
+
+Live updates are polling, not SSE: gunicorn's sync workers would each be held by an
+open stream. Every GET answers with an ETag and honours If-None-Match, so a page
+polling every few seconds costs a 304 while nothing changes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from devices import operator as ops
+from devices.alarms import AlarmError, acknowledge
+from devices.commands import CommandFailed, preview, send
+from devices.registermap import CommandRejected
+from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
+from webgis.accounts.views import login_page
+from webgis.errors import BadRequest, NotFound, error_response
+
+blueprint = Blueprint("operator", __name__, url_prefix="/operator")
+OPERATOR_ROLES = ("operator",)  # admin always passes has_any
+
+
+def _engine():  # noqa: ANN202
+    return current_app.extensions["engine"]
+
+
+def _require_operator() -> None:
+    if not principal_from_request().has_any(OPERATOR_ROLES):
+        raise deny("the operator view is for operators")
+
+
+def operator_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """A page: login first (redirect), then the operator role (403)."""
+
+    @login_page
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _require_operator()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def operator_api(view: Callable[..., Any]) -> Callable[..., Any]:
+    """JSON: a session or an API token with the operator role (401 for nobody, 403 otherwise)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _require_operator()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@blueprint.after_request
+def _no_store(response: Response) -> Response:
+    # Operational data: never from a shared cache; the ETag still saves the body.
+    response.headers["Cache-Control"] = "no-cache, private"
+    return response
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    body = json.dumps(payload, default=str, separators=(",", ":"))
+    response = Response(body, status=status, mimetype="application/json")
+    if request.method == "GET" and status == 200:
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+# -- pages ------------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+@operator_page
+def index() -> Any:
+    return render_template("operator/map.html", user=current_user())
+
+
+@blueprint.get("/devices/<layer_id>/<code>")
+@operator_page
+def device_page(layer_id: str, code: str) -> Any:
+    try:
+        detail = ops.device_detail(_engine(), layer_id, code)
+    except ops.UnknownDevice as exc:
+        raise NotFound(str(exc)) from None
+    return render_template("operator/device.html", user=current_user(), device=detail)
+
+
+# -- JSON -------------------------------------------------------------------------------
+
+
+@blueprint.get("/api/status")
+@operator_api
+def api_status() -> Response:
+    return _json(ops.fleet_status(_engine()))
+
+
+@blueprint.get("/api/devices/<layer_id>/<code>")
+@operator_api
+def api_device(layer_id: str, code: str) -> Response:
+    try:
+        return _json(ops.device_detail(_engine(), layer_id, code))
+    except ops.UnknownDevice as exc:
+        raise NotFound(str(exc)) from None
+
+
+@blueprint.get("/api/devices/<layer_id>/<code>/telemetry")
+@operator_api
+def api_telemetry(layer_id: str, code: str) -> Response:
+    window = request.args.get("window", "hour")
+    if window not in ops.WINDOWS:
+        raise BadRequest(f"window must be one of {', '.join(ops.WINDOWS)}")
+    try:
+        return _json(ops.device_telemetry(_engine(), layer_id, code, window))
+    except ops.UnknownDevice as exc:
+        raise NotFound(str(exc)) from None
+
+
+@blueprint.get("/api/traffic")
+@operator_api
+def api_traffic() -> Response:
+    from devices.traffic import current_suggestions
+
+    return _json({"suggestions": current_suggestions(_engine())})
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("send a JSON object")
+    return body
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadRequest("value must be a number")
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadRequest(f"value {value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise BadRequest("value must be a finite number")
+    return number
+
+
+@blueprint.post("/api/devices/<layer_id>/<code>/command")
+@operator_api
+def api_command(layer_id: str, code: str) -> Response:
+    """Two steps: without "confirm": true the command is checked and echoed, nothing written;
+    with it, it is sent (bounds, write, read-back) and audited."""
+    body = _body()
+    point = body.get("point")
+    if not isinstance(point, str) or not point:
+        raise BadRequest("name the point to write")
+    value = _number(body.get("value"))
+    principal = principal_from_request()
+    try:
+        if body.get("confirm") is not True:
+            return _json({"confirm_required": True, **preview(_engine(), layer_id, code, point, value, principal)})
+        result = send(_engine(), layer_id, code, point, value, principal)
+    except CommandRejected as exc:
+        audit_event("operator.command_rejected", device=f"{layer_id}/{code}", point=point, value=value,
+                    reason=str(exc))
+        return error_response(400, "InvalidParameterValue", f"refused, nothing written: {exc}")
+    except CommandFailed as exc:
+        result = exc.result
+    audit_event("operator.command", device=result.device_id, point=point, value=value, result=result.result,
+                audit_id=result.audit_id)
+    payload = {"audit_id": result.audit_id, "result": result.result, "ok": result.ok, "point": result.point,
+               "value": result.value, "previous": result.previous, "read_back": result.read_back,
+               "detail": result.detail}
+    return _json(payload, 200 if result.ok else 502)
+
+
+@blueprint.post("/api/alarms/<int:alarm_id>/ack")
+@operator_api
+def api_ack(alarm_id: int) -> Response:
+    body = request.get_json(silent=True) or {}
+    note = body.get("note", "") if isinstance(body, dict) else ""
+    if not isinstance(note, str) or len(note) > 500:
+        raise BadRequest("note must be text of at most 500 characters")
+    try:
+        row = acknowledge(_engine(), alarm_id, principal_from_request(), note)
+    except AlarmError as exc:
+        message = str(exc)
+        status = 404 if "does not exist" in message else 409
+        return error_response(status, "NotFound" if status == 404 else "Conflict", message)
+    audit_event("operator.alarm_ack", alarm_id=alarm_id, device=row["device_id"], rule=row["rule"])
+    return _json(ops.alarm_json(row))
