@@ -104,7 +104,13 @@ def _database_secret(app: Flask) -> str:
         return conn.execute(text("SELECT value FROM auth.secrets WHERE name = 'session'")).scalar_one()
 
 
-def init_security(app: Flask) -> None:
+def init_security(app: Flask, on_csrf_refused: Callable[[str], None] | None = None) -> None:
+    """Sessions, CSRF, rate limits and security headers for `app`.
+
+    `on_csrf_refused(reason)` is told of every refused CSRF check (the accounts
+    package audits them); passed in so this module needs nothing of accounts.
+    """
+    app.extensions["on_csrf_refused"] = on_csrf_refused
     # Set, not setdefault: Flask's own defaults (not Secure, no SameSite, 31 days) are already in the config.
     app.config.update(
         SESSION_COOKIE_SECURE=not app.debug,
@@ -178,20 +184,11 @@ def _csrf_protect() -> None:
         try:
             csrf.protect()
         except CSRFError as exc:
-            _audit_csrf_refusal(exc)
+            # A forged cross-site form and a page left open too long look alike here; the log tells them apart.
+            on_refused = current_app.extensions.get("on_csrf_refused")
+            if on_refused is not None:
+                on_refused(exc.description)
             raise
-
-
-def _audit_csrf_refusal(exc: CSRFError) -> None:
-    # A forged cross-site form and a page left open too long look alike here; the log tells them apart.
-    from webgis.accounts.principal import audit_event, principal_from_request
-    from webgis.errors import ApiError
-
-    try:
-        actor = principal_from_request().actor
-    except ApiError:
-        actor = "anonymous"
-    audit_event("csrf.refused", actor=actor, reason=exc.description, method=request.method)
 
 
 SECURITY_HEADERS = (

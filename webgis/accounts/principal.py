@@ -28,7 +28,7 @@ from flask import current_app, g, request, session
 
 from layers.access import ANONYMOUS, Principal
 from webgis.accounts import audit, store, tokens
-from webgis.errors import Forbidden, Unauthorized
+from webgis.errors import ApiError, Forbidden, Unauthorized
 
 CONFIG_TOKEN_ACTOR = "token:api"
 SESSION_USER = "uid"
@@ -108,6 +108,15 @@ def audit_event(event: str, actor: str | None = None, **details: Any) -> None:
         actor = g.principal.actor if "principal" in g else "anonymous"
     details.setdefault("path", request.path)
     audit.record(_engine(), event, actor, client_ip(), details)
+
+
+def audit_csrf_refusal(reason: str) -> None:
+    """Audit a refused CSRF check (webgis.security calls this through init_security)."""
+    try:
+        actor = principal_from_request().actor
+    except ApiError:
+        actor = "anonymous"
+    audit_event("csrf.refused", actor=actor, reason=reason, method=request.method)
 
 
 def deny(description: str, **details: Any) -> Forbidden | Unauthorized:
