@@ -16,28 +16,17 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine
 from sqlalchemy.engine import make_url
 
-from config.settings import Settings, get_settings
-from geodata.cluster import LocalCluster, drop_database, ensure_database
+from geodata.cluster import drop_database, ensure_database
 from layers.db import sqlalchemy_url
+from tests.helpers.database import clone_database, database_url_on, maintenance_url, settings_for
 
-
-def _server_url() -> tuple[str, LocalCluster | None, bool]:
-    """A URL of the server's maintenance database; starts the local cluster if needed."""
-    settings = get_settings()
-    if not settings.uses_local_cluster:
-        return make_url(settings.database_url).set(database="postgres").render_as_string(False), None, False
-    cluster = LocalCluster(settings.pg)
-    started = cluster.start()
-    return cluster.url("postgres"), cluster, started
-
-
-def _database_url(server_url: str, name: str) -> str:
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+# Fixtures that tests in more than one folder need, registered once here.
+pytest_plugins = ["tests.fixtures.complaints", "tests.fixtures.modbus"]
 
 
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
-    url, cluster, started = _server_url()
+    url, cluster, started = maintenance_url()
     yield url
     if started and cluster is not None and not os.environ.get("WEBGIS_KEEP_TEST_CLUSTER"):
         cluster.stop()
@@ -50,19 +39,13 @@ def template_database_url(server_url: str) -> Iterator[str]:
 
     name = f"medan_test_tmpl_{uuid.uuid4().hex[:8]}"
     ensure_database(server_url, name)
-    url = _database_url(server_url, name)
+    url = database_url_on(server_url, name)
     upgrade(url)
     engine = create_engine(sqlalchemy_url(url))
     seed_all(engine, echo=lambda _message: None)
     engine.dispose()
     yield url
     drop_database(server_url, name)
-
-
-def clone_database(server_url: str, template_url: str) -> str:
-    name = f"medan_test_{uuid.uuid4().hex[:10]}"
-    ensure_database(server_url, name, template=make_url(template_url).database)
-    return _database_url(server_url, name)
 
 
 @pytest.fixture(scope="session")
@@ -101,16 +84,6 @@ def conn(engine: Engine) -> Iterator[Connection]:
         transaction = connection.begin()
         yield connection
         transaction.rollback()
-
-
-def settings_for(database_url: str, **web: object) -> Settings:
-    # One client IP sends the whole suite's CQL2 queries within minutes; the limit's
-    # own test (tests/security/test_expensive_queries.py) sets a small one.
-    web.setdefault("expensive_query_rate_limit", "100000 per minute")
-    settings = Settings(database_url=database_url)
-    for key, value in web.items():
-        setattr(settings.web, key, value)
-    return settings
 
 
 @pytest.fixture(scope="session")

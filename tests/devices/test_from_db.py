@@ -12,12 +12,13 @@ from pathlib import Path
 from sqlalchemy import text
 
 import devices
+from config.settings import PROJECT_ROOT
 from devices.registry import device_layers, read_fleet, simulator_fleet
 from layers import load_frame, read_layer
 from layers.db import engine_for
 from layers.registry import get_registry
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 KEEP_ACTIVE = 2  # per device layer: enough to prove the path, light enough for a busy machine
 
 

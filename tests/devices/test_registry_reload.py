@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from operator_helpers import FAST
-
 from devices.poller import Poller, wait_until
 from devices.registry import follow_registry, read_fleet
 from devices.simulator import FleetEntry
 from devices.store import PostgisSink
 from layers import insert_features, load_frame, read_layer, update_feature
 from layers.db import engine_for
+from tests.helpers.operator import FAST
 
 LAYER, MODEL = "street_lights", "lpju_solar_v1"
 

@@ -6,7 +6,6 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from operator_helpers import build_app, poll_until, readdress, user_client
 from sqlalchemy import text
 
 from devices.__main__ import main
@@ -26,6 +25,7 @@ from devices.traffic import (
 )
 from layers import feature_history, read_layer
 from layers.db import engine_for
+from tests.helpers.operator import build_app, poll_until, readdress, user_client
 
 MODEL = "atcs_controller_v1"
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from config.settings import PROJECT_ROOT
 from layers.registry import get_registry
 
-LAYERS_DIR = Path(__file__).resolve().parents[2] / "layers"
+LAYERS_DIR = PROJECT_ROOT / "layers"
 
 
 def _string_literals(path: Path) -> list[tuple[int, str]]:

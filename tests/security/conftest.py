@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from accounts_helpers import PASSWORD, build_app
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.helpers.accounts import PASSWORD, build_app
 from webgis.accounts import manage
 from webgis.accounts.store import User
 

@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
-from accounts_helpers import PASSWORD, build_app, csrf_token, login
 from flask import Flask
 from flask.testing import FlaskClient
-from route_table import samples, urls
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from geodata.cluster import drop_database, ensure_database
+from tests.helpers.accounts import PASSWORD, build_app, csrf_token, login
+from tests.helpers.routes import samples, urls
 from webgis.accounts import audit, manage
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")

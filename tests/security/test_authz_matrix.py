@@ -24,13 +24,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from accounts_helpers import PASSWORD, build_app, login
 from flask import Flask
-from route_table import Sample, samples, urls
 from sqlalchemy.engine import make_url
 
 from geodata.cluster import drop_database, ensure_database
 from layers.model import LayerSpec
+from tests.helpers.accounts import PASSWORD, build_app, login
+from tests.helpers.routes import Sample, samples, urls
 from webgis.accounts import manage
 
 ROLES = ["anonymous", "citizen", "staff", "planner", "operator", "admin"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from tests.conftest import settings_for
+from tests.helpers.database import settings_for
 from webgis.app import create_app
 
 LIMIT = 3

@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from accounts_helpers import PASSWORD, audit_events, build_app, csrf_token, login
 from flask import Flask
 from sqlalchemy import text
 
 from layers import get_feature, update_feature
+from tests.helpers.accounts import PASSWORD, audit_events, build_app, csrf_token, login
 from webgis.accounts import manage
 
 LAYER = "cctv"

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from accounts_helpers import audit_events, csrf_token, login
 from flask import Flask, Response
 from flask.testing import FlaskClient
 
-from tests.conftest import settings_for
+from tests.helpers.accounts import audit_events, csrf_token, login
+from tests.helpers.database import settings_for
 from webgis.app import create_app
 from webgis.security import content_security_policy
 

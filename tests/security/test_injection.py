@@ -16,7 +16,6 @@ from collections.abc import Iterator
 
 import orjson
 import pytest
-from accounts_helpers import build_app
 from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -24,6 +23,7 @@ from sqlalchemy.engine import make_url
 from geodata.cluster import drop_database, ensure_database
 from layers.registry import get_registry
 from layers.schema import LAYER_SCHEMA
+from tests.helpers.accounts import build_app
 from webgis.ogcapi.params import ITEMS_PARAMETERS
 
 ADMIN = {"Authorization": "Bearer test-token"}  # the config token (admin) of build_app

@@ -5,10 +5,10 @@ from __future__ import annotations
 import statistics
 import time
 
-from accounts_helpers import CSRF_FIELD, PASSWORD, audit_events, build_app, csrf_token, login
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.helpers.accounts import CSRF_FIELD, PASSWORD, audit_events, build_app, csrf_token, login
 from webgis.security import limiter
 
 

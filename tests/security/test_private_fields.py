@@ -13,13 +13,13 @@ import re
 import uuid
 
 import pytest
-from accounts_helpers import PASSWORD
 from flask import Flask
-from route_table import get_rules, missing_fillers, samples, urls
 from sqlalchemy import text
 
 from layers.registry import get_registry
 from layers.schema import LAYER_SCHEMA
+from tests.helpers.accounts import PASSWORD
+from tests.helpers.routes import get_rules, missing_fillers, samples, urls
 from webgis.accounts import manage
 
 PRIVATE_LAYERS = [spec for spec in get_registry() if spec.access.private]

@@ -12,18 +12,18 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-from accounts_helpers import build_app, login
 from sqlalchemy import text
 
+from config.settings import PROJECT_ROOT
+from tests.helpers.accounts import build_app, login
 from webgis import ratelimit
 from webgis.security import limiter
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = PROJECT_ROOT
 WORKER = """
 import json, sys
-from accounts_helpers import build_app, login
+from tests.helpers.accounts import build_app, login
 url, storage, attempts = sys.argv[1], sys.argv[2], int(sys.argv[3])
 app = build_app(url, LOGIN_RATE_LIMIT="5 per minute", LOGIN_LOCKOUT_ATTEMPTS=1000, RATELIMIT_STORAGE_URI=storage)
 print(json.dumps([login(app.test_client(), "nobody-here", "wrong-password-x").status_code for _ in range(attempts)]))

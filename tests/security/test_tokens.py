@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
-from accounts_helpers import audit_events, csrf_token, login
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+
+from tests.helpers.accounts import audit_events, csrf_token, login
 
 
 def _create(client: FlaskClient, **body: object) -> dict:

@@ -1,0 +1,1 @@
+"""Helpers of the test suite, imported as a package (tests.helpers.<name>)."""

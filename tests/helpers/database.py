@@ -1,0 +1,40 @@
+"""Throwaway databases and settings for apps under test."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.engine import make_url
+
+from config.settings import Settings, get_settings
+from geodata.cluster import LocalCluster, ensure_database
+
+
+def maintenance_url() -> tuple[str, LocalCluster | None, bool]:
+    """A URL of the server's maintenance database; starts the local cluster if needed."""
+    settings = get_settings()
+    if not settings.uses_local_cluster:
+        return make_url(settings.database_url).set(database="postgres").render_as_string(False), None, False
+    cluster = LocalCluster(settings.pg)
+    started = cluster.start()
+    return cluster.url("postgres"), cluster, started
+
+
+def database_url_on(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def clone_database(server_url: str, template_url: str) -> str:
+    name = f"medan_test_{uuid.uuid4().hex[:10]}"
+    ensure_database(server_url, name, template=make_url(template_url).database)
+    return database_url_on(server_url, name)
+
+
+def settings_for(database_url: str, **web: object) -> Settings:
+    # One client IP sends the whole suite's CQL2 queries within minutes; the limit's
+    # own test (tests/security/test_expensive_queries.py) sets a small one.
+    web.setdefault("expensive_query_rate_limit", "100000 per minute")
+    settings = Settings(database_url=database_url)
+    for key, value in web.items():
+        setattr(settings.web, key, value)
+    return settings

@@ -1,0 +1,112 @@
+"""Fill the path arguments of every rule in the app's URL map, per layer, for the route-walking tests.
+
+`FILLERS` maps an argument name to a function of the layer (and its sample
+feature) giving the values to try; a rule with an argument that has no filler
+is reported by `missing_fillers`, so a new route cannot slip past the walks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import Engine, text
+from werkzeug.routing import Rule
+
+from layers.model import LayerSpec
+from layers.registry import get_registry
+from layers.schema import LAYER_SCHEMA
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One layer and one of its features (None when the layer is empty)."""
+
+    spec: LayerSpec
+    fid: int | None
+    lon: float | None
+    lat: float | None
+
+    def tile(self) -> tuple[int, int, int]:
+        """A WebMercatorQuad tile holding the feature, at a zoom the layer is shown at."""
+        z = min(max(self.spec.zoom.min, 15), self.spec.zoom.max)
+        lon, lat = (98.6722, 3.5952) if self.lon is None else (self.lon, self.lat)
+        n = 2**z
+        x = int((lon + 180) / 360 * n)
+        y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+        return z, x, y
+
+
+def samples(engine: Engine) -> list[Sample]:
+    result = []
+    with engine.connect() as conn:
+        for spec in get_registry():
+            row = conn.execute(text(
+                f'SELECT fid, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) '
+                f'FROM "{LAYER_SCHEMA}"."{spec.table}" ORDER BY fid LIMIT 1')).first()
+            result.append(Sample(spec, *(row or (None, None, None))))
+    return result
+
+
+Filler = Callable[[Sample], list[Any]]
+
+# Argument name -> values for a layer's sample. Values that name no layer
+# (static files, open311 ids) are the same for every layer.
+FILLERS: dict[str, Filler] = {
+    "collection_id": lambda s: [s.spec.id],
+    "collection": lambda s: [s.spec.id],
+    "layer_id": lambda s: [s.spec.id],
+    "item_id": lambda s: [s.fid if s.fid is not None else 1],
+    "tms": lambda s: ["WebMercatorQuad"],
+    "z": lambda s: [s.tile()[0]],
+    "x": lambda s: [s.tile()[1]],
+    "y": lambda s: [s.tile()[2]],
+    "fmt": lambda s: ["geojson", "gpkg", "csv", "json", "xml"],
+    "filename": lambda s: ["pages/site.css", "ogcapi/map.js", "accounts.css"],
+    "token_id": lambda s: [999999],  # no such token: an allowed revoke must not end a test principal
+    "username": lambda s: ["admin"],
+    "service_request_id": lambda s: ["1"],
+    "code": lambda s: ["1"],
+    "token": lambda s: ["x"],
+    "alarm_id": lambda s: [999999],  # no such alarm: an allowed acknowledge changes nothing
+    "raster_id": lambda s: ["flood_index"],
+    "history_id": lambda s: [999999999],  # no such entry: an allowed restore must change nothing
+}
+
+# Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.
+LAYER_ARGUMENTS = {"collection_id", "collection", "layer_id", "item_id", "z", "x", "y"}
+
+
+def missing_fillers(app: Flask) -> list[str]:
+    return sorted(f"{rule.rule}: <{arg}>" for rule in app.url_map.iter_rules()
+                  for arg in rule.arguments if arg not in FILLERS)
+
+
+def _combinations(rule: Rule, sample: Sample) -> Iterator[dict[str, Any]]:
+    combos: list[dict[str, Any]] = [{}]
+    for arg in sorted(rule.arguments):
+        combos = [{**c, arg: v} for c in combos for v in FILLERS[arg](sample)]
+    yield from combos
+
+
+def urls(app: Flask, rule: Rule, layer_samples: list[Sample]) -> list[str]:
+    """Every URL of a rule the fillers give (per layer when the rule names a layer)."""
+    per_layer = bool(set(rule.arguments) & LAYER_ARGUMENTS)
+    found: list[str] = []
+    adapter = app.url_map.bind("localhost")
+    for sample in layer_samples if per_layer else layer_samples[:1]:
+        for values in _combinations(rule, sample):
+            try:
+                url = adapter.build(rule.endpoint, values, method="GET" if "GET" in rule.methods else None)
+            except Exception:  # noqa: BLE001 - a value the converter refuses (e.g. fmt 'gpkg' for json|xml)
+                continue
+            if url not in found:
+                found.append(url)
+    return found
+
+
+def get_rules(app: Flask) -> list[Rule]:
+    return sorted((r for r in app.url_map.iter_rules() if "GET" in r.methods), key=lambda r: r.rule)
