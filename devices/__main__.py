@@ -80,7 +80,7 @@ def _add_fleet_args(p: argparse.ArgumentParser) -> None:
                    help="the devices registered in the device layers (status aktif)")
     p.add_argument("--database-url",
                    help="PostGIS to read the registry from and write telemetry to "
-                        "(with --from-db, default $DATABASE_URL)")
+                        "(with --from-db, default: DATABASE_URL, else the project-local cluster)")
     p.add_argument("--fleet", help="JSON or CSV file listing port, unit, model (and fault)")
     p.add_argument("--device", action="append", metavar="PORT:UNIT:MODEL[:FAULT]")
     p.add_argument("--cctv", type=int, default=0, help="cameras on the base port")
@@ -285,7 +285,7 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     traffic = sub.add_parser("traffic", help="refresh the traffic_congestion layer and print green-time suggestions")
     traffic.add_argument("--window", type=int, help="minutes of telemetry (default: devices/traffic.yaml)")
     for p in (cmd, alarms, prune, traffic):
-        p.add_argument("--database-url", help="default $DATABASE_URL")
+        p.add_argument("--database-url", help="default: DATABASE_URL, else the project-local cluster")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
