@@ -8,6 +8,7 @@ Each commit is exported with `git archive` into benchmarks/out/src-<commit>
 of that commit runs from there, with this work tree's virtualenv and on the
 same database server: first the old commit, then the new one, back to back.
 Both reports are printed in full, then every table row the two have in common
+(by its names, else by its position when both reports have the same rows)
 is printed once with each changed figure as `old → new` and, in the last
 column, the change of the row's first changed figure (for bench_ogcapi the
 rate, for bench_import the median seconds).
@@ -90,16 +91,21 @@ def row_key(row: list[str]) -> tuple[str, ...]:
 
 
 def side_by_side(old: str, new: str, old_name: str, new_name: str) -> str:
-    old_rows = {}
+    old_rows: dict[tuple[str, ...], list[str]] = {}
+    old_in_order = []
     for line in old.splitlines():
         row = cells(line)
         if row:
             old_rows.setdefault(row_key(row), row)
+            old_in_order.append(row)
     out = [f"## {old_name} → {new_name}", ""]
-    for line in new.splitlines():
-        row = cells(line)
-        before = old_rows.get(row_key(row)) if row else None
-        if row is None or before is None or len(before) != len(row):
+    new_rows = [row for row in map(cells, new.splitlines()) if row]
+    for position, row in enumerate(new_rows):
+        # A row renamed between the commits (a label naming a moved module) pairs by position.
+        before = old_rows.get(row_key(row))
+        if before is None and len(old_in_order) == len(new_rows):
+            before = old_in_order[position]
+        if before is None or len(before) != len(row):
             continue
         shown, change = [], ""
         for a, b in zip(before, row, strict=True):
