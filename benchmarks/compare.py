@@ -110,12 +110,9 @@ def side_by_side(old: str, new: str, old_name: str, new_name: str) -> str:
         shown, change = [], ""
         for a, b in zip(before, row, strict=True):
             va, vb = _value(a), _value(b)
-            if va is not None and vb is not None and a != b:
-                shown.append(f"{a} → {b}")
-                if not change and va:
-                    change = f"{100 * (vb - va) / va:+.1f} %"
-            else:
-                shown.append(b)
+            shown.append(f"{a} → {b}" if a != b else b)
+            if va is not None and vb is not None and a != b and not change and va:
+                change = f"{100 * (vb - va) / va:+.1f} %"
         out.append("| " + " | ".join([*shown, change]) + " |")
     return "\n".join(out)
 
