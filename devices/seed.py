@@ -42,6 +42,9 @@ from geodata.synthetic.common import (
 )
 from geodata.synthetic.transit import generate_transit_routes, routes_utm
 
+# Example alarms: a few per device layer, opened over the 25 days from this moment.
+EXAMPLES_PER_LAYER = 3
+FIRST_OPENED = datetime(2026, 11, 1, 7, 30, tzinfo=UTC)
 
 def _device_frame(kel: gpd.GeoDataFrame, points: list[Point], labels: list[str],
                   rng: np.random.Generator, kind: str, model: str,
@@ -135,10 +138,6 @@ def generate_attendance_machines(kelurahan: gpd.GeoDataFrame, *, seed: int = DEF
                 "modbus_host": MODBUS_HOST, "modbus_port": modbus_port(ATTENDANCE_PORT_BASE, i),
                 "modbus_unit": modbus_unit(i), "poll_interval_s": 10.0} for i in range(len(places))]
     return geoframe(records, [g for _, g in places], list(records[0]))
-
-
-EXAMPLES_PER_LAYER = 3
-FIRST_OPENED = datetime(2026, 11, 1, 7, 30, tzinfo=UTC)
 
 
 def generate_device_alarms(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED,

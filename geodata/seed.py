@@ -48,6 +48,10 @@ def generator_for(spec: LayerSpec) -> Callable[..., gpd.GeoDataFrame]:
         raise LookupError(f"{spec.id}: seed generator {spec.seed.generator!r} not found ({exc})") from exc
 
 
+def _file_frame(spec: LayerSpec) -> gpd.GeoDataFrame:
+    return read_file(DATA_DIR / spec.seed.path, spec, rename=spec.seed.rename)
+
+
 def generate(spec: LayerSpec, kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """A synthetic layer's seed features, generated inside the given kelurahan."""
     return generator_for(spec)(kelurahan)
@@ -66,7 +70,7 @@ def seed_input(layer_id: str, kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if key not in _SEED_INPUTS:
         spec = get_registry().get(layer_id)
         if spec.seed.kind == "file":
-            frame = read_file(DATA_DIR / spec.seed.path, spec, rename=spec.seed.rename).to_crs("EPSG:4326")
+            frame = _file_frame(spec).to_crs("EPSG:4326")
         else:
             frame = generate(spec, kelurahan)
         _SEED_INPUTS[key] = frame
@@ -76,7 +80,7 @@ def seed_input(layer_id: str, kelurahan: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def seed_frame(bind: Bind, spec: LayerSpec) -> gpd.GeoDataFrame | None:
     """The features a layer's seed declares, with only its declared columns."""
     if spec.seed.kind == "file":
-        frame = read_file(DATA_DIR / spec.seed.path, spec, rename=spec.seed.rename)
+        frame = _file_frame(spec)
     elif spec.seed.kind == "synthetic":
         kelurahan = read_layer(bind, BASE_LAYER).reset_index(drop=True)
         frame = generate(spec, kelurahan)
