@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from webgis.cli.common import database_url, fail
+from webgis.cli.common import fail, running_database_url
 
 
 @click.command("backup")
@@ -15,7 +15,7 @@ def backup_dump(path: Path) -> None:
     from webgis.backup import BackupError, dump
 
     try:
-        dump(database_url(), path)
+        dump(running_database_url(), path)
     except BackupError as exc:
         fail(str(exc))
     click.echo(f"dumped to {path} ({path.stat().st_size} bytes)")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from config import database_url
 from config.settings import get_settings
 from layers.model import ROLES
 
@@ -33,8 +34,8 @@ def local_cluster() -> LocalCluster:
     return LocalCluster(get_settings().pg)
 
 
-def database_url(start: bool = True) -> str:
-    """The database to use; with no DATABASE_URL the local cluster, started if needed."""
+def running_database_url(start: bool = True) -> str:
+    """config.database_url(), with the local cluster started (and its database made) if that is the one."""
     settings = get_settings()
     if settings.uses_local_cluster and start:
         from geodata.cluster import ensure_database
@@ -43,13 +44,13 @@ def database_url(start: bool = True) -> str:
         if cluster.start():
             click.echo(f"started local PostGIS on {settings.pg.host}:{settings.pg.port} ({cluster.data_dir})", err=True)
         ensure_database(cluster.url("postgres"), settings.pg.database)
-    return settings.effective_database_url
+    return database_url()
 
 
 def engine() -> Engine:
     from layers.db import engine_for
 
-    return engine_for(database_url())
+    return engine_for(running_database_url())
 
 
 def actor() -> str:

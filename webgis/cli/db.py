@@ -7,7 +7,7 @@ import sys
 import click
 
 from config.settings import get_settings
-from webgis.cli.common import database_url, local_cluster
+from webgis.cli.common import local_cluster, running_database_url
 
 
 @click.group()
@@ -21,7 +21,7 @@ def start() -> None:
     if not get_settings().uses_local_cluster:
         click.echo("DATABASE_URL is set: using that server, nothing to start")
         return
-    database_url()
+    running_database_url()
     click.echo(f"local PostGIS is running: {get_settings().effective_database_url}")
 
 
@@ -57,7 +57,7 @@ def migrate() -> None:
     """Bring the schema up to date (Alembic)."""
     from geodata.migrate import upgrade
 
-    upgrade(database_url())
+    upgrade(running_database_url())
     click.echo("schema is up to date")
 
 
@@ -67,4 +67,4 @@ def revision(message: str) -> None:
     """Write a migration for what the layer declarations changed."""
     from geodata.migrate import autogenerate
 
-    autogenerate(database_url(), message)
+    autogenerate(running_database_url(), message)

@@ -11,7 +11,7 @@ import sys
 import click
 
 from config.settings import PROJECT_ROOT, get_settings
-from webgis.cli.common import database_url
+from webgis.cli.common import running_database_url
 from webgis.cli.db import migrate
 from webgis.cli.seed import seed
 
@@ -30,7 +30,7 @@ def assets() -> None:
 def serve(dev: bool) -> None:
     """Serve the WebGIS (gunicorn with several workers)."""
     settings = get_settings()
-    env = {**os.environ, "DATABASE_URL": database_url()}
+    env = {**os.environ, "DATABASE_URL": running_database_url()}
     if dev:
         from webgis.app import create_app
 
@@ -77,7 +77,7 @@ def up(ctx: click.Context) -> None:
     ctx.invoke(seed)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
     children = _start_background_services()
-    env = {**os.environ, "DATABASE_URL": database_url()}
+    env = {**os.environ, "DATABASE_URL": running_database_url()}
     children.append(subprocess.Popen([sys.executable, "-m", "webgis", "serve"], env=env, cwd=PROJECT_ROOT))
     try:
         children[-1].wait()
@@ -101,7 +101,7 @@ def _start_background_services() -> list[subprocess.Popen]:
     """Other rooms' long-running processes (device simulator and poller) when present."""
     from webgis.services import background_commands
 
-    env = {**os.environ, "DATABASE_URL": database_url()}
+    env = {**os.environ, "DATABASE_URL": running_database_url()}
     children = []
     for name, command in background_commands(env["DATABASE_URL"]):
         click.echo(f"starting {name}: {' '.join(command)}", err=True)
