@@ -21,6 +21,7 @@ from devices.registry import DeviceRecord, split_device_id
 from devices.rules import Evaluator, Transition
 from layers import read_layer, upsert_features
 from layers.access import Principal, can_write
+from layers.errors import StatusError
 from layers.registry import get_registry
 
 ALARM_LAYER = "device_alarms"
@@ -28,8 +29,16 @@ POLLER_ACTOR = "devices:poller"
 log = logging.getLogger(__name__)
 
 
-class AlarmError(ValueError):
-    """An alarm action that cannot be done (unknown alarm, already acknowledged, not allowed)."""
+class AlarmError(StatusError, ValueError):
+    """An alarm action that cannot be done now (already acknowledged, not allowed): 409 on the web."""
+
+    status = 409
+
+
+class UnknownAlarm(AlarmError):
+    """No alarm has that id."""
+
+    status = 404
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -138,7 +147,9 @@ def acknowledge(engine: Engine, alarm_id: int, actor: str | Principal, note: str
         if row is None:
             state = conn.execute(text("SELECT state FROM devices.alarms WHERE id = :id"),
                                  {"id": alarm_id}).scalar_one_or_none()
-            raise AlarmError(f"alarm {alarm_id} " + ("does not exist" if state is None else f"is {state}, not open"))
+            if state is None:
+                raise UnknownAlarm(f"alarm {alarm_id} does not exist")
+            raise AlarmError(f"alarm {alarm_id} is {state}, not open")
         _history(conn, alarm_id, "acknowledge", who, note)
         _publish(conn, row, who, Locator())
         return dict(row)

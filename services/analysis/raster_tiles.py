@@ -30,6 +30,7 @@ from rasterio.enums import Resampling
 from rasterio.transform import from_bounds
 from rasterio.warp import reproject, transform_bounds
 
+from layers.errors import StatusError
 from layers.model import Strict, Text, Theme
 from services.analysis.common import WGS84, AnalysisError
 
@@ -99,8 +100,10 @@ def load_rasters(path: Path = DECLARATIONS) -> dict[str, RasterSpec]:
     return {s.id: s for s in specs}
 
 
-class UnknownRaster(LookupError):
-    """No raster is declared under that id."""
+class UnknownRaster(StatusError, LookupError):
+    """No raster is declared under that id: 404 on the web."""
+
+    status = 404
 
 
 def get_raster(raster_id: str) -> RasterSpec:

@@ -22,7 +22,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 
 from devices import operator as ops
-from devices.alarms import AlarmError, acknowledge
+from devices.alarms import acknowledge
 from devices.commands import CommandFailed, preview, send
 from devices.registermap import CommandRejected
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
@@ -193,11 +193,6 @@ def api_ack(alarm_id: int) -> Response:
     note = body.get("note", "") if isinstance(body, dict) else ""
     if not isinstance(note, str) or len(note) > 500:
         raise BadRequest("note must be text of at most 500 characters")
-    try:
-        row = acknowledge(_engine(), alarm_id, principal_from_request(), note)
-    except AlarmError as exc:
-        message = str(exc)
-        status = 404 if "does not exist" in message else 409
-        return error_response(status, "NotFound" if status == 404 else "Conflict", message)
+    row = acknowledge(_engine(), alarm_id, principal_from_request(), note)  # AlarmError: 404 or 409
     audit_event("operator.alarm_ack", alarm_id=alarm_id, device=row["device_id"], rule=row["rule"])
     return _json(ops.alarm_json(row))

@@ -19,8 +19,6 @@ from flask import Blueprint, Response, jsonify, request
 
 from services.analysis.raster_tiles import (
     TILE_MATRIX_SET,
-    RasterSpec,
-    UnknownRaster,
     get_raster,
     legend,
     load_rasters,
@@ -40,13 +38,6 @@ MAX_AGE_S = 3600
 
 def _lang() -> str:
     return "en" if request.args.get("lang") == "en" else "id"
-
-
-def _spec(raster_id: str) -> RasterSpec:
-    try:
-        return get_raster(raster_id)
-    except UnknownRaster as exc:
-        raise NotFound(str(exc)) from None
 
 
 def _check_params(allowed: set[str]) -> None:
@@ -77,12 +68,12 @@ def rasters_json() -> Response:
 @blueprint.get("/rasters/<raster_id>")
 def raster_json(raster_id: str) -> Response:
     _check_params({"lang", "f"})
-    return jsonify(metadata(_spec(raster_id), _lang(), request.url_root.rstrip("/")))
+    return jsonify(metadata(get_raster(raster_id), _lang(), request.url_root.rstrip("/")))
 
 
 @blueprint.get("/rasters/<raster_id>/tiles/<tms>/<int:z>/<int:x>/<int:y>.png")
 def raster_tile(raster_id: str, tms: str, z: int, x: int, y: int) -> Response:
-    spec = _spec(raster_id)
+    spec = get_raster(raster_id)
     if tms != TILE_MATRIX_SET:
         raise NotFound(f"no tile matrix set {tms!r}; rasters are served in {TILE_MATRIX_SET}")
     if not valid_tile(spec, z, x, y):

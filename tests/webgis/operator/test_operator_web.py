@@ -96,8 +96,11 @@ def test_an_alarm_is_listed_files_a_report_and_is_acknowledged_with_csrf(fleet) 
     history = alarm_history(engine, alarm["id"])
     assert [h["event"] for h in history] == ["open", "report", "acknowledge"]
     assert history[-1]["actor"].startswith("user:") and history[-1]["detail"] == "teknisi dikirim"
-    assert operator.post(url, json={}, headers={"X-CSRFToken": csrf}).status_code == 409
-    assert operator.post("/operator/api/alarms/999999/ack", json={}, headers={"X-CSRFToken": csrf}).status_code == 404
+    again = operator.post(url, json={}, headers={"X-CSRFToken": csrf})
+    assert (again.status_code, again.get_json()["code"]) == (409, "Conflict")
+    unknown = operator.post("/operator/api/alarms/999999/ack", json={}, headers={"X-CSRFToken": csrf})
+    assert (unknown.status_code, unknown.get_json()["code"]) == (404, "NotFound")
+    assert unknown.get_json()["description"] == "alarm 999999 does not exist"
     with engine.connect() as conn:
         events = conn.execute(text("SELECT count(*) FROM auth.audit_log WHERE event = 'operator.alarm_ack'")).scalar_one()
     assert events == 1
