@@ -173,6 +173,13 @@ def refuse_nul_characters() -> None:
         raise BadRequest("the request contains a NUL character")
 
 
+def refuse_unknown_parameters(allowed: set[str]) -> None:
+    """A query parameter the resource does not take is a 400 that names it and what is taken."""
+    unknown = sorted(set(request.args) - allowed)
+    if unknown:
+        raise BadRequest(f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+
+
 def register_error_handlers(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     for kind in (StatusError, UnknownLayer, HTTPException):

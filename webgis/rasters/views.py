@@ -27,7 +27,7 @@ from services.analysis.raster_tiles import (
     tile_url_template,
     valid_tile,
 )
-from webgis.errors import BadRequest, NotFound
+from webgis.errors import NotFound, refuse_unknown_parameters
 
 blueprint = Blueprint("rasters", __name__)
 
@@ -38,12 +38,6 @@ MAX_AGE_S = 3600
 
 def _lang() -> str:
     return "en" if request.args.get("lang") == "en" else "id"
-
-
-def _check_params(allowed: set[str]) -> None:
-    unknown = sorted(set(request.args) - allowed)
-    if unknown:
-        raise BadRequest(f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
 
 
 def overlays(lang: str) -> list[dict]:
@@ -60,14 +54,14 @@ def overlays(lang: str) -> list[dict]:
 
 @blueprint.get("/rasters")
 def rasters_json() -> Response:
-    _check_params({"lang", "f"})
+    refuse_unknown_parameters({"lang", "f"})
     base = request.url_root.rstrip("/")
     return jsonify({"rasters": [metadata(spec, _lang(), base) for spec in load_rasters().values()]})
 
 
 @blueprint.get("/rasters/<raster_id>")
 def raster_json(raster_id: str) -> Response:
-    _check_params({"lang", "f"})
+    refuse_unknown_parameters({"lang", "f"})
     return jsonify(metadata(get_raster(raster_id), _lang(), request.url_root.rstrip("/")))
 
 

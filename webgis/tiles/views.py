@@ -45,7 +45,7 @@ from layers.tiles.selection import (
     visible_layers,
 )
 from webgis.accounts.principal import principal_from_request
-from webgis.errors import BadRequest, NotFound
+from webgis.errors import BadRequest, NotFound, refuse_unknown_parameters
 from webgis.tiles import metadata
 
 blueprint = Blueprint("tiles", __name__)
@@ -70,9 +70,7 @@ def _lang() -> str:
 
 
 def _check_params(allowed: set[str]) -> None:
-    unknown = sorted(set(request.args) - allowed)
-    if unknown:
-        raise BadRequest(f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    refuse_unknown_parameters(allowed)
     if request.args.get("f", "mvt") not in ("mvt", "pbf"):
         raise BadRequest("tiles are only served as Mapbox Vector Tiles (f=mvt)")
 
