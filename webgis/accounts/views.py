@@ -55,14 +55,27 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def safe_next(target: str | None) -> str:
+def safe_next(target: str | None, fallback: str = "/") -> str:
     """Where to go after login: a local path only, never another site (open-redirect guard)."""
     if not target or any(c in target for c in "\\\r\n\t") or not target.startswith("/") or target.startswith("//"):
-        return "/"
+        return fallback
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
-        return "/"
+        return fallback
     return target
+
+
+# Each role's own desk, the first role a user holds in this order winning: an admin manages
+# users (and reaches every desk from there), an operator watches devices, staff work their
+# agency's queue, everyone else starts on the citizens' map.
+LANDING = (("admin", "accounts_admin.users"), ("operator", "operator.index"), ("staff", "open311.desk.queue"),
+           ("planner", "pages.catalogue"))
+
+
+def landing_page(roles: frozenset[str]) -> str:
+    """Where a user with `roles` lands after logging in when no (safe) `next` was asked for."""
+    endpoint = next((e for role, e in LANDING if role in roles), "pages.homepage")
+    return url_for(endpoint)
 
 
 def login_page(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -86,7 +99,8 @@ def login_page(view: Callable[..., Any]) -> Callable[..., Any]:
 @blueprint.route("/login", methods=["GET", "POST"])
 @rate_limit("LOGIN_RATE_LIMIT", "20 per minute", methods=["POST"])
 def login() -> Any:
-    next_url = safe_next(request.values.get("next"))
+    # Empty when none was asked for: then the user's own desk decides (landing_page), after the password.
+    next_url = safe_next(request.values.get("next"), fallback="")
     if request.method == "GET":
         return render_template("accounts/login.html", next_url=next_url, error=None)
     username = store.normalise_username(request.form.get("username", ""))[:100]
@@ -109,7 +123,7 @@ def login() -> Any:
     session.permanent = True
     g.pop("principal", None)
     audit_event("login", actor=user.actor, username=user.username)
-    return redirect(next_url)
+    return redirect(next_url or landing_page(user.roles))
 
 
 @blueprint.post("/logout")
