@@ -9,11 +9,12 @@ does not hold (description, contact, exact point, photo).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.complaints.categories import Category, load_categories
+from services.complaints.desk import due_datetime
 from services.complaints.workflow import OPEN311_STATUS
 from services.errors import ServiceError
 
@@ -80,7 +81,7 @@ def _notes(row: dict[str, Any]) -> str:
 def request_record(row: dict[str, Any], *, staff: bool = False, media_url: str | None = None) -> dict[str, Any]:
     """One service request in the spec's fields; `row` from complaints_public, or complaints for staff."""
     category = _category(row["service_code"])
-    expected = row["requested_datetime"] + timedelta(days=category.sla_days) if category else None
+    expected = due_datetime(row)
     area = f"Kel. {row.get('nama_kel') or '-'}, Kec. {row.get('nama_kec') or '-'}"
     record = {
         "service_request_id": row["service_request_id"],

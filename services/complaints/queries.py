@@ -83,6 +83,12 @@ def select_complaints(
             .order_by(table.c.requested_datetime.desc(), table.c.fid.desc()).limit(limit))
 
 
+def select_kelurahan_names() -> Select:
+    """Every kelurahan's code, name and kecamatan (the staff desk's filter), by kecamatan and name."""
+    kel = layer_table(KELURAHAN)
+    return select(kel.c.kode_kel, kel.c.nama_kel, kel.c.nama_kec).order_by(kel.c.nama_kec, kel.c.nama_kel)
+
+
 def select_report_for_alarm(alarm_code: str) -> Select:
     """The service_request_id of the report a device alarm already opened, if any."""
     table = layer_table(COMPLAINTS)

@@ -113,6 +113,12 @@ TABLE: dict[tuple[str, str], str] = {
     ("open311.staff.assign", "POST"): STAFF,
     ("open311.staff.comment", "POST"): STAFF,
     ("open311.staff.change_status", "POST"): STAFF,
+    # The same desk as pages (webgis/open311/desk.py): logged-in browsers; the role is checked after login.
+    ("open311.desk.queue", "GET"): SESSION,
+    ("open311.desk.report", "GET"): SESSION,
+    ("open311.desk.set_status", "POST"): SESSION,
+    ("open311.desk.add_comment", "POST"): SESSION,
+    ("open311.desk.set_assignee", "POST"): SESSION,
     # Citizen service pages (webgis/citizen): complaint form, tracking, complaints map, PPDB zoning.
     ("citizen.report", "GET"): PUBLIC,
     ("citizen.report", "POST"): PUBLIC,
@@ -285,9 +291,11 @@ def test_every_route_answers_every_role_as_the_table_says(matrix_app: Flask, tok
 
 
 def test_session_pages_follow_the_roles_of_the_logged_in_user(matrix_app: Flask) -> None:
-    """The SESSION rows as browsers see them: the admin pages for admins, account pages for everyone."""
+    """The SESSION rows as browsers see them: the admin pages for admins, the staff desk for staff (and
+    admins), account pages for everyone."""
     engine = matrix_app.extensions["engine"]
-    for role, admin_status in (("citizen", 403), ("planner", 403), ("admin", 200)):
+    desk_status = {"staff": 200, "admin": 200}
+    for role, admin_status in (("citizen", 403), ("planner", 403), ("staff", 403), ("operator", 403), ("admin", 200)):
         user = manage.create_user(engine, "test", None, f"s{role}{uuid.uuid4().hex[:6]}", PASSWORD, roles=[role])
         client = matrix_app.test_client()
         assert login(client, user.username).status_code == 302
@@ -295,7 +303,11 @@ def test_session_pages_follow_the_roles_of_the_logged_in_user(matrix_app: Flask)
         assert client.get("/account/tokens").status_code == 200
         for page in ("/admin/users", "/admin/audit", f"/admin/users/{user.username}"):
             assert client.get(page).status_code == admin_status, (role, page)
+        assert client.get("/open311/staff/").status_code == desk_status.get(role, 403), role
+        # A report: its agency's staff (this one has none) or an admin.
+        report = client.get("/open311/staff/reports/MDN-SEED0001").status_code
+        assert report == (200 if role == "admin" else 403), role
     anonymous = matrix_app.test_client()
-    for page in ("/account", "/admin/users", "/admin/audit"):
+    for page in ("/account", "/admin/users", "/admin/audit", "/open311/staff/"):
         response = anonymous.get(page)
         assert response.status_code == 302 and "/login" in response.headers["Location"]

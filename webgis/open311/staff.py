@@ -1,6 +1,8 @@
 """The agencies' workflow at /open311/staff/: queue, detail, assign, comment, status, photo.
 
-JSON in, JSON out; errors in the app's usual JSON form (webgis/errors.py).
+JSON in, JSON out; errors in the app's usual JSON form (webgis/errors.py). The pages
+of the same desk are desk.py; both read the queue through services/complaints/desk.py
+and record every write in the audit log as well as in the reports' history.
 Staff log in (session, then CSRF applies to writes) or send a Bearer token;
 the service decides per report whether the principal's agencies cover it.
 """
@@ -8,20 +10,18 @@ the service decides per report whether the principal's agencies cover it.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from layers.access import Principal
-from services.complaints import media, open311, workflow
+from services.complaints import desk, media, open311, workflow
 from services.complaints.records import NotFound as ReportNotFound
-from services.complaints.records import find_complaint, list_complaints, now_utc
-from webgis.accounts.principal import deny, principal_from_request
+from services.complaints.records import find_complaint, now_utc
+from webgis.accounts.principal import audit_event, deny, principal_from_request
 from webgis.errors import BadRequest
 
 blueprint = Blueprint("staff", __name__, url_prefix="/staff")
-MAX_QUEUE = 1000
 
 
 def _engine():  # noqa: ANN202
@@ -66,32 +66,18 @@ def _full(row: dict[str, Any]) -> dict[str, Any]:
         "attributes": json.loads(row["attributes"]) if row["attributes"] else {},
         "contact": {"name": row["contact_name"], "email": row["contact_email"], "phone": row["contact_phone"]},
         "has_photo": bool(row["media"]),
+        "overdue": desk.is_overdue(row, now_utc()),
     })
     return record
 
 
 @blueprint.get("/queue")
 def queue() -> Response:
-    """The principal's agencies' reports (admin: all, or ?agency=), filtered by status, kelurahan and age."""
-    staff = _staff()
-    agencies: list[str] | None = sorted(staff.agencies)
-    if staff.is_admin:
-        agencies = [request.args["agency"]] if request.args.get("agency") else None
-    elif request.args.get("agency"):
-        agencies = [a for a in agencies if a == request.args["agency"]]
-    statuses = [s for s in (request.args.get("status") or "").split(",") if s]
-    unknown = [s for s in statuses if s not in workflow.STATUSES]
-    if unknown:
-        raise BadRequest(f"status: unknown {', '.join(unknown)}; use {', '.join(workflow.STATUSES)}")
-    try:
-        older = int(request.args.get("older_than_days", 0))
-    except ValueError:
-        raise BadRequest("older_than_days: a whole number of days") from None
-    rows = list_complaints(
-        _engine(), "complaints", statuses=statuses, agencies=agencies,
-        kode_kel=[k for k in (request.args.get("kelurahan") or "").split(",") if k],
-        requested_before=now_utc() - timedelta(days=older) if older > 0 else None, limit=MAX_QUEUE)
-    return jsonify({"count": len(rows), "agencies": agencies, "requests": [_full(r) for r in rows]})
+    """The principal's agencies' reports (admin: all, or ?agency=), filtered by status, kelurahan, age, overdue."""
+    chosen = desk.parse_filter(request.args)
+    rows = desk.agency_queue(_engine(), _staff(), chosen)
+    return jsonify({"count": len(rows), "agencies": desk.visible_agencies(_staff(), chosen.agency),
+                    "requests": [_full(r) for r in rows]})
 
 
 def _row(service_request_id: str) -> dict[str, Any]:
@@ -114,20 +100,24 @@ def change_status(service_request_id: str) -> Response:
     body = _body()
     previous = workflow.change_status(_engine(), service_request_id, str(body.get("status", "")), _staff(),
                                       note=body.get("note"), public=_flag(body.get("public")))
+    audit_event("complaint.status", service_request_id=service_request_id, previous=previous, status=body["status"])
     return jsonify({"service_request_id": service_request_id, "from": previous, "status": body["status"]})
 
 
 @blueprint.post("/requests/<service_request_id>/comment")
 def comment(service_request_id: str) -> Response:
     body = _body()
-    workflow.comment(_engine(), service_request_id, str(body.get("note", "")), _staff(),
-                     public=_flag(body.get("public"), default=False))
+    public = _flag(body.get("public"), default=False)
+    workflow.comment(_engine(), service_request_id, str(body.get("note", "")), _staff(), public=public)
+    audit_event("complaint.comment", service_request_id=service_request_id, public=public)
     return jsonify({"service_request_id": service_request_id, "ok": True})
 
 
 @blueprint.post("/requests/<service_request_id>/assign")
 def assign(service_request_id: str) -> Response:
-    workflow.assign(_engine(), service_request_id, str(_body().get("assignee", "")), _staff())
+    assignee = str(_body().get("assignee", ""))
+    workflow.assign(_engine(), service_request_id, assignee, _staff())
+    audit_event("complaint.assign", service_request_id=service_request_id, assignee=assignee.strip())
     return jsonify({"service_request_id": service_request_id, "ok": True})
 
 
