@@ -192,6 +192,7 @@ def preview(engine: Engine, layer: str, device_code: str, point: str, value: flo
     """
     _who(actor, layer)
     _device, p, _words = _validate(engine, layer, device_code, point, value)
-    return {"device_id": device_id(layer, device_code), "point": p.name, "value": float(value), "unit": p.unit,
+    return {"device_id": device_id(layer, device_code), "point": p.name,
+            "title": {"id": p.label("id"), "en": p.label("en")}, "value": float(value), "unit": p.unit,
             "allowed": list(p.allowed) if p.allowed is not None else None, "min": p.min, "max": p.max,
             "pulse": p.pulse}

@@ -18,6 +18,7 @@ from devices.commands import command_log
 from devices.registermap import Point, load_maps
 from devices.registry import device_id, find_device, read_fleet
 from devices.store import latest_state, telemetry_buckets
+from layers.registry import get_registry
 
 # Chart windows: how far back, and the bucket each point of the line averages.
 WINDOWS: dict[str, tuple[timedelta, int]] = {
@@ -74,13 +75,29 @@ def fleet_status(engine: Engine) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for d in devices:
         counts[d["status"]] = counts.get(d["status"], 0) + 1
-    return {"devices": devices, "counts": counts, "alarms": [alarm_json(a) for a in alarms if a["layer"]]}
+    return {"devices": devices, "counts": counts, "types": device_types(devices),
+            "alarms": [alarm_json(a) for a in alarms if a["layer"]]}
+
+
+def device_types(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The kinds of device on the map (one per device layer), titled by their declaration, with counts."""
+    registry = get_registry()
+    counts: dict[str, int] = {}
+    for d in devices:
+        counts[d["layer"]] = counts.get(d["layer"], 0) + 1
+    return [{"layer": layer, "title": _title(registry.get(layer).title), "count": n}
+            for layer, n in sorted(counts.items())]
+
+
+def _title(text: Any) -> dict[str, str]:
+    return {"id": text.id, "en": text.en}
 
 
 def _point_json(p: Point, value: float | None) -> dict[str, Any]:
     if isinstance(value, float) and math.isnan(value):
         value = None
-    return {"name": p.name, "value": value, "unit": p.unit, "description": p.description,
+    return {"name": p.name, "title": {"id": p.label("id"), "en": p.label("en")}, "value": value, "unit": p.unit,
+            "description": p.description,
             "writable": p.writable, "allowed": list(p.allowed) if p.allowed is not None else None,
             "min": p.min, "max": p.max, "pulse": p.pulse, "function": p.function}
 
@@ -103,6 +120,8 @@ def device_detail(engine: Engine, layer: str, code: str) -> dict[str, Any]:
     traffic = current_suggestions(engine, [ident]) if record.model == load_rules().model else []
     return {
         "id": ident, "layer": layer, "code": code, "name": record.name, "model": record.model,
+        "type_title": _title(get_registry().get(layer).title),
+        "model_title": dict(reg_map.title) if reg_map and reg_map.title else {"id": record.model, "en": record.model},
         "registry_status": record.status, "lon": record.lon, "lat": record.lat,
         "interval_s": record.interval_s,
         "status": colour_status(state, alarms), "link": (state or {}).get("status"),
@@ -134,10 +153,12 @@ def device_telemetry(engine: Engine, layer: str, code: str, window: str,
     rows = telemetry_buckets(engine, device_id(layer, code), since, bucket)
     reg_map = load_maps().get(record.model)
     units = {p.name: p.unit for p in reg_map.points} if reg_map else {}
+    titles = {p.name: {"id": p.label("id"), "en": p.label("en")} for p in reg_map.points} if reg_map else {}
     series: dict[str, dict[str, list]] = {}
     for r in rows:
         s = series.setdefault(r["point"], {"t": [], "v": []})
         s["t"].append(r["t"].timestamp())
         s["v"].append(round(r["avg"], 3))
     return {"id": device_id(layer, code), "window": window, "bucket_s": bucket, "since": since.isoformat(),
-            "series": [{"point": name, "unit": units.get(name, ""), **data} for name, data in sorted(series.items())]}
+            "series": [{"point": name, "title": titles.get(name, {"id": name, "en": name}), "unit": units.get(name, ""),
+                        **data} for name, data in sorted(series.items())]}

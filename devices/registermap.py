@@ -32,7 +32,7 @@ MAX_READ = {"coil": 2000, "discrete_input": 2000, "holding": 125, "input": 125}
 
 _POINT_KEYS = {
     "name", "function", "address", "type", "scale", "unit", "word_order", "writable",
-    "allowed", "min", "max", "counter", "pulse", "description",
+    "allowed", "min", "max", "counter", "pulse", "description", "title",
 }
 
 
@@ -64,6 +64,13 @@ class Point:
     # command cannot verify it by reading the written value back.
     pulse: bool = False
     description: str = ""
+    # What people call the point, {"id": ..., "en": ...}: operator pages, command forms and alarm
+    # texts show it, never the point's name (a code, in English). Not part of equality or hashing.
+    title: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def label(self, lang: str = "id") -> str:
+        """The point's title in `lang` (Bahasa Indonesia first), or its name when the map gives none."""
+        return self.title.get(lang) or self.title.get("id") or self.name
 
     @property
     def width(self) -> int:
@@ -174,7 +181,17 @@ def _parse_point(model: str, raw: Mapping[str, Any]) -> Point:
         allowed=allowed, min=lo, max=hi, counter=bool(raw.get("counter", False)),
         pulse=bool(raw.get("pulse", False)),
         description=str(raw.get("description", "")),
+        title=_title(model, name, raw.get("title")),
     )
+
+
+def _title(model: str, name: str, raw: Any) -> dict[str, str]:
+    """A point's title: both languages when given (the shipped maps give every point one, see tests)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping) or not all(isinstance(raw.get(k), str) and raw[k].strip() for k in ("id", "en")):
+        raise _fail(model, name, "title needs id and en, e.g. {id: Antrean lengan utara, en: Queue, north approach}")
+    return {"id": raw["id"].strip(), "en": raw["en"].strip()}
 
 
 def _check_overlaps(model: str, points: Sequence[Point]) -> None:
@@ -309,20 +326,25 @@ def decode_block(block: Block, words: Sequence[int] | Sequence[bool]) -> dict[st
     return out
 
 
+def _named(point: Point) -> str:
+    """A point in a refusal: its title for people, its name for whoever reads the register map."""
+    return f"{point.label('id')} ({point.name})" if point.title else f"point {point.name}"
+
+
 def check_write(point: Point, value: float) -> list[int]:
     """Registers to write for a command, or CommandRejected when the map forbids it."""
     if not point.writable:
-        raise CommandRejected(f"point {point.name} is read-only")
+        raise CommandRejected(f"{_named(point)} is read-only")
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise CommandRejected(f"point {point.name}: {value!r} is not a number")
+        raise CommandRejected(f"{_named(point)}: {value!r} is not a number")
     if point.allowed is not None and value not in point.allowed:
-        raise CommandRejected(f"point {point.name}: {value} not in allowed {list(point.allowed)}")
+        raise CommandRejected(f"{_named(point)}: {value} not in allowed {list(point.allowed)}")
     if point.min is not None and value < point.min:
-        raise CommandRejected(f"point {point.name}: {value} below minimum {point.min}")
+        raise CommandRejected(f"{_named(point)}: {value} below minimum {point.min}")
     if point.max is not None and value > point.max:
-        raise CommandRejected(f"point {point.name}: {value} above maximum {point.max}")
+        raise CommandRejected(f"{_named(point)}: {value} above maximum {point.max}")
     try:
         return encode(point, value)
     except (ValueError, struct.error) as exc:
-        raise CommandRejected(f"point {point.name}: {value} does not fit {point.type}") from exc
+        raise CommandRejected(f"{_named(point)}: {value} does not fit {point.type}") from exc
 

@@ -50,6 +50,9 @@ class Rule:
     for_s: float = 0.0
     # Opening this alarm also files a complaint report for the agency's work queue.
     report: bool = False
+    # The watched points as people read them: name -> (title in Bahasa Indonesia, unit, is a bit),
+    # from the register map, so the alarm text says "Antrean lengan utara = 180 m", not "queue_north".
+    point_text: Mapping[str, tuple[str, str, bool]] = field(default_factory=dict)
 
     def check(self, values: Mapping[str, float], active: bool) -> tuple[bool, str | None, float | None]:
         """(holds, point, value): whether the condition holds now, and what triggered it.
@@ -69,7 +72,12 @@ class Rule:
 
     def message(self, point: str | None, value: float | None) -> str:
         base = self.title.get("id") or self.id
-        return f"{base}: {point} = {value:g}" if point is not None and value is not None else base
+        if point is None or value is None:
+            return base
+        label, unit, bit = self.point_text.get(point, (point, "", False))
+        if bit:  # "Pintu kabinet terbuka", not "... = 1"
+            return f"{base}: {label}"
+        return f"{base}: {label} = {value:g}" + (f" {unit}" if unit else "")
 
 
 def _fail(model: str, rule: str | None, msg: str) -> RuleError:
@@ -108,10 +116,12 @@ def _parse_rule(model: str, raw: Mapping[str, Any], reg_map: RegisterMap | None)
         v = raw.get(key)
         if (key == "value" or v is not None) and (isinstance(v, bool) or not isinstance(v, int | float)):
             raise _fail(model, rid, f"{key} must be a number")
+    text = {p.name: (p.label("id"), p.unit, p.type == "bool") for p in reg_map.points
+            if p.name in points} if reg_map is not None else {}
     return Rule(rid, model, raw["severity"], dict(title), points=points, op=raw["op"],
                 value=float(raw["value"]),
                 clear_value=None if raw.get("clear_value") is None else float(raw["clear_value"]),
-                for_s=for_s, report=report)
+                for_s=for_s, report=report, point_text=text)
 
 
 def parse_rules(data: Mapping[str, Any], maps: Mapping[str, RegisterMap] | None = None) -> list[Rule]:

@@ -184,9 +184,16 @@ def suggestions(stats: Mapping[str, Mapping[str, Mapping[str, float | None]]],
                 "rule": rules.suggestion_id, "device_id": device, "layer": layer, "code": code,
                 "approach": approach, "point": point.name, "unit": point.unit, "current": current,
                 "suggested": target, "queue_avg_m": s["queue_avg_m"],
-                "title": {k: v.format(approach=approach) for k, v in rules.title.items()},
+                "point_title": {"id": point.label("id"), "en": point.label("en")},
+                "title": {k: _sentence(v.format(approach=approach, point=point.label(k).lower()))
+                          for k, v in rules.title.items()},
             })
     return out
+
+
+def _sentence(text: str) -> str:
+    """Upper-case first letter: a point title put mid-sentence is lower-cased, the sentence is not."""
+    return text[:1].upper() + text[1:]
 
 
 def _feature(record: DeviceRecord, summary: Mapping[str, Any], window_min: int, at: datetime) -> dict:

@@ -143,7 +143,8 @@ def test_sustained_queue_and_offline_wait_for_their_duration(isolated_database_u
     asyncio.run(scenario())
     assert seen["early"] == 0
     queue = [a for a in list_alarms(engine, active=False, device=atcs.device_id) if a["rule"] == "queue_long"]
-    assert queue[0]["message"].endswith("queue_north = 300") and queue[0]["state"] == "cleared"
+    # The point by its title (register map), with its unit: no English point name in the Bahasa text.
+    assert queue[0]["message"] == "Antrean panjang: Antrean lengan utara = 300 m" and queue[0]["state"] == "cleared"
 
 
 def test_acknowledging_needs_an_operator_and_an_open_alarm(isolated_database_url, simulator, ports) -> None:  # noqa: ANN001
