@@ -65,6 +65,10 @@
     return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString() : String(Math.round(v * 100) / 100);
   };
 
+  // Alarm words in Bahasa Indonesia (the data keeps its codes: info/warning/critical, open/acknowledged/cleared).
+  Op.SEVERITY = { info: 'info', warning: 'peringatan', critical: 'kritis' };
+  Op.STATE = { open: 'terbuka', acknowledged: 'diakui', cleared: 'selesai' };
+
   /* An alarm as a list item; `onPick` (optional) is called when its text is clicked. */
   Op.alarmItem = function (alarm, ackUrl, onPick, onAcked) {
     var li = Op.el('li', { className: 'alarm ' + alarm.severity + ' ' + alarm.state, 'data-alarm': String(alarm.id) });
@@ -72,7 +76,8 @@
       text: alarm.kode + ' · ' + alarm.code + ' · ' + (alarm.message || alarm.rule) });
     if (onPick) { label.addEventListener('click', function () { onPick(alarm); }); }
     li.appendChild(label);
-    li.appendChild(Op.el('span', { className: 'muted', text: ' ' + alarm.severity + ', ' + alarm.state +
+    li.appendChild(Op.el('span', { className: 'muted', text: ' ' + (Op.SEVERITY[alarm.severity] || alarm.severity) +
+      ', ' + (Op.STATE[alarm.state] || alarm.state) +
       (alarm.acknowledged_by ? ' (' + alarm.acknowledged_by + ')' : '') +
       (alarm.report_id ? ' · laporan #' + alarm.report_id : '') }));
     if (alarm.state === 'open') {

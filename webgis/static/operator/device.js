@@ -10,10 +10,19 @@
   var ACK_URL = body.getAttribute('data-ack-url');
   var SVG = 'http://www.w3.org/2000/svg';
   var state = { device: null, window: 'hour', pending: null };
+  var STATUS_TEXT = { online: 'terhubung / online', offline: 'terputus / offline', alarm: 'alarm',
+                      unknown: 'belum ada data / no data' };
+
+  /* A point as people call it (its title in the register map), by name. */
+  function titleOf(name) {
+    var p = ((state.device && state.device.points) || []).filter(function (q) { return q.name === name; })[0];
+    return p && p.title ? p.title.id : name;
+  }
 
   function renderValues(d) {
     var status = document.getElementById('status');
-    status.textContent = d.status;
+    status.textContent = STATUS_TEXT[d.status] || d.status;
+    status.setAttribute('data-status', d.status);
     status.className = 'badge ' + d.status;
     document.getElementById('last-seen').textContent = 'terakhir / last seen: ' + Op.time(d.last_seen);
     document.getElementById('fault').textContent = d.fault ? 'gangguan / fault: ' + d.fault : '';
@@ -22,7 +31,7 @@
     d.points.forEach(function (p) {
       var bad = d.out_of_range.indexOf(p.name) >= 0;
       tbody.appendChild(Op.el('tr', { 'data-point': p.name, className: bad ? 'out-of-range' : '' }, [
-        Op.el('td', { text: p.name, title: p.description || '' }),
+        Op.el('td', { title: p.description || '' }, [p.title.id, Op.el('span', { className: 'point-name', text: p.name })]),
         Op.el('td', { className: 'num', text: Op.number(p.value) }),
         Op.el('td', { text: p.unit || '' })
       ]));
@@ -41,12 +50,12 @@
         check();
       });
       sug.appendChild(Op.el('li', { 'data-point': s.point }, [
-        s.title.id + ': ' + s.point + ' ' + s.current + ' → ' + s.suggested + ' ' + s.unit + ' ', apply]));
+        s.title.id + ': ' + s.current + ' → ' + s.suggested + ' ' + s.unit + ' ', apply]));
     });
     var log = document.getElementById('commands');
     Op.clear(log);
     d.commands.forEach(function (c) {
-      log.appendChild(Op.el('li', { text: Op.time(c.at) + ' ' + c.actor + ': ' + c.point + ' = ' + Op.number(c.value) +
+      log.appendChild(Op.el('li', { text: Op.time(c.at) + ' ' + c.actor + ': ' + titleOf(c.point) + ' = ' + Op.number(c.value) +
         ' → ' + c.result + (c.read_back !== null ? ' (baca ulang / read back ' + Op.number(c.read_back) + ')' : '') }));
     });
   }
@@ -55,7 +64,7 @@
     var select = document.getElementById('command-point');
     if (select.options.length) { return; }
     d.points.filter(function (p) { return p.writable; }).forEach(function (p) {
-      select.appendChild(Op.el('option', { value: p.name, text: p.name + (p.unit ? ' (' + p.unit + ')' : '') }));
+      select.appendChild(Op.el('option', { value: p.name, text: p.title.id + (p.unit ? ' (' + p.unit + ')' : '') }));
     });
     if (!select.options.length) { document.getElementById('command-form').hidden = true; }
     showBounds();
@@ -91,7 +100,7 @@
       if (r.status !== 200) { result(r.body.description || String(r.status), false); return; }
       state.pending = { point: point, value: r.body.value };
       var p = writable(point);
-      document.getElementById('command-question').textContent = 'Tulis / Write ' + point + ' = ' + r.body.value +
+      document.getElementById('command-question').textContent = 'Tulis / Write ' + titleOf(point) + ' = ' + r.body.value +
         ' ' + (r.body.unit || '') + ' (sekarang / now ' + Op.number(p ? p.value : null) + ')?';
       document.getElementById('command-confirm').hidden = false;
       result('', true);
@@ -105,7 +114,7 @@
     state.pending = null;
     Op.postJSON(COMMAND_URL, { point: pending.point, value: pending.value, confirm: true }).then(function (r) {
       if (r.status === 200) {
-        result(r.body.result + ': ' + r.body.point + ' ' + Op.number(r.body.previous) + ' → ' +
+        result(r.body.result + ': ' + titleOf(r.body.point) + ' ' + Op.number(r.body.previous) + ' → ' +
           Op.number(r.body.read_back) + ' (audit #' + r.body.audit_id + ')', true);
       } else {
         result((r.body.description || r.body.detail || r.body.result || r.status) +
@@ -123,7 +132,7 @@
     svg.setAttribute('class', 'chart');
     svg.setAttribute('data-point', series.point);
     svg.setAttribute('role', 'img');
-    svg.setAttribute('aria-label', series.point);
+    svg.setAttribute('aria-label', series.title ? series.title.id : series.point);
     var t0 = new Date(since).getTime() / 1000, t1 = Date.now() / 1000;
     var lo = Math.min.apply(null, series.v), hi = Math.max.apply(null, series.v);
     if (hi === lo) { hi = lo + 1; }
@@ -145,7 +154,7 @@
     title.setAttribute('x', pad);
     title.setAttribute('y', 10);
     title.setAttribute('class', 'title');
-    title.textContent = series.point + (series.unit ? ' (' + series.unit + ')' : '') + ' · ' + series.v.length + ' titik';
+    title.textContent = (series.title ? series.title.id : series.point) + (series.unit ? ' (' + series.unit + ')' : '') + ' · ' + series.v.length + ' titik';
     svg.appendChild(title);
     return svg;
   }
