@@ -251,6 +251,14 @@ def _staff(w: World, action: str, body: dict) -> tuple[str, object]:
     return _api(w, "POST", f"/open311/staff/requests/{w.complaint_id}/{action}", json=body)
 
 
+def _desk(w: World, action: str, data: dict) -> tuple[str, object]:
+    """A staff desk form, as the admin's browser session, on a report of its own (the JSON calls move the shared one)."""
+    created = _report(w)[1]
+    assert created.status_code == 200, created.get_data(as_text=True)
+    page = f"/open311/staff/reports/{created.get_json()[0]['service_request_id']}"
+    return _form(w, page, f"{page}/{action}", data)
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
     ("accounts.login", "POST"): _login,
     ("accounts.logout", "POST"): _logout,
@@ -276,6 +284,10 @@ SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
     ("open311.staff.assign", "POST"): lambda w: _staff(w, "assign", {"assignee": "Tim audit"}),
     ("open311.staff.change_status", "POST"): lambda w: _staff(w, "status", {"status": "acknowledged",
                                                                            "note": "Diterima."}),
+    ("open311.desk.add_comment", "POST"): lambda w: _desk(w, "comment", {"note": "Dicek (uji audit).",
+                                                                        "visibility": "internal"}),
+    ("open311.desk.set_assignee", "POST"): lambda w: _desk(w, "assign", {"assignee": "Tim audit"}),
+    ("open311.desk.set_status", "POST"): lambda w: _desk(w, "status", {"status": "acknowledged"}),
 }
 
 

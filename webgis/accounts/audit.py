@@ -19,7 +19,8 @@ EVENTS = (
     "login", "login.failed", "login.locked", "logout", "password.changed",
     "user.created", "user.roles_changed", "user.agencies_changed", "user.deactivated", "user.activated",
     "token.created", "token.revoked", "token.refused", "access.denied", "csrf.refused", "feature.restored",
-    "request.write",
+    "request.write", "complaint.status", "complaint.comment", "complaint.assign",
+    "operator.command", "operator.command_rejected", "operator.alarm_ack",
 )
 # Called with the event after each record. The web registers one that marks the
 # request as audited (webgis/accounts/trail.py), so that its catch-all record of
