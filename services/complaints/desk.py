@@ -23,7 +23,7 @@ from services.complaints.records import list_complaints, now_utc
 from services.complaints.workflow import STATUSES, check_staff
 from services.errors import ServiceError
 
-ACTIVE = ("open", "acknowledged", "in_progress")
+ACTIVE = queries.ACTIVE_STATUSES
 MAX_QUEUE = 1000
 MAX_AGE_DAYS = 3650
 
@@ -88,16 +88,17 @@ def agency_queue(bind: Bind, principal: Principal, chosen: QueueFilter,
                  now: datetime | None = None) -> list[dict[str, Any]]:
     """The reports the principal's agencies hold, newest first, each with `due`, `overdue` and `age_days`."""
     now = now or now_utc()
+    cutoffs = {c.service_code: now - timedelta(days=c.sla_days) for c in load_categories().values()}
     rows = list_complaints(
         bind, "complaints", statuses=chosen.statuses, kode_kel=chosen.kode_kel,
         agencies=visible_agencies(principal, chosen.agency),
         requested_before=now - timedelta(days=chosen.older_than_days) if chosen.older_than_days else None,
-        limit=MAX_QUEUE)
+        overdue_cutoffs=cutoffs if chosen.overdue_only else None, limit=MAX_QUEUE)
     for row in rows:
         row["due"] = due_datetime(row)
         row["overdue"] = is_overdue(row, now)
         row["age_days"] = (now - row["requested_datetime"]).days
-    return [r for r in rows if r["overdue"]] if chosen.overdue_only else rows
+    return rows
 
 
 def kelurahan_choices(bind: Bind) -> list[dict[str, str]]:

@@ -9,12 +9,12 @@ Writes do not happen here: records.py writes through the layers API
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, Select, Table, and_, bindparam, func, select, true
+from sqlalchemy import Float, Select, Table, and_, bindparam, func, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
 from layers.registry import get_registry
@@ -59,11 +59,14 @@ def select_complaints(
     layer_id: str, *, ids: Sequence[str] = (), codes: Sequence[str] = (),
     statuses: Sequence[str] = (), start: datetime | None = None, end: datetime | None = None,
     kode_kel: Sequence[str] = (), agencies: Sequence[str] | None = None,
-    requested_before: datetime | None = None, limit: int = 1000,
+    requested_before: datetime | None = None, overdue_cutoffs: Mapping[str, datetime] | None = None,
+    limit: int = 1000,
 ) -> Select:
     """Reports of `complaints` or `complaints_public`, newest first, filtered as Open311 and the staff queue ask.
 
     `agencies=None` means any agency; an empty list means none (a staff member without agencies).
+    `overdue_cutoffs` (service_code -> filed before) keeps only reports still being handled and filed
+    before their category's cutoff: in SQL, so the newest-first limit cannot drop the old ones.
     """
     table = layer_table(layer_id)
     where: list[Any] = []
@@ -79,6 +82,11 @@ def select_complaints(
         where.append(table.c.requested_datetime <= bindparam("end", end))
     if requested_before is not None:
         where.append(table.c.requested_datetime < bindparam("before", requested_before))
+    if overdue_cutoffs is not None:
+        late = [and_(table.c.service_code == bindparam(f"code_{i}", code),
+                     table.c.requested_datetime < bindparam(f"due_{i}", cutoff))
+                for i, (code, cutoff) in enumerate(sorted(overdue_cutoffs.items()))]
+        where.append(and_(table.c.status.in_(list(ACTIVE_STATUSES)), or_(False, *late)))
     return (select(*_columns(table)).where(and_(True, *where))
             .order_by(table.c.requested_datetime.desc(), table.c.fid.desc()).limit(limit))
 

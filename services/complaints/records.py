@@ -11,7 +11,7 @@ call; their SQL is services/complaints/queries.py.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,7 +73,8 @@ def list_complaints(
     bind: Bind, layer_id: str, *, ids: Sequence[str] = (), codes: Sequence[str] = (),
     statuses: Sequence[str] = (), start: datetime | None = None, end: datetime | None = None,
     kode_kel: Sequence[str] = (), agencies: Sequence[str] | None = None,
-    requested_before: datetime | None = None, limit: int = 1000,
+    requested_before: datetime | None = None, overdue_cutoffs: Mapping[str, datetime] | None = None,
+    limit: int = 1000,
 ) -> list[dict[str, Any]]:
     """Reports of `complaints` or `complaints_public`, newest first, filtered as Open311 and the staff queue ask.
 
@@ -81,7 +82,7 @@ def list_complaints(
     """
     query = queries.select_complaints(layer_id, ids=ids, codes=codes, statuses=statuses, start=start, end=end,
                                       kode_kel=kode_kel, agencies=agencies, requested_before=requested_before,
-                                      limit=limit)
+                                      overdue_cutoffs=overdue_cutoffs, limit=limit)
     with reading(bind) as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
 

@@ -26,6 +26,7 @@ from services.complaints.records import NotFound as ReportNotFound
 from services.complaints.records import find_complaint, now_utc
 from services.errors import ServiceError
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
+from webgis.accounts.store import list_users
 from webgis.accounts.views import login_page
 from webgis.citizen.strings import STATUS
 from webgis.errors import Refusal, answer_errors_with
@@ -75,7 +76,7 @@ def queue() -> Any:
         "open311/queue.html", user=current_user(), rows=rows, chosen=chosen, statuses=workflow.STATUSES,
         kelurahan=desk.kelurahan_choices(_engine()), ages=AGE_CHOICES,
         agencies=desk.visible_agencies(principal, None), is_admin=principal.is_admin,
-        overdue_count=sum(1 for r in rows if r["overdue"]), **_labels())
+        overdue_count=sum(1 for r in rows if r["overdue"]), max_rows=desk.MAX_QUEUE, **_labels())
 
 
 def _report(service_request_id: str) -> dict[str, Any]:
@@ -95,8 +96,15 @@ def _report_page(service_request_id: str, *, error: str | None = None, status: i
     message = DONE.get(request.args.get("done", "")) if error is None else None
     return render_template(
         "open311/report.html", user=current_user(), row=row, history=history, photo=photo,
+        colleagues=_colleagues(row["agency"]),
         next_statuses=sorted(workflow.TRANSITIONS[row["status"]], key=workflow.STATUSES.index),
         error=error, message=message, **_labels()), status
+
+
+def _colleagues(agency: str) -> list[str]:
+    """Who may be assigned, as suggestions: the agency's active staff (any other name may still be typed)."""
+    return [u.display_name or u.username for u in list_users(_engine())
+            if u.active and "staff" in u.roles and agency in u.agencies]
 
 
 @blueprint.get("/reports/<service_request_id>")

