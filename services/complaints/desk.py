@@ -75,6 +75,12 @@ def is_overdue(row: Mapping[str, Any], now: datetime) -> bool:
     return row["status"] in ACTIVE and due is not None and now > due
 
 
+def known_agencies() -> list[str]:
+    """Every agency a category sends reports to (categories.yaml), for an admin's choice."""
+    found = {a for c in load_categories().values() for a in (c.agency, *c.by_kecamatan.values())}
+    return sorted(found)
+
+
 def visible_agencies(principal: Principal, wanted: str | None) -> list[str] | None:
     """The agencies whose reports the principal sees (None: every agency, for an admin without a choice)."""
     check_staff(principal)

@@ -76,6 +76,7 @@ def queue() -> Any:
         "open311/queue.html", user=current_user(), rows=rows, chosen=chosen, statuses=workflow.STATUSES,
         kelurahan=desk.kelurahan_choices(_engine()), ages=AGE_CHOICES,
         agencies=desk.visible_agencies(principal, None), is_admin=principal.is_admin,
+        agency_choices=desk.known_agencies() if principal.is_admin else desk.visible_agencies(principal, None),
         overdue_count=sum(1 for r in rows if r["overdue"]), max_rows=desk.MAX_QUEUE, **_labels())
 
 

@@ -55,6 +55,7 @@ def test_a_staff_member_sees_their_agencies_and_an_admin_chooses(engine) -> None
     assert desk.visible_agencies(DPKPPR, "DISHUB") == []  # asking for another agency shows nothing
     admin = Principal(actor="user:a", roles=frozenset({"admin"}))
     assert desk.visible_agencies(admin, None) is None and desk.visible_agencies(admin, "DLH") == ["DLH"]
+    assert {"DPKPPR", "DISHUB", "DLH", "BPBD"} <= set(desk.known_agencies())
     rows = desk.agency_queue(engine, DPKPPR, desk.QueueFilter())
     assert rows and {r["agency"] for r in rows} == {"DPKPPR"}
     citizen = Principal(actor="user:c", roles=frozenset({"citizen"}))

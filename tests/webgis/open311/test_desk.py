@@ -89,6 +89,11 @@ def test_an_agency_sees_its_queue_only_and_filters_it(complaints_app: Flask, web
         response = desk.get(DESK + "?" + query)
         assert response.status_code == 400 and words in response.get_data(as_text=True), query
     # The JSON queue takes the same filters and says which reports are overdue.
+    # An admin picks an agency from those the categories name.
+    admin = _client(complaints_app, staff_user(roles=("admin",)))
+    assert re.search(r"<option\s*>DISHUB</option>", admin.get(DESK).get_data(as_text=True))
+    only_dlh = admin.get(DESK + "?agency=DLH").get_data(as_text=True)
+    assert f'data-id="{waste}"' in only_dlh and f'data-id="{lamp}"' not in only_dlh
     listed = desk.get("/open311/staff/queue?overdue=1").get_json()["requests"]
     assert lamp in [r["service_request_id"] for r in listed] and all(r["overdue"] for r in listed)
 
