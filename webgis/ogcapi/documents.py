@@ -83,6 +83,9 @@ def landing(base: str, fmt: str, tiles: bool) -> dict[str, Any]:
     if tiles:
         links.append(link(f"{base}tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
                           JSON, "tile matrix sets"))
+        # OGC 20-057 /req/dataset-tilesets/landingpage
+        links.append(link(f"{base}tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                          JSON, "vector tiles of every layer"))
     return {"title": TITLE, "description": DESCRIPTION, "links": links}
 
 
