@@ -74,6 +74,8 @@ def parse_crs_uri(value: str | None, what: str = "crs") -> Crs:
     short = key.strip("[]")
     if short.upper().startswith("EPSG:"):
         key = EPSG.format(short[5:])
+    elif short.lower().startswith("urn:ogc:def:crs:epsg:"):  # urn:ogc:def:crs:EPSG::32647 (GeoJSON 2008 crs)
+        key = EPSG.format(short.rsplit(":", 1)[1])
     try:
         return SUPPORTED_CRS[key]
     except KeyError:

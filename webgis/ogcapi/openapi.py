@@ -79,10 +79,20 @@ def _responses(ok: str, media: str = "application/json", *, status: str = "200")
     }
 
 
+# What a write accepts as geometry (layers/geojson_input.py); refused with a 400 naming the place otherwise.
+GEOMETRY_INPUT = (
+    " The geometry is RFC 7946 GeoJSON of the layer's type (a single geometry is accepted for its Multi type): "
+    "positions of exactly 2 JSON numbers (no text, no height), lines of 2 positions or more, polygon rings of 4 "
+    "positions or more whose last equals the first (an open ring is refused, not closed), valid (self-"
+    "intersections are refused) and inside Kota Medan. Coordinates are CRS84 (longitude, latitude) unless the "
+    "Content-Crs header names another supported CRS (EPSG:4326 is latitude, longitude). A `crs` member "
+    "(removed by RFC 7946) is accepted only when it names that same CRS.")
+
+
 def _feature_body(collection: bool = False) -> dict[str, Any]:
     description = ("a GeoJSON Feature, or a FeatureCollection to create several in one transaction (all or "
                    "none; the 201 body lists the new ids and item links)" if collection else "a GeoJSON Feature")
-    return {"required": True, "description": description,
+    return {"required": True, "description": description + "." + GEOMETRY_INPUT,
             "content": {"application/geo+json": {"schema": {"type": "object"}}}}
 
 

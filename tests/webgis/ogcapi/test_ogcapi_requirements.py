@@ -191,3 +191,71 @@ def test_201_and_204_answers_carry_no_content_type(writer) -> None:  # noqa: ANN
     assert not_modified.status_code in (200, 304)
     if not_modified.status_code == 304:
         assert "Content-Type" not in not_modified.headers
+
+
+# ---------------------------------------------------------------- geometry input (issue 16, 9)
+
+def zone(ring: list) -> dict:
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+            "properties": {"npsn": "T7700002", "nama": "SD Cincin", "jenjang": "SD", "status": "Negeri"}}
+
+
+def point(coordinates: list, **members: object) -> dict:
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": coordinates, **members},
+            "properties": {"npsn": "T7700003", "nama": "SD Titik", "jenjang": "SD", "status": "Swasta"}}
+
+
+CRS_MEMBER = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32647"}}
+
+
+@pytest.mark.parametrize(("feature", "headers", "words"), [
+    (point(["98.67", "3.59"]), {}, "'98.67' is not a number"),
+    (point([98.67, 3.59, 25.0]), {}, "has a height (3 numbers)"),
+    (point([98.67]), {}, "a position is 2 numbers, not 1"),
+    (point([98.67, 3.59], crs=CRS_MEMBER), {}, "says urn:ogc:def:crs:EPSG::32647 but without Content-Crs"),
+    (point([468000.0, 397000.0], crs=CRS_MEMBER), {"Content-Crs": f"<{EPSG.format(3857)}>"},
+     "but Content-Crs says <http://www.opengis.net/def/crs/EPSG/0/3857>"),
+    (point([98.67, 3.59], crs={"type": "name", "properties": {"name": "EPSG:9999"}}), {}, "names no CRS"),
+    ({**point([98.67, 3.59]), "geometry": {"type": "Point"}}, {}, 'a Point needs a "coordinates" array'),
+])
+def test_ambiguous_geometry_input_is_refused_with_the_reason(writer, feature: dict, headers: dict, words: str) -> None:  # noqa: ANN001
+    """RFC 7946 3.1.1 (a position is numbers; more than 3 elements not allowed, a height is not
+    silently dropped from a 2D layer), section 4 (no crs member: Content-Crs, Part 2
+    /req/crs/content-crs-header, says it): a 400 naming the place, nothing created."""
+    before = writer.get("/collections/schools/items?limit=1").get_json()["numberMatched"]
+    response = writer.post("/collections/schools/items", data=orjson.dumps(feature),
+                           content_type="application/geo+json", headers={**TOKEN, **headers})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    answer = response.get_json()
+    said = " ".join([answer["description"], *answer.get("problems", [])])
+    assert words in said, said
+    assert writer.get("/collections/schools/items?limit=1").get_json()["numberMatched"] == before
+
+
+def test_an_open_polygon_ring_is_refused_not_closed(writer) -> None:  # noqa: ANN001
+    """RFC 7946 3.1.6: a linear ring's first and last positions are equivalent; a ring of fewer than 4
+    positions is not a ring. shapely closed them silently. Checked on a Polygon layer from the registry."""
+    from layers.registry import get_registry
+
+    layer = next(s for s in get_registry() if s.geometry in ("Polygon", "MultiPolygon") and s.access.write)
+    ring = [[98.66, 3.58], [98.67, 3.58], [98.67, 3.59], [98.66, 3.59]]
+    for geometry, words in (({"type": "Polygon", "coordinates": [ring]}, "the ring is not closed"),
+                            ({"type": "Polygon", "coordinates": [ring[:3]]}, "a ring needs at least 4 positions"),
+                            ({"type": "MultiPolygon", "coordinates": [[ring]]}, "the ring is not closed")):
+        response = writer.post(f"/collections/{layer.id}/items", content_type="application/geo+json",
+                               data=orjson.dumps({"type": "Feature", "geometry": geometry, "properties": {}}),
+                               headers=TOKEN)
+        assert response.status_code == 400, response.get_data(as_text=True)
+        assert words in response.get_data(as_text=True)
+
+
+def test_a_crs_member_that_agrees_with_content_crs_is_accepted_and_dropped(writer) -> None:  # noqa: ANN001
+    """Part 2 /req/crs/content-crs-header: Content-Crs says the CRS; a legacy crs member saying the same is
+    not ambiguous, so it is taken (and not stored)."""
+    feature = point([468000.0, 397000.0], crs=CRS_MEMBER)
+    created = writer.post("/collections/schools/items", data=orjson.dumps(feature), content_type="application/geo+json",
+                          headers={**TOKEN, "Content-Crs": f"<{EPSG.format(32647)}>"})
+    assert created.status_code == 201, created.get_data(as_text=True)
+    stored = writer.get(created.headers["Location"].replace("http://localhost", "")).get_json()
+    lon, lat = stored["geometry"]["coordinates"]
+    assert 98.6 < lon < 98.8 and 3.5 < lat < 3.7 and "crs" not in stored["geometry"]
