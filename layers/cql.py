@@ -43,7 +43,10 @@ DWITHIN_UNITS = {"meters": 1.0, "metres": 1.0, "meter": 1.0, "metre": 1.0, "m": 
 METRES_PER_DEGREE_LOWER_BOUND = 100_000.0
 MAX_FILTER_LENGTH = 20_000
 
+# T_DISJOINT is in CQL2's temporal-functions class but not in pygeofilter 0.4.0's grammar or map.
+TEMPORAL_FUNCTIONS = {**TEMPORAL_PREDICATES_MAP, "t_disjoint": ast.TimeDisjoint}
 _EXTRA_GRAMMAR = r"""
+%extend _binary_temporal_predicate_func: "T_DISJOINT"i
 %extend predicate: _binary_temporal_predicate_func "(" expression "," expression ")" -> temporal_function
     | "S_DWITHIN"i "(" expression "," expression "," full_number "," attribute ")" -> dwithin
 %override interval: "INTERVAL"i "(" SINGLE_QUOTED "," SINGLE_QUOTED ")"
@@ -54,7 +57,7 @@ _EXTRA_GRAMMAR = r"""
 @v_args(meta=False, inline=True)
 class _Transformer(text_parser.CQLTransformer):
     def temporal_function(self, op: Any, lhs: Any, rhs: Any) -> ast.Node:
-        return TEMPORAL_PREDICATES_MAP[str(op).lower()](lhs, rhs)
+        return TEMPORAL_FUNCTIONS[str(op).lower()](lhs, rhs)
 
     def dwithin(self, lhs: Any, rhs: Any, distance: Any, units: Any) -> ast.Node:
         return ast.DistanceWithin(lhs, rhs, distance, units.name)
@@ -131,6 +134,8 @@ def _walk_json(node: Any) -> Any:
             return ast.Between(_walk_json(args[0]), _walk_json(args[1]), _walk_json(args[2]), False)
         if op == "s_dwithin":
             return ast.DistanceWithin(_walk_json(args[0]), _walk_json(args[1]), args[2], "meters")
+        if op == "t_disjoint" and len(args) == 2:
+            return ast.TimeDisjoint(_walk_json(args[0]), _walk_json(args[1]))
     return walk_cql_json(node)
 
 
