@@ -33,7 +33,7 @@ from pygeofilter.parsers.cql2_json.parser import walk_cql_json
 from pygeofilter.parsers.cql2_text import parser as text_parser
 
 from layers.model import PropertySpec
-from layers.queries import Crs, LayerSQL, QueryError, Where, parse_instant
+from layers.queries import Crs, LayerSQL, QueryError, Where, check_bbox, parse_instant
 
 GEOMETRY_NAMES = ("geometry", "geom")
 DWITHIN_UNITS = {"meters": 1.0, "metres": 1.0, "meter": 1.0, "metre": 1.0, "m": 1.0,
@@ -281,7 +281,7 @@ class _Compiler:
         if isinstance(node, ast.Function) and node.name.lower() == "bbox":
             node = values.Envelope(*_envelope_args(node.arguments, self.fail))
         if isinstance(node, values.Envelope):
-            node = values.Geometry(node.geometry)
+            node = values.Geometry(_bbox_geometry((node.x1, node.y1, node.x2, node.y2), self.crs))
         if not isinstance(node, values.Geometry):
             raise self.fail(f"expected a geometry literal, got {node!r}")
         try:
@@ -357,6 +357,24 @@ class _Compiler:
             pieces.append(sql.SQL("{} {} %s").format(column, sql.SQL(operator)))
             self.params.append(bound)
         return sql.SQL("({})").format(sql.SQL(" AND ").join(pieces))
+
+
+def _bbox_geometry(box: tuple[float, float, float, float], crs: Crs) -> dict:
+    """A CQL2 BBOX (lower corner first, in `crs`'s axis order) as GeoJSON in that axis order, checked as the
+    items' bbox parameter is (layers.queries.check_bbox): in a geographic CRS a west edge east of the east
+    edge crosses the antimeridian, so the box is two."""
+    check_bbox(box, crs, "filter: BBOX")
+    a0, b0, a1, b1 = box
+    lon_min, lon_max = (b0, b1) if crs.lat_lon else (a0, a1)
+    if crs.geographic and lon_min > lon_max:
+        parts = [(a0, b0, a1, 180.0), (a0, -180.0, a1, b1)] if crs.lat_lon else \
+            [(a0, b0, 180.0, b1), (-180.0, b0, a1, b1)]
+        return {"type": "MultiPolygon", "coordinates": [[_ring(*part)] for part in parts]}
+    return {"type": "Polygon", "coordinates": [_ring(a0, b0, a1, b1)]}
+
+
+def _ring(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
+    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
 
 
 def _is_geometry_property(node: Any) -> bool:

@@ -5,6 +5,7 @@ the requirement it checks."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import orjson
 import pytest
@@ -259,3 +260,16 @@ def test_a_crs_member_that_agrees_with_content_crs_is_accepted_and_dropped(write
     stored = writer.get(created.headers["Location"].replace("http://localhost", "")).get_json()
     lon, lat = stored["geometry"]["coordinates"]
     assert 98.6 < lon < 98.8 and 3.5 < lat < 3.7 and "crs" not in stored["geometry"]
+
+
+def test_a_cql2_bbox_is_checked_like_the_bbox_parameter(client) -> None:  # noqa: ANN001
+    """CQL2 /req/basic-spatial-functions (BBOX: lower corner first, as in OGC 17-069r4 /req/core/fc-bbox-definition):
+    out of the CRS's range is a 400; a west edge east of the east edge crosses the antimeridian, as the
+    bbox parameter does, instead of being swapped."""
+    doc = get_json(client, "/collections/schools/items?filter=" + quote("S_INTERSECTS(geometry, BBOX(98, 3, 99, 95))"), 400)
+    assert "latitude 95 is outside" in doc["description"]
+    crossing = quote("S_INTERSECTS(geometry, BBOX(98.7, 3, 98.6, 4))")
+    by_filter = get_json(client, f"/collections/schools/items?limit=10000&properties=nama&filter={crossing}")
+    by_bbox = get_json(client, "/collections/schools/items?limit=10000&properties=nama&bbox=98.7,3,98.6,4")
+    assert [f["id"] for f in by_filter["features"]] == [f["id"] for f in by_bbox["features"]]
+    assert by_filter["numberReturned"] > 0
