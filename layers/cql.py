@@ -33,7 +33,7 @@ from pygeofilter.parsers.cql2_json.parser import walk_cql_json
 from pygeofilter.parsers.cql2_text import parser as text_parser
 
 from layers.model import PropertySpec
-from layers.queries import Crs, LayerSQL, QueryError, Where, parse_instant
+from layers.queries import Crs, LayerSQL, QueryError, Where, check_bbox, parse_instant
 
 GEOMETRY_NAMES = ("geometry", "geom")
 DWITHIN_UNITS = {"meters": 1.0, "metres": 1.0, "meter": 1.0, "metre": 1.0, "m": 1.0,
@@ -43,7 +43,10 @@ DWITHIN_UNITS = {"meters": 1.0, "metres": 1.0, "meter": 1.0, "metre": 1.0, "m": 
 METRES_PER_DEGREE_LOWER_BOUND = 100_000.0
 MAX_FILTER_LENGTH = 20_000
 
+# T_DISJOINT is in CQL2's temporal-functions class but not in pygeofilter 0.4.0's grammar or map.
+TEMPORAL_FUNCTIONS = {**TEMPORAL_PREDICATES_MAP, "t_disjoint": ast.TimeDisjoint}
 _EXTRA_GRAMMAR = r"""
+%extend _binary_temporal_predicate_func: "T_DISJOINT"i
 %extend predicate: _binary_temporal_predicate_func "(" expression "," expression ")" -> temporal_function
     | "S_DWITHIN"i "(" expression "," expression "," full_number "," attribute ")" -> dwithin
 %override interval: "INTERVAL"i "(" SINGLE_QUOTED "," SINGLE_QUOTED ")"
@@ -54,7 +57,7 @@ _EXTRA_GRAMMAR = r"""
 @v_args(meta=False, inline=True)
 class _Transformer(text_parser.CQLTransformer):
     def temporal_function(self, op: Any, lhs: Any, rhs: Any) -> ast.Node:
-        return TEMPORAL_PREDICATES_MAP[str(op).lower()](lhs, rhs)
+        return TEMPORAL_FUNCTIONS[str(op).lower()](lhs, rhs)
 
     def dwithin(self, lhs: Any, rhs: Any, distance: Any, units: Any) -> ast.Node:
         return ast.DistanceWithin(lhs, rhs, distance, units.name)
@@ -131,6 +134,8 @@ def _walk_json(node: Any) -> Any:
             return ast.Between(_walk_json(args[0]), _walk_json(args[1]), _walk_json(args[2]), False)
         if op == "s_dwithin":
             return ast.DistanceWithin(_walk_json(args[0]), _walk_json(args[1]), args[2], "meters")
+        if op == "t_disjoint" and len(args) == 2:
+            return ast.TimeDisjoint(_walk_json(args[0]), _walk_json(args[1]))
     return walk_cql_json(node)
 
 
@@ -276,7 +281,7 @@ class _Compiler:
         if isinstance(node, ast.Function) and node.name.lower() == "bbox":
             node = values.Envelope(*_envelope_args(node.arguments, self.fail))
         if isinstance(node, values.Envelope):
-            node = values.Geometry(node.geometry)
+            node = values.Geometry(_bbox_geometry((node.x1, node.y1, node.x2, node.y2), self.crs))
         if not isinstance(node, values.Geometry):
             raise self.fail(f"expected a geometry literal, got {node!r}")
         try:
@@ -352,6 +357,24 @@ class _Compiler:
             pieces.append(sql.SQL("{} {} %s").format(column, sql.SQL(operator)))
             self.params.append(bound)
         return sql.SQL("({})").format(sql.SQL(" AND ").join(pieces))
+
+
+def _bbox_geometry(box: tuple[float, float, float, float], crs: Crs) -> dict:
+    """A CQL2 BBOX (lower corner first, in `crs`'s axis order) as GeoJSON in that axis order, checked as the
+    items' bbox parameter is (layers.queries.check_bbox): in a geographic CRS a west edge east of the east
+    edge crosses the antimeridian, so the box is two."""
+    check_bbox(box, crs, "filter: BBOX")
+    a0, b0, a1, b1 = box
+    lon_min, lon_max = (b0, b1) if crs.lat_lon else (a0, a1)
+    if crs.geographic and lon_min > lon_max:
+        parts = [(a0, b0, a1, 180.0), (a0, -180.0, a1, b1)] if crs.lat_lon else \
+            [(a0, b0, 180.0, b1), (-180.0, b0, a1, b1)]
+        return {"type": "MultiPolygon", "coordinates": [[_ring(*part)] for part in parts]}
+    return {"type": "Polygon", "coordinates": [_ring(a0, b0, a1, b1)]}
+
+
+def _ring(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
+    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
 
 
 def _is_geometry_property(node: Any) -> bool:

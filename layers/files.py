@@ -32,6 +32,9 @@ from layers.registry import get_registry
 from layers.tables import Bind
 
 Format = Literal["geojson", "gpkg", "shapefile", "csv"]
+# pyogrio's GDAL writes GeoPackage 1.4 by default, which Debian 12's GDAL 3.6 (and so QGIS 3.22)
+# open with "may only be partially supported"; 1.3 holds everything an export writes.
+GPKG_OPTIONS = {"VERSION": "1.3"}
 SUFFIX_FORMATS: dict[str, Format] = {
     ".geojson": "geojson", ".json": "geojson", ".gpkg": "gpkg", ".zip": "shapefile",
     ".shp": "shapefile", ".csv": "csv",
@@ -238,7 +241,8 @@ def export_layer(
         _write_shapefile_zip(frame, path, layer_id)
     else:
         driver = {"geojson": "GeoJSON", "gpkg": "GPKG"}[fmt]
-        pyogrio.write_dataframe(frame, path, driver=driver, layer=layer_id)
+        options = GPKG_OPTIONS if fmt == "gpkg" else {}
+        pyogrio.write_dataframe(frame, path, driver=driver, layer=layer_id, dataset_options=options)
     return len(frame)
 
 

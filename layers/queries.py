@@ -43,26 +43,39 @@ class Crs:
     srid: int
     lat_lon: bool  # EPSG:4326 is latitude first; CRS84 is longitude first
     decimals: int  # ~1 cm: 7 decimals of a degree, 3 of a metre
+    # Where coordinates of this CRS mean something, as (min x, min y, max x, max y) in
+    # longitude/easting-first order: the whole globe for geographic CRSs, the EPSG area
+    # of use (projected with PROJ) for the projected ones.
+    domain: tuple[float, float, float, float] = (-180.0, -90.0, 180.0, 90.0)
+
+    @property
+    def geographic(self) -> bool:
+        return self.srid == 4326
 
 
 SUPPORTED_CRS: dict[str, Crs] = {
     CRS84: Crs(CRS84, 4326, False, 7),
     EPSG.format(4326): Crs(EPSG.format(4326), 4326, True, 7),
-    EPSG.format(3857): Crs(EPSG.format(3857), 3857, False, 3),
-    EPSG.format(32647): Crs(EPSG.format(32647), 32647, False, 3),
-    EPSG.format(23847): Crs(EPSG.format(23847), 23847, False, 3),
+    EPSG.format(3857): Crs(EPSG.format(3857), 3857, False, 3,
+                           (-20037508.342789244, -20048966.104014594, 20037508.342789244, 20048966.104014594)),
+    EPSG.format(32647): Crs(EPSG.format(32647), 32647, False, 3, (166021.443, 0.0, 833978.557, 9329005.183)),
+    EPSG.format(23847): Crs(EPSG.format(23847), 23847, False, 3, (165995.577, -2.653, 833953.782, 599912.551)),
 }
 _CRS_ALIASES = {"urn:ogc:def:crs:OGC:1.3:CRS84": CRS84, "OGC:CRS84": CRS84, "[OGC:CRS84]": CRS84}
 
 
 def parse_crs_uri(value: str | None, what: str = "crs") -> Crs:
-    """One of the supported CRSs by URI (or EPSG:n / [EPSG:n]); None is CRS84."""
-    if value is None or value == "":
+    """One of the supported CRSs by URI (or EPSG:n / [EPSG:n]); None (absent) is CRS84, an empty value is an error."""
+    if value is None:
         return SUPPORTED_CRS[CRS84]
+    if not value.strip():
+        raise QueryError(f"{what} is empty; leave it out for CRS84, or give one of: {', '.join(SUPPORTED_CRS)}")
     key = _CRS_ALIASES.get(value, value)
     short = key.strip("[]")
     if short.upper().startswith("EPSG:"):
         key = EPSG.format(short[5:])
+    elif short.lower().startswith("urn:ogc:def:crs:epsg:"):  # urn:ogc:def:crs:EPSG::32647 (GeoJSON 2008 crs)
+        key = EPSG.format(short.rsplit(":", 1)[1])
     try:
         return SUPPORTED_CRS[key]
     except KeyError:
@@ -108,7 +121,7 @@ def _feature_text(layer: LayerSQL, crs: Crs, names: tuple[str, ...] | None) -> s
     elif crs.lat_lon:
         geometry = sql.SQL("ST_FlipCoordinates({})").format(geometry)
     return sql.SQL(
-        "'{{\"type\":\"Feature\",\"id\":' || fid || ',\"geometry\":' || ST_AsGeoJSON({geom}, {dec}) "
+        "'{{\"type\":\"Feature\",\"id\":' || fid || ',\"geometry\":' || ST_AsGeoJSON({geom}, {dec}, 0) "
         "|| ',\"properties\":' || {props} || '}}'"
     ).format(geom=geometry, dec=sql.Literal(crs.decimals),
              props=layer.properties_json(list(names) if names is not None else None))
@@ -166,11 +179,37 @@ class ItemsQuery:
     private: bool = False  # include private properties (layers.access.can_see_private decided)
 
 
+def check_bbox(bbox: tuple[float, float, float, float], crs: Crs, what: str = "bbox") -> None:
+    """QueryError unless `bbox` (axis order as `crs` says) lies in the CRS's domain.
+
+    OGC 17-069r4 /req/core/fc-bbox-definition: the lower corner comes first; in a
+    geographic CRS a box whose west edge is east of its east edge crosses the
+    antimeridian (envelope_sql splits it), in a projected CRS that is an error.
+    """
+    x0, y0, x1, y1 = (bbox[1], bbox[0], bbox[3], bbox[2]) if crs.lat_lon else bbox
+    dx0, dy0, dx1, dy1 = crs.domain
+    x_name, y_name = ("longitude", "latitude") if crs.geographic else ("x", "y")
+    for name, value, low, high in ((x_name, x0, dx0, dx1), (x_name, x1, dx0, dx1),
+                                   (y_name, y0, dy0, dy1), (y_name, y1, dy0, dy1)):
+        if not low <= value <= high:
+            raise QueryError(f"{what}: {name} {value:g} is outside {low:g}..{high:g}, the range of {crs.uri}")
+    if y0 > y1:
+        raise QueryError(f"{what}: the lower corner's {y_name} {y0:g} is above the upper corner's {y1:g}")
+    if x0 > x1 and not crs.geographic:
+        raise QueryError(f"{what}: the lower corner's {x_name} {x0:g} is greater than the upper corner's "
+                         f"{x1:g}; only a longitude range may cross the antimeridian")
+
+
 def envelope_sql(bbox: tuple[float, float, float, float], crs: Crs) -> tuple[sql.Composable, list[float]]:
-    """An envelope in the layer SRID from a bbox given in `crs` (axis order as that CRS says)."""
+    """An envelope in the layer SRID from a bbox given in `crs` (axis order as that CRS says);
+    a geographic box crossing the antimeridian (west edge > east edge) is two envelopes."""
     x0, y0, x1, y1 = bbox
     if crs.lat_lon:
         x0, y0, x1, y1 = y0, x0, y1, x1
+    if crs.geographic and x0 > x1:
+        envelope = sql.SQL("ST_Collect(ST_MakeEnvelope(%s, %s, 180, %s, 4326), "
+                           "ST_MakeEnvelope(-180, %s, %s, %s, 4326))")
+        return envelope, [x0, y0, y1, y0, x1, y1]
     envelope = sql.SQL("ST_MakeEnvelope(%s, %s, %s, %s, {})").format(sql.Literal(crs.srid))
     if crs.srid != 4326:
         envelope = sql.SQL("ST_Transform({}, 4326)").format(envelope)
@@ -196,7 +235,7 @@ def where_for(layer: LayerSQL, query: ItemsQuery) -> Where:
 def _add_datetime(where: Where, layer: LayerSQL, interval: tuple[Any, Any]) -> None:
     name = layer.spec.temporal
     if name is None:
-        raise QueryError(f"collection {layer.spec.id} has no temporal property, so it takes no datetime")
+        return  # no temporal property: every feature matches (OGC 17-069r4 /req/core/fc-time-response)
     column = sql.Identifier(name)
     start, end = interval
     if start is not None:

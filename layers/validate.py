@@ -20,6 +20,7 @@ from shapely.validation import explain_validity
 
 from config.settings import MEDAN_EXTENT
 from layers.errors import InvalidFeature, Problem
+from layers.geojson_input import geometry_problems
 from layers.model import LayerSpec, PropertySpec
 
 WGS84 = CRS.from_epsg(4326)
@@ -223,16 +224,20 @@ def validate_feature(
     if raw_geometry is None and partial:
         pass
     else:
+        strict = geometry_problems(raw_geometry, where) if raw_geometry else []
         try:
+            if strict:  # shapely would close, coerce or flatten what RFC 7946 does not allow
+                raise ValueError("; ".join(f"{p.where}: {p.message}" for p in strict))
             parsed = shape(raw_geometry) if raw_geometry else None
         except Exception as exc:  # shapely raises several types for malformed GeoJSON
-            problems.append(Problem(where, f"geometry is not valid GeoJSON: {exc}"))
+            problems.extend([Problem(p.where, f"not valid GeoJSON: {p.message}") for p in strict]
+                            or [Problem(where, f"geometry is not valid GeoJSON: {exc}")])
             parsed = None
         else:
             if parsed is not None and not crs.equals(WGS84):
                 parsed = to_wgs84(parsed, crs)
-            geometry, geometry_problems = validate_geometry(spec, parsed, where, repair=repair)
-            problems.extend(geometry_problems)
+            geometry, shape_problems = validate_geometry(spec, parsed, where, repair=repair)
+            problems.extend(shape_problems)
     if source is not None and not isinstance(source, str):
         problems.append(Problem(where, "source must be text"))
     if problems:

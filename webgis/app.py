@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from config.settings import Settings, get_settings
 from layers.checks import verify_database
@@ -32,7 +32,17 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     _register_blueprints(app)
     accounts.register(app)
     _install_tile_lane(app)
+    app.after_request(_no_content_type_without_content)
     return app
+
+
+def _no_content_type_without_content(response: Response) -> Response:
+    """A 204, a 304 or a bodiless 201 carries no content, so no Content-Type: Flask's default
+    `text/html` made clients (and the OGC API's HTML negotiation) believe a page came back."""
+    bodiless_201 = response.status_code == 201 and not response.is_streamed and not response.get_data()
+    if response.status_code in (204, 304) or bodiless_201:
+        response.headers.pop("Content-Type", None)
+    return response
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template_string, request
 from flask.sansio.blueprints import BlueprintSetupState
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from layers.errors import StatusError
 from layers.registry import UnknownLayer
@@ -160,6 +160,8 @@ def answer(error: Exception) -> Response:
         response = error_response(refusal.status, refusal.code, refusal.description, refusal.problems)
     if refusal.status == 401:
         response.headers["WWW-Authenticate"] = AUTHENTICATE
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:  # RFC 9110 15.5.6: a 405 lists what is allowed
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
     if refusal.status == 429 and isinstance(error, HTTPException) and error.response is not None \
             and "Retry-After" in error.response.headers:
         response.headers["Retry-After"] = error.response.headers["Retry-After"]

@@ -144,8 +144,9 @@ class ItemsStream:
 def number_matched(connection: Any, database: str, page: Page) -> int | None:
     """Exact when free (a short page) or cheap (a small layer); otherwise omitted, as Part 1 allows."""
     query = page.query
-    if not page.has_next:
-        return query.offset + page.returned
+    if not page.has_next and (page.returned or not query.offset):
+        return query.offset + page.returned  # the page reached the end: what it skipped plus what it holds
+    # A full page, or an empty one past the end (offset beyond the last feature), needs a count.
     cursor = connection.cursor()
     try:
         if not worth_exact_count(estimated_rows(cursor, database, query.layer_id)):

@@ -130,6 +130,8 @@ def update_feature(
                 f"feature {fid} of {layer_id} is at version {current}, not {expected_version}; "
                 "read it again before changing it"
             )
+        if not values:  # an empty merge patch (RFC 7396) changes nothing: no new version, no history
+            return current
         if spec.key and spec.key in values:
             _check_key_unchanged_or_free(conn, spec, fid, values[spec.key])
         new_version = conn.execute(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from layers.model import LayerSpec
+from layers.model import LayerSpec, PropertySpec
 from layers.queries import CRS84, SUPPORTED_CRS, layer_sql
 from layers.registry import get_registry
 
@@ -26,6 +26,8 @@ CONFORMANCE = [
     OGC + "ogcapi-features-4/1.0/conf/create-replace-delete",
     OGC + "ogcapi-features-4/1.0/conf/update",
     OGC + "ogcapi-features-4/1.0/conf/features",
+    OGC + "ogcapi-features-5/1.0/conf/schemas",
+    OGC + "ogcapi-features-5/1.0/conf/returnables-and-receivables",
     OGC + "cql2/1.0/conf/cql2-text",
     OGC + "cql2/1.0/conf/cql2-json",
     OGC + "cql2/1.0/conf/basic-cql2",
@@ -83,6 +85,9 @@ def landing(base: str, fmt: str, tiles: bool) -> dict[str, Any]:
     if tiles:
         links.append(link(f"{base}tileMatrixSets", "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
                           JSON, "tile matrix sets"))
+        # OGC 20-057 /req/dataset-tilesets/landingpage
+        links.append(link(f"{base}tiles", "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                          JSON, "vector tiles of every layer"))
     return {"title": TITLE, "description": DESCRIPTION, "links": links}
 
 
@@ -98,6 +103,11 @@ def collection(base: str, spec: LayerSpec, fmt: str, lang: str, tiles: bool,
         link(f"{url}/items?f=html", "items", HTML, "the features as HTML"),
         link(f"{url}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA,
              "queryable properties"),
+        # Part 5 /req/returnables-and-receivables/link
+        link(f"{url}/schema", "http://www.opengis.net/def/rel/ogc/1.0/schema", SCHEMA, "the features' schema"),
+        # The GeoJSON Feature schema, where GDAL's OAPIF driver (3.x) takes its field types. Spelled
+        # describedBy: GDAL compares it case-sensitively; RFC 8288 2.1.1 makes the two spellings one relation.
+        link(f"{url}/schema/geojson", "describedBy", SCHEMA, "JSON Schema of the GeoJSON features"),
     ]
     if spec.source.url:
         links.append(link(spec.source.url, "license", HTML, spec.source.license))
@@ -145,34 +155,117 @@ JSON_SCHEMA_TYPES = {
 }
 
 
+# UCUM symbols the declarations use; any other word is a count, which UCUM writes as an annotation ({jiwa}).
+UCUM_SYMBOLS = {"%", "m", "km", "cm", "mm", "ha", "s", "min", "h", "d", "a", "g", "kg", "t", "l", "Cel", "W", "kW",
+                "kWh", "V", "A", "Hz", "Pa", "hPa", "bar", "mbar"}
+
+
+def ucum(unit: str) -> str:
+    """A declared unit in UCUM's case-sensitive syntax (Part 5 /req/schemas/unit C): km² -> km2, veh/h -> {veh}/h."""
+    def part(text: str) -> str:
+        plain = text.strip().replace("²", "2").replace("³", "3")
+        return plain if plain.rstrip("23") in UCUM_SYMBOLS else "{" + plain + "}"
+
+    return "/".join(part(p) for p in unit.split("/"))
+
+
+def _geometry_schema(spec: LayerSpec) -> dict[str, Any]:
+    """Part 5 /req/schemas/properties C: a spatial property has a format, no type."""
+    return {"title": "geometry", "format": f"geometry-{spec.geometry.lower()}", "x-ogc-role": "primary-geometry"}
+
+
+def _property_schema(spec: LayerSpec, prop: PropertySpec, lang: str, nullable: bool = False) -> dict[str, Any]:
+    """One declared property as JSON Schema (Part 5 /req/schemas/properties, /rec/schemas/properties);
+    `nullable`: an optional property's value may be null (as the items carry it)."""
+    schema = dict(JSON_SCHEMA_TYPES[prop.type])
+    if nullable and not prop.required:
+        schema["type"] = [schema["type"], "null"]
+    schema["title"] = prop.title.get(lang)
+    if prop.description:
+        schema["description"] = prop.description.get(lang)
+    if prop.allowed is not None:
+        schema["enum"] = list(prop.allowed)
+    if prop.minimum is not None:
+        schema["minimum"] = prop.minimum
+    if prop.maximum is not None:
+        schema["maximum"] = prop.maximum
+    if prop.max_length is not None:
+        schema["maxLength"] = prop.max_length
+    if prop.unit:
+        schema["x-ogc-unit"] = ucum(prop.unit)
+    if prop.name == spec.temporal:
+        schema["x-ogc-role"] = "primary-instant"
+    return schema
+
+
 def queryables(base: str, spec: LayerSpec, lang: str, private: bool = False) -> dict[str, Any]:
     """The queryables as a JSON Schema (Part 3), with the geometry as `geometry`."""
     layer = layer_sql(spec.id, private)
-    properties: dict[str, Any] = {
-        "geometry": {"title": "geometry", "format": f"geometry-{spec.geometry.lower()}",
-                     "x-ogc-role": "primary-geometry"},
-    }
+    properties: dict[str, Any] = {"geometry": _geometry_schema(spec)}
     for name, prop in layer.queryable.items():
-        schema = dict(JSON_SCHEMA_TYPES[prop.type])
-        schema["title"] = prop.title.get(lang)
-        if prop.description:
-            schema["description"] = prop.description.get(lang)
-        if prop.allowed is not None:
-            schema["enum"] = list(prop.allowed)
-        if prop.minimum is not None:
-            schema["minimum"] = prop.minimum
-        if prop.maximum is not None:
-            schema["maximum"] = prop.maximum
-        if prop.max_length is not None:
-            schema["maxLength"] = prop.max_length
-        if name == spec.temporal:
-            schema["x-ogc-role"] = "primary-instant"
-        properties[name] = schema
+        properties[name] = _property_schema(spec, prop, lang)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"{base}collections/{spec.id}/queryables",
         "type": "object",
         "title": spec.title.get(lang),
         "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def schema(base: str, spec: LayerSpec, lang: str, private: bool = False) -> dict[str, Any]:
+    """The features' schema (Part 5 /req/returnables-and-receivables), derived from the declaration:
+    every property this principal reads, in declaration order, with its type, its constraints and
+    whether it is required; `source` is written by the server (readOnly). GDAL's OAPIF driver reads
+    the field types from here instead of guessing them from the first page."""
+    properties: dict[str, Any] = {
+        "fid": {"title": "fid", "type": "integer", "readOnly": True, "x-ogc-role": "id"},
+        "geometry": _geometry_schema(spec),
+    }
+    properties.update(_declared_properties(spec, lang, private, nullable=True))
+    for sequence, entry in enumerate(properties.values(), start=1):
+        entry["x-ogc-propertySeq"] = sequence
+    return _object_schema(f"{base}collections/{spec.id}/schema", spec, lang, properties, _required(spec, private))
+
+
+def feature_schema(base: str, spec: LayerSpec, lang: str, private: bool = False) -> dict[str, Any]:
+    """JSON Schema of one GeoJSON Feature as the items carry it, the `describedBy` document of GDAL's
+    OAPIF driver, which takes the field types from its `properties` (JSON types only: GDAL reads
+    `"type": ["integer", "null"]` as unknown, so a value left out may be null, as said in `description`)."""
+    properties = _declared_properties(spec, lang, private, nullable=False)
+    return _object_schema(f"{base}collections/{spec.id}/schema/geojson", spec, lang, {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"type": "integer", "readOnly": True},
+        "geometry": {"type": "object", "format": f"geometry-{spec.geometry.lower()}"},
+        "properties": {"type": "object", "properties": properties, "required": _required(spec, private),
+                       "additionalProperties": False,
+                       "description": "a property that is not required may be null"},
+        "links": {"type": "array", "items": {"type": "object"}},
+    }, ["type", "id", "geometry", "properties"])
+
+
+def _declared_properties(spec: LayerSpec, lang: str, private: bool, *, nullable: bool) -> dict[str, Any]:
+    """The properties this principal reads, in declaration order, then `source` (set by the server)."""
+    properties = {p.name: _property_schema(spec, p, lang, nullable) for p in layer_sql(spec.id, private).readable.values()}
+    properties["source"] = {"title": "source", "type": "string", "readOnly": True,
+                            "description": "where the feature comes from (set by the server)"}
+    return properties
+
+
+def _required(spec: LayerSpec, private: bool) -> list[str]:
+    return [p.name for p in layer_sql(spec.id, private).readable.values() if p.required]
+
+
+def _object_schema(url: str, spec: LayerSpec, lang: str, properties: dict[str, Any],
+                   required: list[str]) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": url,
+        "type": "object",
+        "title": spec.title.get(lang),
+        "description": spec.description.get(lang),
+        "properties": properties,
+        **({"required": required} if required else {}),
         "additionalProperties": False,
     }

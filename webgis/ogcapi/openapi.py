@@ -38,7 +38,8 @@ PARAMETERS = {
                    {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}, explode=False),
     "bbox-crs": _param("bbox-crs", "CRS of bbox", CRS_SCHEMA),
     "crs": _param("crs", "CRS of the returned geometries", CRS_SCHEMA),
-    "datetime": _param("datetime", "instant or interval (RFC 3339, open ends as ..)", {"type": "string"}),
+    "datetime": _param("datetime", "instant or interval (RFC 3339, open ends as ..); on a collection without a "
+                       "temporal property every feature matches", {"type": "string"}),
     "properties": _param("properties", "properties to return", {"type": "array", "items": {"type": "string"}},
                          explode=False),
     "sortby": _param("sortby", "+name or -name, comma-separated", {"type": "string"}),
@@ -61,7 +62,7 @@ PARAMETERS = {
         "a layer the caller may not read is 404", {"type": "array", "items": {"type": "string"}}, explode=False),
 }
 MVT = "application/vnd.mapbox-vector-tile"
-ITEMS_PARAMS = ["f", "limit", "offset", "cursor", "bbox", "bbox-crs", "crs", "properties", "sortby",
+ITEMS_PARAMS = ["f", "limit", "offset", "cursor", "bbox", "bbox-crs", "crs", "datetime", "properties", "sortby",
                 "filter", "filter-lang", "filter-crs"]
 
 
@@ -78,10 +79,20 @@ def _responses(ok: str, media: str = "application/json", *, status: str = "200")
     }
 
 
+# What a write accepts as geometry (layers/geojson_input.py); refused with a 400 naming the place otherwise.
+GEOMETRY_INPUT = (
+    " The geometry is RFC 7946 GeoJSON of the layer's type (a single geometry is accepted for its Multi type): "
+    "positions of exactly 2 JSON numbers (no text, no height), lines of 2 positions or more, polygon rings of 4 "
+    "positions or more whose last equals the first (an open ring is refused, not closed), valid (self-"
+    "intersections are refused) and inside Kota Medan. Coordinates are CRS84 (longitude, latitude) unless the "
+    "Content-Crs header names another supported CRS (EPSG:4326 is latitude, longitude). A `crs` member "
+    "(removed by RFC 7946) is accepted only when it names that same CRS.")
+
+
 def _feature_body(collection: bool = False) -> dict[str, Any]:
     description = ("a GeoJSON Feature, or a FeatureCollection to create several in one transaction (all or "
                    "none; the 201 body lists the new ids and item links)" if collection else "a GeoJSON Feature")
-    return {"required": True, "description": description,
+    return {"required": True, "description": description + "." + GEOMETRY_INPUT,
             "content": {"application/geo+json": {"schema": {"type": "object"}}}}
 
 
@@ -109,8 +120,6 @@ def _write_responses(status: str, description: str) -> dict[str, Any]:
 def _collection_paths(spec: LayerSpec) -> dict[str, Any]:
     layer = layer_sql(spec.id)
     params = [_ref(n) for n in ITEMS_PARAMS]
-    if spec.temporal:
-        params.append(_ref("datetime"))
     for name, prop in layer.queryable.items():
         schema = dict(JSON_SCHEMA_TYPES[prop.type])
         if prop.allowed is not None:
@@ -131,7 +140,7 @@ def _collection_paths(spec: LayerSpec) -> dict[str, Any]:
                          "responses": _write_responses("201", "created"), **secure}
         for method, body in (("put", True), ("patch", True), ("delete", False)):
             operation = {"operationId": f"{method}Item_{spec.id}", "parameters": [_ref("featureId")],
-                         "responses": _write_responses("204" if method == "delete" else "200", "done"), **secure}
+                         "responses": _write_responses("204", "done; the new ETag in the header"), **secure}
             if body:
                 operation["requestBody"] = _feature_body()
             item[method] = operation
@@ -141,10 +150,27 @@ def _collection_paths(spec: LayerSpec) -> dict[str, Any]:
         f"{base}/queryables": {"get": {"operationId": f"getQueryables_{spec.id}", "tags": tag,
                                        "parameters": [_ref("f")],
                                        "responses": _responses("queryables", "application/schema+json")}},
+        f"{base}/schema": {"get": {"operationId": f"getSchema_{spec.id}", "tags": tag, "parameters": [_ref("f")],
+                                   "responses": _responses("the features' schema (Part 5)",
+                                                           "application/schema+json")}},
+        f"{base}/schema/geojson": {"get": {
+            "operationId": f"getFeatureSchema_{spec.id}", "tags": tag, "parameters": [_ref("f")],
+            "responses": {"200": {"description": "JSON Schema of a GeoJSON feature (GDAL's describedBy)",
+                                  "content": {"application/schema+json": {"schema": {"type": "object"}}}},
+                          "400": {"$ref": f"{REF}responses/Error"}, "404": {"$ref": f"{REF}responses/Error"}}}},
         f"{base}/items": items,
         f"{base}/items/{{featureId}}": item,
+        f"{base}/tiles": _json_path(f"getTilesets_{spec.id}", tag, "the collection's tilesets"),
+        f"{base}/tiles/WebMercatorQuad": _json_path(f"getTileset_{spec.id}", tag, "the collection's tileset"),
         f"{base}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}": _tile_path(f"getTile_{spec.id}", tag, []),
     }
+
+
+def _json_path(operation: str, tag: list[str], summary: str) -> dict[str, Any]:
+    """A GET answered with JSON only (the Tiles metadata)."""
+    return {"get": {"operationId": operation, "tags": tag, "summary": summary, "responses": {
+        "200": {"description": summary, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "404": {"$ref": f"{REF}responses/Error"}}}}
 
 
 def openapi_document(base: str, layers: list[LayerSpec] | None = None) -> dict[str, Any]:
@@ -159,6 +185,10 @@ def openapi_document(base: str, layers: list[LayerSpec] | None = None) -> dict[s
                                "responses": _responses(summary)}}
     for spec in layers:
         paths.update(_collection_paths(spec))
+    paths["/tileMatrixSets"] = _json_path("getTileMatrixSets", ["tiles"], "the tile matrix sets")
+    paths["/tileMatrixSets/WebMercatorQuad"] = _json_path("getTileMatrixSet", ["tiles"], "WebMercatorQuad")
+    paths["/tiles"] = _json_path("getDatasetTilesets", ["tiles"], "the dataset's tilesets (every layer)")
+    paths["/tiles/WebMercatorQuad"] = _json_path("getDatasetTileset", ["tiles"], "the dataset's tileset")
     paths["/tiles/WebMercatorQuad/{z}/{x}/{y}"] = _tile_path("getTile", ["tiles"], ["tileCollections"])
     return {
         "openapi": "3.0.3",
@@ -168,9 +198,11 @@ def openapi_document(base: str, layers: list[LayerSpec] | None = None) -> dict[s
         "paths": paths,
         "components": {
             "parameters": PARAMETERS,
+            # A browser (Accept: text/html, or f=html) gets the error as a page.
             "responses": {"Error": {"description": "an error, with code and description", "content": {
                 "application/json": {"schema": {"type": "object", "properties": {
-                    "code": {"type": "string"}, "description": {"type": "string"}}}}}}},
+                    "code": {"type": "string"}, "description": {"type": "string"}}}},
+                "text/html": {"schema": {"type": "string"}}}}},
             "securitySchemes": {"apiToken": {"type": "http", "scheme": "bearer"}},
         },
         "tags": [{"name": spec.id, "description": spec.title.en} for spec in layers],

@@ -17,6 +17,7 @@ from layers.queries import (
     ItemsQuery,
     LayerSQL,
     QueryError,
+    check_bbox,
     layer_sql,
     parse_crs_uri,
     parse_datetime_param,
@@ -26,17 +27,15 @@ from webgis.errors import BadRequest
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
-ITEMS_PARAMETERS = ("f", "limit", "offset", "cursor", "bbox", "bbox-crs", "crs", "properties", "sortby",
-                    "filter", "filter-lang", "filter-crs")
+# datetime is on every items endpoint (Part 1 /req/core/fc-time-definition), with or without a temporal property.
+ITEMS_PARAMETERS = ("f", "limit", "offset", "cursor", "bbox", "bbox-crs", "crs", "datetime", "properties",
+                    "sortby", "filter", "filter-lang", "filter-crs")
 ITEM_PARAMETERS = ("f", "crs")
 
 
 def allowed_item_parameters(spec: LayerSpec, private: bool = False) -> set[str]:
     layer = layer_sql(spec.id, private)
-    allowed = set(ITEMS_PARAMETERS) | set(layer.queryable)
-    if spec.temporal:
-        allowed.add("datetime")
-    return allowed
+    return set(ITEMS_PARAMETERS) | set(layer.queryable)
 
 
 def reject_unknown(args: Any, allowed: set[str] | tuple[str, ...]) -> None:
@@ -101,8 +100,6 @@ def parse_bbox(text: str) -> tuple[float, float, float, float]:
     if len(numbers) == 6:  # minx, miny, minz, maxx, maxy, maxz: heights are ignored
         numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
     x0, y0, x1, y1 = numbers
-    if y0 > y1:
-        raise BadRequest(f"bbox {text!r}: the lower corner is above the upper one")
     return x0, y0, x1, y1
 
 
@@ -181,6 +178,7 @@ def parse_items_query(spec: LayerSpec, args: Any, *, private: bool = False) -> I
         bbox = single(args, "bbox")
         if bbox is not None:
             query.bbox = parse_bbox(bbox)
+            check_bbox(query.bbox, query.bbox_crs)
         elif single(args, "bbox-crs") is not None:
             raise BadRequest("bbox-crs is given without bbox")
         if (text := single(args, "datetime")) is not None:
@@ -193,7 +191,8 @@ def parse_items_query(spec: LayerSpec, args: Any, *, private: bool = False) -> I
             if cursor is not None:
                 raise BadRequest("cursor paging follows feature ids; use offset with sortby")
         if (text := single(args, "filter")) is not None:
-            lang = single(args, "filter-lang") or "cql2-text"
+            lang = single(args, "filter-lang")
+            lang = "cql2-text" if lang is None else lang  # given empty is an error (parse_filter names it)
             filter_crs = parse_crs_uri(single(args, "filter-crs"), "filter-crs")
             query.filter = compile_filter(parse_filter(text, lang), layer, filter_crs)
     except QueryError as exc:

@@ -210,6 +210,29 @@ def queryables(collection_id: str) -> Any:
     return json_response(document, documents.SCHEMA)
 
 
+@blueprint.get("/collections/<collection_id>/schema")
+def schema(collection_id: str) -> Any:
+    """Part 5's schema of the features (the logical model); HTML as a table."""
+    spec = readable_spec(collection_id)
+    fmt = output_format()
+    document = documents.schema(base_url(), spec, language(), sees_private(spec))
+    if fmt == "html":
+        return html_response("queryables.html", doc=document, title=f"Schema: {spec.id}",
+                             links=documents.self_links(f"{base_url()}collections/{spec.id}/schema", fmt,
+                                                        documents.SCHEMA))
+    return json_response(document, documents.SCHEMA)
+
+
+@blueprint.get("/collections/<collection_id>/schema/geojson")
+def feature_schema(collection_id: str) -> Any:
+    """The GeoJSON Feature's schema (the collection's describedBy link, for GDAL)."""
+    spec = readable_spec(collection_id)
+    reject_unknown(request.args, ("f",))
+    if request.args.get("f", "json") != "json":
+        raise BadRequest("this schema is JSON only (f=json)")
+    return json_response(documents.feature_schema(base_url(), spec, language(), sees_private(spec)), documents.SCHEMA)
+
+
 # ---------------------------------------------------------------- features
 
 def _page_links(spec: LayerSpec, query: ItemsQuery, fmt: str) -> Callable[[Page], list[dict]]:

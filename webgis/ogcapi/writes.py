@@ -15,7 +15,7 @@ import orjson
 from flask import Response, current_app, request
 
 from layers import delete_feature, insert_features, update_feature
-from layers.queries import QueryError, parse_crs_uri
+from layers.queries import Crs, QueryError, parse_crs_uri
 from webgis.auth import require_write_access
 from webgis.errors import (
     BadRequest,
@@ -58,16 +58,43 @@ def _feature(body: dict) -> dict:
 def _input_crs(feature: dict) -> tuple[dict, str | None]:
     """The feature with lon/lat axes and the CRS to hand to the core (from Content-Crs)."""
     header = request.headers.get("Content-Crs")
-    if not header:
-        return feature, None
     try:
-        crs = parse_crs_uri(header.strip().strip("<>"), "Content-Crs")
+        crs = parse_crs_uri(header.strip().strip("<>") if header else None, "Content-Crs")
     except QueryError as exc:
         raise BadRequest(exc.message) from None
+    feature = _without_crs_member(feature, crs, header)
+    if not header:
+        return feature, None
     if crs.lat_lon and isinstance(feature.get("geometry"), dict):
         feature = {**feature, "geometry": _swap_axes(feature["geometry"])}
         return feature, None
     return feature, None if crs.srid == 4326 else f"EPSG:{crs.srid}"
+
+
+def _without_crs_member(feature: dict, crs: Crs, header: str | None) -> dict:
+    """The feature without the `crs` member of GeoJSON 2008, which RFC 7946 removed: accepted when it names
+    the CRS the coordinates are in (Content-Crs, else CRS84), refused when it contradicts it."""
+    geometry = feature.get("geometry")
+    holders = [("the feature", feature)] + ([("the geometry", geometry)] if isinstance(geometry, dict) else [])
+    for where, holder in holders:
+        if "crs" not in holder:
+            continue
+        member = holder["crs"]
+        name = member.get("properties", {}).get("name") if isinstance(member, dict) else None
+        try:
+            named = parse_crs_uri(name, "crs") if isinstance(name, str) else None
+        except QueryError:
+            named = None
+        if named is None:
+            raise BadRequest(f"the crs member of {where} names no CRS this server knows ({member!r}); RFC 7946 "
+                             "removed crs: leave it out and send the CRS in the Content-Crs header")
+        if named.srid != crs.srid:
+            said = f"Content-Crs says <{crs.uri}>" if header else "without Content-Crs the coordinates are CRS84"
+            raise BadRequest(f"the crs member of {where} says {name} but {said}; send the CRS once, in "
+                             "Content-Crs (RFC 7946 removed crs)")
+    if isinstance(geometry, dict) and "crs" in geometry:
+        feature = {**feature, "geometry": {k: v for k, v in geometry.items() if k != "crs"}}
+    return {k: v for k, v in feature.items() if k != "crs"}
 
 
 def _swap_axes(geometry: dict) -> dict:

@@ -32,6 +32,7 @@ from layers.tiles.cache import Tile, cached_tile
 from layers.tiles.grid import TILE_MATRIX_SET
 from layers.tiles.selection import TileLayer
 from webgis.security import security_headers
+from webgis.tiles.encoding import encoded_tile
 from webgis.tiles.metadata import MVT
 from webgis.tiles.views import collection_tile_layers, multi_tile_layers, names_of, tile_headers
 
@@ -57,11 +58,14 @@ class CachedTileLane:
             tile = self._cached(environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""))
         if tile is None:
             return self.then(environ, start_response)
-        headers = [("Content-Type", MVT), ("Content-Length", str(len(tile.data))), *tile_headers(tile)]
+        body, etag, encoding = encoded_tile(tile.etag, tile.data, environ.get("HTTP_ACCEPT_ENCODING"))
+        headers = [("Content-Type", MVT), ("Content-Length", str(len(body))), *tile_headers(tile, etag)]
+        if encoding:
+            headers.append(("Content-Encoding", encoding))
         secure = environ.get("wsgi.url_scheme") == "https"
         headers += security_headers({name.lower() for name, _ in headers}, secure, self.app.config["CSP_HEADER"])
         start_response("200 OK", headers)
-        return [tile.data]
+        return [body]
 
     def _cached(self, path: str, query: str) -> Tile | None:
         address = self._address(path, query)

@@ -91,14 +91,22 @@ def _tileset_links(base: str, collection: str | None) -> tuple[str, str]:
     return f"{prefix}/tiles/{TILE_MATRIX_SET}", f"{prefix}/tiles/{TILE_MATRIX_SET}/{{tileMatrix}}/{{tileCol}}/{{tileRow}}"
 
 
-def tileset_list(spec: LayerSpec, base: str, lang: str = "id") -> dict[str, Any]:
-    """/collections/{id}/tiles: one vector tileset, in WebMercatorQuad."""
-    tileset, _ = _tileset_links(base, spec.id)
+def tileset_list(spec: LayerSpec | None, base: str, lang: str = "id") -> dict[str, Any]:
+    """/collections/{id}/tiles (geodata tilesets), or /tiles for `spec` None (the dataset's
+    tilesets, every layer the caller may read in one tile): one vector tileset each, in
+    WebMercatorQuad (OGC 20-057 /req/tilesets-list/tileset-links)."""
+    tileset, _ = _tileset_links(base, spec.id if spec else None)
+    if spec is None:
+        title = "Medan WebGIS"
+        links = [link(f"{base}/tiles", "self"), link(f"{base}/", "service-root", title="the landing page")]
+    else:
+        title = spec.title.get(lang)
+        links = [link(f"{base}/collections/{spec.id}/tiles", "self"),
+                 link(f"{base}/collections/{spec.id}", "collection")]
     return {
-        "links": [link(f"{base}/collections/{spec.id}/tiles", "self"),
-                  link(f"{base}/collections/{spec.id}", "collection")],
+        "links": links,
         "tilesets": [{
-            "title": spec.title.get(lang), "dataType": "vector", "crs": CRS_3857, "tileMatrixSetURI": TMS_URI,
+            "title": title, "dataType": "vector", "crs": CRS_3857, "tileMatrixSetURI": TMS_URI,
             "links": [link(tileset, "self"), link(f"{base}/tileMatrixSets/{TILE_MATRIX_SET}", REL_TILING_SCHEME)],
         }],
     }

@@ -4,7 +4,7 @@ Routes (x is the tile column, y the row, as in tipg and TileJSON):
   /tileMatrixSets, /tileMatrixSets/WebMercatorQuad
   /collections/{id}/tiles, /collections/{id}/tiles/WebMercatorQuad
   /collections/{id}/tiles/WebMercatorQuad/{z}/{x}/{y}
-  /tiles/WebMercatorQuad, /tiles/WebMercatorQuad/{z}/{x}/{y}?collections=a,b
+  /tiles, /tiles/WebMercatorQuad, /tiles/WebMercatorQuad/{z}/{x}/{y}?collections=a,b
 
 Status codes: a zoom outside 0..22, x or y outside 0..2^z-1, or (for one
 collection) a zoom outside the layer's declared range are 404 with the JSON
@@ -47,6 +47,7 @@ from layers.tiles.selection import (
 from webgis.accounts.principal import principal_from_request
 from webgis.errors import BadRequest, NotFound, refuse_unknown_parameters
 from webgis.tiles import metadata
+from webgis.tiles.encoding import encoded_tile, etag_matches
 
 blueprint = Blueprint("tiles", __name__)
 
@@ -120,6 +121,12 @@ def collection_tileset(collection: str, tms: str) -> Response:
     return jsonify(metadata.tileset([spec], _bounds([spec.id]), _base(), spec.id, _lang(), principal))
 
 
+@blueprint.get("/tiles")
+def dataset_tilesets() -> Response:
+    """The dataset's tilesets (OGC 20-057 /req/dataset-tilesets/operation): the multi-layer tiles."""
+    return jsonify(metadata.tileset_list(None, _base(), _lang()))
+
+
 @blueprint.get("/tiles/<tms>")
 def multi_tileset(tms: str) -> Response:
     _check_tms(tms)
@@ -164,21 +171,28 @@ def _get_tile(layers: tuple[TileLayer, ...], z: int, x: int, y: int) -> Tile:
     return get_tile(_engine(), layers, z, x, y, settings.web.tile_cache_max_zoom)
 
 
-def tile_headers(tile: Tile) -> list[tuple[str, str]]:
-    """Headers of every tile answer (200, 204 and 304), here and in the cached-tile lane."""
+def tile_headers(tile: Tile, etag: str | None = None) -> list[tuple[str, str]]:
+    """Headers of every tile answer (200, 204 and 304), here and in the cached-tile lane;
+    `etag` is the one of the representation sent (webgis.tiles.encoding), default the tile's."""
     # Content only some roles may see must not be kept by shared caches; and what a
     # URL holds depends on who asks (layers, properties), so caches key on the credentials.
-    # Accept-Encoding: Flask-Compress names it on every answer of the app; said here too,
-    # so that the lane's answers carry the same Vary.
-    return [("ETag", f'"{tile.etag}"'),
+    # Accept-Encoding: the body is gzip or not by it (webgis.tiles.encoding).
+    return [("ETag", f'"{etag or tile.etag}"'),
             ("Cache-Control", f"{'public' if tile.public else 'private'}, max-age={MAX_AGE_S}"),
             ("Vary", "Authorization, Cookie, Accept-Encoding"), ("X-Tile-Cache", tile.cache)]
 
 
 def _tile_response(tile: Tile) -> Response:
-    headers = tile_headers(tile)
-    if request.if_none_match.contains_weak(tile.etag):
+    """200 with the MVT (gzip when accepted), 204 for an empty tile, 304 when If-None-Match
+    names it in either encoding. 204 and 304 carry no body, so no Content-Type (webgis.app)."""
+    body, etag, encoding = (b"", tile.etag, None) if tile.empty else \
+        encoded_tile(tile.etag, tile.data, request.headers.get("Accept-Encoding"))
+    headers = tile_headers(tile, etag)
+    asked = request.if_none_match
+    if asked.star_tag or etag_matches(asked.as_set(include_weak=True), tile.etag):
         return Response(status=304, headers=headers)
     if tile.empty:
         return Response(status=204, headers=headers)
-    return Response(tile.data, status=200, headers=headers, mimetype=metadata.MVT)
+    if encoding:
+        headers.append(("Content-Encoding", encoding))
+    return Response(body, status=200, headers=headers, mimetype=metadata.MVT)
