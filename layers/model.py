@@ -23,6 +23,10 @@ GeometryType = Literal[
     "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"
 ]
 Theme = Literal["batas_wilayah", "layanan_publik", "transportasi", "risiko", "perangkat_kota", "lainnya"]
+# What a layer is for: `service` data is the city's, shown to whoever `access.read`
+# allows; `testing` data exists for tests and benchmarks and is never shown to the
+# public or to citizens (layers/access.py holds the rule).
+Purpose = Literal["service", "testing"]
 
 PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -151,6 +155,7 @@ class LayerSpec(Strict):
     title: Text
     description: Text
     theme: Theme
+    purpose: Purpose = "service"
     geometry: GeometryType
     srid: Literal[4326] = 4326
     key: str | None = None  # a natural key (unique) used by upsert
@@ -189,6 +194,9 @@ class LayerSpec(Strict):
             raise ValueError(f"layer {self.id}: temporal property must be a date or datetime")
         if self.zoom.min > self.zoom.max:
             raise ValueError(f"layer {self.id}: zoom.min > zoom.max")
+        if self.purpose == "testing" and self.access.is_public:
+            raise ValueError(f"layer {self.id}: data for testing is not shown to the public; "
+                             "declare access.read as a list of roles (e.g. [admin])")
         return self
 
     @property
