@@ -133,10 +133,13 @@ class Access(Strict):
         return self.read == "public"
 
 
+SYNTHETIC_ATTRIBUTION = "Data sintetis Medan WebGIS"
+
+
 class SourceInfo(Strict):
     name: str
     license: str
-    attribution: str
+    attribution: str  # credits separated by ";" (one per source the layer draws on)
     url: str | None = None
 
 
@@ -212,6 +215,15 @@ class LayerSpec(Strict):
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    def attributions(self) -> list[str]:
+        """The credits a map owes while it shows this layer: one per source (its
+        declared attribution split at ";"), plus "data sintetis" when its features
+        are synthetic, so nobody mistakes generated data for the city's records."""
+        parts = [part.strip().rstrip(".") for part in self.source.attribution.split(";") if part.strip()]
+        if self.seed.source == "synthetic" and not any("sintetis" in part.lower() for part in parts):
+            parts.append(SYNTHETIC_ATTRIBUTION)
+        return list(dict.fromkeys(parts))
 
     def public_properties(self) -> list[PropertySpec]:
         private = set(self.access.private)

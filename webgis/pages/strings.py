@@ -34,6 +34,8 @@ UI: dict[str, dict[str, str]] = {
     "close": {"id": "Tutup", "en": "Close"},
     "zoom_in_to_see": {"id": "Perbesar peta untuk melihat", "en": "Zoom in to see"},
     "legend": {"id": "Legenda", "en": "Legend"},
+    "background": {"id": "Latar peta", "en": "Map background"},
+    "credits": {"id": "Sumber data peta (ketuk untuk membuka)", "en": "Map data sources (tap to open)"},
     "here_title": {"id": "Apa di sini?", "en": "What is here?"},
     "here_hint": {"id": "Klik peta untuk melihat apa yang ada di titik itu.",
                   "en": "Click the map to see what is at that point."},
