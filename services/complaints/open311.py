@@ -78,7 +78,8 @@ def _notes(row: dict[str, Any]) -> str:
 
 
 def request_record(row: dict[str, Any], *, staff: bool = False, media_url: str | None = None) -> dict[str, Any]:
-    """One service request in the spec's fields; `row` from complaints_public, or complaints for staff."""
+    """One service request in the spec's fields; `row` from complaints_public, or complaints for staff.
+    `media_url` is the photo's address for this reader (services/complaints/photos.py for the public)."""
     category = _category(row["service_code"])
     expected = row["requested_datetime"] + timedelta(days=category.sla_days) if category else None
     area = f"Kel. {row.get('nama_kel') or '-'}, Kec. {row.get('nama_kec') or '-'}"
@@ -99,6 +100,6 @@ def request_record(row: dict[str, Any], *, staff: bool = False, media_url: str |
         "zipcode": None,
         "lat": round(float(row["lat"]), 6),
         "long": round(float(row["lon"]), 6),
-        "media_url": media_url if staff else None,
+        "media_url": media_url,  # the caller's: the staff view's original, or the public web copy
     }
     return record
