@@ -23,7 +23,7 @@ from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.photos import photo_names, public_photo
 from services.complaints.records import counts_per_kelurahan, find_complaint, now_utc, public_points
 from services.errors import ServiceError
-from webgis.citizen.common import engine, lang, link_lang, page
+from webgis.citizen.common import engine, lang, link_lang, map_credits, page
 from webgis.citizen.strings import actor_label, status_label
 from webgis.citizen.views import blueprint
 from webgis.errors import BadRequest, NotFound, Refusal, answer_errors_with
@@ -69,6 +69,7 @@ def _photo() -> bytes | None:
 
 def _form_page(status: int = 200, error: StatusError | None = None, values: MultiDict | None = None) -> Response:
     return page("citizen/report.html", status=status, categories=list(load_categories().values()),
+                credits=map_credits("kelurahan"),
                 attribute_field=attribute_field, values=values or MultiDict(),
                 error=error.message if error else None, problems=[str(p) for p in error.problems] if error else [])
 
@@ -156,7 +157,8 @@ def support(service_request_id: str) -> Response:
 
 @blueprint.get("/lapor/peta")
 def complaints_map() -> Response:
-    return page("citizen/map.html", categories=list(load_categories().values()))
+    return page("citizen/map.html", categories=list(load_categories().values()),
+                credits=map_credits("kelurahan", "complaints_public"))
 
 
 def _map_filters() -> dict[str, Any]:
