@@ -35,6 +35,8 @@ UI: dict[str, dict[str, str]] = {
     "zoom_in_to_see": {"id": "Perbesar peta untuk melihat", "en": "Zoom in to see"},
     "legend": {"id": "Legenda", "en": "Legend"},
     "background": {"id": "Latar peta", "en": "Map background"},
+    "doubtful_location": {"id": "Lokasi diragukan: titik ini di luar batas Kota Medan atau koordinatnya keliru.",
+                          "en": "Doubtful location: this point lies outside Medan or its coordinates are wrong."},
     "credits": {"id": "Sumber data peta (ketuk untuk membuka)", "en": "Map data sources (tap to open)"},
     "here_title": {"id": "Apa di sini?", "en": "What is here?"},
     "here_hint": {"id": "Klik peta untuk melihat apa yang ada di titik itu.",

@@ -167,3 +167,21 @@ def test_on_a_phone_the_credits_take_one_line_and_open_on_a_tap(browser, live_se
         assert session.errors == []
     finally:
         session.page.context.close()
+
+
+def test_a_feature_page_map_credits_its_layer(session: Session) -> None:
+    """The page a popup links to: its map credits the layer; and no request fails (it asked for /favicon.ico)."""
+    session.page.goto(session.base + "/collections/schools/items/1?f=html")
+    assert "Kemendikbud" in session.page.locator("#map .leaflet-control-attribution").inner_text()
+    session.page.goto(session.base + "/collections/cctv/items?f=html&limit=5")
+    assert "Data sintetis" in session.page.locator("#map .leaflet-control-attribution").inner_text()
+    assert session.errors == []
+
+
+def test_a_popup_says_when_a_location_is_doubtful(session: Session) -> None:
+    """Schools outside the city polygon carry lokasi_diragukan (their data fix); the popup notes it."""
+    session.open("/peta" + VIEW)
+    texts = session.evaluate("""() => [true, false, undefined].map(flag =>
+        Medan.popupContent(Medan.layerById('schools'), {nama: 'SD X', lokasi_diragukan: flag}, 1).textContent)""")
+    assert "Lokasi diragukan" in texts[0]
+    assert "Lokasi diragukan" not in texts[1] and "Lokasi diragukan" not in texts[2]

@@ -60,6 +60,9 @@
     var children = [
       Medan.el('h3', { className: 'popup-title', text: String(title) }),
       Medan.el('p', { className: 'popup-layer', text: Medan.tr(layer.title) }),
+      // A feature flagged as placed doubtfully (e.g. a school outside the city polygon) says so first.
+      props.lokasi_diragukan === true ? Medan.el('p', { className: 'popup-doubt', role: 'note',
+                                                        text: Medan.t('doubtful_location') }) : null,
       Medan.el('table', { className: 'popup-table' }, [Medan.el('tbody', {}, rows)])
     ];
     if (fid !== null && fid !== undefined) {
