@@ -119,6 +119,8 @@ def web_copy(name: str, directory: Path | None = None) -> Path:
     if target.exists():
         return target
     with Image.open(source) as image:
+        # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale when that still covers the copy (DCT scaling).
+        image.draft("RGB", (WEB_MAX_SIDE, WEB_MAX_SIDE))
         upright = ImageOps.exif_transpose(image)
         upright.thumbnail((WEB_MAX_SIDE, WEB_MAX_SIDE), Image.Resampling.LANCZOS)
         rgba = upright.convert("RGBA")
