@@ -4,7 +4,9 @@ Field names and order follow the GeoReport v2 specification
 (wiki.open311.org/GeoReport_v2). Date-times are W3C/ISO 8601 with the
 offset, in Medan's time (WIB, +07:00). Public request records are built from
 the `complaints_public` layer only, so they cannot carry what that layer
-does not hold (description, contact, exact point, photo).
+does not hold (description, contact, exact point); their `media_url` is the
+address of the photo's public web copy (resized, no metadata), given by the
+caller (services/complaints/photos.py).
 """
 
 from __future__ import annotations
