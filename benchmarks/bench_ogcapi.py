@@ -352,6 +352,7 @@ PYGEOAPI_TILE_NOTE = (
 
 
 def make_servers(names: list[str], url: str, workers: int, out: Path, pygeoapi_tiles: bool = False) -> dict[str, Server]:
+    from benchmarks import admin_access
     from webgis.cli.serve import gunicorn_command
 
     parsed = make_url(url)
@@ -366,11 +367,12 @@ def make_servers(names: list[str], url: str, workers: int, out: Path, pygeoapi_t
             # The export follows ~100 pages of 10,000 per client: over the per-IP limit on
             # expensive queries, which stays on (its check is part of each request's cost).
             env={**base_env, "DATABASE_URL": url, "PYTHONPATH": str(ROOT),
-                 "WEBGIS_WEB_EXPENSIVE_QUERY_RATE_LIMIT": "1000000 per minute"},
+                 "WEBGIS_WEB_EXPENSIVE_QUERY_RATE_LIMIT": "1000000 per minute", **admin_access.SERVER_ENV},
             ready_path="/healthz",
             collection_path=f"/collections/{LAYER}",
             query={"f": "json"}, item_query={"f": "json"},
             tile_template=f"/collections/{LAYER}/tiles/WebMercatorQuad/{{z}}/{{x}}/{{y}}",
+            headers=dict(admin_access.HEADERS),  # sample_points is data for testing: admins only
         )
     if "platform-uncached" in names:
         platform = Server(**{**servers.get("platform", make_servers(["platform"], url, workers, out)["platform"]).__dict__})

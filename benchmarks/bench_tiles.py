@@ -83,6 +83,15 @@ def start_server(app_spec: str, workers: int, port: int, python: str = sys.execu
     return server
 
 
+def _get(port: int, path: str, timeout: float) -> bytes:
+    """A GET as an admin: sample_points is data for testing, which the web serves only to admins."""
+    from benchmarks.admin_access import HEADERS
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=HEADERS)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.read()
+
+
 def wait_until_serving(port: int, path: str, workers: int) -> None:
     """Until every worker answers (a loaded machine takes seconds to import the apps)."""
     deadline = time.monotonic() + 120
@@ -91,8 +100,7 @@ def wait_until_serving(port: int, path: str, workers: int) -> None:
         if time.monotonic() > deadline:
             raise RuntimeError("the server did not start")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as response:
-                response.read()
+            _get(port, path, 60)
             answered += 1
         except OSError:
             time.sleep(0.5)
@@ -103,14 +111,15 @@ def fetch_all(port: int, paths: list[str], concurrency: int) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     def get(path: str) -> None:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=120) as response:
-            response.read()
+        _get(port, path, 120)
 
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(get, paths))
 
 
 def wrk(port: int, paths: list[str], seconds: int, concurrency: int) -> dict[str, float]:
+    from benchmarks.admin_access import HEADERS
+
     script = "paths = {" + ",".join(f'"{p}"' for p in paths) + "}\n" + (
         "i = 0\nrequest = function()\n  i = i % #paths + 1\n"
         "  return wrk.format(\"GET\", paths[i])\nend\n"
@@ -120,7 +129,8 @@ def wrk(port: int, paths: list[str], seconds: int, concurrency: int) -> dict[str
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(script)
     threads = min(2, concurrency)
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "30s", "-s", f.name,
+    headers = [arg for name, value in HEADERS.items() for arg in ("-H", f"{name}: {value}")]
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "30s", *headers, "-s", f.name,
                           f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
     os.unlink(f.name)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -171,6 +181,7 @@ def main() -> None:
     parser.add_argument("--tipg-python", help="python of a venv with tipg, uvicorn and gunicorn")
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]
+    from benchmarks import admin_access
     from layers import count_features, engine_for
     from layers.tiles.cache import clear_cache
 
@@ -190,7 +201,7 @@ def main() -> None:
     results: dict[tuple[str, int], dict[str, float]] = {}
     for mode, app_spec, python, extra, env, mode_paths in servers:
         port = free_port()
-        server = start_server(app_spec, args.workers, port, python, extra, env)
+        server = start_server(app_spec, args.workers, port, python, extra, {**env, **admin_access.SERVER_ENV})
         try:
             wait_until_serving(port, mode_paths[ZOOMS[-1]][0], args.workers)
             for z in ZOOMS:

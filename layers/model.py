@@ -23,6 +23,10 @@ GeometryType = Literal[
     "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon"
 ]
 Theme = Literal["batas_wilayah", "layanan_publik", "transportasi", "risiko", "perangkat_kota", "lainnya"]
+# What a layer is for: `service` data is the city's, shown to whoever `access.read`
+# allows; `testing` data exists for tests and benchmarks and is never shown to the
+# public or to citizens (layers/access.py holds the rule).
+Purpose = Literal["service", "testing"]
 
 PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -129,10 +133,13 @@ class Access(Strict):
         return self.read == "public"
 
 
+SYNTHETIC_ATTRIBUTION = "Data sintetis Medan WebGIS"
+
+
 class SourceInfo(Strict):
     name: str
     license: str
-    attribution: str
+    attribution: str  # credits separated by ";" (one per source the layer draws on)
     url: str | None = None
 
 
@@ -151,6 +158,7 @@ class LayerSpec(Strict):
     title: Text
     description: Text
     theme: Theme
+    purpose: Purpose = "service"
     geometry: GeometryType
     srid: Literal[4326] = 4326
     key: str | None = None  # a natural key (unique) used by upsert
@@ -189,6 +197,9 @@ class LayerSpec(Strict):
             raise ValueError(f"layer {self.id}: temporal property must be a date or datetime")
         if self.zoom.min > self.zoom.max:
             raise ValueError(f"layer {self.id}: zoom.min > zoom.max")
+        if self.purpose == "testing" and self.access.is_public:
+            raise ValueError(f"layer {self.id}: data for testing is not shown to the public; "
+                             "declare access.read as a list of roles (e.g. [admin])")
         return self
 
     @property
@@ -204,6 +215,15 @@ class LayerSpec(Strict):
             if p.name == name:
                 return p
         raise KeyError(name)
+
+    def attributions(self) -> list[str]:
+        """The credits a map owes while it shows this layer: one per source (its
+        declared attribution split at ";"), plus "data sintetis" when its features
+        are synthetic, so nobody mistakes generated data for the city's records."""
+        parts = [part.strip().rstrip(".") for part in self.source.attribution.split(";") if part.strip()]
+        if self.seed.source == "synthetic" and not any("sintetis" in part.lower() for part in parts):
+            parts.append(SYNTHETIC_ATTRIBUTION)
+        return list(dict.fromkeys(parts))
 
     def public_properties(self) -> list[PropertySpec]:
         private = set(self.access.private)

@@ -4,7 +4,9 @@ A client's file name and Content-Type are never trusted: the first bytes must
 be a JPEG, PNG or WebP signature and Pillow must verify the whole file as that
 format. The stored name is random (never derived from input), so it cannot
 traverse directories or collide, and nothing under .var/uploads is served
-except through the staff view that checks who is asking.
+except through the views that check who is asking: the photo as sent to the
+agency's staff, and a web copy (web_copy: resized, upright, no metadata) to
+whoever may see the report (services/complaints/photos.py).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import secrets
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from config.settings import PROJECT_ROOT
 from services.errors import ServiceError
@@ -25,6 +27,10 @@ UPLOAD_DIR = PROJECT_ROOT / ".var" / "uploads"
 FORMATS = {"JPEG": (".jpg", "image/jpeg"), "PNG": (".png", "image/png"), "WEBP": (".webp", "image/webp")}
 # Decompression bombs: a 5 MB file may claim 100,000 x 100,000 pixels; refuse beyond ~50 MP.
 MAX_PIXELS = 50_000_000
+# The web copy: enough for a phone screen and a desktop page, a fraction of a camera's 12 MP.
+WEB_MAX_SIDE = 1280
+WEB_QUALITY = 82
+WEB_SUFFIX = "-web.jpg"
 
 
 class BadPhoto(ServiceError):
@@ -99,3 +105,30 @@ def remove_photo(name: str | None, directory: Path | None = None) -> None:
     if name:
         path, _ = photo_path(name, directory)
         path.unlink(missing_ok=True)
+        path.with_name(path.stem + WEB_SUFFIX).unlink(missing_ok=True)
+
+
+def web_copy(name: str, directory: Path | None = None) -> Path:
+    """The stored photo as the public may see it, made once and kept beside it: turned
+    upright by its EXIF orientation, at most WEB_MAX_SIDE px a side, as JPEG, and with
+    no metadata at all. The pixels are copied into a new image, so nothing of the
+    original's EXIF (GPS position, time, camera serial), XMP, ICC or comments can
+    travel with it, whatever Pillow's savers would carry over."""
+    source, _ = photo_path(name, directory)
+    target = source.with_name(source.stem + WEB_SUFFIX)
+    if target.exists():
+        return target
+    with Image.open(source) as image:
+        # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale when that still covers the copy (DCT scaling).
+        image.draft("RGB", (WEB_MAX_SIDE, WEB_MAX_SIDE))
+        upright = ImageOps.exif_transpose(image)
+        upright.thumbnail((WEB_MAX_SIDE, WEB_MAX_SIDE), Image.Resampling.LANCZOS)
+        rgba = upright.convert("RGBA")
+    pixels = Image.new("RGB", rgba.size, (255, 255, 255))
+    pixels.paste(rgba, mask=rgba.getchannel("A"))  # transparency onto white, as a page shows it
+    clean = Image.frombytes("RGB", pixels.size, pixels.tobytes())
+    # Written under a temporary name and renamed: two requests at once never serve half a file.
+    partial = target.with_name(f"{target.name}.{secrets.token_hex(4)}.part")
+    clean.save(partial, format="JPEG", quality=WEB_QUALITY, optimize=True)
+    os.replace(partial, target)
+    return target

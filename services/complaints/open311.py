@@ -4,7 +4,9 @@ Field names and order follow the GeoReport v2 specification
 (wiki.open311.org/GeoReport_v2). Date-times are W3C/ISO 8601 with the
 offset, in Medan's time (WIB, +07:00). Public request records are built from
 the `complaints_public` layer only, so they cannot carry what that layer
-does not hold (description, contact, exact point, photo).
+does not hold (description, contact, exact point); their `media_url` is the
+address of the photo's public web copy (resized, no metadata), given by the
+caller (services/complaints/photos.py).
 """
 
 from __future__ import annotations
@@ -79,7 +81,8 @@ def _notes(row: dict[str, Any]) -> str:
 
 
 def request_record(row: dict[str, Any], *, staff: bool = False, media_url: str | None = None) -> dict[str, Any]:
-    """One service request in the spec's fields; `row` from complaints_public, or complaints for staff."""
+    """One service request in the spec's fields; `row` from complaints_public, or complaints for staff.
+    `media_url` is the photo's address for this reader (services/complaints/photos.py for the public)."""
     category = _category(row["service_code"])
     expected = due_datetime(row)
     area = f"Kel. {row.get('nama_kel') or '-'}, Kec. {row.get('nama_kec') or '-'}"
@@ -100,6 +103,6 @@ def request_record(row: dict[str, Any], *, staff: bool = False, media_url: str |
         "zipcode": None,
         "lat": round(float(row["lat"]), 6),
         "long": round(float(row["lon"]), 6),
-        "media_url": media_url if staff else None,
+        "media_url": media_url,  # the caller's: the staff view's original, or the public web copy
     }
     return record

@@ -55,6 +55,13 @@ def select_by_token(token: str) -> Select:
     return select(table.c.service_request_id).where(table.c.token == bindparam("token", token))
 
 
+def select_photos(ids: Sequence[str]) -> Select:
+    """(service_request_id, media) of the given reports that came with a photo."""
+    table = layer_table(COMPLAINTS)
+    return select(table.c.service_request_id, table.c.media).where(
+        table.c.service_request_id.in_(bindparam("ids", list(ids), expanding=True)), table.c.media.is_not(None))
+
+
 def select_complaints(
     layer_id: str, *, ids: Sequence[str] = (), codes: Sequence[str] = (),
     statuses: Sequence[str] = (), start: datetime | None = None, end: datetime | None = None,

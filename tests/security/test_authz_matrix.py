@@ -126,6 +126,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("citizen.report", "GET"): PUBLIC,
     ("citizen.report", "POST"): PUBLIC,
     ("citizen.track", "GET"): PUBLIC,
+    ("citizen.photo", "GET"): PUBLIC,  # whoever may see the report (404 when it has no public record or photo)
     ("citizen.support", "POST"): PUBLIC,
     ("citizen.complaints_map", "GET"): PUBLIC,
     ("citizen.kelurahan_counts", "GET"): PUBLIC,

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, current_app, render_template, request
 
+from layers.registry import get_registry
 from webgis.citizen.strings import ui_strings
 from webgis.pages.strings import language_of
 
@@ -28,3 +29,10 @@ def page(template: str, status: int = 200, **context: Any) -> Response:
     # `ql`: the language to carry in this site's links and form actions (Indonesian is the default).
     html = render_template(template, lang=chosen, t=ui_strings(chosen), ql=link_lang(), **context)
     return Response(html, status=status, mimetype="text/html")
+
+
+def map_credits(*layer_ids: str) -> str:
+    """The credits a page's map owes the layers it draws, from their declarations, each once
+    (shown in the map's attribution by static/citizen/credits.js)."""
+    parts = [part for layer_id in layer_ids for part in get_registry().get(layer_id).attributions()]
+    return " · ".join(dict.fromkeys(parts))

@@ -12,7 +12,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from flask import Response, jsonify, redirect, request, url_for
+from flask import Response, jsonify, redirect, request, send_file, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -20,9 +20,10 @@ from layers.errors import LayerError, StatusError
 from services.complaints import intake, open311, workflow
 from services.complaints.categories import Category, load_categories
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
+from services.complaints.photos import photo_names, public_photo
 from services.complaints.records import counts_per_kelurahan, find_complaint, now_utc, public_points
 from services.errors import ServiceError
-from webgis.citizen.common import engine, lang, link_lang, page
+from webgis.citizen.common import engine, lang, link_lang, map_credits, page
 from webgis.citizen.strings import actor_label, status_label
 from webgis.citizen.views import blueprint
 from webgis.errors import BadRequest, NotFound, Refusal, answer_errors_with
@@ -68,6 +69,7 @@ def _photo() -> bytes | None:
 
 def _form_page(status: int = 200, error: StatusError | None = None, values: MultiDict | None = None) -> Response:
     return page("citizen/report.html", status=status, categories=list(load_categories().values()),
+                credits=map_credits("kelurahan"),
                 attribute_field=attribute_field, values=values or MultiDict(),
                 error=error.message if error else None, problems=[str(p) for p in error.problems] if error else [])
 
@@ -124,8 +126,21 @@ def track(service_request_id: str, message: str | None = None, status: int = 200
     return page("citizen/track.html", status=status, record=record, row=row,
                 category_name=category.name.get(chosen) if category else row["service_code"],
                 status_text=status_label(row["status"], chosen), events=_timeline(service_request_id, chosen),
+                has_photo=bool(photo_names(engine(), [service_request_id])),
                 can_support=record["status"] == "open", new=request.args.get("baru") == "1",
                 supported=request.args.get("didukung") == "1", message=message)
+
+
+@blueprint.get("/lapor/<service_request_id>/foto")
+def photo(service_request_id: str) -> Response:
+    """The report's photo for whoever may see the report: resized, without its metadata (EXIF GPS)."""
+    path = public_photo(engine(), _checked_id(service_request_id))
+    if path is None:
+        raise NotFound(f"no photo for report {service_request_id!r}")
+    response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True, etag=True)
+    # Revalidated on every view: a report taken off the public record takes its photo with it.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @blueprint.post("/lapor/<service_request_id>/dukung")
@@ -142,7 +157,8 @@ def support(service_request_id: str) -> Response:
 
 @blueprint.get("/lapor/peta")
 def complaints_map() -> Response:
-    return page("citizen/map.html", categories=list(load_categories().values()))
+    return page("citizen/map.html", categories=list(load_categories().values()),
+                credits=map_credits("kelurahan", "complaints_public"))
 
 
 def _map_filters() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from services.errors import ServiceError
 from services.ppdb import DEFAULT_RULE, schools_for_home
 from services.ppdb.zones import ensure_zones, zones_geojson
 from services.ppdb.zoning import LEVELS, check_level, kelurahan_at
-from webgis.citizen.common import engine, page
+from webgis.citizen.common import engine, map_credits, page
 from webgis.citizen.views import blueprint
 from webgis.errors import BadRequest
 
@@ -26,7 +26,8 @@ MAX_SCHOOLS = 50
 
 @blueprint.get("/ppdb")
 def ppdb_page() -> Response:
-    return page("citizen/ppdb.html", levels=LEVELS, radii=DEFAULT_RULE.zone_radius_m)
+    return page("citizen/ppdb.html", levels=LEVELS, radii=DEFAULT_RULE.zone_radius_m,
+                credits=map_credits("kelurahan", "schools"))
 
 
 def _number(name: str, low: float, high: float) -> float:

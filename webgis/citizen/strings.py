@@ -26,6 +26,13 @@ UI: dict[str, dict[str, str]] = {
     "description": {"id": "Uraian", "en": "Description"},
     "description_hint": {"id": "Paling banyak 4000 karakter.", "en": "At most 4000 characters."},
     "photo": {"id": "Foto (JPEG, PNG atau WebP, maks. 5 MB)", "en": "Photo (JPEG, PNG or WebP, 5 MB at most)"},
+    "photo_hint": {"id": "Foto ditampilkan di halaman laporan untuk umum, diperkecil dan tanpa data lokasi (GPS) "
+                         "kamera. Hindari memotret wajah orang atau pelat nomor kendaraan.",
+                   "en": "The photo is shown on the report's public page, made smaller and without the camera's "
+                         "location (GPS) data. Avoid people's faces and number plates."},
+    "photo_alt": {"id": "Foto yang dikirim bersama laporan", "en": "The photo sent with the report"},
+    "photo_caption": {"id": "Foto dari pelapor (diperkecil, tanpa data lokasi kamera).",
+                      "en": "The reporter's photo (made smaller, without the camera's location data)."},
     "contact": {"id": "Kontak (tidak wajib, hanya untuk petugas)", "en": "Contact (optional, staff only)"},
     "first_name": {"id": "Nama depan", "en": "First name"},
     "last_name": {"id": "Nama belakang", "en": "Last name"},

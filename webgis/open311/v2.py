@@ -6,7 +6,8 @@ Every resource answers `.json` or `.xml`; errors come in the spec's format
 cookie, which is why this blueprint needs no CSRF token: a forged cross-site
 POST carries no authority a direct anonymous request would not have.
 Staff (or admin) keys see their agencies' reports in full; everyone else
-sees the public projection (no description, contact or photo; point ~50 m).
+sees the public projection (no description or contact; point ~50 m; the
+photo as a resized copy without metadata, services/complaints/photos.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from layers.access import ANONYMOUS, Principal
 from services.complaints import intake, open311, workflow
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
+from services.complaints.photos import photo_names
 from services.complaints.records import NotFound as ReportNotFound
 from services.complaints.records import find_by_token, find_complaint, list_complaints, now_utc
 from webgis.accounts import tokens
@@ -178,13 +180,20 @@ def _records(who: Principal, **filters: Any) -> list[dict[str, Any]]:
         rows = list_complaints(_engine(), "complaints", agencies=agencies, limit=MAX_RESULTS, **filters)
         return [open311.request_record(r, staff=True, media_url=_media_url(r)) for r in rows]
     rows = list_complaints(_engine(), "complaints_public", limit=MAX_RESULTS, **filters)
-    return [open311.request_record(r) for r in rows]
+    with_photo = photo_names(_engine(), [r["service_request_id"] for r in rows])
+    return [open311.request_record(r, media_url=_public_media_url(r) if r["service_request_id"] in with_photo else None)
+            for r in rows]
 
 
 def _media_url(row: dict[str, Any]) -> str | None:
     if not row.get("media"):
         return None
     return url_for("open311.staff.media_file", service_request_id=row["service_request_id"], _external=True)
+
+
+def _public_media_url(row: dict[str, Any]) -> str:
+    """The web copy of a public report's photo (resized, no location metadata): the citizen page's."""
+    return url_for("citizen.photo", service_request_id=row["service_request_id"], _external=True)
 
 
 @blueprint.get(f"/requests.{FMT}")

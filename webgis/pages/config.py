@@ -36,6 +36,7 @@ GEOJSON_MAX_VERTICES = 50_000
 SIZE_TTL_SECONDS = 60.0
 MAX_ZOOM = 19
 LINE_TYPES = ("LineString", "MultiLineString")
+BASEMAP_TITLE = Text(id="Peta dasar", en="Basemap")
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
 
 
@@ -132,7 +133,7 @@ def layer_entry(spec: LayerSpec, size: tuple[int, int]) -> dict[str, Any]:
         "label": spec.search[0] if spec.search else None,
         "here": spec.here,
         "basemap": is_basemap_layer(spec),
-        "attribution": spec.source.attribution,
+        "attributions": spec.attributions(),
         "properties": [
             {"name": p.name, "type": p.type, "title": p.title.model_dump(), "unit": p.unit}
             for p in spec.public_properties()
@@ -161,7 +162,7 @@ def raster_entry(spec: RasterSpec, max_zoom: int) -> dict[str, Any]:
         "here": None,
         "label": None,
         "basemap": False,
-        "attribution": spec.source.attribution,
+        "attributions": [part.strip() for part in spec.source.attribution.split(";") if part.strip()],
         "properties": [],
     }
 
@@ -177,8 +178,6 @@ def map_config(bind: Bind, registry: Registry, settings: Settings, principal: Pr
         for theme in get_args(Theme)
     ]
     basemap_specs = [spec for spec in public_layers(registry) if is_basemap_layer(spec)]
-    basemap_ids = [spec.id for spec in basemap_specs]
-    basemap_properties = [name for spec in basemap_specs for name in style_properties(spec)]
     x0, y0, x1, y1 = MEDAN_BBOX
     web = settings.web
     return {
@@ -193,10 +192,27 @@ def map_config(bind: Bind, registry: Registry, settings: Settings, principal: Pr
         "layers": layers,
         # Not layers of the registry (no table, no API): the page lists them in their theme.
         "rasters": [raster_entry(spec, MAX_ZOOM) for spec in load_rasters().values()],
-        "basemap": {
-            "tiles_url": "/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=" + ",".join(basemap_ids)
-                         + "&" + slim_tiles_query(basemap_properties),
-            "layers": basemap_ids,
-            "raster": {"url": web.basemap_url, "attribution": web.basemap_attribution} if web.basemap_url else None,
-        },
+        "basemap": basemap_entry(basemap_specs, web.basemap_url, web.basemap_attribution),
+    }
+
+
+def basemap_entry(specs: list[LayerSpec], raster_url: str, raster_attribution: str) -> dict[str, Any]:
+    """The offline basemap, one item of the layer panel: a grey backdrop drawn from the
+    public boundary and line layers (and a configured raster under it). Named after what it
+    draws, so nobody takes its lines for a layer whose box is unticked; its credits are
+    those of the layers it draws."""
+    ids = [spec.id for spec in specs]
+    names = {lang: ", ".join(spec.title.get(lang) for spec in specs) for lang in ("id", "en")}
+    attributions = [part for spec in specs for part in spec.attributions()]
+    if raster_url:
+        attributions.insert(0, raster_attribution)
+    return {
+        "id": "basemap",
+        "title": BASEMAP_TITLE.model_dump(),
+        "description": {"id": f"Latar abu-abu dari: {names['id']}.", "en": f"A grey backdrop of: {names['en']}."},
+        "tiles_url": "/tiles/WebMercatorQuad/{z}/{x}/{y}?collections=" + ",".join(ids)
+                     + "&" + slim_tiles_query([name for spec in specs for name in style_properties(spec)]),
+        "layers": ids,
+        "raster": {"url": raster_url, "attribution": raster_attribution} if raster_url else None,
+        "attributions": list(dict.fromkeys(attributions)),
     }

@@ -135,6 +135,7 @@ MAP_SCRIPTS = (
     "vendor/pbf/pbf.js",
     "pages/js/util.js",
     "pages/js/layers.js",
+    "pages/js/basemap.js",
     "pages/js/points.js",
     "pages/js/panel.js",
     "pages/js/search.js",

@@ -124,3 +124,17 @@ def test_the_ppdb_page_lists_schools_for_a_clicked_home(tab: Session) -> None:
     assert page.locator("#ppdb-schools tbody tr.in-zone").count() >= 1  # central Medan is in some SMP zone
     assert "Kel." in page.inner_text("#ppdb-message")
     assert tab.errors == [] and tab.foreign_requests() == []
+
+
+@pytest.mark.parametrize(("path", "map_id", "sources"), [
+    ("/lapor", "#report-map", ["cahyadsn", "BIG"]),
+    ("/lapor/peta", "#complaints-map", ["cahyadsn", "Data sintetis"]),
+    ("/ppdb", "#ppdb-map", ["cahyadsn", "Kemendikbud"]),
+])
+def test_each_citizen_map_credits_the_sources_it_draws(tab: Session, path: str, map_id: str, sources: list[str]) -> None:
+    """Before, their attribution read only "Leaflet"; the credits come from the layer declarations."""
+    tab.page.goto(tab.base + path)
+    credits = tab.page.locator(f"{map_id} .leaflet-control-attribution").inner_text()
+    for source in sources:
+        assert source in credits, (path, credits)
+    assert tab.errors == []

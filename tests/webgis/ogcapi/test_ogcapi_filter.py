@@ -11,6 +11,14 @@ from sqlalchemy import text
 ITEMS = "/collections/sample_points/items?limit=10000&properties=kode"
 
 
+@pytest.fixture
+def client(app):  # noqa: ANN001, ANN201
+    """An admin's client: sample_points is data for testing, which only admins read over the web."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = "Bearer test-token"
+    return test_client
+
+
 def matched(client, cql: str, lang: str = "cql2-text", layer: str = "sample_points") -> int:  # noqa: ANN001
     response = client.get(f"/collections/{layer}/items?limit=10000&filter-lang={lang}&filter={quote(cql)}")
     assert response.status_code == 200, response.get_data(as_text=True)

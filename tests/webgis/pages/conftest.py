@@ -35,7 +35,8 @@ def vendored_assets() -> None:
 def live_server(database_url: str, vendored_assets: None) -> Iterator[str]:
     from webgis.app import create_app
 
-    with serving(create_app(settings_for(database_url))) as base:
+    # The config token (admin) reaches the layers only admins read, e.g. data for testing.
+    with serving(create_app(settings_for(database_url, api_token="test-token"))) as base:
         yield base
 
 

@@ -76,6 +76,8 @@ def test_the_tile_of_a_known_school_holds_its_name_and_public_properties_only(cl
 
 @pytest.mark.parametrize(("layer", "name"), [("sample_points", "waktu"), ("cctv", "dipasang")])
 def test_dates_and_times_in_a_tile_are_the_text_of_the_items_json(client, engine, layer: str, name: str) -> None:  # noqa: ANN001
+    if get_registry().get(layer).purpose == "testing":  # only admins read data for testing
+        client.environ_base["HTTP_AUTHORIZATION"] = "Bearer test-token"
     fid, lon, lat = point_of(engine, layer, f"{name} IS NOT NULL", {})
     z, x, y = tile_of(lon, lat, 16)
     tile = decode(client.get(f"/collections/{layer}/tiles/WebMercatorQuad/{z}/{x}/{y}").data)

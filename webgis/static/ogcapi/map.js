@@ -10,6 +10,13 @@
   var data;
   try { data = JSON.parse(source.textContent); } catch (e) { box.className += " no-map"; return; }
   var map = window.L.map(box);
+  // The sources of the layer drawn (from its declaration), as text.
+  var credits = box.getAttribute("data-credits");
+  if (credits) {
+    map.attributionControl.addAttribution(credits.replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    }));
+  }
   // No third-party basemap: the pages fetch nothing from outside the platform.
   var layer = window.L.geoJSON(data, {
     pointToLayer: function (feature, latlng) { return window.L.circleMarker(latlng, { radius: 5 }); },

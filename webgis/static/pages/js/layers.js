@@ -1,5 +1,6 @@
 /* Map layers built from the declarations (/peta/layers.json): styles, legends,
- * GeoJSON or vector-tile overlays, the offline basemap, and feature popups. */
+ * GeoJSON or vector-tile overlays, and feature popups (the basemap and the
+ * credits of what is on screen: basemap.js). */
 (function () {
   'use strict';
   var Medan = window.Medan;
@@ -59,6 +60,9 @@
     var children = [
       Medan.el('h3', { className: 'popup-title', text: String(title) }),
       Medan.el('p', { className: 'popup-layer', text: Medan.tr(layer.title) }),
+      // A feature flagged as placed doubtfully (e.g. a school outside the city polygon) says so first.
+      props.lokasi_diragukan === true ? Medan.el('p', { className: 'popup-doubt', role: 'note',
+                                                        text: Medan.t('doubtful_location') }) : null,
       Medan.el('table', { className: 'popup-table' }, [Medan.el('tbody', {}, rows)])
     ];
     if (fid !== null && fid !== undefined) {
@@ -115,7 +119,7 @@
     var grid = L.vectorGrid.protobuf(layer.tiles_url, {
       pane: PANES[layer.kind], interactive: true, rendererFactory: L.canvas.tile,
       vectorTileLayerStyles: tileStyles([layer.id], Medan.pathStyle),
-      maxNativeZoom: 22, attribution: layer.attribution
+      maxNativeZoom: 22
     });
     grid.on('click', function (e) {
       var props = (e.layer && e.layer.properties) || {};
@@ -135,7 +139,7 @@
   }
 
   function pointTilesLayer(layer) {
-    var grid = new Medan.PointTiles(layer, { pane: PANES.point, maxNativeZoom: 22, attribution: layer.attribution });
+    var grid = new Medan.PointTiles(layer, { pane: PANES.point, maxNativeZoom: 22 });
     grid.medanLoad = function () { return Promise.resolve(); };
     return grid;
   }
@@ -160,7 +164,7 @@
     var overlay;
     if (layer.source === 'raster') {
       overlay = L.tileLayer(layer.tiles_url, { pane: PANES.polygon, opacity: layer.style.opacity,
-                                               maxNativeZoom: layer.max_native_zoom, attribution: layer.attribution });
+                                               maxNativeZoom: layer.max_native_zoom });
       overlay.medanLoad = function () { return Promise.resolve(); };
     } else if (layer.source === 'tiles') {
       overlay = layer.kind === 'point' ? pointTilesLayer(layer) : tilesLayer(layer);
@@ -174,38 +178,12 @@
 
   /* VectorGrid 1.3 puts the tile's own zoom in the URL and ignores zoomOffset
    * (its source has the fix as a TODO); the URL's zoom must include it. */
-  var OffsetProtobuf = L.VectorGrid.Protobuf.extend({
+  Medan.OffsetProtobuf = L.VectorGrid.Protobuf.extend({
     _getVectorTilePromise: function (coords) {
       var shifted = L.point(coords.x, coords.y);
       shifted.z = coords.z + (this.options.zoomOffset || 0);
       return L.VectorGrid.Protobuf.prototype._getVectorTilePromise.call(this, shifted);
     }
   });
-
-  /* The offline basemap: the boundary, water and line layers from one multi-layer tile URL. */
-  Medan.createBasemap = function (config) {
-    var basemap = config.basemap;
-    var layers = [];
-    if (basemap.raster) {
-      layers.push(L.tileLayer(basemap.raster.url, { attribution: basemap.raster.attribution, maxZoom: 19 }));
-    }
-    if (basemap.layers.length) {
-      // 512-px tiles from one zoom level up: a quarter of the requests for the
-      // backdrop every first view waits for (12 instead of ~24 at 1280x800). From
-      // zoom 12 (tile zoom 11), where kelurahan and routes start, smaller zooms
-      // scale those tiles down rather than fetch tiles without them.
-      layers.push(new OffsetProtobuf(basemap.tiles_url, {
-        pane: 'medan-basemap', interactive: false, rendererFactory: L.canvas.tile,
-        tileSize: 512, zoomOffset: -1, minNativeZoom: 12, maxNativeZoom: 22,
-        vectorTileLayerStyles: tileStyles(basemap.layers, function (layer, props) {
-          // A backdrop, not a theme: lighter fills and thinner, fainter lines.
-          var style = Medan.pathStyle(layer, props);
-          style.fillOpacity = Math.min(style.fillOpacity || 0, 0.25);
-          if (layer.kind === 'line') { style.weight = Math.max(1, style.weight * 0.6); style.opacity = 0.55; }
-          return style;
-        })
-      }));
-    }
-    return layers;
-  };
+  Medan.tileStyles = tileStyles;
 }());

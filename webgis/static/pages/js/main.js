@@ -29,6 +29,7 @@
       if (!show && state.map.hasLayer(overlay)) { state.map.removeLayer(overlay); }
     });
     Medan.updateZoomHints();
+    Medan.updateCredits();
   }
 
   Medan.setLayer = function (id, on) {
@@ -65,7 +66,10 @@
   Medan.readPermalink = function (hash) {
     var params = parseHash(hash || '');
     var config = state.config;
-    var wanted = { center: null, zoom: null, layers: [], feature: null, fixed: !!params.bad };
+    var wanted = { center: null, zoom: null, layers: [], feature: null, basemap: true, fixed: !!params.bad };
+    if (params.basemap !== undefined) {
+      if (params.basemap === 'off') { wanted.basemap = false; } else if (params.basemap !== 'on') { wanted.fixed = true; }
+    }
     if (params.map !== undefined) {
       var parts = params.map.split('/').map(Number);
       var center = parts.length === 3 && parts.every(isFinite) ? L.latLng(parts[1], parts[2]) : null;
@@ -94,6 +98,7 @@
     var hash = '#map=' + state.map.getZoom() + '/' + c.lat.toFixed(5) + '/' + c.lng.toFixed(5);
     var ids = Object.keys(state.active);
     if (ids.length) { hash += '&layers=' + ids.join(','); }
+    if (!state.basemapOn) { hash += '&basemap=off'; }
     if (state.selected) { hash += '&feature=' + state.selected.layer + '/' + state.selected.fid; }
     if (hash !== window.location.hash) {
       writing = true;
@@ -123,6 +128,7 @@
     var loads = Object.keys(state.active).filter(function (id) { return wanted.layers.indexOf(id) < 0; })
       .map(function (id) { return Medan.setLayer(id, false); });
     wanted.layers.forEach(function (id) { loads.push(Medan.setLayer(id, true)); });
+    loads.push(Medan.setBasemap(wanted.basemap));
     if (wanted.feature) { loads.push(openLinkedFeature(wanted.feature)); }
     state.restoring = false;
     if (wanted.fixed) { Medan.toast(Medan.t('permalink_fixed')); }
@@ -176,6 +182,7 @@
       maxBounds: bounds.pad(0.5), zoomSnap: 1, keyboard: true
     });
     map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+    Medan.setupCredits(map);
     state.map = map;
     Medan.createPanes(map);
     // Start at the permalink's view, not the default one: otherwise the basemap
@@ -202,9 +209,7 @@
     state.ui = config.ui;
     var map = createMap(config);
     Medan.mark('medan:map-created');
-    var basemapLoads = Medan.createBasemap(config).map(function (layer) {
-      return new Promise(function (resolve) { layer.once('load', resolve); layer.addTo(map); });
-    });
+    Medan.createBasemap(config);
     var lang = Medan.storedLang() || config.lang;
     Medan.applyLanguage(lang);
     if (lang !== config.lang) { Medan.rememberLang(lang); }
@@ -217,8 +222,8 @@
     map.on('moveend', Medan.writeHash);
     map.on('popupclose', function () { Medan.onFeatureSelected(null, null); });
     window.addEventListener('hashchange', function () { if (!writing) { Medan.applyPermalink(window.location.hash); } });
-    var overlays = Medan.applyPermalink(window.location.hash);
-    Promise.all([Promise.all(basemapLoads), overlays]).then(function () {
+    // The permalink's layers and the basemap (unless it says basemap=off).
+    Medan.applyPermalink(window.location.hash).then(function () {
       Medan.mark('medan:interactive');
       document.body.dataset.ready = 'true';
     });

@@ -1,5 +1,6 @@
-/* The layer panel: one checkbox per public layer, grouped by theme, each with
- * its legend from the declared style. Rebuilt when the language changes. */
+/* The layer panel: the basemap's box, then one checkbox per public layer, grouped
+ * by theme, each with its legend from the declared style. Rebuilt when the
+ * language changes. */
 (function () {
   'use strict';
   var Medan = window.Medan;
@@ -40,8 +41,26 @@
     return item;
   }
 
+  /* The basemap: one box of its own, named after what it draws. */
+  function basemapSection() {
+    var basemap = Medan.state.config.basemap;
+    var checkbox = Medan.el('input', { type: 'checkbox', id: 'basemap-toggle', 'data-basemap': 'true',
+                                        checked: Medan.state.basemapOn, 'aria-describedby': 'basemap-note' });
+    checkbox.addEventListener('change', function () { Medan.setBasemap(checkbox.checked); });
+    var label = Medan.el('label', { for: 'basemap-toggle' }, [Medan.tr(basemap.title)]);
+    var note = Medan.el('p', { className: 'layer-note', id: 'basemap-note', text: Medan.tr(basemap.description) });
+    var item = Medan.el('li', { className: 'layer-item', 'data-basemap': 'true' },
+                        [Medan.el('div', { className: 'layer-row' }, [checkbox, label]), note]);
+    return Medan.el('section', { className: 'theme', 'data-theme': 'basemap' }, [
+      Medan.el('h3', { text: Medan.t('background') }), Medan.el('ul', { className: 'layers' }, [item])
+    ]);
+  }
+
   Medan.renderPanel = function () {
     var list = Medan.clear(document.getElementById('layer-list'));
+    if (Medan.state.config.basemap.layers.length || Medan.state.config.basemap.raster) {
+      list.appendChild(basemapSection());
+    }
     Medan.state.config.themes.forEach(function (theme) {
       var items = theme.layers.map(function (id) { return layerItem(Medan.layerById(id)); });
       list.appendChild(Medan.el('section', { className: 'theme', 'data-theme': theme.id }, [
