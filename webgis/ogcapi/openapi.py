@@ -103,7 +103,7 @@ def _tile_path(operation: str, tag: list[str], extra: list[str]) -> dict[str, An
 
 def _write_responses(status: str, description: str) -> dict[str, Any]:
     return {status: {"description": description},
-            **{code: {"$ref": f"{REF}responses/Error"} for code in ("400", "401", "403", "404", "412", "428")}}
+            **{code: {"$ref": f"{REF}responses/Error"} for code in ("400", "401", "403", "404", "412")}}
 
 
 def _collection_paths(spec: LayerSpec) -> dict[str, Any]:
