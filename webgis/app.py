@@ -10,7 +10,7 @@ from config.settings import Settings, get_settings
 from layers.checks import verify_database
 from layers.db import engine_for
 from webgis import accounts
-from webgis.accounts.principal import audit_csrf_refusal
+from webgis.accounts.principal import audit_csrf_refusal, rate_limit_identity
 from webgis.errors import register_error_handlers
 from webgis.security import init_security
 
@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     if verify_schema:
         verify_database(app.extensions["engine"])
     register_error_handlers(app)
-    init_security(app, on_csrf_refused=audit_csrf_refusal)
+    init_security(app, on_csrf_refused=audit_csrf_refusal, rate_limit_identity=rate_limit_identity)
     _register_blueprints(app)
     accounts.register(app)
     _install_tile_lane(app)

@@ -88,7 +88,8 @@ answer_errors_with(blueprint, _form_with_the_reasons)
 
 
 @blueprint.route("/lapor", methods=["GET", "POST"])
-@rate_limit("COMPLAINT_RATE_LIMIT", "10 per minute", methods=["POST"])
+@rate_limit("COMPLAINT_RATE_LIMIT", "10 per minute", methods=["POST"],
+            per_address=("COMPLAINT_RATE_LIMIT_PER_ADDRESS", "60 per minute"))
 def report() -> Response:
     if request.method == "GET":
         return _form_page()

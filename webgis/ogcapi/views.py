@@ -251,7 +251,8 @@ def _page_links(spec: LayerSpec, query: ItemsQuery, fmt: str) -> Callable[[Page]
 
 
 @blueprint.get("/collections/<collection_id>/items")
-@rate_limit("EXPENSIVE_QUERY_RATE_LIMIT", "120 per minute", scope="expensive",
+@rate_limit("EXPENSIVE_QUERY_RATE_LIMIT", "300 per minute", scope="expensive",
+            per_address=("EXPENSIVE_QUERY_RATE_LIMIT_PER_ADDRESS", "1200 per minute"),
             exempt_when=lambda: not is_expensive(request.args))
 def items(collection_id: str) -> Any:
     spec = readable_spec(collection_id)

@@ -133,7 +133,8 @@ def submission_from_form(form: Any, photo: bytes | None) -> intake.Submission:
 
 
 @blueprint.post(f"/requests.{FMT}")
-@rate_limit("COMPLAINT_RATE_LIMIT", "10 per minute")
+@rate_limit("COMPLAINT_RATE_LIMIT", "10 per minute",
+            per_address=("COMPLAINT_RATE_LIMIT_PER_ADDRESS", "60 per minute"))
 def create_request(fmt: str) -> Response:
     _check_jurisdiction()
     who = principal()
