@@ -60,6 +60,10 @@ class WebSettings(BaseSettings):
     # one person: GDAL or QGIS loading every public layer makes ~30 such requests at most
     # (benchmarks/bench_clients.py), a shared address of many citizens stays far below.
     expensive_query_rate_limit_per_address: str = "1200 per minute"
+    # Origins whose web pages may read the public APIs (OGC API, tiles, Open311 reads):
+    # "*" for any (anonymous reads are public), or a comma-separated list; empty = none.
+    # Writes and requests with credentials are never allowed cross-origin (webgis/cors.py).
+    cors_allow_origins: str = "*"
     # An XYZ raster basemap for the homepage (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png).
     # Empty = only the offline basemap drawn from the platform's own layers.
     basemap_url: str = ""

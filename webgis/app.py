@@ -11,6 +11,7 @@ from layers.checks import verify_database
 from layers.db import engine_for
 from webgis import accounts
 from webgis.accounts.principal import audit_csrf_refusal, rate_limit_identity
+from webgis.cors import init_cors
 from webgis.errors import register_error_handlers
 from webgis.security import init_security
 
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
         verify_database(app.extensions["engine"])
     register_error_handlers(app)
     init_security(app, on_csrf_refused=audit_csrf_refusal, rate_limit_identity=rate_limit_identity)
+    init_cors(app)
     _register_blueprints(app)
     accounts.register(app)
     _install_tile_lane(app)
