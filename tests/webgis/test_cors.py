@@ -69,7 +69,7 @@ def test_a_preflight_for_a_write_gets_no_cors_headers(client, method: str) -> No
     url = "/collections/schools/items" if method == "POST" else "/collections/schools/items/1"
     response = client.options(url, headers={**ORIGIN, "Access-Control-Request-Method": method,
                                             "Access-Control-Request-Headers": "authorization, content-type"})
-    assert not [h for h in response.headers.keys() if h.startswith("Access-Control-")]
+    assert not [h for h, _ in response.headers.items() if h.startswith("Access-Control-")]
 
 
 def test_writes_and_requests_with_credentials_get_no_cors_headers(client) -> None:  # noqa: ANN001
@@ -82,7 +82,7 @@ def test_writes_and_requests_with_credentials_get_no_cors_headers(client) -> Non
     with_cookie = client.get("/collections/schools/items?limit=1", headers=ORIGIN)
     for response in (with_token, with_cookie):
         assert response.status_code == 200
-        assert not [h for h in response.headers.keys() if h.startswith("Access-Control-")]
+        assert not [h for h, _ in response.headers.items() if h.startswith("Access-Control-")]
 
 
 def test_pages_outside_the_apis_get_no_cors_headers(client) -> None:  # noqa: ANN001
