@@ -13,6 +13,7 @@ from webgis import accounts
 from webgis.accounts.principal import audit_csrf_refusal, rate_limit_identity
 from webgis.cors import init_cors
 from webgis.errors import register_error_handlers
+from webgis.representation import init_representation_headers
 from webgis.security import init_security
 
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     register_error_handlers(app)
     init_security(app, on_csrf_refused=audit_csrf_refusal, rate_limit_identity=rate_limit_identity)
     init_cors(app)
+    init_representation_headers(app)
     _register_blueprints(app)
     accounts.register(app)
     _install_tile_lane(app)

@@ -39,7 +39,9 @@ JSON_BODY_TYPES = ("application/geo+json", "application/json", "application/merg
 # One POST of a FeatureCollection is one transaction; bigger loads go through the
 # import CLI (layers/files.py), which streams and reports per row.
 MAX_FEATURES_PER_POST = 10_000
-VERSION_TAG = re.compile(r'^(?:W/)?"v([0-9]{1,9})"$')
+# Either representation's ETag names the version (webgis/representation.py): staff editing from the
+# private representation send "v3-private".
+VERSION_TAG = re.compile(r'^(?:W/)?"v([0-9]{1,9})(?:-private)?"$')
 
 
 def _engine() -> Any:

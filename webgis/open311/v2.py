@@ -26,6 +26,7 @@ from webgis.accounts import tokens
 from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, bearer_token
 from webgis.errors import BadRequest, Forbidden, NotFound, Refusal, answer_errors_with
 from webgis.open311.formats import error_response, respond
+from webgis.representation import mark_private
 from webgis.security import rate_limit
 
 blueprint = Blueprint("v2", __name__, url_prefix="/v2")
@@ -189,6 +190,7 @@ def _is_staff(who: Principal) -> bool:
 
 def _records(who: Principal, **filters: Any) -> list[dict[str, Any]]:
     if _is_staff(who):
+        mark_private()  # the staff record: description, exact point, photo
         agencies = None if who.is_admin else sorted(who.agencies)
         rows = list_complaints(_engine(), "complaints", agencies=agencies, limit=MAX_RESULTS, **filters)
         notices = intake.service_notices(_engine(), rows)
