@@ -130,7 +130,8 @@ def track(service_request_id: str, message: str | None = None, status: int = 200
 
 
 @blueprint.post("/lapor/<service_request_id>/dukung")
-@rate_limit("COMPLAINT_SUPPORT_RATE_LIMIT", "20 per minute")
+@rate_limit("COMPLAINT_SUPPORT_RATE_LIMIT", "20 per minute",
+            per_address=("COMPLAINT_SUPPORT_RATE_LIMIT_PER_ADDRESS", "120 per minute"))
 def support(service_request_id: str) -> Response:
     """A citizen's +1 instead of a second report of the same problem."""
     try:

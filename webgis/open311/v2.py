@@ -243,7 +243,8 @@ def duplicates(fmt: str) -> Response:
 
 
 @blueprint.post(f"/requests/<service_request_id>/support.{FMT}")
-@rate_limit("COMPLAINT_SUPPORT_RATE_LIMIT", "20 per minute")
+@rate_limit("COMPLAINT_SUPPORT_RATE_LIMIT", "20 per minute",
+            per_address=("COMPLAINT_SUPPORT_RATE_LIMIT_PER_ADDRESS", "120 per minute"))
 def support(service_request_id: str, fmt: str) -> Response:
     """A citizen's +1 on an open report instead of filing the same one again."""
     count = workflow.support(_engine(), service_request_id)
