@@ -7,7 +7,10 @@ the collections list, the catalogue and "what is here" grow with the roles.
 A shared cache (a proxy, a CDN) must never hand one person's answer to another,
 so, as the vector tiles already do (webgis/tiles/views.py):
 
-- every GET/HEAD answer of these faces carries `Vary: Authorization, Cookie`;
+- every GET/HEAD answer of these faces whose view asked who is asking (it
+  resolved the principal, or called `depends_on_who_asks()`) carries
+  `Vary: Authorization, Cookie` (static bundles and pages that ask nobody keep
+  their caching as it is);
 - an answer to an identified principal (a session or a token), or one a view
   marked with `mark_private()`, is `Cache-Control: private`;
 - a feature's private representation has an ETag of its own
@@ -28,6 +31,12 @@ def mark_private() -> None:
     g.private_representation = True
 
 
+def depends_on_who_asks() -> None:
+    """This answer would differ for another caller (for views that identify callers their own way,
+    like Open311's api_key; principal_from_request() is noticed by itself)."""
+    g.who_asks = True
+
+
 def representation_etag(version: int, private: bool) -> str:
     """The strong ETag of version `version` of a feature, public or private representation."""
     return f'"v{version}{PRIVATE_SUFFIX if private else ""}"'
@@ -40,6 +49,8 @@ def _identified() -> bool:
 
 def _who_asks_headers(response: Response) -> Response:
     if request.blueprint not in WHO_ASKS_BLUEPRINTS or request.method not in ("GET", "HEAD"):
+        return response
+    if not (g.get("private_representation") or g.get("who_asks") or "principal" in g):
         return response
     response.vary.update(("Authorization", "Cookie"))
     if g.get("private_representation") or _identified():

@@ -78,3 +78,11 @@ def test_a_write_accepts_the_private_etag_as_if_match(app: Flask) -> None:
     admin = {"Authorization": "Bearer test-token"}
     response = client.delete("/collections/cctv/items/999999999", headers={**admin, "If-Match": '"v1-private"'})
     assert response.status_code == 404  # parsed as version 1 (a 412 would mean the tag was not understood)
+
+
+def test_answers_that_ask_nobody_keep_their_caching(app: Flask) -> None:
+    """The conformance document is the same for everyone: no Vary on who asks, never private."""
+    client = app.test_client()
+    for headers in ({}, _token(app, "operator")):
+        response = client.get("/conformance", headers=headers)
+        assert "Authorization" not in response.vary and not response.cache_control.private

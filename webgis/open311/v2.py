@@ -26,7 +26,7 @@ from webgis.accounts import tokens
 from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, bearer_token
 from webgis.errors import BadRequest, Forbidden, NotFound, Refusal, answer_errors_with
 from webgis.open311.formats import error_response, respond
-from webgis.representation import mark_private
+from webgis.representation import depends_on_who_asks, mark_private
 from webgis.security import rate_limit
 
 blueprint = Blueprint("v2", __name__, url_prefix="/v2")
@@ -61,6 +61,7 @@ answer_errors_with(blueprint, _open311_errors)
 
 def principal() -> Principal:
     """The api_key's (or Bearer token's) principal; anonymous without one; 403 for a bad key (the spec's code)."""
+    depends_on_who_asks()
     key = request.values.get("api_key") or bearer_token()
     if not key:
         return ANONYMOUS
