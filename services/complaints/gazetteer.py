@@ -68,7 +68,7 @@ def resolve_address(bind: Bind, address: str) -> Place:
     named = [p for p in kelurahan_places(bind) if normalise(p.nama_kel) in text]
     # "Sei Sikambing B" also contains "Sei Sikambing": keep the longest names only.
     named = [p for p in named if not any(normalise(p.nama_kel) != normalise(q.nama_kel)
-                                         and normalise(p.nama_kel).strip() in normalise(q.nama_kel)
+                                         and normalise(p.nama_kel) in normalise(q.nama_kel)
                                          for q in named)]
     if len(named) > 1:  # the same name in several kecamatan: the address may name the kecamatan too
         in_district = [p for p in named if normalise(p.nama_kec) in text]

@@ -124,3 +124,18 @@ def test_service_notice_is_the_same_on_post_and_on_get(web, staff_token) -> None
     listed = {r["service_request_id"]: r["service_notice"] for r in web.get("/open311/v2/requests.json").get_json()}
     assert listed[second["service_request_id"]] == second["service_notice"]
     assert INSIDE  # the helper's default point is elsewhere; these two share their own
+
+
+def test_the_gazetteer_prefers_the_longest_name_and_the_named_kecamatan(complaints_app) -> None:  # noqa: ANN001
+    from services.complaints.gazetteer import resolve_address
+    from services.errors import ServiceError
+
+    engine = complaints_app.extensions["engine"]
+    with engine.connect() as conn:
+        twice = conn.execute(text("SELECT nama_kel, array_agg(nama_kec ORDER BY nama_kec) FROM layers.kelurahan "
+                                  "GROUP BY nama_kel HAVING count(*) > 1 ORDER BY 1 LIMIT 1")).one()
+    name, districts = twice  # e.g. Sei Mati, in Medan Labuhan and in Medan Maimun
+    with pytest.raises(ServiceError, match="add the kecamatan"):
+        resolve_address(engine, f"Gg. Buntu, Kel. {name}")
+    assert resolve_address(engine, f"Kel. {name}, Kec. {districts[1]}").nama_kec == districts[1]
+    assert resolve_address(engine, "KELURAHAN PETISAH TENGAH").nama_kel == "Petisah Tengah"
