@@ -99,7 +99,19 @@ def test_qgis_reads_every_public_layer_with_no_request_refused(live) -> None:  #
         assert not any(collections["schools"]["editing"].values()), collections["schools"]["editing"]
 
 
-def test_owslib_reads_creates_updates_and_deletes_with_only_its_token(live) -> None:  # noqa: ANN001
+@pytest.fixture
+def owslib_headers() -> Iterator[None]:
+    """OWSLib 0.35's API.__init__ updates the module's REQUEST_HEADERS dict in place, so a token given
+    to one Features() would go with every later one in this process (other tests' anonymous reads)."""
+    import owslib.ogcapi
+
+    saved = dict(owslib.ogcapi.REQUEST_HEADERS)
+    yield
+    owslib.ogcapi.REQUEST_HEADERS.clear()
+    owslib.ogcapi.REQUEST_HEADERS.update(saved)
+
+
+def test_owslib_reads_creates_updates_and_deletes_with_only_its_token(live, owslib_headers) -> None:  # noqa: ANN001
     """OWSLib's collection_item_create/update/delete send no If-Match (issue 17 item 6)."""
     base, log, app = live
     secret = _token(app)
