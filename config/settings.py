@@ -52,9 +52,18 @@ class WebSettings(BaseSettings):
     # Writes need this token until accounts exist (issue 5). Empty = writes off.
     api_token: str = ""
     max_upload_mb: int = 64
-    # Per client IP, for requests that make the database work hard: item queries with a
-    # CQL2 filter or more than 1,000 features, and whole-layer downloads.
-    expensive_query_rate_limit: str = "120 per minute"
+    # Requests that make the database work hard (item queries with a CQL2 filter or more
+    # than 1,000 features, whole-layer downloads), counted per account or API token...
+    expensive_query_rate_limit: str = "300 per minute"
+    # ...and, for anonymous requests only, per client address. Many Indonesian mobile users
+    # share one public address (carrier-grade NAT), so this is the budget of a crowd, not of
+    # one person: GDAL or QGIS loading every public layer makes ~30 such requests at most
+    # (benchmarks/bench_clients.py), a shared address of many citizens stays far below.
+    expensive_query_rate_limit_per_address: str = "1200 per minute"
+    # Origins whose web pages may read the public APIs (OGC API, tiles, Open311 reads):
+    # "*" for any (anonymous reads are public), or a comma-separated list; empty = none.
+    # Writes and requests with credentials are never allowed cross-origin (webgis/cors.py).
+    cors_allow_origins: str = "*"
     # An XYZ raster basemap for the homepage (e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png).
     # Empty = only the offline basemap drawn from the platform's own layers.
     basemap_url: str = ""

@@ -10,8 +10,10 @@ from config.settings import Settings, get_settings
 from layers.checks import verify_database
 from layers.db import engine_for
 from webgis import accounts
-from webgis.accounts.principal import audit_csrf_refusal
+from webgis.accounts.principal import audit_csrf_refusal, rate_limit_identity
+from webgis.cors import init_cors
 from webgis.errors import register_error_handlers
+from webgis.representation import init_representation_headers
 from webgis.security import init_security
 
 
@@ -28,7 +30,9 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     if verify_schema:
         verify_database(app.extensions["engine"])
     register_error_handlers(app)
-    init_security(app, on_csrf_refused=audit_csrf_refusal)
+    init_security(app, on_csrf_refused=audit_csrf_refusal, rate_limit_identity=rate_limit_identity)
+    init_cors(app)
+    init_representation_headers(app)
     _register_blueprints(app)
     accounts.register(app)
     _install_tile_lane(app)

@@ -89,6 +89,9 @@ class Refusal:
 # A face's own answer to a refusal, or None to leave it to the JSON problem / HTML page.
 ErrorFace = Callable[[Refusal], Response | None]
 ERROR_FACES = "error_faces"  # app.extensions key: full blueprint name -> ErrorFace
+# app.extensions key: URL prefix -> ErrorFace, for requests no route matched (a 404 or 405 of the router
+# belongs to no blueprint, yet /open311/v2/requests.csv must answer in the Open311 error format).
+ERROR_FACE_PREFIXES = "error_face_prefixes"
 AUTHENTICATE = 'Bearer realm="Medan WebGIS"'
 HTML_ERROR = """<!doctype html><html lang="id"><head><meta charset="utf-8"><title>{{ status }}</title></head>
 <body><h1>{{ status }}</h1><p>{{ description }}</p>
@@ -101,6 +104,8 @@ def answer_errors_with(blueprint: Blueprint, face: ErrorFace) -> None:
     def record(state: BlueprintSetupState) -> None:
         name = f"{state.name_prefix}.{state.name}".lstrip(".")
         state.app.extensions.setdefault(ERROR_FACES, {})[name] = face
+        if state.url_prefix:
+            state.app.extensions.setdefault(ERROR_FACE_PREFIXES, {})[state.url_prefix.rstrip("/") + "/"] = face
 
     blueprint.record_once(record)
 
@@ -146,6 +151,10 @@ def refusal_of(error: Exception) -> Refusal:
 
 def _face() -> ErrorFace | None:
     faces = current_app.extensions.get(ERROR_FACES, {})
+    if request.url_rule is None:  # the router refused it: the face of the blueprint whose URLs these are
+        prefixes = current_app.extensions.get(ERROR_FACE_PREFIXES, {})
+        return next((prefixes[p] for p in sorted(prefixes, key=len, reverse=True) if request.path.startswith(p)),
+                    None)
     return next((faces[name] for name in request.blueprints if name in faces), None)
 
 

@@ -14,7 +14,10 @@
   and without a cookie there is no ambient authority to abuse.
 - Security headers on every response (pages, API, tiles, errors).
 - Rate limits (Flask-Limiter): `rate_limit(CONFIG_KEY, default)` for any view;
-  login uses LOGIN_RATE_LIMIT. The counters live in the app's database
+  login uses LOGIN_RATE_LIMIT. A request that names an account or API token is
+  counted against it; only anonymous requests are counted per client address,
+  with a limit of their own (`per_address`) sized for carrier-grade NAT, where
+  many citizens share one address. The counters live in the app's database
   (webgis/ratelimit.py, auth.rate_limits) so every gunicorn worker counts
   against the same limit; RATELIMIT_STORAGE_URI may name another store
   (memory:// for one process, redis://). Login lockout is kept in the
@@ -32,7 +35,7 @@ from functools import partial
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, Request, Response, current_app, request, session
+from flask import Flask, Request, Response, current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -44,7 +47,27 @@ from webgis import ratelimit
 F = TypeVar("F", bound=Callable[..., Any])
 
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def who_is_counted() -> str | None:
+    """The verified account or token this request is counted against; None when anonymous.
+
+    Asked of the hook the factory passes to init_security (accounts resolves
+    identities; this module must not import it). Cached for the request: the
+    key and the choice of limit both need it.
+    """
+    if "rate_limit_identity" not in g:
+        identify = current_app.extensions.get("rate_limit_identity")
+        g.rate_limit_identity = identify() if identify is not None else None
+    return g.rate_limit_identity
+
+
+def rate_limit_key() -> str:
+    identity = who_is_counted()
+    return f"who:{identity}" if identity else f"addr:{get_remote_address()}"
+
+
+limiter = Limiter(key_func=rate_limit_key, headers_enabled=True)
 
 # Content types a cross-site HTML form can send without a CORS preflight.
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
@@ -104,13 +127,17 @@ def _database_secret(app: Flask) -> str:
         return conn.execute(text("SELECT value FROM auth.secrets WHERE name = 'session'")).scalar_one()
 
 
-def init_security(app: Flask, on_csrf_refused: Callable[[str], None] | None = None) -> None:
+def init_security(app: Flask, on_csrf_refused: Callable[[str], None] | None = None,
+                  rate_limit_identity: Callable[[], str | None] | None = None) -> None:
     """Sessions, CSRF, rate limits and security headers for `app`.
 
     `on_csrf_refused(reason)` is told of every refused CSRF check (the accounts
-    package audits them); passed in so this module needs nothing of accounts.
+    package audits them); `rate_limit_identity()` names the verified account or
+    token of a request (None when anonymous). Both are passed in so this module
+    needs nothing of accounts.
     """
     app.extensions["on_csrf_refused"] = on_csrf_refused
+    app.extensions["rate_limit_identity"] = rate_limit_identity
     # Set, not setdefault: Flask's own defaults (not Secure, no SameSite, 31 days) are already in the config.
     app.config.update(
         SESSION_COOKIE_SECURE=not app.debug,
@@ -127,6 +154,8 @@ def init_security(app: Flask, on_csrf_refused: Callable[[str], None] | None = No
     app.config.setdefault("CSP_EXTRA", _basemap_sources(app))
     app.config.setdefault("LOGIN_RATE_LIMIT", "20 per minute")
     app.config.setdefault("EXPENSIVE_QUERY_RATE_LIMIT", app.config["SETTINGS"].web.expensive_query_rate_limit)
+    app.config.setdefault("EXPENSIVE_QUERY_RATE_LIMIT_PER_ADDRESS",
+                          app.config["SETTINGS"].web.expensive_query_rate_limit_per_address)
     app.config.setdefault("LOGIN_LOCKOUT_ATTEMPTS", 5)
     app.config.setdefault("LOGIN_LOCKOUT_MINUTES", 15)
     # The CSRF token lives as long as the session: a login form left open over lunch still works.
@@ -220,15 +249,22 @@ def _security_headers(response: Response) -> Response:
 
 
 def rate_limit(config_key: str, default: str, methods: list[str] | None = None,
-               exempt_when: Callable[[], bool] | None = None, scope: str | None = None) -> Callable[[F], F]:
-    """Limit a view per client IP, e.g. `@rate_limit("COMPLAINT_RATE_LIMIT", "5 per minute")`.
+               exempt_when: Callable[[], bool] | None = None, scope: str | None = None,
+               per_address: tuple[str, str] | None = None) -> Callable[[F], F]:
+    """Limit a view per account/token, or per client address when anonymous.
 
-    The limit is read from app.config[config_key] at request time, so a
-    deployment or a test can change it without touching the view.
-    `exempt_when` lets cheap requests to the same view through uncounted; views
-    given the same `scope` count against one budget instead of one each.
+    E.g. `@rate_limit("COMPLAINT_RATE_LIMIT", "10 per minute", per_address=("COMPLAINT_RATE_LIMIT_PER_ADDRESS",
+    "60 per minute"))`. `per_address` (config key, default) is the limit of anonymous requests,
+    counted per address; without it they get the same limit as an account. Limits are read
+    from app.config at request time, so a deployment or a test can change them without
+    touching the view. `exempt_when` lets cheap requests to the same view through uncounted;
+    views given the same `scope` count against one budget instead of one each.
     """
-    limit = lambda: current_app.config.get(config_key, default)  # noqa: E731
+    def limit() -> str:
+        if per_address is not None and who_is_counted() is None:
+            return current_app.config.get(per_address[0], per_address[1])
+        return current_app.config.get(config_key, default)
+
     if scope:
         return limiter.shared_limit(limit, scope, methods=methods, exempt_when=exempt_when)  # type: ignore[return-value]
     return limiter.limit(limit, methods=methods, exempt_when=exempt_when)  # type: ignore[return-value]

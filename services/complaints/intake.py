@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from layers.tables import Bind, reading
-from services.complaints import media, queries
+from services.complaints import gazetteer, media, queries
 from services.complaints.categories import Category, load_categories
 from services.complaints.records import insert_report, now_utc, rounded
 from services.errors import ServiceError
@@ -86,6 +86,31 @@ def check_location(lon: Any, lat: Any) -> tuple[float, float]:
     if not (math.isfinite(lon) and math.isfinite(lat)) or not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ServiceError("lat/long: not a WGS 84 coordinate")
     return lon, lat
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def locate(bind: Bind, sub: Submission) -> tuple[float, float, gazetteer.Place | None]:
+    """(lon, lat, place): from lat/long when given, else from the kelurahan address_string names.
+
+    GeoReport v2: "lat & long, address_string or address_id" — any one locates a request.
+    `place` is the kelurahan an address-only report was placed in (None for a map point).
+    """
+    if not (_blank(sub.lat) and _blank(sub.long)):
+        return (*check_location(sub.long, sub.lat), None)
+    if not _blank(sub.address_string):
+        place = gazetteer.resolve_address(bind, sub.address_string)
+        return place.lon, place.lat, place
+    raise ServiceError("lat/long: a location is required: lat and long (WGS 84), or address_string "
+                       "naming the kelurahan")
+
+
+def placed_note(place: gazetteer.Place) -> str:
+    """The public note of an address-only report: where it was put, and that staff will place it exactly."""
+    return (f"Lokasi dari alamat pelapor: {place.label} (titik di dalam kelurahan, belum lokasi tepat); "
+            "petugas akan menandai lokasi tepat di peta.")
 
 
 def _check_fields(sub: Submission, category: Category) -> tuple[dict[str, Any], list[str]]:
@@ -162,7 +187,7 @@ def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
            now: datetime | None = None, source: str = "api") -> Receipt:
     """Validate, tag and store one report; ServiceError (nothing stored) when anything is wrong."""
     category = category_for(sub.service_code)
-    lon, lat = check_location(sub.long, sub.lat)
+    lon, lat, placed = locate(bind, sub)
     attributes, problems = _check_fields(sub, category)
     if problems:
         raise ServiceError(f"the request for {category.service_code} has {len(problems)} problem(s)", problems)
@@ -180,6 +205,7 @@ def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
         "kode_kel": tags.kode_kel, "nama_kel": tags.nama_kel, "nama_kec": tags.nama_kec,
         "agency": tags.agency, "risk_class": tags.risk_class, "nearest_device": tags.nearest_device,
         "device_distance_m": tags.device_distance_m, "device_alarm": sub.device_alarm, "supporters": 0,
+        "status_notes": placed_note(placed) if placed else None,
         "contact_name": " ".join(p for p in (sub.first_name.strip(), sub.last_name.strip()) if p) or None,
         "contact_email": sub.email.strip() or None, "contact_phone": sub.phone.strip() or None,
     }
@@ -194,10 +220,37 @@ def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
 
 
 def service_notice(category: Category, tags: Tags, duplicates: list[dict[str, Any]]) -> str:
-    """Open311 `service_notice`: who handles it, by when, and any likely duplicate."""
-    notice = (f"Ditangani oleh {tags.agency}; target penanganan {category.sla_days} hari. "
-              f"Lokasi: Kel. {tags.nama_kel}, Kec. {tags.nama_kec}.")
-    if duplicates:
-        ids = ", ".join(d["service_request_id"] for d in duplicates)
-        notice += f" Kemungkinan sama dengan laporan {ids}; Anda dapat mendukung laporan tersebut."
+    """Open311 `service_notice`: who handles it, by when, where, and any likely duplicate."""
+    return notice_text(tags.agency, category.sla_days, tags.nama_kel, tags.nama_kec,
+                       [d["service_request_id"] for d in duplicates])
+
+
+def notice_text(agency: str, sla_days: int, nama_kel: str | None, nama_kec: str | None,
+                duplicate_ids: list[str]) -> str:
+    notice = (f"Ditangani oleh {agency}; target penanganan {sla_days} hari. "
+              f"Lokasi: Kel. {nama_kel or '-'}, Kec. {nama_kec or '-'}.")
+    if duplicate_ids:
+        notice += f" Kemungkinan sama dengan laporan {', '.join(duplicate_ids)}; Anda dapat mendukung laporan tersebut."
     return notice
+
+
+def service_notices(bind: Bind, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The `service_notice` of each report, as POST answered it when the report came in (issue 17,
+    Open311 item 4: GET and POST say the same): its agency, target and place, and the reports of
+    its category still being handled that were filed within 30 days before it and 50 m of it."""
+    if not rows:
+        return {}
+    ids = [r["service_request_id"] for r in rows]
+    duplicates: dict[str, list[str]] = {i: [] for i in ids}
+    query = queries.select_earlier_duplicates(ids, days=DUPLICATE_DAYS, radius_m=DUPLICATE_RADIUS_M)
+    with reading(bind) as conn:
+        for request_id, duplicate_id in conn.execute(query):
+            duplicates[request_id].append(duplicate_id)
+    categories = load_categories()
+    notices = {}
+    for row in rows:
+        category = categories.get(row["service_code"])
+        sla = category.sla_days if category else 0
+        notices[row["service_request_id"]] = notice_text(row["agency"], sla, row.get("nama_kel"), row.get("nama_kec"),
+                                                         duplicates[row["service_request_id"]])
+    return notices

@@ -11,7 +11,8 @@ caller (services/complaints/photos.py).
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,15 +40,46 @@ def w3c(value: datetime | str | None) -> str | None:
     return value.astimezone(WIB).isoformat(timespec="seconds")
 
 
-def parse_w3c(name: str, text: str) -> datetime:
-    """A start_date/end_date argument; the spec requires the time zone, so a naive one is refused."""
+W3C_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+def parse_w3c(name: str, text: str, *, end: bool = False) -> datetime:
+    """A start_date/end_date argument in W3C-DTF (https://www.w3.org/TR/NOTE-datetime).
+
+    A date alone (YYYY, YYYY-MM, YYYY-MM-DD) is a day, month or year in Medan's time: a start
+    date is its first instant, an end date (`end=True`) its last (end_date is inclusive), so
+    that end_date=2026-12-01 includes all of 1 December. A date with a time must carry its time
+    zone designator (W3C-DTF requires one), so a naive date-time is refused.
+    """
+    text = text.strip()
+    date_only = W3C_DATE.match(text)
+    if date_only:
+        return _period_bound(name, text, date_only, end)
     try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ServiceError(f"{name}: {text!r} is not a W3C date-time such as 2026-11-01T00:00:00Z") from None
+        raise ServiceError(f"{name}: {text!r} is not a W3C date or date-time such as 2026-11-01 "
+                           "or 2026-11-01T00:00:00+07:00") from None
     if value.tzinfo is None:
-        raise ServiceError(f"{name}: include the time zone (Z or +07:00)")
+        raise ServiceError(f"{name}: a date-time needs its time zone (Z or +07:00), or give the date alone")
     return value
+
+
+def _period_bound(name: str, text: str, match: re.Match, end: bool) -> datetime:
+    year, month, day = int(match.group(1)), int(match.group(2) or 1), int(match.group(3) or 1)
+    try:
+        first = datetime(year, month, day, tzinfo=WIB)
+    except ValueError:
+        raise ServiceError(f"{name}: {text!r} is not a date") from None
+    if not end:
+        return first
+    if match.group(3):
+        after = first + timedelta(days=1)
+    elif match.group(2):
+        after = first.replace(year=year + month // 12, month=month % 12 + 1)
+    else:
+        after = first.replace(year=year + 1)
+    return after - timedelta(microseconds=1)
 
 
 def service_list(lang: str = "id") -> list[dict[str, Any]]:
@@ -80,9 +112,11 @@ def _notes(row: dict[str, Any]) -> str:
     return f"{label}. {row['status_notes']}" if row.get("status_notes") else label
 
 
-def request_record(row: dict[str, Any], *, staff: bool = False, media_url: str | None = None) -> dict[str, Any]:
+def request_record(row: dict[str, Any], *, staff: bool = False, media_url: str | None = None,
+                   notice: str | None = None) -> dict[str, Any]:
     """One service request in the spec's fields; `row` from complaints_public, or complaints for staff.
-    `media_url` is the photo's address for this reader (services/complaints/photos.py for the public)."""
+    `media_url` is the photo's address for this reader (services/complaints/photos.py for the public);
+    `notice` its service_notice (intake.service_notices, the same as POST answered)."""
     category = _category(row["service_code"])
     expected = due_datetime(row)
     area = f"Kel. {row.get('nama_kel') or '-'}, Kec. {row.get('nama_kec') or '-'}"
@@ -94,7 +128,7 @@ def request_record(row: dict[str, Any], *, staff: bool = False, media_url: str |
         "service_code": row["service_code"],
         "description": row.get("description") if staff else None,
         "agency_responsible": row["agency"],
-        "service_notice": None,
+        "service_notice": notice,
         "requested_datetime": w3c(row["requested_datetime"]),
         "updated_datetime": w3c(row["updated_datetime"]),
         "expected_datetime": w3c(expected) if OPEN311_STATUS[row["status"]] == "open" else None,

@@ -211,3 +211,37 @@ def select_intake_tags(device_layer: str | None) -> Select:
               .order_by(distance).limit(1).lateral("d"))
     return (query.add_columns(device.c.code.label("device_code"), device.c.distance_m.label("device_distance_m"))
             .outerjoin(device, true()))
+
+
+def select_kelurahan_places() -> Select:
+    """Every kelurahan's code, names and a point inside it (the gazetteer of address-only reports)."""
+    kel = layer_table(KELURAHAN)
+    inside = func.ST_PointOnSurface(kel.c.geom)
+    return select(kel.c.kode_kel, kel.c.nama_kel, kel.c.nama_kec,
+                  func.ST_X(inside).label("lon"), func.ST_Y(inside).label("lat")).order_by(kel.c.kode_kel)
+
+
+def select_earlier_duplicates(ids: Sequence[str], *, days: int, radius_m: float, limit: int = 5) -> Select:
+    """For each report in `ids`: the reports of its category still being handled, filed within
+    `days` before it and within `radius_m` of it, nearest first (what intake suggested when it came in)."""
+    report, other = layer_table(COMPLAINTS).alias("report"), layer_table(COMPLAINTS).alias("other")
+    distance = func.ST_Distance(func.geography(other.c.geom), func.geography(report.c.geom))
+    earlier = (
+        select(other.c.service_request_id.label("duplicate_id"), distance.label("distance_m"))
+        .where(and_(
+            other.c.service_code == report.c.service_code,
+            other.c.service_request_id != report.c.service_request_id,
+            other.c.status.in_(list(ACTIVE_STATUSES)),
+            other.c.requested_datetime >= report.c.requested_datetime - func.make_interval(0, 0, 0, days),
+            other.c.requested_datetime <= report.c.requested_datetime,
+            other.c.geom.op("&&")(func.ST_Expand(report.c.geom, INDEX_BOX_DEG)),
+            func.ST_DWithin(func.geography(other.c.geom), func.geography(report.c.geom),
+                            bindparam("radius", radius_m, type_=Float)),
+        ))
+        .order_by(distance, other.c.requested_datetime.desc()).limit(limit)
+        .lateral("earlier")
+    )
+    return (select(report.c.service_request_id, earlier.c.duplicate_id)
+            .select_from(report.join(earlier, true()))
+            .where(report.c.service_request_id.in_(list(ids)))
+            .order_by(report.c.service_request_id, earlier.c.distance_m))

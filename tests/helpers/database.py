@@ -34,6 +34,7 @@ def settings_for(database_url: str, **web: object) -> Settings:
     # One client IP sends the whole suite's CQL2 queries within minutes; the limit's
     # own test (tests/security/test_expensive_queries.py) sets a small one.
     web.setdefault("expensive_query_rate_limit", "100000 per minute")
+    web.setdefault("expensive_query_rate_limit_per_address", "100000 per minute")
     settings = Settings(database_url=database_url)
     for key, value in web.items():
         setattr(settings.web, key, value)

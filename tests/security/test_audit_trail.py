@@ -66,7 +66,9 @@ def world(server_url: str, template_database_url: str) -> Iterator[World]:
     ensure_database(server_url, name, template=make_url(template_database_url).database)
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     app = build_app(url, LOGIN_RATE_LIMIT="10000 per minute", LOGIN_LOCKOUT_ATTEMPTS=1000,
-                    COMPLAINT_RATE_LIMIT="10000 per minute", COMPLAINT_SUPPORT_RATE_LIMIT="10000 per minute")
+                    COMPLAINT_RATE_LIMIT="10000 per minute", COMPLAINT_RATE_LIMIT_PER_ADDRESS="10000 per minute",
+                    COMPLAINT_SUPPORT_RATE_LIMIT="10000 per minute",
+                     COMPLAINT_SUPPORT_RATE_LIMIT_PER_ADDRESS="10000 per minute")
     engine = app.extensions["engine"]
     admin_name = f"aadmin{uuid.uuid4().hex[:6]}"
     manage.create_user(engine, "test", None, admin_name, PASSWORD, roles=["admin"])

@@ -92,6 +92,36 @@ def _principal_for_bearer(token: str) -> Principal:
         raise Unauthorized(str(exc)) from None
 
 
+def rate_limit_identity() -> str | None:
+    """The verified account or token a rate limit counts this request against; None when anonymous.
+
+    Only a verified identity gets a counter of its own: an unknown token (or
+    Open311 `api_key`) counts against the client's address, so inventing keys
+    buys no fresh budget.
+    """
+    try:
+        principal = principal_from_request()
+    except ApiError:
+        return None
+    if principal.is_anonymous and request.blueprint == "open311.v2":
+        return _open311_key_identity()
+    return None if principal.is_anonymous else principal.actor
+
+
+def _open311_key_identity() -> str | None:
+    """GeoReport v2 names its key in the `api_key` parameter, not in a header."""
+    key = request.values.get("api_key")
+    if not key:
+        return None
+    configured = current_app.config["SETTINGS"].web.api_token
+    if configured and hmac.compare_digest(key.encode(), configured.encode()):
+        return CONFIG_TOKEN_ACTOR
+    try:
+        return tokens.principal_for_token(_engine(), key).actor
+    except tokens.InvalidToken:
+        return None
+
+
 def current_user() -> store.User | None:
     """The logged-in user of a session request (not of a token request)."""
     principal_from_request()

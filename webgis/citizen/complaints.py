@@ -90,7 +90,8 @@ answer_errors_with(blueprint, _form_with_the_reasons)
 
 
 @blueprint.route("/lapor", methods=["GET", "POST"])
-@rate_limit("COMPLAINT_RATE_LIMIT", "10 per minute", methods=["POST"])
+@rate_limit("COMPLAINT_RATE_LIMIT", "10 per minute", methods=["POST"],
+            per_address=("COMPLAINT_RATE_LIMIT_PER_ADDRESS", "60 per minute"))
 def report() -> Response:
     if request.method == "GET":
         return _form_page()
@@ -144,7 +145,8 @@ def photo(service_request_id: str) -> Response:
 
 
 @blueprint.post("/lapor/<service_request_id>/dukung")
-@rate_limit("COMPLAINT_SUPPORT_RATE_LIMIT", "20 per minute")
+@rate_limit("COMPLAINT_SUPPORT_RATE_LIMIT", "20 per minute",
+            per_address=("COMPLAINT_SUPPORT_RATE_LIMIT_PER_ADDRESS", "120 per minute"))
 def support(service_request_id: str) -> Response:
     """A citizen's +1 instead of a second report of the same problem."""
     try:

@@ -48,6 +48,10 @@ PARAMETERS = {
                           {"type": "string", "enum": ["cql2-text", "cql2-json"], "default": "cql2-text"}),
     "filter-crs": _param("filter-crs", "CRS of geometries in the filter", CRS_SCHEMA),
     "featureId": _param("featureId", "feature id", {"type": "integer"}, where="path", required=True),
+    "ifMatch": _param("If-Match", "the ETag of the version being changed (\"vN\" or \"vN-private\"): a stale "
+                      "one is 412 and changes nothing; * or no If-Match changes whatever version is there "
+                      "(the feature history keeps who overwrote which version)", {"type": "string"},
+                      where="header"),
     # Tiles (webgis/tiles): WebMercatorQuad, x = column, y = row, as in TileJSON.
     "tileZ": _param("z", "zoom (tile matrix)", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM},
                     where="path", required=True),
@@ -114,7 +118,7 @@ def _tile_path(operation: str, tag: list[str], extra: list[str]) -> dict[str, An
 
 def _write_responses(status: str, description: str) -> dict[str, Any]:
     return {status: {"description": description},
-            **{code: {"$ref": f"{REF}responses/Error"} for code in ("400", "401", "403", "404", "412", "428")}}
+            **{code: {"$ref": f"{REF}responses/Error"} for code in ("400", "401", "403", "404", "412")}}
 
 
 def _collection_paths(spec: LayerSpec) -> dict[str, Any]:
@@ -139,7 +143,7 @@ def _collection_paths(spec: LayerSpec) -> dict[str, Any]:
         items["post"] = {"operationId": f"createItem_{spec.id}", "requestBody": _feature_body(collection=True),
                          "responses": _write_responses("201", "created"), **secure}
         for method, body in (("put", True), ("patch", True), ("delete", False)):
-            operation = {"operationId": f"{method}Item_{spec.id}", "parameters": [_ref("featureId")],
+            operation = {"operationId": f"{method}Item_{spec.id}", "parameters": [_ref("featureId"), _ref("ifMatch")],
                          "responses": _write_responses("204", "done; the new ETag in the header"), **secure}
             if body:
                 operation["requestBody"] = _feature_body()

@@ -31,6 +31,7 @@ from webgis.ogcapi.params import (
     parse_items_query,
     reject_unknown,
 )
+from webgis.representation import mark_private, representation_etag
 from webgis.security import rate_limit
 
 blueprint = Blueprint("ogcapi", __name__)
@@ -68,16 +69,25 @@ def readable_spec(collection_id: str) -> LayerSpec:
     registry = get_registry()
     if collection_id not in registry or not can_read(registry.get(collection_id), principal_from_request()):
         raise NotFound(f"no collection {collection_id!r}; see /collections for the list")
-    return registry.get(collection_id)
+    spec = registry.get(collection_id)
+    if not spec.access.is_public:
+        mark_private()  # the public is told it does not exist
+    return spec
 
 
 def sees_private(spec: LayerSpec) -> bool:
     """Whether this request's principal sees the layer's private properties (layers.access decides)."""
-    return can_see_private(spec, principal_from_request())
+    private = can_see_private(spec, principal_from_request())
+    if private:
+        mark_private()
+    return private
 
 
 def visible_layers() -> list[LayerSpec]:
-    return readable_layers(principal_from_request())
+    layers = readable_layers(principal_from_request())
+    if any(not spec.access.is_public for spec in layers):
+        mark_private()  # a longer list than the public's
+    return layers
 
 
 def feature_id(text: str, spec: LayerSpec) -> int:
@@ -274,7 +284,8 @@ def _page_links(spec: LayerSpec, query: ItemsQuery, fmt: str) -> Callable[[Page]
 
 
 @blueprint.get("/collections/<collection_id>/items")
-@rate_limit("EXPENSIVE_QUERY_RATE_LIMIT", "120 per minute", scope="expensive",
+@rate_limit("EXPENSIVE_QUERY_RATE_LIMIT", "300 per minute", scope="expensive",
+            per_address=("EXPENSIVE_QUERY_RATE_LIMIT_PER_ADDRESS", "1200 per minute"),
             exempt_when=lambda: not is_expensive(request.args))
 def items(collection_id: str) -> Any:
     spec = readable_spec(collection_id)
@@ -311,7 +322,8 @@ def item(collection_id: str, item_id: str) -> Any:
         crs = parse_crs_uri(request.args.get("crs"), "crs")
     except QueryError as exc:
         raise BadRequest(exc.message) from None
-    found = read_item(current_app.extensions["engine"], spec.id, fid, crs, private=sees_private(spec))
+    private = sees_private(spec)
+    found = read_item(current_app.extensions["engine"], spec.id, fid, crs, private=private)
     if found is None:
         raise NotFound(f"no feature {fid} in collection {spec.id}")
     version, text = found
@@ -324,4 +336,4 @@ def item(collection_id: str, item_id: str) -> Any:
                              geojson=script_json(text))
     body = text[:-1] + ',"links":' + orjson.dumps(links).decode() + "}"
     return Response(body, mimetype="application/geo+json",
-                    headers={"ETag": f'"v{version}"', "Content-Crs": f"<{crs.uri}>"})
+                    headers={"ETag": representation_etag(version, private), "Content-Crs": f"<{crs.uri}>"})

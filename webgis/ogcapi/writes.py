@@ -1,9 +1,20 @@
 """Part 4 routes: create, replace, update and delete features, through the core's write API.
 
 Validation and history live in layers.features; this module only parses the
-body, the token and the preconditions. Replace, update and delete need
-`If-Match` with the ETag of the version being changed (428 without it, 412
-when stale); `If-Match: *` is an explicit "whatever the version".
+body, the token and the preconditions.
+
+The If-Match policy (issue 17): the generic editing clients send none (OWSLib's
+collection_item_update/delete; QGIS 3.32+'s OAPIF provider, whose PUT, PATCH
+and DELETE carry no precondition), so
+- with `If-Match: "vN"` the write happens only if the feature is still at
+  version N (412 Precondition Failed otherwise, nothing changed), and
+  `If-Match: *` means "whatever its version, but it must exist";
+- without If-Match the write is accepted (last writer wins). Every writer is
+  authenticated (layers.access decides who may write), and the history
+  (core.feature_history) keeps the actor and the whole row it overwrote,
+  version included, so who overwrote which version is always on record and
+  can be restored (`webgis layers history/restore`).
+Clients that can, should send If-Match: the ETag of GET and of every write answer.
 """
 
 from __future__ import annotations
@@ -20,7 +31,6 @@ from webgis.auth import require_write_access
 from webgis.errors import (
     BadRequest,
     PreconditionFailed,
-    PreconditionRequired,
     UnsupportedMediaType,
 )
 from webgis.ogcapi.views import base_url, blueprint, feature_id, readable_spec
@@ -29,7 +39,9 @@ JSON_BODY_TYPES = ("application/geo+json", "application/json", "application/merg
 # One POST of a FeatureCollection is one transaction; bigger loads go through the
 # import CLI (layers/files.py), which streams and reports per row.
 MAX_FEATURES_PER_POST = 10_000
-VERSION_TAG = re.compile(r'^(?:W/)?"v([0-9]{1,9})"$')
+# Either representation's ETag names the version (webgis/representation.py): staff editing from the
+# private representation send "v3-private".
+VERSION_TAG = re.compile(r'^(?:W/)?"v([0-9]{1,9})(?:-private)?"$')
 
 
 def _engine() -> Any:
@@ -109,11 +121,9 @@ def _swap_axes(geometry: dict) -> dict:
 
 
 def _expected_version() -> int | None:
+    """The version If-Match names; None for `*` or no If-Match (see the policy above)."""
     header = request.headers.get("If-Match")
-    if header is None:
-        raise PreconditionRequired("send If-Match with the feature's ETag (from GET), or If-Match: * to "
-                                   "change it whatever its version")
-    if header.strip() == "*":
+    if header is None or header.strip() == "*":
         return None
     for tag in header.split(","):
         match = VERSION_TAG.match(tag.strip())

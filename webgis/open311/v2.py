@@ -28,6 +28,7 @@ from webgis.accounts import tokens
 from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, bearer_token
 from webgis.errors import BadRequest, Forbidden, NotFound, Refusal, answer_errors_with
 from webgis.open311.formats import error_response, respond
+from webgis.representation import depends_on_who_asks, mark_private
 from webgis.security import rate_limit
 
 blueprint = Blueprint("v2", __name__, url_prefix="/v2")
@@ -46,8 +47,15 @@ def _fmt() -> str:
 
 
 def _open311_errors(refusal: Refusal) -> Response:
-    """Every error of this API in the spec's form: a list of {code, description}, in the URL's format."""
-    return error_response(_fmt(), refusal.status, refusal.description, refusal.problems)
+    """Every error of this API in the spec's form: a list of {code, description}, in the URL's format
+    (JSON when the URL names another: requests.csv answers the spec's list, in JSON)."""
+    description = refusal.description
+    if request.url_rule is None and refusal.status == 404:
+        suffix = request.path.rsplit("/", 1)[-1].rpartition(".")[2]
+        offered = "GeoReport v2 resources end in .json or .xml (e.g. requests.json)"
+        description = (f"format: .{suffix} is not offered; {offered}" if "." in request.path.rsplit("/", 1)[-1]
+                       else f"no resource {request.path}; {offered}")
+    return error_response(_fmt(), refusal.status, description, refusal.problems)
 
 
 answer_errors_with(blueprint, _open311_errors)
@@ -55,6 +63,7 @@ answer_errors_with(blueprint, _open311_errors)
 
 def principal() -> Principal:
     """The api_key's (or Bearer token's) principal; anonymous without one; 403 for a bad key (the spec's code)."""
+    depends_on_who_asks()
     key = request.values.get("api_key") or bearer_token()
     if not key:
         return ANONYMOUS
@@ -83,9 +92,13 @@ def discovery(fmt: str) -> Response:
         "changeset": "2026-11-30T00:00:00+07:00",
         "contact": "Pemerintah Kota Medan — layanan pengaduan masyarakat",
         "key_service": "API keys: ask the city's WebGIS administrator (webgis users/tokens)",
+        # Not a field of the spec's discovery document, but clients need it (it is optional here:
+        # this endpoint serves one jurisdiction, and any other is a 404).
+        "jurisdiction_id": open311.JURISDICTION_ID,
         "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2",
                        "url": url_for("open311.v2.services", fmt="json", _external=True).rsplit("/", 1)[0],
                        "changeset": "2026-11-30T00:00:00+07:00", "type": "production",
+                       "jurisdiction_id": open311.JURISDICTION_ID,
                        "formats": ["text/xml", "application/json"]}],
     }
     return respond(fmt, "discovery", document)
@@ -135,12 +148,16 @@ def submission_from_form(form: Any, photo: bytes | None) -> intake.Submission:
 
 
 @blueprint.post(f"/requests.{FMT}")
-@rate_limit("COMPLAINT_RATE_LIMIT", "10 per minute")
+@rate_limit("COMPLAINT_RATE_LIMIT", "10 per minute",
+            per_address=("COMPLAINT_RATE_LIMIT_PER_ADDRESS", "60 per minute"))
 def create_request(fmt: str) -> Response:
     _check_jurisdiction()
     who = principal()
     if not request.form.get("service_code"):
         raise BadRequest("service_code: required")
+    if request.form.get("address_id") and not any(request.form.get(k) for k in ("lat", "long", "address_string")):
+        raise BadRequest("address_id: Kota Medan has no address ids yet; send lat and long, or address_string "
+                         "naming the kelurahan")
     receipt = intake.submit(_engine(), submission_from_form(request.form, _photo()),
                             actor=who.actor if not who.is_anonymous else "open311:anonymous")
     return respond(fmt, "service_requests", [{
@@ -161,7 +178,7 @@ def _filters() -> dict[str, Any]:
         if status not in ("open", "closed"):
             raise BadRequest(f"status: {status!r} is not open or closed")
         statuses += workflow.internal_statuses(status)
-    end = open311.parse_w3c("end_date", request.args["end_date"]) if request.args.get("end_date") else None
+    end = open311.parse_w3c("end_date", request.args["end_date"], end=True) if request.args.get("end_date") else None
     start = open311.parse_w3c("start_date", request.args["start_date"]) if request.args.get("start_date") else None
     if start is None:
         start = (end or now_utc()) - timedelta(days=DEFAULT_DAYS)
@@ -176,12 +193,17 @@ def _is_staff(who: Principal) -> bool:
 
 def _records(who: Principal, **filters: Any) -> list[dict[str, Any]]:
     if _is_staff(who):
+        mark_private()  # the staff record: description, exact point, photo
         agencies = None if who.is_admin else sorted(who.agencies)
         rows = list_complaints(_engine(), "complaints", agencies=agencies, limit=MAX_RESULTS, **filters)
-        return [open311.request_record(r, staff=True, media_url=_media_url(r)) for r in rows]
+        notices = intake.service_notices(_engine(), rows)
+        return [open311.request_record(r, staff=True, media_url=_media_url(r), notice=notices[r["service_request_id"]])
+                for r in rows]
     rows = list_complaints(_engine(), "complaints_public", limit=MAX_RESULTS, **filters)
     with_photo = photo_names(_engine(), [r["service_request_id"] for r in rows])
-    return [open311.request_record(r, media_url=_public_media_url(r) if r["service_request_id"] in with_photo else None)
+    notices = intake.service_notices(_engine(), rows)
+    return [open311.request_record(r, media_url=_public_media_url(r) if r["service_request_id"] in with_photo else None,
+                                   notice=notices[r["service_request_id"]])
             for r in rows]
 
 
@@ -232,7 +254,8 @@ def duplicates(fmt: str) -> Response:
 
 
 @blueprint.post(f"/requests/<service_request_id>/support.{FMT}")
-@rate_limit("COMPLAINT_SUPPORT_RATE_LIMIT", "20 per minute")
+@rate_limit("COMPLAINT_SUPPORT_RATE_LIMIT", "20 per minute",
+            per_address=("COMPLAINT_SUPPORT_RATE_LIMIT_PER_ADDRESS", "120 per minute"))
 def support(service_request_id: str, fmt: str) -> Response:
     """A citizen's +1 on an open report instead of filing the same one again."""
     count = workflow.support(_engine(), service_request_id)

@@ -102,7 +102,8 @@ def catalogue() -> Response:
 
 
 @blueprint.get("/katalog/<layer_id>.<fmt>")
-@rate_limit("EXPENSIVE_QUERY_RATE_LIMIT", "120 per minute", scope="expensive")
+@rate_limit("EXPENSIVE_QUERY_RATE_LIMIT", "300 per minute", scope="expensive",
+            per_address=("EXPENSIVE_QUERY_RATE_LIMIT_PER_ADDRESS", "1200 per minute"))
 def download(layer_id: str, fmt: str) -> Response:
     registry = get_registry()
     principal = principal_from_request()

@@ -31,6 +31,7 @@ from layers.registry import UnknownLayer
 from layers.tiles.cache import Tile, cached_tile
 from layers.tiles.grid import TILE_MATRIX_SET
 from layers.tiles.selection import TileLayer
+from webgis.cors import read_headers
 from webgis.security import security_headers
 from webgis.tiles.encoding import encoded_tile
 from webgis.tiles.metadata import MVT
@@ -64,6 +65,7 @@ class CachedTileLane:
             headers.append(("Content-Encoding", encoding))
         secure = environ.get("wsgi.url_scheme") == "https"
         headers += security_headers({name.lower() for name, _ in headers}, secure, self.app.config["CSP_HEADER"])
+        headers += read_headers(environ.get("HTTP_ORIGIN"), self.app.config["CORS_ALLOW_ORIGINS"])
         start_response("200 OK", headers)
         return [body]
 

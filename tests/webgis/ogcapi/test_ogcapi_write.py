@@ -138,18 +138,42 @@ def test_bad_bodies_are_rejected_and_change_nothing(writable, body, content_type
     assert rows(engine) == before
 
 
-def test_stale_or_missing_if_match(writable) -> None:  # noqa: ANN001
+def test_a_stale_if_match_is_412_and_changes_nothing(writable) -> None:  # noqa: ANN001
+    """RFC 9110 13.1.1: If-Match that names another version fails the write (412), nothing changes."""
     client, engine = writable
     path = post(client, school("SD Versi")).headers["Location"].replace("http://localhost", "")
     patch = orjson.dumps({"properties": {"alamat": "baru"}})
-    missing = client.patch(path, data=patch, content_type=GEOJSON, headers=TOKEN)
-    assert missing.status_code == 428
     stale = client.patch(path, data=patch, content_type=GEOJSON, headers={**TOKEN, "If-Match": '"v7"'})
     assert stale.status_code == 412 and "version 1" in stale.get_json()["description"]
     garbage = client.delete(path, headers={**TOKEN, "If-Match": '"abc"'})
     assert garbage.status_code == 412
     assert client.get(path).get_json()["properties"]["alamat"] is None
     assert client.get(path).headers["ETag"] == '"v1"'
+
+
+def test_a_write_without_if_match_is_accepted_and_history_names_the_overwritten_version(writable) -> None:  # noqa: ANN001
+    """Issue 17 item 6: generic editing clients (OWSLib, QGIS) send no If-Match. An authenticated
+    writer's unconditional PATCH/PUT/DELETE is accepted (not 428), and the history keeps who
+    overwrote which version."""
+    client, engine = writable
+    path = post(client, school("SD Tanpa Versi")).headers["Location"].replace("http://localhost", "")
+    fid = int(path.rsplit("/", 1)[1])
+    assert client.patch(path, data=orjson.dumps({"properties": {"alamat": "Jl. A"}}), content_type=GEOJSON,
+                        headers={**TOKEN, "If-Match": '"v1"'}).status_code == 204
+    blind = client.patch(path, data=orjson.dumps({"properties": {"alamat": "Jl. B"}}),
+                         content_type="application/merge-patch+json", headers=TOKEN)
+    assert blind.status_code == 204 and blind.headers["ETag"] == '"v3"'
+    replaced = client.put(path, data=orjson.dumps(school("SD Tanpa Versi 2")), content_type=GEOJSON, headers=TOKEN)
+    assert replaced.status_code == 204 and replaced.headers["ETag"] == '"v4"'
+    assert client.delete(path, headers=TOKEN).status_code == 204
+    assert client.delete(path, headers=TOKEN).status_code == 404
+    with engine.connect() as conn:
+        history = conn.execute(text(
+            "SELECT op, actor, (old->>'version')::int, (new->>'version')::int FROM core.feature_history "
+            "WHERE layer = 'schools' AND fid = :fid ORDER BY id"), {"fid": fid}).all()
+    assert [tuple(h) for h in history] == [("insert", "token:api", None, 1), ("update", "token:api", 1, 2),
+                                           ("update", "token:api", 2, 3), ("update", "token:api", 3, 4),
+                                           ("delete", "token:api", 4, None)]
 
 
 def test_writes_to_unknown_features_and_ids_are_404(writable) -> None:  # noqa: ANN001

@@ -66,13 +66,28 @@ def test_a_real_photo_is_stored_outside_the_web_root_and_served_to_staff_only(
     assert web.get(record["media_url"].replace("http://localhost", "")).status_code == 401
 
 
-def test_submissions_are_rate_limited(complaints_app) -> None:  # noqa: ANN001
-    complaints_app.config["COMPLAINT_RATE_LIMIT"] = "2 per minute"
+def test_submissions_are_rate_limited_per_address_when_anonymous_and_per_key_otherwise(
+        complaints_app, staff_token) -> None:  # noqa: ANN001
+    """Issue 17: anonymous reports count per address (their own, larger limit: carrier-grade NAT);
+    a report sent with an api_key counts against that key, whatever the address."""
+    config = complaints_app.config
+    config.update(COMPLAINT_RATE_LIMIT="1 per minute", COMPLAINT_RATE_LIMIT_PER_ADDRESS="2 per minute")
     try:
         client = complaints_app.test_client()
         form = {"service_code": "LAMPU_JALAN", **INSIDE, "attribute[KONDISI]": "mati"}
-        codes = [client.post("/open311/v2/requests.json", data=form, environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code
-                 for _ in range(3)]
+
+        def post(ip: str, **extra: str) -> int:
+            return client.post("/open311/v2/requests.json", data={**form, **extra},
+                               environ_base={"REMOTE_ADDR": ip}).status_code
+
+        anonymous = [post("10.9.9.9") for _ in range(3)]
+        other_address = post("10.9.9.10")
+        key = staff_token("staff", agencies=("DPKPPR",))
+        keyed = [post("10.9.9.9", api_key=key) for _ in range(2)]
+        bad_key = post("10.9.9.11", api_key="mwg_not-a-token")
     finally:
-        complaints_app.config["COMPLAINT_RATE_LIMIT"] = "100000 per minute"
-    assert codes[:2] == [200, 200] and codes[2] == 429
+        config.update(COMPLAINT_RATE_LIMIT="100000 per minute", COMPLAINT_RATE_LIMIT_PER_ADDRESS="100000 per minute")
+    assert anonymous == [200, 200, 429]
+    assert other_address == 200
+    assert keyed == [200, 429]
+    assert bad_key == 403  # an invented key buys no budget: counted per address, then refused by the view

@@ -128,7 +128,8 @@ def test_list_filters_and_defaults(web) -> None:  # noqa: ANN001
     ("/open311/v2/requests/MDN-NOTHERE.{fmt}", 404),
     ("/open311/v2/tokens/unknown.{fmt}", 404),
     ("/open311/v2/requests.{fmt}?status=pending", 400),
-    ("/open311/v2/requests.{fmt}?start_date=2026-01-01", 400),
+    ("/open311/v2/requests.{fmt}?start_date=2026-01-01T00:00:00", 400),  # a time needs its zone (W3C-DTF)
+    ("/open311/v2/requests.{fmt}?start_date=2026-02-30", 400),
     ("/open311/v2/services.{fmt}?jurisdiction_id=sfgov.org", 404),
     ("/open311/v2/requests.{fmt}?api_key=wrong", 403),
 ])
@@ -148,7 +149,7 @@ def test_errors_are_a_list_of_code_and_description(web, fmt: str, path: str, sta
 
 def test_discovery(web) -> None:  # noqa: ANN001
     document = web.get("/open311/v2/discovery.json").get_json()
-    assert list(document) == ["changeset", "contact", "key_service", "endpoints"]
+    assert list(document) == ["changeset", "contact", "key_service", "jurisdiction_id", "endpoints"]
     (endpoint,) = document["endpoints"]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
     assert endpoint["url"].endswith("/open311/v2") and set(endpoint["formats"]) == {"text/xml", "application/json"}
