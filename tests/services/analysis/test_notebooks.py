@@ -22,7 +22,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 PLOTS = r"\.plot(\.|\()|plt\.subplots\(|plot_choropleth\(|\bshow\("  # a cell that draws a chart
 EXPECTED_FILES = {"risiko_banjir": {"risiko_banjir.html", "zona_bahaya_banjir.html"},
                   "akses_layanan": {"akses_layanan.html"}, "kerawanan_pangan": {"kerawanan_pangan.html"},
-                  "trayek_angkot": {"cakupan_angkot.html"}}
+                  "trayek_angkot": {"cakupan_angkot.html", "angkot_medan.zip"}}
 
 
 @pytest.fixture(scope="module")
