@@ -4,6 +4,6 @@ Every package may import this one (layers, geodata, services, devices, webgis,
 notebooks); it imports none of them.
 """
 
-from config.settings import Settings, database_url, get_settings
+from config.settings import Settings, database_url, get_settings, notebook_output_dir
 
-__all__ = ["Settings", "database_url", "get_settings"]
+__all__ = ["Settings", "database_url", "get_settings", "notebook_output_dir"]

@@ -7,6 +7,7 @@ Groups per concern, each with its own environment prefix:
   project-local cluster under `.var/` is used and managed by the CLI.
 - WEBGIS_PG_*: the project-local cluster (port, data directory, database name).
 - WEBGIS_WEB_*: the web server.
+- NOTEBOOK_OUTPUT_DIR: where notebooks save maps (default .var/notebooks/).
 """
 
 from __future__ import annotations
@@ -79,6 +80,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "WEBGIS_DATABASE_URL")
     )
+    # Where notebooks write their maps and files: outside the tracked tree (.var/ is ignored by git).
+    notebook_output_dir: Path = Field(
+        default=PROJECT_ROOT / ".var" / "notebooks",
+        validation_alias=AliasChoices("NOTEBOOK_OUTPUT_DIR", "WEBGIS_NOTEBOOK_OUTPUT_DIR"),
+    )
     pg: LocalClusterSettings = Field(default_factory=LocalClusterSettings)
     web: WebSettings = Field(default_factory=WebSettings)
 
@@ -112,3 +118,10 @@ def database_url() -> str:
     with no environment variable set.
     """
     return get_settings().effective_database_url
+
+
+def notebook_output_dir() -> Path:
+    """The folder notebooks save into (created): NOTEBOOK_OUTPUT_DIR if set, else .var/notebooks/ of the checkout."""
+    path = Path(get_settings().notebook_output_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -98,3 +98,23 @@ def app(database_url: str):  # noqa: ANN201
 @pytest.fixture
 def client(app):  # noqa: ANN001, ANN201
     return app.test_client()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that drives Chromium `browser`, so `-m browser` (and `-m "not browser"`) select them.
+
+    A test drives Chromium when it, or one of its fixtures, calls
+    tests.helpers.browser.launched_chromium; marking by hand missed all but one of them.
+    """
+    from tests.helpers.browser import launched_chromium
+
+    def launches(function: object) -> bool:
+        code = getattr(function, "__code__", None)
+        return (code is not None and "launched_chromium" in code.co_names
+                and getattr(function, "__globals__", {}).get("launched_chromium") is launched_chromium)
+
+    for item in items:
+        fixtures = getattr(item, "_fixtureinfo", None)
+        definitions = [d for defs in (fixtures.name2fixturedefs.values() if fixtures else []) for d in defs]
+        if launches(getattr(item, "function", None)) or any(launches(d.func) for d in definitions):
+            item.add_marker(pytest.mark.browser)

@@ -60,6 +60,15 @@ def test_ppdb_zones(run_without_database_url: Run) -> None:
     assert run_without_database_url("services.ppdb", "zones").stdout.strip()
 
 
+def test_ppdb_lists_the_schools_of_doubtful_location_for_staff(run_without_database_url: Run, tmp_path: Path) -> None:
+    result = run_without_database_url("services.ppdb", "doubtful", "--csv", str(tmp_path / "diragukan.csv"))
+    lines = result.stdout.splitlines()
+    assert len(lines) == 101 and all("di luar batas Kota Medan" in line for line in lines)
+    assert "101 schools with a doubtful location" in result.stderr
+    rows = (tmp_path / "diragukan.csv").read_text().splitlines()
+    assert rows[0].startswith("fid,npsn,nama") and len(rows) == 102
+
+
 def test_devices_admin_commands(run_without_database_url: Run) -> None:
     assert run_without_database_url("devices", "traffic").stdout.startswith("traffic_congestion: ")
     run_without_database_url("devices", "alarms", "list", "--all")

@@ -86,6 +86,8 @@ def _copy_out(bind: Bind, spec: LayerSpec, query: sql.Composed, params: list, ch
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get)
     for name in chosen:
         if spec.prop(name).type == "datetime":
-            frame[name] = pd.to_datetime(frame[name], utc=True)
+            # PostgreSQL prints each timestamp as short as it can (no fraction when there is
+            # none), so one COPY mixes "…:31+07" and "…:30.123456+07": never infer one format.
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
     geometry = shapely.from_wkb(frame.pop("geom").to_numpy(dtype=object))
     return gpd.GeoDataFrame(frame.set_index("fid"), geometry=geometry, crs=WGS84)

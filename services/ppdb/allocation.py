@@ -22,6 +22,8 @@ from services.errors import ServiceError
 from services.ppdb.rules import DEFAULT_RULE, ZoningRule
 from services.ppdb.zoning import TO_UTM, candidate_schools, check_level
 
+MEDAN_TIME_ZONE = "Asia/Jakarta"  # WIB: a registration time without an offset is Medan's clock
+ZONE_SUFFIX = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"
 CHUNK = 4096  # applicants per distance block: bounds memory at ~CHUNK x schools floats
 
 
@@ -56,9 +58,31 @@ def _validated(applicants: pd.DataFrame) -> pd.DataFrame:
         problems.append(f"applicants living outside Medan: {outside[:5]}")
     if problems:
         raise ServiceError("the applicant list has problems; nothing was allocated", problems)
-    for column in ("birth_date", "registered_at"):
-        frame[column] = pd.to_datetime(frame[column]) if column in frame else pd.NaT
+    frame["birth_date"] = pd.to_datetime(frame["birth_date"], format="ISO8601") if "birth_date" in frame else pd.NaT
+    frame["registered_at"] = registration_instants(frame["registered_at"]) if "registered_at" in frame else pd.NaT
     return frame.reset_index(drop=True)
+
+
+def registration_instants(values: pd.Series) -> pd.Series:
+    """Registration times as naive UTC, comparable across sources.
+
+    The web form stamps microseconds and an offset, a school's spreadsheet whole
+    minutes in local time: any ISO 8601 precision is taken, an offset is honoured,
+    and a time without one is read as WIB.
+    """
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").dt.tz_localize(None)
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.dt.tz_localize(MEDAN_TIME_ZONE).dt.tz_convert("UTC").dt.tz_localize(None)
+    text = values.astype("string").str.strip()
+    zoned = text.str.contains(ZONE_SUFFIX, regex=True).fillna(False).to_numpy(dtype=bool)
+    instants = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
+    if zoned.any():
+        instants[zoned] = pd.to_datetime(text[zoned], format="ISO8601", utc=True)
+    if (~zoned).any():
+        local = pd.to_datetime(text[~zoned], format="ISO8601")
+        instants[~zoned] = local.dt.tz_localize(MEDAN_TIME_ZONE).dt.tz_convert("UTC")
+    return instants.dt.tz_localize(None)
 
 
 def _choice_pairs(frame: pd.DataFrame, schools: pd.DataFrame, level: str, rule: ZoningRule) -> pd.DataFrame:

@@ -54,8 +54,11 @@ class ZonesReport:
 
 
 def zone_schools(schools: gpd.GeoDataFrame, rule: ZoningRule = DEFAULT_RULE) -> gpd.GeoDataFrame:
-    """The schools that have a zone: public (when the rule says so) schools of the PPDB levels."""
+    """The schools that have a zone: public (when the rule says so) schools of the PPDB levels, not
+    flagged `lokasi_diragukan` (a point outside the city: its zone would be drawn from a wrong place)."""
     keep = schools["jenjang"].isin(LEVELS)
+    if "lokasi_diragukan" in schools:
+        keep &= ~schools["lokasi_diragukan"].fillna(False).astype(bool)
     if rule.public_only:
         keep &= schools["status"] == "Negeri"
     chosen = schools.loc[keep].copy()
@@ -82,6 +85,9 @@ def city_outline(kelurahan: gpd.GeoDataFrame) -> BaseGeometry:
 def compute_zones(schools: gpd.GeoDataFrame, city_utm: BaseGeometry, rule: ZoningRule = DEFAULT_RULE) -> gpd.GeoDataFrame:
     """One zone per school of `zone_schools(schools)`: disc of the level's radius, clipped to the city."""
     chosen = zone_schools(schools, rule)
+    # The database's rule for lokasi_diragukan, for frames that do not carry it (the seed's file):
+    # a school whose point lies in no kelurahan has no zone.
+    chosen = chosen.loc[shapely.intersects(city_utm, chosen.to_crs(UTM).geometry.values)]
     columns = [*ZONE_COLUMNS, "geometry"]
     if chosen.empty:
         return gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=WGS84)
@@ -122,7 +128,8 @@ def _stale(wanted: dict[str, str], current: dict[str, tuple[int, str]], force: b
 def recompute_zones(bind: Bind, rule: ZoningRule = DEFAULT_RULE, *, force: bool = False,
                     actor: str = ZONES_ACTOR) -> ZonesReport:
     """Bring school_zones in line with the schools layer, rewriting only the zones that changed."""
-    schools = zone_schools(read_layer(bind, "schools", columns=["npsn", "nama", "jenjang", "status"]), rule)
+    schools = zone_schools(read_layer(bind, "schools", columns=["npsn", "nama", "jenjang", "status",
+                                                                 "lokasi_diragukan"]), rule)
     wanted = dict(zip(schools["npsn"].astype(str), _fingerprints(schools, rule), strict=True))
     changed, gone = _stale(wanted, zone_fingerprints(bind), force)
     if not changed and not gone:  # the common case, without taking the lock

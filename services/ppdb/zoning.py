@@ -57,8 +57,12 @@ def kelurahan_at(bind: Bind, lon: float, lat: float) -> dict[str, Any] | None:
 
 
 def candidate_schools(bind: Bind, level: str, rule: ZoningRule = DEFAULT_RULE) -> gpd.GeoDataFrame:
-    """The schools of one level taking part, with UTM coordinates and zonasi seats."""
-    where = {"jenjang": check_level(level)}
+    """The schools of one level taking part, with UTM coordinates and zonasi seats.
+
+    A school whose point lies outside the city (`lokasi_diragukan`, kept by the
+    database) takes no part until staff correct it: its distance is not real.
+    """
+    where: dict[str, object] = {"jenjang": check_level(level), "lokasi_diragukan": False}
     if rule.public_only:
         where["status"] = "Negeri"
     schools = read_layer(bind, "schools", where=where).reset_index()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,11 +13,16 @@ import pytest
 from nbclient import NotebookClient
 from sqlalchemy.engine import make_url
 
-from config.settings import PROJECT_ROOT, get_settings
+from config.settings import PROJECT_ROOT, Settings, get_settings
 from geodata.cluster import drop_database
+from tests.services.analysis.test_maps import FETCHING
 
 ROOT = PROJECT_ROOT
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+PLOTS = r"\.plot(\.|\()|plt\.subplots\(|plot_choropleth\(|\bshow\("  # a cell that draws a chart
+EXPECTED_FILES = {"risiko_banjir": {"risiko_banjir.html", "zona_bahaya_banjir.html"},
+                  "akses_layanan": {"akses_layanan.html"}, "kerawanan_pangan": {"kerawanan_pangan.html"},
+                  "trayek_angkot": {"cakupan_angkot.html", "angkot_medan.zip"}}
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +56,27 @@ def test_the_notebook_runs(path: Path, notebook_database_url: str, tmp_path: Pat
         monkeypatch.setenv("DATABASE_URL", notebook_database_url)
     monkeypatch.setenv("NOTEBOOK_OUTPUT_DIR", str(tmp_path))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    # No MPLBACKEND: the kernel picks its inline backend, as in Jupyter, and charts must reach the outputs.
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=240, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    plotting = [c for c in notebook.cells if c.cell_type == "code" and re.search(PLOTS, c.source)]
+    assert plotting
+    for cell in plotting:
+        shown = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+        assert shown, f"no chart shown by:\n{cell.source}"
+    said = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
+    assert str(tmp_path) in said  # the notebook says where its files go
     for html in tmp_path.glob("*.html"):
-        text = html.read_text()
-        assert "vendor/leaflet/leaflet.js" in text and "cdn.jsdelivr" not in text and "unpkg" not in text
+        assert FETCHING.findall(html.read_text()) == [], html.name
+    saved = {p.name for p in tmp_path.iterdir()}
+    assert saved >= EXPECTED_FILES.get(path.stem, set())
+
+
+def test_notebook_files_go_outside_the_tracked_tree_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOTEBOOK_OUTPUT_DIR", raising=False)
+    folder = Settings().notebook_output_dir
+    assert folder == ROOT / ".var" / "notebooks"
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(folder / "peta.html")], cwd=ROOT)
+    assert ignored.returncode == 0, f"{folder} is not ignored by git"

@@ -53,6 +53,17 @@ def test_a_tie_in_distance_goes_to_the_older_child_then_the_earlier_registration
     assert result.admitted["A"] == ["early"]
 
 
+def test_registrations_of_any_precision_and_time_zone_are_compared_as_instants() -> None:
+    # The web form stamps microseconds with an offset; a school's sheet writes WIB wall-clock minutes.
+    times = {"web": "2025-06-01T08:00:00.250+07:00",      # 01:00:00.25 UTC
+             "utc": "2025-06-01T00:30:00Z",               # 00:30 UTC, the earliest
+             "sheet": "2025-06-01T07:45",                 # 07:45 WIB = 00:45 UTC
+             "late": "2025-06-01 08:00:01+07"}            # one second after "web", whole seconds
+    same_place = [applicant(id_, 100, registered=when) for id_, when in times.items()]
+    result = allocate(pd.DataFrame(same_place), schools(("A", 0, 4)), "SMP", RULE)
+    assert result.admitted["A"] == ["utc", "sheet", "web", "late"]
+
+
 def test_a_full_school_and_a_home_outside_every_zone() -> None:
     rule = ZoningRule(choices_per_applicant=1, zonasi_share=1.0)
     result = allocate(pd.DataFrame([applicant("near", 10), applicant("far", 0, north=9000)]),
