@@ -17,3 +17,11 @@ def live_url(app) -> Iterator[str]:  # noqa: ANN001
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def admin_client(app):  # noqa: ANN001, ANN201
+    """An admin's client: sample_points is data for testing, which only admins read over the web."""
+    test_client = app.test_client()
+    test_client.environ_base["HTTP_AUTHORIZATION"] = "Bearer test-token"
+    return test_client

@@ -12,11 +12,9 @@ ITEMS = "/collections/sample_points/items?limit=10000&properties=kode"
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
-    """An admin's client: sample_points is data for testing, which only admins read over the web."""
-    test_client = app.test_client()
-    test_client.environ_base["HTTP_AUTHORIZATION"] = "Bearer test-token"
-    return test_client
+def client(admin_client):  # noqa: ANN001, ANN201
+    """sample_points is data for testing, which only admins read over the web."""
+    return admin_client
 
 
 def matched(client, cql: str, lang: str = "cql2-text", layer: str = "sample_points") -> int:  # noqa: ANN001

@@ -48,10 +48,14 @@
              fillOpacity: s.fill_opacity };
   };
 
+  // Said once as the popup's note (below), not again as table rows.
+  var DOUBT_PROPERTIES = ['lokasi_diragukan', 'catatan_lokasi'];
+
   /* The popup of one feature: its declared public properties, labelled and formatted. */
   Medan.popupContent = function (layer, props, fid) {
     var title = (layer.label && props[layer.label]) || Medan.tr(layer.title);
-    var rows = layer.properties.map(function (prop) {
+    var shown = layer.properties.filter(function (prop) { return DOUBT_PROPERTIES.indexOf(prop.name) < 0; });
+    var rows = shown.map(function (prop) {
       return Medan.el('tr', {}, [
         Medan.el('th', { scope: 'row', text: Medan.tr(prop.title) }),
         Medan.el('td', { text: Medan.formatValue(prop, props[prop.name]) })
