@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyogrio
 import shapely
 
+from layers.access import Principal
 from layers.errors import InvalidFeature, Problem
 from layers.frames.bulk import ProgressFn
 from layers.frames.encode import COPY_CHUNK_ROWS
@@ -220,12 +221,15 @@ def import_file(
 
 def export_layer(
     bind: Bind, layer_id: str, path: Path | str, *, fmt: Format | None = None,
-    include_private: bool = False, **filters: Any,
+    include_private: bool = False, principal: Principal | None = None, **filters: Any,
 ) -> int:
-    """Write a layer to a file; returns the number of features written."""
+    """Write a layer to a file; returns the number of features written.
+
+    With a `principal`, layers.access decides what goes in (read_layer): its
+    readable properties of the rows it reaches."""
     path = Path(path)
     fmt = fmt or format_of(path)
-    frame = read_layer(bind, layer_id, include_private=include_private, **filters)
+    frame = read_layer(bind, layer_id, include_private=include_private, principal=principal, **filters)
     frame = frame.reset_index(drop=True)
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.StringDtype):

@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from layers import feature_history
-from layers.access import Principal
+from layers.access import Principal, row_visible
+from layers.registry import get_registry
 from layers.tables import Bind
 from services.complaints.records import NotFound, find_complaint, update_report
 from services.errors import ServiceError
@@ -49,10 +50,11 @@ def internal_statuses(open311_status: str) -> list[str]:
 
 
 def check_staff(principal: Principal, row: dict[str, Any] | None = None) -> None:
-    """Staff or admin; for a given report, staff of its agency."""
+    """Staff or admin; for a given report, one the layer's row rule lets it reach (layers.access:
+    staff of the report's agency)."""
     if not principal.has_any(STAFF_ROLES):
         raise Forbidden("only staff of the agencies (SKPD) may do this")
-    if row is not None and not principal.is_admin and row["agency"] not in principal.agencies:
+    if row is not None and not row_visible(get_registry().get("complaints"), principal, row):
         raise Forbidden(f"this report belongs to {row['agency']}; you act for "
                         f"{', '.join(sorted(principal.agencies)) or 'no agency'}")
 

@@ -110,11 +110,12 @@ def restore_confirm(layer_id: str, item_id: int, history_id: int) -> Any:
 @blueprint.post("/<layer_id>/<int:item_id>/restore/<int:history_id>")
 def restore(layer_id: str, item_id: int, history_id: int) -> Any:
     spec = _layer(layer_id, restore=True)
+    _version(spec, item_id, history_id)  # 404 first: a row outside the principal's scope has no versions
     # The confirmation page sends confirm=yes: a bare POST (a replayed link, a script's typo) changes nothing.
     if request.form.get("confirm") != "yes":
         raise BadRequest("confirm the restore: send confirm=yes (the confirmation page does)")
-    _version(spec, item_id, history_id)
     actor = principal_from_request().actor
-    new_version = restore_feature(_engine(), spec.id, item_id, history_id, actor=actor)
+    new_version = restore_feature(_engine(), spec.id, item_id, history_id, actor=actor,
+                                  principal=principal_from_request())
     audit_event("feature.restored", layer=spec.id, fid=item_id, history_id=history_id, version=new_version)
     return redirect(url_for(".feature", layer_id=spec.id, item_id=item_id), code=303)

@@ -16,12 +16,14 @@ from flask import Response, jsonify, redirect, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from layers.access import account_of
 from layers.errors import LayerError, StatusError
 from services.complaints import intake, open311, workflow
 from services.complaints.categories import Category, load_categories
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.records import counts_per_kelurahan, find_complaint, now_utc, public_points
 from services.errors import ServiceError
+from webgis.accounts.principal import principal_from_request
 from webgis.citizen.common import engine, lang, link_lang, page
 from webgis.citizen.strings import actor_label, status_label
 from webgis.citizen.views import blueprint
@@ -92,7 +94,10 @@ answer_errors_with(blueprint, _form_with_the_reasons)
 def report() -> Response:
     if request.method == "GET":
         return _form_page()
-    receipt = intake.submit(engine(), submission_from_form(request.form, _photo()), actor="citizen:web", source="web")
+    who = principal_from_request()
+    receipt = intake.submit(engine(), submission_from_form(request.form, _photo()),
+                            actor=who.actor if who.user_id is not None else "citizen:web", source="web",
+                            reporter=account_of(who))
     return redirect(url_for("citizen.track", service_request_id=receipt.service_request_id, baru=1,
                             lang=link_lang()), code=303)
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import orjson
 from flask import Blueprint, Response, current_app, render_template, request
 
-from layers.access import can_read, can_see_private, readable_layers
+from layers.access import RowScope, can_read, can_see_private, readable_layers, row_scope
 from layers.features.geojson import ItemsStream, Page, number_matched, read_extent, read_item
 from layers.model import LayerSpec
 from layers.queries import ItemsQuery, QueryError, extent_sql, layer_sql, parse_crs_uri
@@ -74,6 +74,11 @@ def readable_spec(collection_id: str) -> LayerSpec:
 def sees_private(spec: LayerSpec) -> bool:
     """Whether this request's principal sees the layer's private properties (layers.access decides)."""
     return can_see_private(spec, principal_from_request())
+
+
+def rows_reached(spec: LayerSpec) -> RowScope | None:
+    """The rows of the layer this request's principal reaches (layers.access decides; None = all)."""
+    return row_scope(spec, principal_from_request())
 
 
 def visible_layers() -> list[LayerSpec]:
@@ -257,6 +262,7 @@ def items(collection_id: str) -> Any:
     spec = readable_spec(collection_id)
     fmt = output_format()
     query = parse_items_query(spec, request.args, private=sees_private(spec))
+    query.scope = rows_reached(spec)
     links = _page_links(spec, query, fmt)
     database = database_name()
     try:
@@ -288,7 +294,8 @@ def item(collection_id: str, item_id: str) -> Any:
         crs = parse_crs_uri(request.args.get("crs"), "crs")
     except QueryError as exc:
         raise BadRequest(exc.message) from None
-    found = read_item(current_app.extensions["engine"], spec.id, fid, crs, private=sees_private(spec))
+    found = read_item(current_app.extensions["engine"], spec.id, fid, crs, private=sees_private(spec),
+                      scope=rows_reached(spec))
     if found is None:
         raise NotFound(f"no feature {fid} in collection {spec.id}")
     version, text = found

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from layers.access import ANONYMOUS, Principal
+from layers.access import ANONYMOUS, Principal, account_of
 from services.complaints import intake, open311, workflow
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.records import NotFound as ReportNotFound
@@ -140,7 +140,8 @@ def create_request(fmt: str) -> Response:
     if not request.form.get("service_code"):
         raise BadRequest("service_code: required")
     receipt = intake.submit(_engine(), submission_from_form(request.form, _photo()),
-                            actor=who.actor if not who.is_anonymous else "open311:anonymous")
+                            actor=who.actor if not who.is_anonymous else "open311:anonymous",
+                            reporter=account_of(who))
     return respond(fmt, "service_requests", [{
         "service_request_id": receipt.service_request_id, "token": receipt.token,
         "service_notice": receipt.service_notice, "account_id": None}])
