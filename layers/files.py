@@ -22,6 +22,7 @@ import pyogrio
 import shapely
 
 from layers.access import Principal
+from layers.csvcells import neutralise_text_columns, restore
 from layers.errors import InvalidFeature, Problem
 from layers.frames.bulk import ProgressFn
 from layers.frames.encode import COPY_CHUNK_ROWS
@@ -188,7 +189,8 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
 
 def _typed_csv_columns(data: pd.DataFrame) -> pd.DataFrame:
     # CSV has no types: leave text as text; layers.frames.validate coerces per declaration.
-    return data.astype(object).where(data.notna(), None)
+    # Cells our export neutralised for spreadsheets (layers/csvcells.py) read back as they were.
+    return data.astype(object).where(data.notna(), None).map(restore)
 
 
 def _shapefile_names(spec: LayerSpec, columns: Any) -> dict[str, str]:
@@ -236,6 +238,7 @@ def export_layer(
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     if fmt == "csv":
         table = pd.DataFrame(frame.drop(columns="geometry"))
+        table = neutralise_text_columns(table)  # report text must not become a formula (layers/csvcells.py)
         table["wkt"] = shapely.to_wkt(frame.geometry.values.to_numpy(), rounding_precision=-1)
         table.to_csv(path, index=False)
     elif fmt == "shapefile":
