@@ -14,6 +14,9 @@ turns each into the response the asking face expects:
   or, for a browser, an HTML page.
 
 A 401 always names the scheme (WWW-Authenticate), a 429 keeps its Retry-After.
+While PostgreSQL cannot be reached (a restart, a failover, a full connection
+slot list) every face answers 503 with Retry-After instead of a 500: the pool
+reconnects by itself within a second (pool_pre_ping), so the client may retry.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import psycopg2
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template_string, request
 from flask.sansio.blueprints import BlueprintSetupState
+from sqlalchemy.exc import InterfaceError as PoolInterfaceError
+from sqlalchemy.exc import OperationalError as PoolOperationalError
 from werkzeug.exceptions import HTTPException
 
 from layers.errors import StatusError
@@ -180,7 +186,30 @@ def refuse_unknown_parameters(allowed: set[str]) -> None:
         raise BadRequest(f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
 
 
+# What the driver and the pool raise when the server is gone or refuses connections
+# (psycopg2's OperationalError also covers a cancelled statement and a serialization
+# failure: both are worth retrying too).
+UNREACHABLE = (PoolOperationalError, PoolInterfaceError, psycopg2.OperationalError, psycopg2.InterfaceError)
+RETRY_AFTER_SECONDS = 2
+
+
+class DatabaseUnavailable(ApiError):
+    status = 503
+    code = "ServiceUnavailable"
+
+
+def answer_unreachable_database(error: Exception) -> Response:
+    """503 + Retry-After while PostgreSQL is unreachable; logged once per request, without the SQL."""
+    current_app.logger.warning("database unavailable: %s", str(getattr(error, "orig", error)).splitlines()[0:1])
+    response = answer(DatabaseUnavailable("the database is unavailable for a moment; try again in a few seconds"))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
     for kind in (StatusError, UnknownLayer, HTTPException):
         app.register_error_handler(kind, answer)
+    for kind in UNREACHABLE:
+        app.register_error_handler(kind, answer_unreachable_database)
