@@ -21,7 +21,7 @@ from layers.history import feature_versions, recent_changes
 from layers.model import LayerSpec
 from layers.registry import UnknownLayer, get_registry
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
-from webgis.errors import ApiError, BadRequest, NotFound
+from webgis.errors import ApiError, BadRequest, NotFound, int_arg
 
 blueprint = Blueprint("feature_history", __name__, url_prefix="/admin/history")
 PAGE = 100
@@ -75,7 +75,7 @@ def _layer(layer_id: str, *, restore: bool = False) -> LayerSpec:
 @blueprint.get("/<layer_id>")
 def layer_changes(layer_id: str) -> Any:
     spec = _layer(layer_id)
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     changes = recent_changes(_engine(), spec, principal_from_request(), before_id=before, limit=PAGE)
     older = changes[-1].id if len(changes) == PAGE else None
     return render_template("accounts/history_layer.html", spec=spec, changes=changes, older=older,
