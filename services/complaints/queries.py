@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, Select, Table, and_, bindparam, func, select, true
+from sqlalchemy import Float, Select, Table, TextClause, and_, bindparam, func, select, text, true
 from sqlalchemy.sql import ColumnElement
 
 from layers.registry import get_registry
@@ -190,3 +190,14 @@ def select_intake_tags(device_layer: str | None) -> Select:
               .order_by(distance).limit(1).lateral("d"))
     return (query.add_columns(device.c.code.label("device_code"), device.c.distance_m.label("device_distance_m"))
             .outerjoin(device, true()))
+
+
+# One support per person (migration 0014): the service's own small table, outside the layers.
+_RECORD_SUPPORTER = text(
+    "INSERT INTO complaints.supporters (service_request_id, supporter) VALUES (:id, :who) "
+    "ON CONFLICT DO NOTHING RETURNING 1")
+
+
+def record_supporter() -> TextClause:
+    """Insert (id, who) unless present; returns a row only when it was new."""
+    return _RECORD_SUPPORTER

@@ -23,7 +23,7 @@ from services.complaints.categories import Category, load_categories
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.records import counts_per_kelurahan, find_complaint, now_utc, public_points
 from services.errors import ServiceError
-from webgis.accounts.principal import principal_from_request
+from webgis.accounts.principal import principal_from_request, supporter_for
 from webgis.citizen.common import engine, lang, link_lang, page
 from webgis.citizen.strings import actor_label, status_label
 from webgis.citizen.views import blueprint
@@ -34,6 +34,8 @@ from webgis.security import rate_limit
 REQUEST_ID = re.compile(r"^MDN-[0-9A-Z]{4,12}$")
 PERIODS = {"30": 30, "90": 90}
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
+# Citizen pages speak Bahasa Indonesia: one support per person (services.complaints.workflow.support).
+ALREADY_SUPPORTED = "Anda sudah mendukung laporan ini; satu dukungan per orang."
 
 
 def attribute_field(category: Category, code: str) -> str:
@@ -138,7 +140,10 @@ def track(service_request_id: str, message: str | None = None, status: int = 200
 def support(service_request_id: str) -> Response:
     """A citizen's +1 instead of a second report of the same problem."""
     try:
-        workflow.support(engine(), _checked_id(service_request_id), actor="citizen:web")
+        workflow.support(engine(), _checked_id(service_request_id), actor="citizen:web",
+                         supporter=supporter_for(principal_from_request()))
+    except workflow.AlreadySupported:
+        return track(service_request_id, message=ALREADY_SUPPORTED, status=409)
     except workflow.TransitionNotAllowed as exc:
         return track(service_request_id, message=exc.message, status=exc.status)
     return redirect(url_for("citizen.track", service_request_id=service_request_id, didukung=1,

@@ -23,7 +23,7 @@ from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.records import NotFound as ReportNotFound
 from services.complaints.records import find_by_token, find_complaint, list_complaints, now_utc
 from webgis.accounts import tokens
-from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, bearer_token
+from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, bearer_token, supporter_for
 from webgis.errors import BadRequest, Forbidden, NotFound, Refusal, answer_errors_with
 from webgis.open311.formats import error_response, respond
 from webgis.security import rate_limit
@@ -227,7 +227,7 @@ def duplicates(fmt: str) -> Response:
 @rate_limit("COMPLAINT_SUPPORT_RATE_LIMIT", "20 per minute")
 def support(service_request_id: str, fmt: str) -> Response:
     """A citizen's +1 on an open report instead of filing the same one again."""
-    count = workflow.support(_engine(), service_request_id)
+    count = workflow.support(_engine(), service_request_id, supporter=supporter_for(principal()))
     return respond(fmt, "service_requests", [{"service_request_id": service_request_id, "supporters": count}])
 
 
