@@ -17,7 +17,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from layers.access import ANONYMOUS, Principal, account_of
+from layers.access import ANONYMOUS, Principal, account_of, row_scope
+from layers.registry import get_registry
 from services.complaints import intake, open311, workflow
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.records import NotFound as ReportNotFound
@@ -175,7 +176,9 @@ def _is_staff(who: Principal) -> bool:
 
 def _records(who: Principal, **filters: Any) -> list[dict[str, Any]]:
     if _is_staff(who):
-        agencies = None if who.is_admin else sorted(who.agencies)
+        # The rows the layer's row rule lets this principal reach (layers/access.py): its agencies' reports.
+        scope = row_scope(get_registry().get("complaints"), who)
+        agencies = None if scope is None else [v for name, values in scope.conditions if name == "agency" for v in values]
         rows = list_complaints(_engine(), "complaints", agencies=agencies, limit=MAX_RESULTS, **filters)
         return [open311.request_record(r, staff=True, media_url=_media_url(r)) for r in rows]
     rows = list_complaints(_engine(), "complaints_public", limit=MAX_RESULTS, **filters)
