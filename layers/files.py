@@ -21,6 +21,8 @@ import pyarrow as pa
 import pyogrio
 import shapely
 
+from layers.access import Principal
+from layers.csvcells import neutralise_text_columns, restore
 from layers.errors import InvalidFeature, Problem
 from layers.frames.bulk import ProgressFn
 from layers.frames.encode import COPY_CHUNK_ROWS
@@ -190,7 +192,8 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
 
 def _typed_csv_columns(data: pd.DataFrame) -> pd.DataFrame:
     # CSV has no types: leave text as text; layers.frames.validate coerces per declaration.
-    return data.astype(object).where(data.notna(), None)
+    # Cells our export neutralised for spreadsheets (layers/csvcells.py) read back as they were.
+    return data.astype(object).where(data.notna(), None).map(restore)
 
 
 def _shapefile_names(spec: LayerSpec, columns: Any) -> dict[str, str]:
@@ -223,18 +226,22 @@ def import_file(
 
 def export_layer(
     bind: Bind, layer_id: str, path: Path | str, *, fmt: Format | None = None,
-    include_private: bool = False, **filters: Any,
+    include_private: bool = False, principal: Principal | None = None, **filters: Any,
 ) -> int:
-    """Write a layer to a file; returns the number of features written."""
+    """Write a layer to a file; returns the number of features written.
+
+    With a `principal`, layers.access decides what goes in (read_layer): its
+    readable properties of the rows it reaches."""
     path = Path(path)
     fmt = fmt or format_of(path)
-    frame = read_layer(bind, layer_id, include_private=include_private, **filters)
+    frame = read_layer(bind, layer_id, include_private=include_private, principal=principal, **filters)
     frame = frame.reset_index(drop=True)
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.StringDtype):
             frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     if fmt == "csv":
         table = pd.DataFrame(frame.drop(columns="geometry"))
+        table = neutralise_text_columns(table)  # report text must not become a formula (layers/csvcells.py)
         table["wkt"] = shapely.to_wkt(frame.geometry.values.to_numpy(), rounding_precision=-1)
         table.to_csv(path, index=False)
     elif fmt == "shapefile":

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import Float, String, bindparam, func, literal, select, union_all
 from sqlalchemy.sql import Select
 
-from layers.access import ANONYMOUS, Principal, can_read, readable_properties
+from layers.access import ANONYMOUS, Principal, RowScope, can_read, readable_properties, row_scope
 from layers.model import LayerSpec
 from layers.registry import Registry, get_registry
+from layers.rowsql import scope_clause
 from layers.tables import Bind, layer_table, reading
 
 # The nearest feature by the index's planar distance (degrees) is re-ranked by
@@ -49,15 +50,16 @@ def _columns(spec: LayerSpec, rank: int, source: Any, names: tuple[str, ...]) ->
     ]
 
 
-def _branch(spec: LayerSpec, rank: int, point: Any, names: tuple[str, ...]) -> Select:
+def _branch(spec: LayerSpec, rank: int, point: Any, names: tuple[str, ...], scope: RowScope | None) -> Select:
     table = layer_table(spec.id)
+    reached = scope_clause(scope, table.c)  # only the rows the principal reaches (layers.access.row_scope)
     if spec.here == "contains":
         # Several overlapping features may contain the point; the smallest is
         # the most specific answer.
         return (select(*_columns(spec, rank, table, names), literal(0.0, Float).label("distance_m"))
-                .where(func.ST_Intersects(table.c.geom, point))
+                .where(func.ST_Intersects(table.c.geom, point)).where(reached)
                 .order_by(func.ST_Area(table.c.geom)).limit(1))
-    candidates = (select(table).order_by(table.c.geom.op("<->")(point))
+    candidates = (select(table).where(reached).order_by(table.c.geom.op("<->")(point))
                   .limit(NEAREST_CANDIDATES).subquery(f"near_{spec.id}"))
     distance = func.ST_Distance(func.geography(candidates.c.geom), func.geography(point))
     return (select(*_columns(spec, rank, candidates, names), distance.label("distance_m"))
@@ -65,19 +67,21 @@ def _branch(spec: LayerSpec, rank: int, point: Any, names: tuple[str, ...]) -> S
 
 
 def _statement(registry: Registry, principal: Principal) -> Select | None:
-    keys = tuple((spec.id, tuple(readable_properties(spec, principal))) for spec in here_layers(registry, principal))
+    keys = tuple((spec.id, tuple(readable_properties(spec, principal)), row_scope(spec, principal))
+                 for spec in here_layers(registry, principal))
     return _statement_for(registry, keys)
 
 
-@lru_cache(maxsize=16)
-def _statement_for(registry: Registry, keys: tuple[tuple[str, tuple[str, ...]], ...]) -> Select | None:
-    """The UNION ALL over the `here` layers with their visible properties, built once (building is slow)."""
-    layers = [(registry.get(layer_id), names) for layer_id, names in keys]
+@lru_cache(maxsize=64)
+def _statement_for(registry: Registry,
+                   keys: tuple[tuple[str, tuple[str, ...], RowScope | None], ...]) -> Select | None:
+    """The UNION ALL over the `here` layers with their visible properties and rows, built once (building is slow)."""
+    layers = [(registry.get(layer_id), names, scope) for layer_id, names, scope in keys]
     if not layers:
         return None
     point = _point()
-    branches = [_branch(spec, rank, point, names).subquery(f"b{rank}").select()
-                for rank, (spec, names) in enumerate(layers)]
+    branches = [_branch(spec, rank, point, names, scope).subquery(f"b{rank}").select()
+                for rank, (spec, names, scope) in enumerate(layers)]
     combined = union_all(*branches).subquery("here")
     return select(combined).order_by(combined.c.rank)
 

@@ -3,7 +3,8 @@
 core.feature_history holds whole rows (old and new) written by the table
 triggers; this module turns them into versions (who, when, op, changed
 properties old -> new, geometry changed or not), showing only the properties
-the principal may read (layers/access.py). Restoring is
+the principal may read (layers/access.py), of the rows it reaches (an entry
+whose old or new state is in its row scope). Restoring is
 layers.features.write.restore_feature; this module only reads. Flask-free.
 """
 
@@ -13,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import and_, or_, select
 
-from layers.access import Principal, readable_properties
+from layers.access import Principal, readable_properties, row_scope
 from layers.model import LayerSpec
-from layers.tables import Bind, reading
+from layers.rowsql import scope_clause, scope_json_clause
+from layers.tables import Bind, history_table, layer_table, reading
 
 GEOMETRY = "geom"
 
@@ -45,13 +47,22 @@ class Version:
     state: dict[str, Any] = field(default_factory=dict)
 
 
-_VERSIONS = text("""
-    SELECT id, fid, op, at, actor, old, new FROM core.feature_history
-    WHERE layer = :layer AND fid = :fid ORDER BY id""")
-_RECENT = text("""
-    SELECT id, fid, op, at, actor, old, new FROM core.feature_history
-    WHERE layer = :layer AND (CAST(:before AS bigint) IS NULL OR id < :before)
-    ORDER BY id DESC LIMIT :limit""")
+def _entries(spec: LayerSpec, principal: Principal) -> Any:
+    """The history entries of the layer that concern rows the principal reaches (layers.access.row_scope).
+
+    A bulk insert records no `new` (layers.schema); such an entry counts when the live row is reached."""
+    history = history_table()
+    query = select(history.c.id, history.c.fid, history.c.op, history.c.at, history.c.actor,
+                   history.c.old, history.c.new).where(history.c.layer == spec.table)
+    scope = row_scope(spec, principal)
+    if scope is None:
+        return query
+    table = layer_table(spec.id)
+    live = select(table.c.fid).where(scope_clause(scope, table.c))
+    return query.where(or_(
+        scope_json_clause(scope, history.c.new), scope_json_clause(scope, history.c.old),
+        and_(history.c.new.is_(None), history.c.old.is_(None), history.c.fid.in_(live)),
+    ))
 
 
 def _version(row: Any, names: list[str]) -> Version:
@@ -75,8 +86,10 @@ def _version(row: Any, names: list[str]) -> Version:
 def feature_versions(bind: Bind, spec: LayerSpec, fid: int, principal: Principal) -> list[Version]:
     """Every recorded change of one feature, newest first, with only the properties `principal` may read."""
     names = readable_properties(spec, principal)
+    history = history_table()
+    query = _entries(spec, principal).where(history.c.fid == fid).order_by(history.c.id)
     with reading(bind) as conn:
-        rows = conn.execute(_VERSIONS, {"layer": spec.table, "fid": fid}).all()
+        rows = conn.execute(query).all()
     return [_version(r, names) for r in reversed(rows)]
 
 
@@ -85,7 +98,11 @@ def recent_changes(
 ) -> list[Version]:
     """The layer's latest changes, newest first; page with `before_id` (the smallest id of the previous page)."""
     names = readable_properties(spec, principal)
-    params = {"layer": spec.table, "before": before_id, "limit": max(1, min(limit, 1000))}
+    history = history_table()
+    query = _entries(spec, principal)
+    if before_id is not None:
+        query = query.where(history.c.id < before_id)
+    query = query.order_by(history.c.id.desc()).limit(max(1, min(limit, 1000)))
     with reading(bind) as conn:
-        rows = conn.execute(_RECENT, params).all()
+        rows = conn.execute(query).all()
     return [_version(r, names) for r in rows]

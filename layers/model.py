@@ -115,10 +115,33 @@ class ZoomRange(Strict):
     max: int = Field(22, ge=0, le=24)
 
 
+class RowRule(Strict):
+    """Which rows of a layer the listed roles reach (layers/access.py applies it; admins reach every row).
+
+    Per row, `property` holds what the principal must hold: one of its agencies
+    (`holds: agency`, staff of an SKPD) or its own account (`holds: account`,
+    the value `user:<id>`, a citizen's own cases). A principal that reaches the
+    layer only through roles named by rules sees the rows any of its rules admit.
+    """
+
+    roles: list[str]
+    property: str
+    holds: Literal["agency", "account"]
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, roles: list[str]) -> list[str]:
+        unknown = set(roles) - set(ROLES)
+        if unknown or not roles:
+            raise ValueError(f"row rule roles must be known roles; unknown: {sorted(unknown)}; known: {ROLES}")
+        return roles
+
+
 class Access(Strict):
     read: Literal["public"] | list[str] = "public"
     write: list[str] = Field(default_factory=lambda: ["admin"])
     private: list[str] = Field(default_factory=list)
+    rows: list[RowRule] = Field(default_factory=list)
 
     @field_validator("write")
     @classmethod
@@ -134,6 +157,18 @@ class Access(Strict):
 
 
 SYNTHETIC_ATTRIBUTION = "Data sintetis Medan WebGIS"
+
+
+class Workflow(Strict):
+    """Rows that follow a workflow: their `state` moves only through the owning service.
+
+    The generic layer API (OGC API writes, history restore) refuses to create or
+    delete such rows or to change their state, since that would skip the
+    service's transitions; other properties stay editable by the layer's writers.
+    """
+
+    service: str = Field(pattern=r"^[A-Za-z_][\w.]*$")  # the owning service's package, named in refusals
+    state: str
 
 
 class SourceInfo(Strict):
@@ -171,6 +206,10 @@ class LayerSpec(Strict):
     style: Style = Field(default_factory=Style)
     zoom: ZoomRange = Field(default_factory=ZoomRange)
     access: Access = Field(default_factory=Access)
+    workflow: Workflow | None = None
+    # A layer the database derives from another in the same transaction (a view or
+    # triggers, in a migration): nobody writes it, so it cannot diverge from its origin.
+    derived_from: str | None = None
     source: SourceInfo
     seed: Seed = Field(default_factory=Seed)
 
@@ -188,7 +227,9 @@ class LayerSpec(Strict):
             raise ValueError(f"layer {self.id}: duplicate property names")
         known = set(names)
         refs = {"key": [self.key], "temporal": [self.temporal], "search": self.search,
-                "access.private": self.access.private, "style.property": [self.style.property]}
+                "access.private": self.access.private, "style.property": [self.style.property],
+                "access.rows": [r.property for r in self.access.rows],
+                "workflow.state": [self.workflow.state if self.workflow else None]}
         for where, values in refs.items():
             for v in values:
                 if v is not None and v not in known:

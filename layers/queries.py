@@ -17,9 +17,11 @@ from typing import Any
 
 from psycopg2 import sql
 
+from layers.access import RowScope
 from layers.errors import LayerError
 from layers.model import LayerSpec, PropertySpec
 from layers.registry import get_registry
+from layers.rowsql import scope_sql
 from layers.schema import LAYER_SCHEMA
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -177,6 +179,7 @@ class ItemsQuery:
     sortby: list[tuple[str, bool]] = field(default_factory=list)  # (name, descending)
     crs: Crs = SUPPORTED_CRS[CRS84]
     private: bool = False  # include private properties (layers.access.can_see_private decided)
+    scope: RowScope | None = None  # the rows the principal reaches (layers.access.row_scope decided)
 
 
 def check_bbox(bbox: tuple[float, float, float, float], crs: Crs, what: str = "bbox") -> None:
@@ -229,6 +232,9 @@ def where_for(layer: LayerSQL, query: ItemsQuery) -> Where:
         where.add(sql.SQL("{} = %s").format(sql.Identifier(name)), value)
     if query.filter is not None:
         where.extend(query.filter)
+    condition = scope_sql(query.scope)
+    if condition is not None:
+        where.add(condition)
     return where
 
 
@@ -280,15 +286,18 @@ def count_sql(query: ItemsQuery) -> tuple[sql.Composed, list[Any]]:
     return sql.SQL("SELECT count(*) FROM {}{}").format(layer.table, where.clause()), where.params
 
 
-def item_sql(layer_id: str, crs: Crs, private: bool = False) -> sql.Composed:
-    """One feature by fid (one parameter), with its version for the ETag."""
+def item_sql(layer_id: str, crs: Crs, private: bool = False, scope: RowScope | None = None) -> sql.Composed:
+    """One feature by fid (one parameter), with its version for the ETag; none outside `scope`."""
     layer = layer_sql(layer_id, private)
-    return _item_sql(layer, crs)
+    return _item_sql(layer, crs, scope)
 
 
 @lru_cache(maxsize=256)
-def _item_sql(layer: LayerSQL, crs: Crs) -> sql.Composed:
-    return sql.SQL("SELECT version, {} FROM {} WHERE fid = %s").format(layer.feature_text(crs, None), layer.table)
+def _item_sql(layer: LayerSQL, crs: Crs, scope: RowScope | None) -> sql.Composed:
+    condition = scope_sql(scope)
+    rows = sql.SQL("") if condition is None else sql.SQL(" AND {}").format(condition)
+    return sql.SQL("SELECT version, {} FROM {} WHERE fid = %s{}").format(
+        layer.feature_text(crs, None), layer.table, rows)
 
 
 def extent_sql(layer_id: str) -> sql.Composed:

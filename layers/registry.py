@@ -31,6 +31,9 @@ class Registry:
         self._specs = {spec.id: spec for spec in specs}
         if len(self._specs) != len(specs):
             raise DeclarationError("two declarations share a layer id")
+        for spec in specs:
+            if spec.derived_from is not None and spec.derived_from not in self._specs:
+                raise DeclarationError(f"{spec.id}: derived_from names unknown layer {spec.derived_from!r}")
 
     def __iter__(self) -> Iterator[LayerSpec]:
         return iter(self._specs.values())

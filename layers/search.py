@@ -18,9 +18,10 @@ from typing import Any, get_args
 
 from sqlalchemy import Select, String, bindparam, func, literal, select, text, union_all
 
-from layers.access import ANONYMOUS, Principal, can_read, readable_properties
+from layers.access import ANONYMOUS, Principal, RowScope, can_read, readable_properties, row_scope
 from layers.model import LayerSpec, Theme
 from layers.registry import Registry, get_registry
+from layers.rowsql import scope_clause
 from layers.schema import LAYER_SCHEMA
 from layers.tables import Bind, layer_table, reading
 
@@ -111,7 +112,7 @@ def clean_search_text(raw: str | None) -> str:
     return value
 
 
-def _branch(target: SearchTarget, theme_rank: int) -> Any:
+def _branch(target: SearchTarget, theme_rank: int, scope: RowScope | None = None) -> Any:
     table = layer_table(target.layer.id)
     column = table.c[target.property]
     key = func.core.search_key(column)
@@ -128,22 +129,23 @@ def _branch(target: SearchTarget, theme_rank: int) -> Any:
         func.ST_X(centre).label("x"), func.ST_Y(centre).label("y"),
         func.ST_XMin(table.c.geom).label("xmin"), func.ST_YMin(table.c.geom).label("ymin"),
         func.ST_XMax(table.c.geom).label("xmax"), func.ST_YMax(table.c.geom).label("ymax"),
-    ).where(key.op("%>")(query))  # `key %> q`: the form the GIN index on key answers
+    ).where(key.op("%>")(query)).where(  # `key %> q`: the form the GIN index on key answers
+        scope_clause(scope, table.c))  # only the rows the principal reaches (layers.access.row_scope)
 
 
 def _statement(registry: Registry, principal: Principal) -> Select | None:
     targets = search_targets(registry, principal)
-    return _statement_for(registry, tuple((t.layer.id, t.property) for t in targets))
+    return _statement_for(registry, tuple((t.layer.id, t.property, row_scope(t.layer, principal)) for t in targets))
 
 
-@lru_cache(maxsize=16)
-def _statement_for(registry: Registry, keys: tuple[tuple[str, str], ...]) -> Select | None:
-    """The UNION ALL over the search targets, built once per set of targets (building is slow)."""
-    targets = [SearchTarget(registry.get(layer_id), name) for layer_id, name in keys]
+@lru_cache(maxsize=64)
+def _statement_for(registry: Registry, keys: tuple[tuple[str, str, RowScope | None], ...]) -> Select | None:
+    """The UNION ALL over the search targets, built once per set of targets and row scopes (building is slow)."""
+    targets = [(SearchTarget(registry.get(layer_id), name), scope) for layer_id, name, scope in keys]
     if not targets:
         return None
     themes = list(get_args(Theme))
-    branches = [_branch(t, themes.index(t.layer.theme)) for t in targets]
+    branches = [_branch(t, themes.index(t.layer.theme), scope) for t, scope in targets]
     combined = union_all(*branches).subquery("hits")
     return (
         select(combined)

@@ -8,6 +8,7 @@ non-empty geometry of the declared type, inside Medan, in a known CRS.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -67,6 +68,10 @@ def _transform_xy(transformer: Transformer, xy: Any) -> Any:
     return np.column_stack([x, y])
 
 
+# A declared integer property is a PostgreSQL `integer` column: 32 bits.
+INTEGER_MIN, INTEGER_MAX = -(2**31), 2**31 - 1
+
+
 def coerce_value(prop: PropertySpec, value: Any) -> Any:
     """The value as the declared type, or ValueError saying why not."""
     if value is None:
@@ -75,6 +80,8 @@ def coerce_value(prop: PropertySpec, value: Any) -> Any:
     if kind == "string":
         if not isinstance(value, str):
             raise ValueError(f"expected text, got {type(value).__name__}")
+        if "\x00" in value:
+            raise ValueError("contains a NUL character (U+0000), which text cannot hold")
         value = value.strip()
         if prop.max_length is not None and len(value) > prop.max_length:
             raise ValueError(f"longer than {prop.max_length} characters")
@@ -114,6 +121,10 @@ def _coerce_number(prop: PropertySpec, value: Any) -> int | float:
         if isinstance(value, float) and not value.is_integer():
             raise ValueError(f"expected a whole number, got {value!r}")
         value = int(value)
+        if not INTEGER_MIN <= value <= INTEGER_MAX:  # the column is a PostgreSQL integer (layers/schema.py)
+            raise ValueError(f"{value} is outside the range of a whole-number column ({INTEGER_MIN}..{INTEGER_MAX})")
+    elif isinstance(value, int) and abs(value) > sys.float_info.max:
+        raise ValueError(f"{value} is too large for a number column")
     if prop.minimum is not None and value < prop.minimum:
         raise ValueError(f"{value} is below the minimum {prop.minimum:g}")
     if prop.maximum is not None and value > prop.maximum:

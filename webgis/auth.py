@@ -24,6 +24,9 @@ def require_write_access(spec: LayerSpec) -> str:
     whose declaration names no write role stays read-only even for admins.
     """
     principal = principal_from_request()
+    if spec.derived_from is not None:
+        raise Forbidden(f"collection {spec.id} is derived from {spec.derived_from} by the database, so it is "
+                        f"read-only; change {spec.derived_from} instead")
     if not spec.access.write:
         raise Forbidden(f"collection {spec.id} is read-only")
     if can_write(spec, principal):

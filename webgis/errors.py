@@ -14,16 +14,25 @@ turns each into the response the asking face expects:
   or, for a browser, an HTML page.
 
 A 401 always names the scheme (WWW-Authenticate), a 429 keeps its Retry-After.
+While PostgreSQL cannot be reached (a restart, a failover, a full connection
+slot list) every face answers 503 with Retry-After instead of a 500: the pool
+reconnects by itself within a second (pool_pre_ping), so the client may retry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import psycopg2
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template_string, request
 from flask.sansio.blueprints import BlueprintSetupState
+from sqlalchemy.exc import InterfaceError as PoolInterfaceError
+from sqlalchemy.exc import OperationalError as PoolOperationalError
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import IntegerConverter
 
 from layers.errors import StatusError
 from layers.registry import UnknownLayer
@@ -178,10 +187,63 @@ def answer(error: Exception) -> Response:
 
 
 def refuse_nul_characters() -> None:
-    """A NUL in the path or a query value is a 400 everywhere: PostgreSQL text cannot hold one, and
-    psycopg2 raises ValueError (a 500) wherever such a value would reach a query."""
-    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in request.args.items(multi=True)):
-        raise BadRequest("the request contains a NUL character")
+    """A NUL in the path, a query value, a form field or a JSON string is a 400 naming where it is,
+    everywhere: PostgreSQL text cannot hold one, and psycopg2 raises ValueError (a 500) wherever
+    such a value would reach a query. Only a body that holds a NUL at all is walked."""
+    if "\x00" in request.path:
+        raise BadRequest("the path contains a NUL character")
+    for source, values in (("query parameter", request.args), ("form field", _form_fields())):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                raise BadRequest(f"{source} {key.replace(chr(0), '?')!r} contains a NUL character")
+    if request.is_json:
+        raw = request.get_data(cache=True)
+        if b"\\u0000" in raw or b"\x00" in raw:
+            where = _nul_in(request.get_json(silent=True), "body")
+            if where is not None:
+                raise BadRequest(f"{where} contains a NUL character")
+
+
+def _form_fields() -> MultiDict:
+    """The form fields of a form post (not its files), without reading any other body."""
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return request.form
+    return MultiDict()
+
+
+def _nul_in(value: Any, where: str) -> str | None:
+    """Where in a decoded JSON document a string (or a key) holds a NUL, or None."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = f"{where}.{key.replace(chr(0), '?')}" if "\x00" in key else _nul_in(item, f"{where}.{key}")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_in(item, f"{where}[{index}]")
+            if found:
+                return found
+    return None
+
+
+# Path and query integers are ids and page marks of bigint columns: a larger one names nothing.
+BIGINT_MAX = 2**63 - 1
+
+
+def int_arg(name: str, default: int | None = None, *, minimum: int = 0, maximum: int = BIGINT_MAX) -> int | None:
+    """An integer query parameter, or 400 naming it when it is not one or out of range."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"query parameter {name!r} must be a whole number, not {raw[:40]!r}") from None
+    if not minimum <= value <= maximum:
+        raise BadRequest(f"query parameter {name!r} must be between {minimum} and {maximum}")
+    return value
 
 
 def refuse_unknown_parameters(allowed: set[str]) -> None:
@@ -191,7 +253,41 @@ def refuse_unknown_parameters(allowed: set[str]) -> None:
         raise BadRequest(f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
 
 
+# What the driver and the pool raise when the server is gone or refuses connections
+# (psycopg2's OperationalError also covers a cancelled statement and a serialization
+# failure: both are worth retrying too).
+UNREACHABLE = (PoolOperationalError, PoolInterfaceError, psycopg2.OperationalError, psycopg2.InterfaceError)
+RETRY_AFTER_SECONDS = 2
+
+
+class DatabaseUnavailable(ApiError):
+    status = 503
+    code = "ServiceUnavailable"
+
+
+def answer_unreachable_database(error: Exception) -> Response:
+    """503 + Retry-After while PostgreSQL is unreachable; logged once per request, without the SQL."""
+    current_app.logger.warning("database unavailable: %s", str(getattr(error, "orig", error)).splitlines()[0:1])
+    response = answer(DatabaseUnavailable("the database is unavailable for a moment; try again in a few seconds"))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+class BoundedInteger(IntegerConverter):
+    """`<int:...>` in a route matches only what a bigint column can hold (a larger id names nothing: 404),
+    where Werkzeug's own converter passes any length on to a query that fails with a 500."""
+
+    def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002 - Werkzeug's names
+                 max: int | None = None, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(url_map, fixed_digits, min, BIGINT_MAX if max is None else max, signed)
+
+
 def register_error_handlers(app: Flask) -> None:
+    # Before any blueprint is registered: rules compile their converters when they are added.
+    app.url_map.converters["int"] = BoundedInteger
     app.before_request(refuse_nul_characters)
     for kind in (StatusError, UnknownLayer, HTTPException):
         app.register_error_handler(kind, answer)
+    for kind in UNREACHABLE:
+        app.register_error_handler(kind, answer_unreachable_database)

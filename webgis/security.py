@@ -156,8 +156,13 @@ def init_security(app: Flask, on_csrf_refused: Callable[[str], None] | None = No
     app.config.setdefault("EXPENSIVE_QUERY_RATE_LIMIT", app.config["SETTINGS"].web.expensive_query_rate_limit)
     app.config.setdefault("EXPENSIVE_QUERY_RATE_LIMIT_PER_ADDRESS",
                           app.config["SETTINGS"].web.expensive_query_rate_limit_per_address)
+    # Failed logins within LOGIN_LOCKOUT_MINUTES that cost nothing; each further one doubles the wait
+    # (webgis/accounts/throttle.py: per username and per address, never a lock).
     app.config.setdefault("LOGIN_LOCKOUT_ATTEMPTS", 5)
     app.config.setdefault("LOGIN_LOCKOUT_MINUTES", 15)
+    # Many people may share an address (a NAT, an office): it gets four times as many free failures.
+    app.config.setdefault("LOGIN_ADDRESS_FREE_ATTEMPTS", 4 * app.config["LOGIN_LOCKOUT_ATTEMPTS"])
+    app.config.setdefault("LOGIN_BURST_ATTEMPTS", 20)
     # The CSRF token lives as long as the session: a login form left open over lunch still works.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     # We decide per request which writes need the token (see _csrf_protect), not per view.

@@ -20,6 +20,7 @@ from psycopg2 import sql
 from psycopg2.extensions import AsIs
 from sqlalchemy import Engine
 
+from layers.access import RowScope
 from layers.db import autocommit_reads
 from layers.queries import (
     Crs,
@@ -158,32 +159,35 @@ def number_matched(connection: Any, database: str, page: Page) -> int | None:
         cursor.close()
 
 
-def read_item(engine: Engine, layer_id: str, fid: int, crs: Crs, *, private: bool = False) -> tuple[int, str] | None:
-    """(version, feature GeoJSON text) of one feature, or None; private properties only when asked.
+def read_item(engine: Engine, layer_id: str, fid: int, crs: Crs, *, private: bool = False,
+              scope: RowScope | None = None) -> tuple[int, str] | None:
+    """(version, feature GeoJSON text) of one feature, or None (also outside `scope`, the rows the
+    principal reaches); private properties only when asked.
 
     One statement needs no transaction: on a kept autocommit connection the read is
     one round trip (layers.db.AutocommitReads), where the pool made it three plus
     autocommit switching, and the statement is prepared once per connection, so
     PostgreSQL does not parse and plan the feature expression on every request.
     """
-    prepare, execute = _item_statements(engine, layer_id, crs, private)
+    prepare, execute = _item_statements(engine, layer_id, crs, private, scope)
     row = autocommit_reads(engine).fetch_one(execute, (fid,), prepare=prepare)
     return (row[0], row[1]) if row else None
 
 
-_ITEM_STATEMENTS: dict[tuple[str, Crs, bool], tuple[str, str]] = {}
+_ITEM_STATEMENTS: dict[tuple[str, Crs, bool, RowScope | None], tuple[str, str]] = {}
 
 
-def _item_statements(engine: Engine, layer_id: str, crs: Crs, private: bool) -> tuple[str, str]:
+def _item_statements(engine: Engine, layer_id: str, crs: Crs, private: bool,
+                     scope: RowScope | None) -> tuple[str, str]:
     """(PREPARE, EXECUTE) of the single-item statement, rendered once per process (composing it
     on every request was ~0.5 ms of Python). Identifiers in it come from declarations only."""
-    key = (layer_id, crs, private)
+    key = (layer_id, crs, private, scope)
     statements = _ITEM_STATEMENTS.get(key)
     if statements is None:
         connection = engine.raw_connection()  # quoting needs a connection's encoding
         try:
             cursor = connection.cursor()
-            text = item_sql(layer_id, crs, private).as_string(cursor)
+            text = item_sql(layer_id, crs, private, scope).as_string(cursor)
             # mogrify turns the one %s into $1 (and %% into %) exactly as execute would bind it
             body = cursor.mogrify(text, (AsIs("$1"),)).decode()
         finally:

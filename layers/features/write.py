@@ -2,6 +2,11 @@
 
 Each call is one transaction; every change is recorded in core.feature_history
 by the table triggers, with the actor given here.
+
+With `principal=`, the write is made through the generic layer API on that
+principal's behalf, and layers.access.check_row_write rules on the locked row
+(its row scope, the layer's workflow, a derived layer). Without it, the caller
+is trusted code (a service moving its own workflow, the seed loader, the CLI).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from layers.access import Principal, check_row_write, refuse_derived
 from layers.errors import FeatureNotFound, InvalidFeature, LayerError, Problem, VersionConflict
 from layers.features.read import live_state
 from layers.model import LayerSpec
@@ -24,6 +30,7 @@ DEFAULT_SOURCE = "api"
 
 
 def _validated(spec: LayerSpec, features: Iterable[dict], crs: Any, partial: bool = False) -> list[CleanFeature]:
+    refuse_derived(spec)  # every write path validates first
     crs_obj = parse_crs(crs) if crs is not None else WGS84
     clean, problems = [], []
     for i, feature in enumerate(features, start=1):
@@ -46,13 +53,16 @@ def _row(feature: CleanFeature, source: str) -> dict[str, Any]:
 
 def insert_features(
     bind: Bind, layer_id: str, features: Iterable[dict], *, actor: str,
-    source: str = DEFAULT_SOURCE, crs: Any = None,
+    source: str = DEFAULT_SOURCE, crs: Any = None, principal: Principal | None = None,
 ) -> list[int]:
     """Insert GeoJSON features; returns their new fids. All or nothing."""
     spec = get_registry().get(layer_id)
     clean = _validated(spec, features, crs)
     if not clean:
         return []
+    if principal is not None:
+        for feature in clean:
+            check_row_write(spec, principal, None, None, feature.properties)
     table = layer_table(layer_id)
     with transaction(bind, actor) as conn:
         _check_keys_free(conn, spec, clean)
@@ -78,7 +88,7 @@ def _check_keys_free(conn: Connection, spec: LayerSpec, clean: list[CleanFeature
 
 def upsert_features(
     bind: Bind, layer_id: str, features: Iterable[dict], *, actor: str,
-    source: str = DEFAULT_SOURCE, crs: Any = None,
+    source: str = DEFAULT_SOURCE, crs: Any = None, principal: Principal | None = None,
 ) -> dict[str, int]:
     """Insert or update by the layer's declared key; returns counts of inserted and updated."""
     spec = get_registry().get(layer_id)
@@ -91,6 +101,8 @@ def upsert_features(
         return {"inserted": 0, "updated": 0}
     columns = [c for c in rows[0] if c != spec.key]
     with transaction(bind, actor) as conn:
+        if principal is not None:
+            _check_upsert(conn, spec, principal, clean)
         statement = pg_insert(table)
         statement = statement.on_conflict_do_update(
             index_elements=[spec.key],
@@ -105,9 +117,20 @@ def upsert_features(
     return {"inserted": inserted, "updated": len(returned) - inserted}
 
 
+def _check_upsert(conn: Connection, spec: LayerSpec, principal: Principal, clean: list[CleanFeature]) -> None:
+    table = layer_table(spec.id)
+    keys = [f.properties.get(spec.key) for f in clean]
+    existing = {r[spec.key]: dict(r) for r in conn.execute(
+        select(table).where(table.c[spec.key].in_(keys)).with_for_update()).mappings()}
+    for feature in clean:
+        old = existing.get(feature.properties.get(spec.key))
+        check_row_write(spec, principal, old and old["fid"], old, feature.properties)
+
+
 def update_feature(
     bind: Bind, layer_id: str, fid: int, feature: dict, *, actor: str,
     expected_version: int | None = None, partial: bool = False, crs: Any = None,
+    principal: Principal | None = None,
 ) -> int:
     """Replace (or, with partial=True, patch) one feature; returns its new version.
 
@@ -124,7 +147,7 @@ def update_feature(
         for prop in spec.properties:
             values.setdefault(prop.name, None)
     with transaction(bind, actor) as conn:
-        current = _lock(conn, layer_id, fid)
+        current = _lock(conn, layer_id, fid, spec, principal, values)
         if expected_version is not None and current != expected_version:
             raise VersionConflict(
                 f"feature {fid} of {layer_id} is at version {current}, not {expected_version}; "
@@ -140,14 +163,24 @@ def update_feature(
     return new_version
 
 
-def _lock(conn: Connection, layer_id: str, fid: int) -> int:
+_DELETED: dict[str, Any] = {}  # the `changes` of a delete: no row left
+
+
+def _lock(conn: Connection, layer_id: str, fid: int, spec: LayerSpec | None = None,
+          principal: Principal | None = None, changes: dict[str, Any] | None = None) -> int:
+    """Lock the row and return its version; with a principal, layers.access rules on the change first
+    (`changes` the values written, _DELETED for a delete), before anything is compared or written."""
     table = layer_table(layer_id)
-    version = conn.execute(
-        select(table.c.version).where(table.c.fid == fid).with_for_update()
-    ).scalar_one_or_none()
-    if version is None:
+    row = conn.execute(select(table).where(table.c.fid == fid).with_for_update()).mappings().one_or_none()
+    if principal is not None and spec is not None:
+        old = None if row is None else dict(row)
+        if old is None:
+            raise FeatureNotFound(f"no feature {fid} in layer {layer_id}")
+        new = None if changes is _DELETED else {**old, **(changes or {})}
+        check_row_write(spec, principal, fid, old, new)
+    if row is None:
         raise FeatureNotFound(f"no feature {fid} in layer {layer_id}")
-    return version
+    return row["version"]
 
 
 def _check_key_unchanged_or_free(conn: Connection, spec: LayerSpec, fid: int, key: Any) -> None:
@@ -160,23 +193,28 @@ def _check_key_unchanged_or_free(conn: Connection, spec: LayerSpec, fid: int, ke
 
 
 def delete_feature(
-    bind: Bind, layer_id: str, fid: int, *, actor: str, expected_version: int | None = None
+    bind: Bind, layer_id: str, fid: int, *, actor: str, expected_version: int | None = None,
+    principal: Principal | None = None,
 ) -> None:
     table = layer_table(layer_id)
+    spec = get_registry().get(layer_id)
+    refuse_derived(spec)
     with transaction(bind, actor) as conn:
-        current = _lock(conn, layer_id, fid)
+        current = _lock(conn, layer_id, fid, spec, principal, _DELETED)
         if expected_version is not None and current != expected_version:
             raise VersionConflict(f"feature {fid} of {layer_id} is at version {current}, not {expected_version}")
         conn.execute(delete(table).where(table.c.fid == fid))
 
 
-def restore_feature(bind: Bind, layer_id: str, fid: int, history_id: int, *, actor: str) -> int:
+def restore_feature(bind: Bind, layer_id: str, fid: int, history_id: int, *, actor: str,
+                    principal: Principal | None = None) -> int:
     """Bring a feature back to the state recorded in history entry `history_id`.
 
     The state is the entry's `new` values (or `old` for a deletion); a deleted
     feature is re-inserted under its old fid. The restore itself is recorded.
     """
     spec = get_registry().get(layer_id)
+    refuse_derived(spec)
     history = history_table()
     table = layer_table(layer_id)
     with transaction(bind, actor) as conn:
@@ -197,8 +235,10 @@ def restore_feature(bind: Bind, layer_id: str, fid: int, history_id: int, *, act
         clean = validate_feature(spec, {"type": "Feature", "properties": values, "geometry": state["geom"]},
                                  f"history {history_id}")
         row = _row(clean, state.get("source") or DEFAULT_SOURCE)
-        exists = conn.execute(select(table.c.fid).where(table.c.fid == fid)).scalar_one_or_none()
-        if exists is None:
+        current = conn.execute(select(table).where(table.c.fid == fid).with_for_update()).mappings().one_or_none()
+        if principal is not None:
+            check_row_write(spec, principal, fid, None if current is None else dict(current), clean.properties)
+        if current is None:
             conn.execute(insert(table).values(fid=fid, **row))
             return 1
         return conn.execute(update(table).where(table.c.fid == fid).values(**row).returning(table.c.version)).scalar_one()

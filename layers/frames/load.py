@@ -20,6 +20,7 @@ import psycopg2.errors
 import pyarrow as pa
 from psycopg2 import sql
 
+from layers.access import refuse_derived
 from layers.errors import InvalidFeature, LayerError, Problem
 from layers.frames.bulk import (
     COPY_READ_BYTES,
@@ -199,6 +200,7 @@ def _prepare_batches(
 
 def _loadable(layer_id: str, mode: Mode) -> LayerSpec:
     spec = get_registry().get(layer_id)
+    refuse_derived(spec)
     if mode == "upsert" and not spec.key:
         raise LayerError(f"layer {layer_id} declares no key, so it cannot upsert")
     return spec

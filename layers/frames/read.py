@@ -12,10 +12,11 @@ import pyarrow.csv as pacsv
 import shapely
 from psycopg2 import sql
 
-from layers.access import Principal, can_read, can_see_private
+from layers.access import Principal, can_read, can_see_private, row_scope
 from layers.errors import LayerError
 from layers.model import LayerSpec
 from layers.registry import get_registry
+from layers.rowsql import scope_sql
 from layers.schema import LAYER_SCHEMA
 from layers.tables import Bind, reading
 from layers.validate import WGS84
@@ -37,7 +38,7 @@ def read_layer(
     Private properties are left out unless asked for. With a `principal`
     (notebooks: `layers.access.with_roles(...)`) layers.access decides instead:
     a layer it may not read is refused, private properties come exactly when
-    it may see them.
+    it may see them, and only the rows it reaches (layers.access.row_scope).
     """
     spec = get_registry().get(layer_id)
     if principal is not None:
@@ -55,6 +56,9 @@ def read_layer(
         [sql.Identifier("fid"), *map(sql.Identifier, chosen), sql.Identifier("source"),
          sql.SQL("encode(ST_AsBinary(geom), 'hex') AS geom")])
     clauses, params = [], []
+    scope = scope_sql(row_scope(spec, principal)) if principal is not None else None
+    if scope is not None:
+        clauses.append(scope)
     if bbox is not None:
         clauses.append(sql.SQL("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"))
         params.extend(float(v) for v in bbox)

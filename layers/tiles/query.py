@@ -22,8 +22,10 @@ from functools import lru_cache
 
 from psycopg2 import sql
 
+from layers.access import RowScope
 from layers.model import LayerSpec
 from layers.registry import get_registry
+from layers.rowsql import scope_sql
 from layers.schema import LAYER_SCHEMA
 from layers.tiles.grid import BUFFER, EXTENT
 from layers.tiles.selection import TileLayer, as_tile_layers
@@ -61,18 +63,24 @@ def _mvt_geometry(spec: LayerSpec) -> sql.Composable:
     return sql.SQL("ST_AsMVTGeom({}, env.bounds, {}, {}, true)").format(geom, sql.Literal(EXTENT), sql.Literal(BUFFER))
 
 
-def _layer_sql(spec: LayerSpec, properties: Sequence[str]) -> sql.Composed:
-    """ST_AsMVT of one layer with these properties; parameters come from the statement's `env` row."""
+def _layer_sql(spec: LayerSpec, properties: Sequence[str], scope: RowScope | None = None) -> sql.Composed:
+    """ST_AsMVT of one layer with these properties and rows; parameters come from the statement's `env` row.
+
+    The row scope is spelled out as literals, so the statement's text, hence the
+    cache key, is different for every scope."""
     columns = [_property_column(spec, name) for name in properties]
+    condition = scope_sql(scope)
+    rows = sql.SQL("") if condition is None else sql.SQL(" AND {}").format(condition)
     return sql.SQL(
         "(SELECT coalesce(ST_AsMVT(t, {name}, {extent}, 'mvt_geom', 'fid'), ''::bytea) FROM ("
         "SELECT fid, fid AS fid, {columns}{geom} AS mvt_geom "
-        "FROM {table} WHERE geom && env.selection LIMIT {cap}"
+        "FROM {table} WHERE geom && env.selection{rows} LIMIT {cap}"
         ") t WHERE mvt_geom IS NOT NULL)"
     ).format(
         name=sql.Literal(spec.id), extent=sql.Literal(EXTENT),
         columns=sql.SQL("").join(sql.Composed([c, sql.SQL(", ")]) for c in columns),
         geom=_mvt_geometry(spec), table=sql.Identifier(LAYER_SCHEMA, spec.table), cap=sql.Literal(MAX_FEATURES_PER_TILE),
+        rows=rows,
     )
 
 
@@ -93,7 +101,7 @@ def tile_query(layers: tuple[TileLayer | str, ...]) -> TileQuery:
     """
     registry = get_registry()
     chosen = as_tile_layers(layers)
-    parts = sql.SQL(" || ").join(_layer_sql(registry.get(t.id), t.properties) for t in chosen)
+    parts = sql.SQL(" || ").join(_layer_sql(registry.get(t.id), t.properties, t.scope) for t in chosen)
     statement = sql.SQL(
         "WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS bounds, "
         "ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326) AS selection, "

@@ -7,7 +7,10 @@ may not read are 404 as if missing, properties it may not see are never
 selected. The statement's text names those columns and the cache key is a
 hash of that text (layers.tiles.query), so a tile rendered for a role that
 sees more can never be served to one that sees less: it lives under a
-different key.
+different key. The same holds for rows: a layer with row rules is rendered
+with the caller's row scope spelled out in the statement (layers.rowsql), so
+each scope has its own cache key and a tile of one agency's rows is never
+served to another agency.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from layers.access import ANONYMOUS, Principal, can_read, readable_properties
+from layers.access import ANONYMOUS, Principal, RowScope, can_read, readable_properties, row_scope
 from layers.errors import LayerError
 from layers.model import LayerSpec
 from layers.registry import UnknownLayer, get_registry
@@ -34,12 +37,14 @@ class TileLayer:
 
     id: str
     properties: tuple[str, ...]
+    scope: RowScope | None = None  # the rows put in (layers.access.row_scope); None = every row
 
     @property
     def public(self) -> bool:
-        """Whether anyone may get exactly this content (a public layer, no private property)."""
+        """Whether anyone may get exactly this content (a public layer, every row, no private property)."""
         spec = get_registry().get(self.id)
-        return spec.access.is_public and not set(self.properties) & set(spec.access.private)
+        return (spec.access.is_public and self.scope is None
+                and not set(self.properties) & set(spec.access.private))
 
 
 def layer_for_tiles(layer_id: str, principal: Principal = ANONYMOUS) -> LayerSpec:
@@ -85,8 +90,9 @@ def tile_layers(layer_ids: Sequence[str], principal: Principal = ANONYMOUS,
     unknown one, so the answer does not reveal that it exists."""
     registry = get_registry()
     readable = {i: readable_properties(registry.get(i), principal) for i in layer_ids}
+    scopes = {i: row_scope(registry.get(i), principal) for i in layer_ids}
     if properties is None:
-        return tuple(TileLayer(i, tuple(names)) for i, names in readable.items())
+        return tuple(TileLayer(i, tuple(names), scopes[i]) for i, names in readable.items())
     wanted = [n for n in properties if n != "fid"]
     offered = {n for names in readable.values() for n in names}
     unknown = [n for n in wanted if n not in offered]
@@ -94,7 +100,7 @@ def tile_layers(layer_ids: Sequence[str], principal: Principal = ANONYMOUS,
         choices = ", ".join(sorted(offered)) or "none"
         raise UnknownTileProperty(f"unknown property {', '.join(unknown)} for properties=; "
                                   f"the tile's layers offer: fid, {choices}")
-    return tuple(TileLayer(i, tuple(n for n in names if n in wanted)) for i, names in readable.items())
+    return tuple(TileLayer(i, tuple(n for n in names if n in wanted), scopes[i]) for i, names in readable.items())
 
 
 def as_tile_layers(layers: Sequence[str | TileLayer]) -> tuple[TileLayer, ...]:

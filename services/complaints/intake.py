@@ -184,8 +184,11 @@ def new_request_id() -> str:
 
 
 def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
-           now: datetime | None = None, source: str = "api") -> Receipt:
-    """Validate, tag and store one report; ServiceError (nothing stored) when anything is wrong."""
+           now: datetime | None = None, source: str = "api", reporter: str | None = None) -> Receipt:
+    """Validate, tag and store one report; ServiceError (nothing stored) when anything is wrong.
+
+    `reporter`: the account of a logged-in citizen (layers.access.account_value), which
+    the layer's row rule lets read its own reports."""
     category = category_for(sub.service_code)
     lon, lat, placed = locate(bind, sub)
     attributes, problems = _check_fields(sub, category)
@@ -208,6 +211,7 @@ def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
         "status_notes": placed_note(placed) if placed else None,
         "contact_name": " ".join(p for p in (sub.first_name.strip(), sub.last_name.strip()) if p) or None,
         "contact_email": sub.email.strip() or None, "contact_phone": sub.phone.strip() or None,
+        "reporter": reporter,
     }
     stored_photo = media.store_photo(sub.photo) if sub.photo is not None else None
     properties["media"] = stored_photo

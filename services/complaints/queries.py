@@ -14,7 +14,19 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, Select, Table, and_, bindparam, func, or_, select, true
+from sqlalchemy import (
+    Float,
+    Select,
+    Table,
+    TextClause,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.sql import ColumnElement
 
 from layers.registry import get_registry
@@ -245,3 +257,14 @@ def select_earlier_duplicates(ids: Sequence[str], *, days: int, radius_m: float,
             .select_from(report.join(earlier, true()))
             .where(report.c.service_request_id.in_(list(ids)))
             .order_by(report.c.service_request_id, earlier.c.distance_m))
+
+
+# One support per person (migration 0014): the service's own small table, outside the layers.
+_RECORD_SUPPORTER = text(
+    "INSERT INTO complaints.supporters (service_request_id, supporter) VALUES (:id, :who) "
+    "ON CONFLICT DO NOTHING RETURNING 1")
+
+
+def record_supporter() -> TextClause:
+    """Insert (id, who) unless present; returns a row only when it was new."""
+    return _RECORD_SUPPORTER

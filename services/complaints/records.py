@@ -1,10 +1,12 @@
-"""How a report is written, found and shown: both layers in one transaction, the public projection.
+"""How a report is written, found and shown, and its public projection.
 
 `complaints` holds the whole report (staff only). `complaints_public` holds
 what anyone may see: category, status, dates, kelurahan, agency, supporters,
-the staff's public note, and the point rounded to a ~50 m grid. Every write
-goes to both in one transaction, so the public map never shows a report the
-staff layer does not have, nor a stale status. The reads here (one report,
+the staff's public note, and the point rounded to a ~50 m grid. The service
+writes `complaints` only; the database derives `complaints_public` from it in
+the same transaction (a trigger, migration 0012), whatever path wrote it, so
+the public map never shows a report the staff layer does not have, nor a
+stale status. The reads here (one report,
 a filtered list, the public map's counts and points) are what the web faces
 call; their SQL is services/complaints/queries.py.
 """
@@ -15,8 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from layers import FeatureNotFound, insert_features, update_feature
-from layers.registry import get_registry
+from layers import insert_features, update_feature
 from layers.tables import Bind, reading, transaction
 from services.complaints import queries
 from services.errors import ServiceError
@@ -38,16 +39,6 @@ def rounded(lon: float, lat: float) -> tuple[float, float]:
     """A point snapped to the public ~50 m grid."""
     return (round(round(lon / PUBLIC_GRID_DEG) * PUBLIC_GRID_DEG, 6),
             round(round(lat / PUBLIC_GRID_DEG) * PUBLIC_GRID_DEG, 6))
-
-
-def public_property_names() -> list[str]:
-    return get_registry().get("complaints_public").property_names
-
-
-def public_properties(properties: dict[str, Any]) -> dict[str, Any]:
-    """The subset of a report's properties the public layer carries (nothing else can leak)."""
-    names = public_property_names()
-    return {k: v for k, v in properties.items() if k in names}
 
 
 def point(lon: float, lat: float) -> dict[str, Any]:
@@ -104,18 +95,15 @@ def public_points(bind: Bind, *, since: datetime | None = None, codes: Sequence[
 
 def insert_report(bind: Bind, properties: dict[str, Any], lon: float, lat: float, *, actor: str,
                   source: str = "api") -> int:
-    """Insert one report into both layers in one transaction; returns its fid in `complaints`."""
-    public = {"type": "Feature", "geometry": point(*rounded(lon, lat)), "properties": public_properties(properties)}
+    """Insert one report (the database derives its public record); returns its fid in `complaints`."""
     full = {"type": "Feature", "geometry": point(lon, lat), "properties": properties}
-    with transaction(bind, actor) as conn:
-        (fid,) = insert_features(conn, "complaints", [full], actor=actor, source=source)
-        insert_features(conn, "complaints_public", [public], actor=actor, source=source)
+    (fid,) = insert_features(bind, "complaints", [full], actor=actor, source=source)
     return fid
 
 
 def update_report(bind: Bind, service_request_id: str, changes: dict[str, Any], *, actor: str,
                   check: Any = None) -> dict[str, Any]:
-    """Change a report in both layers in one transaction, the row locked meanwhile.
+    """Change a report in one transaction, the row locked meanwhile (the database derives its public record).
 
     `check(row)` runs on the locked row before anything is written (the
     workflow's rules) and may raise. Returns the row as it was before.
@@ -129,9 +117,4 @@ def update_report(bind: Bind, service_request_id: str, changes: dict[str, Any], 
         changes = {**changes, "updated_datetime": now_utc()}
         update_feature(conn, "complaints", row["fid"], {"type": "Feature", "properties": changes},
                        actor=actor, partial=True)
-        public_row = find_complaint(conn, service_request_id, layer_id="complaints_public", for_update=True)
-        if public_row is None:
-            raise FeatureNotFound(f"service request {service_request_id} has no public record")
-        update_feature(conn, "complaints_public", public_row["fid"],
-                       {"type": "Feature", "properties": public_properties(changes)}, actor=actor, partial=True)
     return row

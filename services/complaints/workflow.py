@@ -15,8 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from layers import feature_history
-from layers.access import Principal
-from layers.tables import Bind
+from layers.access import Principal, row_visible
+from layers.registry import get_registry
+from layers.tables import Bind, transaction
+from services.complaints import queries
 from services.complaints.records import NotFound, find_complaint, update_report
 from services.errors import ServiceError
 
@@ -49,10 +51,11 @@ def internal_statuses(open311_status: str) -> list[str]:
 
 
 def check_staff(principal: Principal, row: dict[str, Any] | None = None) -> None:
-    """Staff or admin; for a given report, staff of its agency."""
+    """Staff or admin; for a given report, one the layer's row rule lets it reach (layers.access:
+    staff of the report's agency)."""
     if not principal.has_any(STAFF_ROLES):
         raise Forbidden("only staff of the agencies (SKPD) may do this")
-    if row is not None and not principal.is_admin and row["agency"] not in principal.agencies:
+    if row is not None and not row_visible(get_registry().get("complaints"), principal, row):
         raise Forbidden(f"this report belongs to {row['agency']}; you act for "
                         f"{', '.join(sorted(principal.agencies)) or 'no agency'}")
 
@@ -102,18 +105,32 @@ def assign(bind: Bind, service_request_id: str, assignee: str, principal: Princi
                   check=lambda row: check_staff(principal, row))
 
 
-def support(bind: Bind, service_request_id: str, *, actor: str = "open311:anonymous") -> int:
-    """A citizen's +1 on a report still being handled; returns the new count."""
+class AlreadySupported(ServiceError):
+    status = 409
+
+
+def support(bind: Bind, service_request_id: str, *, actor: str = "open311:anonymous",
+            supporter: str | None = None) -> int:
+    """A citizen's +1 on a report still being handled; returns the new count.
+
+    `supporter` (an account `user:<id>`, or an anonymous citizen's cookie id
+    `anon:<id>`) counts once per report: a second +1 is AlreadySupported and
+    changes nothing. None is for trusted callers that count otherwise."""
     changes: dict[str, Any] = {}
+    with transaction(bind, actor) as conn:
 
-    # The count is read under the row lock (update_report runs this first), so
-    # concurrent +1s never lose one.
-    def bump(row: dict[str, Any]) -> None:
-        if OPEN311_STATUS[row["status"]] != "open":
-            raise TransitionNotAllowed(f"report {service_request_id} is {row['status']}; it takes no more support")
-        changes["supporters"] = row["supporters"] + 1
+        # The count is read under the row lock (update_report runs this first), so
+        # concurrent +1s never lose one, and the supporter is recorded in the same transaction.
+        def bump(row: dict[str, Any]) -> None:
+            if OPEN311_STATUS[row["status"]] != "open":
+                raise TransitionNotAllowed(f"report {service_request_id} is {row['status']}; it takes no more support")
+            if supporter is not None and conn.execute(
+                    queries.record_supporter(), {"id": service_request_id, "who": supporter}).first() is None:
+                raise AlreadySupported(f"you already support report {service_request_id}; "
+                                       f"it has {row['supporters']} supporter(s)")
+            changes["supporters"] = row["supporters"] + 1
 
-    update_report(bind, service_request_id, changes, actor=actor, check=bump)
+        update_report(conn, service_request_id, changes, actor=actor, check=bump)
     return changes["supporters"]
 
 

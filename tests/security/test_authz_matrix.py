@@ -171,6 +171,8 @@ def _may_read(spec: LayerSpec, role: str) -> bool:
 
 
 def _may_write(spec: LayerSpec, role: str) -> bool:
+    if spec.derived_from is not None:  # the database keeps a derived layer; nobody writes it
+        return False
     return role == "admin" or role in spec.access.write
 
 
@@ -201,7 +203,9 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
     if policy == READ:
         return "allowed"
     if policy == HISTORY:
-        return "allowed" if role == "staff" or _may_write(spec, role) else refused
+        return "allowed" if role in ("staff", "admin") or _may_write(spec, role) else refused
+    if policy == WRITE and spec.derived_from is not None:
+        return {403}  # read-only for everyone, whoever asks
     return "allowed" if _may_write(spec, role) else refused
 
 
@@ -315,3 +319,54 @@ def test_session_pages_follow_the_roles_of_the_logged_in_user(matrix_app: Flask)
     for page in ("/account", "/admin/users", "/admin/audit", "/open311/staff/"):
         response = anonymous.get(page)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# ---------------------------------------------------------------- rows of another agency (issue 16)
+
+def _row_principals(engine, agencies: dict[str, tuple[str, ...]], roles: dict[str, str]) -> dict[str, str]:  # noqa: ANN001
+    secrets = {}
+    for name, agency_list in agencies.items():
+        user = manage.create_user(engine, "test", None, f"r{name}{uuid.uuid4().hex[:6]}", PASSWORD,
+                                  roles=[roles[name]], agencies=agency_list)
+        secrets[name] = manage.create_token(engine, "test", None, user, "rows", roles=[roles[name]]).secret
+    return secrets
+
+
+def test_rows_of_another_agency_do_not_exist_on_any_path(matrix_app: Flask) -> None:
+    """A report of DLH, with a marker in its private and staff-only fields, walked through every GET
+    route (items, item pages, tiles, history, search, "what is here", downloads, catalogue, Open311)
+    as staff of another agency, staff of none and a citizen: the marker never appears, and the
+    writes of its row answer 404 as for a missing feature. Staff of DLH see it (the control)."""
+    from services.complaints import intake
+
+    engine = matrix_app.extensions["engine"]
+    marker = f"rahasia{uuid.uuid4().hex[:8]}"
+    receipt = intake.submit(engine, intake.Submission(
+        service_code="SAMPAH", lat=3.5952, long=98.6722, description=marker, attributes={"HARI_TIDAK_DIANGKUT": 1},
+        email=f"{marker}@example.org", address_string=marker))
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        fid, lon, lat = conn.execute(text("SELECT fid, ST_X(geom), ST_Y(geom) FROM layers.complaints "
+                                          "WHERE service_request_id = :s"), {"s": receipt.service_request_id}).one()
+    spec = next(s for s in samples(engine) if s.spec.id == "complaints").spec
+    row = Sample(spec, fid, lon, lat)
+    who = _row_principals(engine, {"other": ("DSDABMBK",), "none": (), "citizen": (), "own": ("DLH",)},
+                          {"other": "staff", "none": "staff", "citizen": "citizen", "own": "staff"})
+    leaks, seen_by_own, refused_writes = [], 0, []
+    for rule, method in rules_and_methods(matrix_app):
+        for url in urls(matrix_app, rule, [row]):
+            if method == "GET":
+                for name in ("other", "none", "citizen"):
+                    response = _call(matrix_app, "GET", url, who[name])
+                    if response.status_code >= 500 or marker.encode() in response.get_data():
+                        leaks.append(f"GET {url} as {name}: {response.status_code}")
+                if "/items/" in url or "/admin/history/complaints/" in url:
+                    seen_by_own += marker.encode() in _call(matrix_app, "GET", url, who["own"]).get_data()
+            elif "item_id" in rule.arguments and rule.endpoint.startswith(("ogcapi.", "feature_history.")):
+                status = _call(matrix_app, method, url, who["other"]).status_code
+                if status != 404:
+                    refused_writes.append(f"{method} {url} as staff of another agency: {status}, expected 404")
+    assert leaks == [], "\n".join(leaks)
+    assert refused_writes == [], "\n".join(refused_writes)
+    assert seen_by_own >= 2  # the item and its history, for staff of the report's agency

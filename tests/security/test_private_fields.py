@@ -162,7 +162,7 @@ def test_a_layer_not_public_is_listed_only_for_its_readers(accounts_app: Flask) 
     spec = hidden[0]
     readers = [r for r in (*spec.access.write, *([] if spec.access.is_public else spec.access.read)) if r != "admin"]
     reader = _token(accounts_app, readers[0]) if readers else _token(accounts_app, "admin")
-    outsider = _token(accounts_app, "citizen")
+    outsider = _token(accounts_app, next(r for r in ("citizen", "planner", "operator") if r not in readers))
     for token, visible in ((reader, True), (outsider, False), (None, False)):
         status, body = _get(accounts_app, "/collections", token)
         assert status == 200 and (f'"id":"{spec.id}"'.encode() in body) is visible
@@ -183,5 +183,6 @@ def test_notebooks_python_api_follows_the_same_rule(accounts_app: Flask) -> None
     assert "modbus_host" not in read_layer(engine, spec.id, limit=3, principal=ANONYMOUS).columns
     assert "modbus_host" not in read_layer(engine, spec.id, limit=3, principal=with_roles("p", "planner")).columns
     hidden = next(s for s in get_registry() if not s.access.is_public)
+    outsider = next(r for r in ("citizen", "planner", "operator") if r not in (*hidden.access.read, *hidden.access.write))
     with pytest.raises(LayerError, match="may not read"):
-        read_layer(engine, hidden.id, limit=1, principal=with_roles("c", "citizen"))
+        read_layer(engine, hidden.id, limit=1, principal=with_roles("c", outsider))

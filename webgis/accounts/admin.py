@@ -13,6 +13,7 @@ from webgis.accounts import audit, manage, store
 from webgis.accounts.principal import client_ip, current_user, deny, principal_from_request
 from webgis.accounts.store import AccountError
 from webgis.accounts.views import login_page
+from webgis.errors import int_arg
 
 blueprint = Blueprint("accounts_admin", __name__, url_prefix="/admin")
 
@@ -99,7 +100,7 @@ def user_update(username: str) -> Any:
 @admin_page
 def audit_log() -> Any:
     args = request.args
-    before = args.get("before", type=int)
+    before = int_arg("before")
     events = audit.search(_engine(), event=args.get("event") or None, actor=args.get("actor") or None,
                           before_id=before, limit=100)
     older = events[-1]["id"] if len(events) == 100 else None

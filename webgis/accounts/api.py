@@ -14,7 +14,7 @@ from webgis.accounts.principal import (
     require_roles,
 )
 from webgis.accounts.store import AccountError
-from webgis.errors import BadRequest, NotFound
+from webgis.errors import BadRequest, NotFound, int_arg
 
 blueprint = Blueprint("accounts_api", __name__, url_prefix="/auth")
 
@@ -134,5 +134,5 @@ def user_roles(username: str) -> Any:
 def audit_log() -> Any:
     args = request.args
     events = audit.search(_engine(), event=args.get("event") or None, actor=args.get("actor") or None,
-                          before_id=args.get("before", type=int), limit=args.get("limit", 100, type=int))
+                          before_id=int_arg("before"), limit=int_arg("limit", 100, minimum=1))
     return jsonify({"events": events})

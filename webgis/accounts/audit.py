@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 
 # Events the platform writes; the admin page offers them as filters.
 EVENTS = (
-    "login", "login.failed", "login.locked", "logout", "password.changed",
+    "login", "login.failed", "login.throttled", "login.burst", "logout", "password.changed",
     "user.created", "user.roles_changed", "user.agencies_changed", "user.deactivated", "user.activated",
     "token.created", "token.revoked", "token.refused", "access.denied", "csrf.refused", "feature.restored",
     "request.write", "complaint.status", "complaint.comment", "complaint.assign",

@@ -21,7 +21,7 @@ from layers.history import feature_versions, recent_changes
 from layers.model import LayerSpec
 from layers.registry import UnknownLayer, get_registry
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
-from webgis.errors import ApiError, BadRequest, NotFound
+from webgis.errors import ApiError, BadRequest, NotFound, int_arg
 
 blueprint = Blueprint("feature_history", __name__, url_prefix="/admin/history")
 PAGE = 100
@@ -75,7 +75,7 @@ def _layer(layer_id: str, *, restore: bool = False) -> LayerSpec:
 @blueprint.get("/<layer_id>")
 def layer_changes(layer_id: str) -> Any:
     spec = _layer(layer_id)
-    before = request.args.get("before", type=int)
+    before = int_arg("before")
     changes = recent_changes(_engine(), spec, principal_from_request(), before_id=before, limit=PAGE)
     older = changes[-1].id if len(changes) == PAGE else None
     return render_template("accounts/history_layer.html", spec=spec, changes=changes, older=older,
@@ -110,11 +110,12 @@ def restore_confirm(layer_id: str, item_id: int, history_id: int) -> Any:
 @blueprint.post("/<layer_id>/<int:item_id>/restore/<int:history_id>")
 def restore(layer_id: str, item_id: int, history_id: int) -> Any:
     spec = _layer(layer_id, restore=True)
+    _version(spec, item_id, history_id)  # 404 first: a row outside the principal's scope has no versions
     # The confirmation page sends confirm=yes: a bare POST (a replayed link, a script's typo) changes nothing.
     if request.form.get("confirm") != "yes":
         raise BadRequest("confirm the restore: send confirm=yes (the confirmation page does)")
-    _version(spec, item_id, history_id)
     actor = principal_from_request().actor
-    new_version = restore_feature(_engine(), spec.id, item_id, history_id, actor=actor)
+    new_version = restore_feature(_engine(), spec.id, item_id, history_id, actor=actor,
+                                  principal=principal_from_request())
     audit_event("feature.restored", layer=spec.id, fid=item_id, history_id=history_id, version=new_version)
     return redirect(url_for(".feature", layer_id=spec.id, item_id=item_id), code=303)

@@ -11,8 +11,10 @@ Three ways in, checked in this order:
    tests written before accounts existed keep working. Empty = off. Prefer
    real tokens: the config token cannot be scoped, listed or revoked except by
    changing the configuration.
-3. The session cookie set by /login, valid while the user is active and its
-   `session_epoch` is unchanged (a password change or deactivation ends it).
+3. The session cookie set by /login, valid while its server-side session is
+   live (webgis/accounts/sessions.py: logout, a password change, a role or
+   agency change and deactivation end it at once), the user is active and its
+   `session_epoch` is unchanged.
 A Bearer header that does not match is refused with 401, never downgraded to
 anonymous: a script with a stale token should learn it at once.
 """
@@ -21,18 +23,21 @@ from __future__ import annotations
 
 import functools
 import hmac
+import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import current_app, g, request, session
 
-from layers.access import ANONYMOUS, Principal
-from webgis.accounts import audit, store, tokens
+from layers.access import ANONYMOUS, Principal, account_of
+from webgis.accounts import audit, sessions, store, tokens
 from webgis.errors import ApiError, Forbidden, Unauthorized
 
 CONFIG_TOKEN_ACTOR = "token:api"
 SESSION_USER = "uid"
 SESSION_EPOCH = "epoch"
+SESSION_ID = "sid"
+SESSION_SUPPORTER = "supporter"  # an anonymous citizen's random id, in the signed session cookie
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +72,9 @@ def _resolve() -> Principal:
     if user_id is None:
         return ANONYMOUS
     user = store.get_user(_engine(), user_id=user_id)
-    if user is None or not user.active or user.session_epoch != session.get(SESSION_EPOCH):
+    if user is None or not user.active or user.session_epoch != session.get(SESSION_EPOCH) or not \
+            sessions.is_live(_engine(), session.get(SESSION_ID), user.id,
+                             current_app.config["PERMANENT_SESSION_LIFETIME"]):
         session.clear()
         return ANONYMOUS
     g.user = user
@@ -120,6 +127,20 @@ def _open311_key_identity() -> str | None:
         return tokens.principal_for_token(_engine(), key).actor
     except tokens.InvalidToken:
         return None
+
+
+def supporter_for(principal: Principal) -> str:
+    """Who gives a +1 (one per report, services.complaints.workflow.support): the account, the
+    token, or for the anonymous public a random id kept in the signed session cookie."""
+    account = account_of(principal)
+    if account is not None:
+        return account
+    if principal.token_id is not None:
+        return f"token:{principal.token_id}"
+    anonymous = session.get(SESSION_SUPPORTER)
+    if not isinstance(anonymous, str) or not anonymous:
+        anonymous = session[SESSION_SUPPORTER] = secrets.token_urlsafe(12)
+    return f"anon:{anonymous}"
 
 
 def current_user() -> store.User | None:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, text
 
 from layers.access import Principal
 from layers.model import ROLES
-from webgis.accounts import passwords
+from webgis.accounts import passwords, sessions
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 
@@ -134,15 +134,15 @@ def authenticate(bind: Engine, username: str, password: str) -> User | None:
     return _user(row)
 
 
-def change_password(bind: Engine, user: User, current: str, new: str) -> None:
-    """Check the current password, set the new one, end every other session (epoch + 1)."""
+def change_password(bind: Engine, user: User, current: str, new: str, *, keep_session: str | None = None) -> None:
+    """Check the current password, set the new one, end every other session (`keep_session`: the caller's)."""
     row = _get_row(bind, user_id=user.id)
     if row is None or not passwords.verify(row.password_hash, current):
         raise AccountError("the current password is wrong")
-    set_password(bind, user.id, new, username=user.username)
+    set_password(bind, user.id, new, username=user.username, keep_session=keep_session)
 
 
-def set_password(bind: Engine, user_id: int, new: str, *, username: str = "") -> None:
+def set_password(bind: Engine, user_id: int, new: str, *, username: str = "", keep_session: str | None = None) -> None:
     try:
         passwords.check_policy(new, username)
     except passwords.WeakPassword as exc:
@@ -151,6 +151,7 @@ def set_password(bind: Engine, user_id: int, new: str, *, username: str = "") ->
         conn.execute(text("UPDATE auth.users SET password_hash = :h, password_changed_at = now(), "
                           "session_epoch = session_epoch + 1 WHERE id = :id"),
                      {"h": passwords.hash_password(new), "id": user_id})
+        sessions.end_all(conn, user_id, "password changed", keep=keep_session)
 
 
 def change_roles(bind: Engine, user_id: int, *, add: Iterable[str] = (), remove: Iterable[str] = ()) -> frozenset[str]:
@@ -160,6 +161,8 @@ def change_roles(bind: Engine, user_id: int, *, add: Iterable[str] = (), remove:
         if remove:
             conn.execute(text("DELETE FROM auth.user_roles WHERE user_id = :id AND role = ANY(:roles)"),
                          {"id": user_id, "roles": list(remove)})
+        if add or remove:  # who the user is changed: its sessions end, it logs in again as that
+            sessions.end_all(conn, user_id, "roles changed")
         user = get_user(conn, user_id=user_id)
     if user is None:
         raise AccountError("no such user")
@@ -172,6 +175,8 @@ def change_agencies(bind: Engine, user_id: int, *, add: Iterable[str] = (), remo
         _add(conn, "user_agencies", user_id, add)
         conn.execute(text("DELETE FROM auth.user_agencies WHERE user_id = :id AND agency = ANY(:a)"),
                      {"id": user_id, "a": list(remove)})
+        if add or remove:
+            sessions.end_all(conn, user_id, "agencies changed")
         user = get_user(conn, user_id=user_id)
     return user.agencies if user else frozenset()
 
@@ -181,6 +186,7 @@ def set_active(bind: Engine, user_id: int, active: bool) -> None:
     with bind.begin() as conn:
         conn.execute(text("UPDATE auth.users SET active = :a, session_epoch = session_epoch + 1 WHERE id = :id"),
                      {"a": active, "id": user_id})
+        sessions.end_all(conn, user_id, "activated" if active else "deactivated")
 
 
 def list_users(bind: Engine) -> list[User]:

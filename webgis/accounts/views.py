@@ -7,6 +7,7 @@ session's CSRF token (webgis/security.py enforces it).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,9 +25,10 @@ from flask import (
 )
 
 from layers.model import ROLES
-from webgis.accounts import manage, store, tokens
+from webgis.accounts import manage, sessions, store, throttle, tokens
 from webgis.accounts.principal import (
     SESSION_EPOCH,
+    SESSION_ID,
     SESSION_USER,
     audit_event,
     client_ip,
@@ -40,8 +42,8 @@ from webgis.security import rate_limit
 blueprint = Blueprint("accounts", __name__, static_folder="static", static_url_path="/accounts/static")
 
 LOGIN_FAILED = "Nama pengguna atau kata sandi salah. / Wrong username or password."
-LOCKED_OUT = ("Terlalu banyak percobaan gagal; coba lagi nanti. / "
-              "Too many failed attempts; try again later.")
+SLOWED_DOWN = ("Terlalu banyak percobaan gagal; coba lagi dalam {0} detik. / "
+               "Too many failed attempts; try again in {0} seconds.")
 
 
 def _engine():  # noqa: ANN202
@@ -96,6 +98,12 @@ def login_page(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def login_policy(config: Any) -> throttle.Policy:
+    """The slow-down of failed logins from the app's settings (webgis/security.py sets the defaults)."""
+    return throttle.Policy(free=config["LOGIN_LOCKOUT_ATTEMPTS"], address_free=config["LOGIN_ADDRESS_FREE_ATTEMPTS"],
+                           window_minutes=config["LOGIN_LOCKOUT_MINUTES"], burst=config["LOGIN_BURST_ATTEMPTS"])
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 @rate_limit("LOGIN_RATE_LIMIT", "20 per minute", methods=["POST"])
 def login() -> Any:
@@ -106,20 +114,24 @@ def login() -> Any:
     username = store.normalise_username(request.form.get("username", ""))[:100]
     password = request.form.get("password", "")
     config = current_app.config
-    from webgis.accounts import audit
-
-    recent = audit.count_recent(_engine(), "login.failed", "username", username, config["LOGIN_LOCKOUT_MINUTES"])
-    if recent >= config["LOGIN_LOCKOUT_ATTEMPTS"]:
-        audit_event("login.locked", actor="anonymous", username=username)
-        return render_template("accounts/login.html", next_url=next_url, error=LOCKED_OUT), 429
+    policy = login_policy(config)
+    wait = throttle.wait_seconds(_engine(), username, client_ip(), policy)
+    if wait > 0:  # too soon after failures: not checked, not counted (webgis/accounts/throttle.py)
+        audit_event("login.throttled", actor="anonymous", username=username, wait_s=math.ceil(wait))
+        page = render_template("accounts/login.html", next_url=next_url, error=SLOWED_DOWN.format(math.ceil(wait)))
+        return page, 429, {"Retry-After": str(math.ceil(wait))}
     user = store.authenticate(_engine(), username, password)
     if user is None:
         audit_event("login.failed", actor="anonymous", username=username)
+        for key, value, count in throttle.bursts(_engine(), username, client_ip(), policy):
+            audit_event("login.burst", actor="anonymous", key=key, value=value, failures=count)
+            current_app.logger.warning("login burst: %d failed logins for %s %s", count, key, value)
         return render_template("accounts/login.html", next_url=next_url, error=LOGIN_FAILED), 401
     # A fresh session: nothing from before the login (a planted value, an old CSRF token) survives it.
     session.clear()
     session[SESSION_USER] = user.id
     session[SESSION_EPOCH] = user.session_epoch
+    session[SESSION_ID] = sessions.start(_engine(), user.id)
     session.permanent = True
     g.pop("principal", None)
     audit_event("login", actor=user.actor, username=user.username)
@@ -131,6 +143,8 @@ def logout() -> Any:
     user = current_user()
     if user is not None:
         audit_event("logout", actor=user.actor)
+    # Ended server-side: a copy of this cookie (captured, or in another tab) stops working now.
+    sessions.end(_engine(), session.get(SESSION_ID), "logout")
     session.clear()
     return redirect(url_for("accounts.login"))
 
@@ -152,7 +166,8 @@ def change_password() -> Any:
         error = "Kata sandi baru tidak sama. / The new passwords differ."
     else:
         try:
-            store.change_password(_engine(), user, request.form.get("current_password", ""), new)
+            store.change_password(_engine(), user, request.form.get("current_password", ""), new,
+                                  keep_session=session.get(SESSION_ID))
         except AccountError as exc:
             error = str(exc)
     if error:

@@ -16,6 +16,7 @@ from flask import Response, jsonify, redirect, request, send_file, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from layers.access import account_of
 from layers.errors import LayerError, StatusError
 from services.complaints import intake, open311, workflow
 from services.complaints.categories import Category, load_categories
@@ -23,6 +24,7 @@ from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.photos import photo_names, public_photo
 from services.complaints.records import counts_per_kelurahan, find_complaint, now_utc, public_points
 from services.errors import ServiceError
+from webgis.accounts.principal import principal_from_request, supporter_for
 from webgis.citizen.common import engine, lang, link_lang, map_credits, page
 from webgis.citizen.strings import actor_label, status_label
 from webgis.citizen.views import blueprint
@@ -33,6 +35,8 @@ from webgis.security import rate_limit
 REQUEST_ID = re.compile(r"^MDN-[0-9A-Z]{4,12}$")
 PERIODS = {"30": 30, "90": 90}
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
+# Citizen pages speak Bahasa Indonesia: one support per person (services.complaints.workflow.support).
+ALREADY_SUPPORTED = "Anda sudah mendukung laporan ini; satu dukungan per orang."
 
 
 def attribute_field(category: Category, code: str) -> str:
@@ -95,7 +99,10 @@ answer_errors_with(blueprint, _form_with_the_reasons)
 def report() -> Response:
     if request.method == "GET":
         return _form_page()
-    receipt = intake.submit(engine(), submission_from_form(request.form, _photo()), actor="citizen:web", source="web")
+    who = principal_from_request()
+    receipt = intake.submit(engine(), submission_from_form(request.form, _photo()),
+                            actor=who.actor if who.user_id is not None else "citizen:web", source="web",
+                            reporter=account_of(who))
     return redirect(url_for("citizen.track", service_request_id=receipt.service_request_id, baru=1,
                             lang=link_lang()), code=303)
 
@@ -150,7 +157,10 @@ def photo(service_request_id: str) -> Response:
 def support(service_request_id: str) -> Response:
     """A citizen's +1 instead of a second report of the same problem."""
     try:
-        workflow.support(engine(), _checked_id(service_request_id), actor="citizen:web")
+        workflow.support(engine(), _checked_id(service_request_id), actor="citizen:web",
+                         supporter=supporter_for(principal_from_request()))
+    except workflow.AlreadySupported:
+        return track(service_request_id, message=ALREADY_SUPPORTED, status=409)
     except workflow.TransitionNotAllowed as exc:
         return track(service_request_id, message=exc.message, status=exc.status)
     return redirect(url_for("citizen.track", service_request_id=service_request_id, didukung=1,

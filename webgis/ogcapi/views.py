@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import orjson
 from flask import Blueprint, Response, current_app, render_template, request
 
-from layers.access import can_read, can_see_private, readable_layers
+from layers.access import RowScope, can_read, can_see_private, readable_layers, row_scope
 from layers.features.geojson import ItemsStream, Page, number_matched, read_extent, read_item
 from layers.model import LayerSpec
 from layers.queries import ItemsQuery, QueryError, extent_sql, layer_sql, parse_crs_uri
@@ -81,6 +81,11 @@ def sees_private(spec: LayerSpec) -> bool:
     if private:
         mark_private()
     return private
+
+
+def rows_reached(spec: LayerSpec) -> RowScope | None:
+    """The rows of the layer this request's principal reaches (layers.access decides; None = all)."""
+    return row_scope(spec, principal_from_request())
 
 
 def visible_layers() -> list[LayerSpec]:
@@ -291,6 +296,7 @@ def items(collection_id: str) -> Any:
     spec = readable_spec(collection_id)
     fmt = output_format()
     query = parse_items_query(spec, request.args, private=sees_private(spec))
+    query.scope = rows_reached(spec)
     links = _page_links(spec, query, fmt)
     database = database_name()
     try:
@@ -323,7 +329,8 @@ def item(collection_id: str, item_id: str) -> Any:
     except QueryError as exc:
         raise BadRequest(exc.message) from None
     private = sees_private(spec)
-    found = read_item(current_app.extensions["engine"], spec.id, fid, crs, private=private)
+    found = read_item(current_app.extensions["engine"], spec.id, fid, crs, private=private,
+                      scope=rows_reached(spec))
     if found is None:
         raise NotFound(f"no feature {fid} in collection {spec.id}")
     version, text = found

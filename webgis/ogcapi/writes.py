@@ -26,14 +26,17 @@ import orjson
 from flask import Response, current_app, request
 
 from layers import delete_feature, insert_features, update_feature
-from layers.queries import Crs, QueryError, parse_crs_uri
+from layers.features.geojson import read_item
+from layers.queries import CRS84, SUPPORTED_CRS, Crs, QueryError, parse_crs_uri
+from webgis.accounts.principal import principal_from_request
 from webgis.auth import require_write_access
 from webgis.errors import (
     BadRequest,
+    NotFound,
     PreconditionFailed,
     UnsupportedMediaType,
 )
-from webgis.ogcapi.views import base_url, blueprint, feature_id, readable_spec
+from webgis.ogcapi.views import base_url, blueprint, feature_id, readable_spec, rows_reached
 
 JSON_BODY_TYPES = ("application/geo+json", "application/json", "application/merge-patch+json")
 # One POST of a FeatureCollection is one transaction; bigger loads go through the
@@ -132,6 +135,16 @@ def _expected_version() -> int | None:
     raise PreconditionFailed(f"If-Match {header!r} names no version of this feature")
 
 
+def reached_feature(spec: Any, item_id: str) -> int:
+    """The fid of a feature this principal reaches (layers.access row rules), else 404 before the body is
+    read: a row outside the scope answers like a missing one, whatever is sent."""
+    fid = feature_id(item_id, spec)
+    scope = rows_reached(spec)
+    if scope is not None and read_item(_engine(), spec.id, fid, SUPPORTED_CRS[CRS84], scope=scope) is None:
+        raise NotFound(f"no feature {fid} in collection {spec.id}")
+    return fid
+
+
 def _item_url(collection_id: str, fid: int) -> str:
     return f"{base_url()}collections/{collection_id}/items/{fid}"
 
@@ -162,14 +175,16 @@ def create_item(collection_id: str) -> Response:
     if body.get("type") == "FeatureCollection":
         features = [_input_crs(f) for f in _collection_features(body)]
         crs = features[0][1]
-        fids = insert_features(_engine(), spec.id, [f for f, _ in features], actor=actor, crs=crs)
+        fids = insert_features(_engine(), spec.id, [f for f, _ in features], actor=actor, crs=crs,
+                                principal=principal_from_request())
         document = {"numberCreated": len(fids), "ids": fids,
                     "links": [{"href": _item_url(spec.id, fid), "rel": "item", "type": "application/geo+json"}
                               for fid in fids]}
         return Response(orjson.dumps(document), status=201, mimetype="application/json",
                         headers={"Location": f"{base_url()}collections/{spec.id}/items"})
     feature, crs = _input_crs(_feature(body))
-    (fid,) = insert_features(_engine(), spec.id, [feature], actor=actor, crs=crs)
+    (fid,) = insert_features(_engine(), spec.id, [feature], actor=actor, crs=crs,
+                                principal=principal_from_request())
     return Response(status=201, headers={"Location": _item_url(spec.id, fid), "ETag": '"v1"'})
 
 
@@ -177,10 +192,11 @@ def create_item(collection_id: str) -> Response:
 def replace_item(collection_id: str, item_id: str) -> Response:
     spec = readable_spec(collection_id)
     actor = require_write_access(spec)
-    fid = feature_id(item_id, spec)
+    fid = reached_feature(spec, item_id)
     feature, crs = _input_crs(_feature(_body()))
     expected = _expected_version()
-    version = update_feature(_engine(), spec.id, fid, feature, actor=actor, expected_version=expected, crs=crs)
+    version = update_feature(_engine(), spec.id, fid, feature, actor=actor, expected_version=expected, crs=crs,
+                             principal=principal_from_request())
     return Response(status=204, headers={"ETag": f'"v{version}"'})
 
 
@@ -189,7 +205,7 @@ def update_item(collection_id: str, item_id: str) -> Response:
     """JSON merge patch (RFC 7396) of the properties and/or the geometry."""
     spec = readable_spec(collection_id)
     actor = require_write_access(spec)
-    fid = feature_id(item_id, spec)
+    fid = reached_feature(spec, item_id)
     body = _body()
     unknown = set(body) - {"type", "id", "properties", "geometry"}
     if unknown:
@@ -203,7 +219,7 @@ def update_item(collection_id: str, item_id: str) -> Response:
     patch, crs = _input_crs(patch)
     expected = _expected_version()
     version = update_feature(_engine(), spec.id, fid, patch, actor=actor, expected_version=expected,
-                             partial=True, crs=crs)
+                             partial=True, crs=crs, principal=principal_from_request())
     return Response(status=204, headers={"ETag": f'"v{version}"'})
 
 
@@ -211,7 +227,7 @@ def update_item(collection_id: str, item_id: str) -> Response:
 def delete_item(collection_id: str, item_id: str) -> Response:
     spec = readable_spec(collection_id)
     actor = require_write_access(spec)
-    fid = feature_id(item_id, spec)
+    fid = reached_feature(spec, item_id)
     expected = _expected_version()
-    delete_feature(_engine(), spec.id, fid, actor=actor, expected_version=expected)
+    delete_feature(_engine(), spec.id, fid, actor=actor, expected_version=expected, principal=principal_from_request())
     return Response(status=204)

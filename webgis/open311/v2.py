@@ -18,14 +18,15 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
 
-from layers.access import ANONYMOUS, Principal
+from layers.access import ANONYMOUS, Principal, account_of, row_scope
+from layers.registry import get_registry
 from services.complaints import intake, open311, workflow
 from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.photos import photo_names
 from services.complaints.records import NotFound as ReportNotFound
 from services.complaints.records import find_by_token, find_complaint, list_complaints, now_utc
 from webgis.accounts import tokens
-from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, bearer_token
+from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, bearer_token, supporter_for
 from webgis.errors import BadRequest, Forbidden, NotFound, Refusal, answer_errors_with
 from webgis.open311.formats import error_response, respond
 from webgis.representation import depends_on_who_asks, mark_private
@@ -159,7 +160,8 @@ def create_request(fmt: str) -> Response:
         raise BadRequest("address_id: Kota Medan has no address ids yet; send lat and long, or address_string "
                          "naming the kelurahan")
     receipt = intake.submit(_engine(), submission_from_form(request.form, _photo()),
-                            actor=who.actor if not who.is_anonymous else "open311:anonymous")
+                            actor=who.actor if not who.is_anonymous else "open311:anonymous",
+                            reporter=account_of(who))
     return respond(fmt, "service_requests", [{
         "service_request_id": receipt.service_request_id, "token": receipt.token,
         "service_notice": receipt.service_notice, "account_id": None}])
@@ -194,7 +196,9 @@ def _is_staff(who: Principal) -> bool:
 def _records(who: Principal, **filters: Any) -> list[dict[str, Any]]:
     if _is_staff(who):
         mark_private()  # the staff record: description, exact point, photo
-        agencies = None if who.is_admin else sorted(who.agencies)
+        # The rows the layer's row rule lets this principal reach (layers/access.py): its agencies' reports.
+        scope = row_scope(get_registry().get("complaints"), who)
+        agencies = None if scope is None else [v for name, values in scope.conditions if name == "agency" for v in values]
         rows = list_complaints(_engine(), "complaints", agencies=agencies, limit=MAX_RESULTS, **filters)
         notices = intake.service_notices(_engine(), rows)
         return [open311.request_record(r, staff=True, media_url=_media_url(r), notice=notices[r["service_request_id"]])
@@ -258,7 +262,7 @@ def duplicates(fmt: str) -> Response:
             per_address=("COMPLAINT_SUPPORT_RATE_LIMIT_PER_ADDRESS", "120 per minute"))
 def support(service_request_id: str, fmt: str) -> Response:
     """A citizen's +1 on an open report instead of filing the same one again."""
-    count = workflow.support(_engine(), service_request_id)
+    count = workflow.support(_engine(), service_request_id, supporter=supporter_for(principal()))
     return respond(fmt, "service_requests", [{"service_request_id": service_request_id, "supporters": count}])
 
 

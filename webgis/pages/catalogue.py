@@ -13,10 +13,11 @@ from typing import IO, Any
 
 from sqlalchemy import func, literal, select, union_all
 
-from layers.access import ANONYMOUS, Principal, readable_layers
+from layers.access import ANONYMOUS, Principal, readable_layers, row_scope
 from layers.files import export_layer
 from layers.model import LayerSpec
 from layers.registry import Registry
+from layers.rowsql import scope_clause
 from layers.tables import Bind, layer_table, reading
 from webgis.pages.config import THEME_TITLES
 
@@ -39,7 +40,7 @@ def layer_figures(bind: Bind, registry: Registry, principal: Principal = ANONYMO
             func.max(table.c.updated_at).label("updated"),
             func.ST_XMin(extent).label("xmin"), func.ST_YMin(extent).label("ymin"),
             func.ST_XMax(extent).label("xmax"), func.ST_YMax(extent).label("ymax"),
-        ))
+        ).where(scope_clause(row_scope(spec, principal), table.c)))
     if not branches:
         return {}
     with reading(bind) as conn:
@@ -80,9 +81,9 @@ def client_urls(spec: LayerSpec, base_url: str) -> dict[str, str]:
     }
 
 
-def export_readable_layer(bind: Bind, spec: LayerSpec, fmt: str, *, include_private: bool = False) -> IO[bytes]:
-    """A layer written to a file, opened for reading: its public properties, or all of them when
-    `include_private` (the caller asks layers.access.can_see_private for the principal).
+def export_readable_layer(bind: Bind, spec: LayerSpec, fmt: str, principal: Principal) -> IO[bytes]:
+    """A layer written to a file, opened for reading: what `principal` may read of it (layers.access:
+    its readable properties, the rows it reaches).
 
     The file is unlinked at once: the open handle keeps it readable while it is
     sent, and nothing is left behind in /tmp whatever happens to the request.
@@ -90,7 +91,7 @@ def export_readable_layer(bind: Bind, spec: LayerSpec, fmt: str, *, include_priv
     suffix, _media_type = DOWNLOAD_FORMATS[fmt]
     with tempfile.TemporaryDirectory(prefix="webgis-download-") as directory:
         path = Path(directory) / f"{spec.id}.{suffix}"
-        export_layer(bind, spec.id, path, fmt=fmt, include_private=include_private)
+        export_layer(bind, spec.id, path, fmt=fmt, principal=principal)
         handle = path.open("rb")
         os.unlink(path)
     return handle

@@ -10,7 +10,7 @@ import math
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file
 
 from config.settings import Settings
-from layers.access import can_read, can_see_private
+from layers.access import can_read
 from layers.here import what_is_here
 from layers.registry import get_registry
 from layers.search import SearchTextError, search
@@ -112,6 +112,6 @@ def download(layer_id: str, fmt: str) -> Response:
     if fmt not in DOWNLOAD_FORMATS:
         raise NotFound(f"downloads are offered as {', '.join(DOWNLOAD_FORMATS)}, not {fmt!r}")
     spec = registry.get(layer_id)
-    handle = export_readable_layer(_engine(), spec, fmt, include_private=can_see_private(spec, principal))
+    handle = export_readable_layer(_engine(), spec, fmt, principal)
     suffix, media_type = DOWNLOAD_FORMATS[fmt]
     return send_file(handle, mimetype=media_type, as_attachment=True, download_name=f"medan_{layer_id}.{suffix}")

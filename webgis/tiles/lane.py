@@ -32,6 +32,7 @@ from layers.tiles.cache import Tile, cached_tile
 from layers.tiles.grid import TILE_MATRIX_SET
 from layers.tiles.selection import TileLayer
 from webgis.cors import read_headers
+from webgis.errors import UNREACHABLE
 from webgis.security import security_headers
 from webgis.tiles.encoding import encoded_tile
 from webgis.tiles.metadata import MVT
@@ -76,7 +77,10 @@ class CachedTileLane:
         layers, z, x, y = address
         if not layers or z > self.app.config["SETTINGS"].web.tile_cache_max_zoom:
             return None
-        tile = cached_tile(self.app.extensions["engine"], layers, z, x, y)
+        try:
+            tile = cached_tile(self.app.extensions["engine"], layers, z, x, y)
+        except UNREACHABLE:
+            return None  # the database is away: Flask answers (503 with Retry-After, webgis/errors.py)
         return tile if tile is not None and not tile.empty else None
 
     @staticmethod
