@@ -1,7 +1,7 @@
 """Schools whose location is in doubt: the list staff work through to correct them.
 
 The database flags a school `lokasi_diragukan` when its point lies in no
-kelurahan of Medan (migration 0012_schools_doubt): wrong coordinates in the
+kelurahan of Medan (migration 0015): wrong coordinates in the
 Kemendikbud source, or a school of a neighbouring regency. Such schools take
 no part in PPDB zoning and in exposure counts until a correction (an edit of
 the point through the layer API or the history page) clears the flag.

@@ -9,15 +9,15 @@ The rule: a school is doubtful when its point lies in no kelurahan; the note
 says how far outside it lies. Unknown (NULL) while the kelurahan layer is
 empty.
 
-Revision ID: 0012_schools_doubt
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 13:25:00
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0012_schools_doubt'
-down_revision = '0011'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
