@@ -240,7 +240,12 @@ def new_key(spec: LayerSpec, properties: dict) -> dict | None:
     return {**properties, spec.key: fresh}
 
 
-@pytest.mark.parametrize("spec", [s for s in LAYERS if s.access.write], ids=lambda s: s.id)
+# A layer whose rows follow a workflow is created and deleted only through its service (the generic API
+# answers 409 naming it: tests/security/test_row_rules.py); a derived layer is written by nobody.
+GENERIC_WRITABLE = [s for s in LAYERS if s.access.write and s.workflow is None and s.derived_from is None]
+
+
+@pytest.mark.parametrize("spec", GENERIC_WRITABLE, ids=lambda s: s.id)
 def test_create_replace_update_delete_on_every_writable_layer(writer, spec: LayerSpec) -> None:  # noqa: ANN001
     """Part 4 /ats/create-replace-delete/insert (201, Location, the feature then readable), /replace (204,
     a new ETag), /ats/update/update (merge patch, 204), /ats/create-replace-delete/delete (204, then 404):
