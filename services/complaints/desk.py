@@ -52,7 +52,7 @@ def parse_filter(args: Mapping[str, Any]) -> QueueFilter:
     if unknown:
         raise ServiceError(f"status: unknown {', '.join(unknown)}; use {', '.join(STATUSES)}")
     older = str(args.get("older_than_days") or "0").strip()
-    if not older.isdigit() or int(older) > MAX_AGE_DAYS:
+    if not (older.isascii() and older.isdigit()) or int(older) > MAX_AGE_DAYS:
         raise ServiceError(f"older_than_days: a whole number of days from 0 to {MAX_AGE_DAYS}, not {older!r}")
     kode_kel = _values(args, "kelurahan")
     if any(len(k) > 20 for k in kode_kel):

@@ -67,6 +67,7 @@ def test_a_staff_member_sees_their_agencies_and_an_admin_chooses(engine) -> None
     ({"status": "open,pending"}, "status: unknown pending"),
     ({"older_than_days": "x"}, "older_than_days: a whole number"),
     ({"older_than_days": "99999"}, "older_than_days"),
+    ({"older_than_days": "\u00b2"}, "older_than_days"),  # a digit to str.isdigit, not to int()
     ({"overdue": "maybe"}, "overdue: 1"),
     ({"kelurahan": "1" * 30}, "kelurahan"),
 ])
