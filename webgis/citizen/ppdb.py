@@ -45,7 +45,7 @@ def _number(name: str, low: float, high: float) -> float:
 
 def _limit() -> int:
     text = request.args.get("limit", "10")
-    if not text.isdigit() or not 1 <= int(text) <= MAX_SCHOOLS:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_SCHOOLS:
         raise BadRequest(f"limit: a whole number from 1 to {MAX_SCHOOLS}")
     return int(text)
 

@@ -62,7 +62,7 @@ def is_expensive(args: Mapping[str, str]) -> bool:
     if args.get("filter"):
         return True
     limit = args.get("limit", "")
-    return limit.isdigit() and int(limit) > EXPENSIVE_LIMIT
+    return limit.isascii() and limit.isdigit() and int(limit) > EXPENSIVE_LIMIT  # "²" is a digit to isdigit only
 
 
 def parse_limit(text: str | None) -> int:

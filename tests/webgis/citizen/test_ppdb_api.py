@@ -97,6 +97,7 @@ def _outside_city_in_the_bbox(engine: Engine) -> tuple[float, float]:
     ("lon=98.67&lat=3.59&level=SLB", "unknown school level"),
     ("lon=98.67&lat=3.59&level=SMP&limit=0", "limit"),
     ("lon=98.67&lat=3.59&level=SMP&limit=500", "limit"),
+    ("lon=98.67&lat=3.59&level=SMP&limit=%C2%B2", "limit"),  # "²": a digit to str.isdigit, not to int()
 ])
 def test_bad_input_is_a_clear_400(client, query: str, says: str) -> None:  # noqa: ANN001
     response = client.get(f"/ppdb/api/schools?{query}")

@@ -104,6 +104,7 @@ def test_bad_filters_are_400_with_a_reason_and_change_nothing(client, engine, cq
 @pytest.mark.parametrize(("query", "message"), [
     ("bbox=1,2,3", "bbox"), ("bbox=a,b,c,d", "bbox"), ("bbox=98.7,3.6,98.6,3.5", "lower corner"),
     ("limit=-1", "limit"), ("limit=abc", "limit"), ("limit=0", "limit"), ("offset=-5", "offset"),
+    ("limit=%C2%B2", "limit"), ("offset=%C2%B2", "offset"),  # "²": a digit to str.isdigit, not to int()
     ("crs=EPSG:9999", "not supported"), ("bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326", "without bbox"),
     ("datetime=yesterday", "datetime"), ("sortby=nosuch", "sortby"), ("properties=nosuch", "properties"),
     ("cursor=!!!", "cursor"), ("frobnicate=1", "unknown query parameter"), ("f=xml", "f must be"),
