@@ -183,10 +183,18 @@ class AlarmStore:
         self.locate = Locator(devices)
 
     def load_active(self) -> None:
-        """Take the database's active alarms as the evaluator's (after a restart or a failure)."""
+        """Take the database's alarm state as the evaluator's (after a restart or a failure).
+
+        Both the active alarms and since when each device has been offline: without the
+        latter a restart would clear every offline alarm of a device still dead, and its
+        offline timer would start again from the restart.
+        """
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT device_id, rule FROM devices.alarms WHERE state <> 'cleared'"))
             self.evaluator.active = {(r.device_id, r.rule) for r in rows}
+            offline = conn.execute(text("SELECT device_id, status_since FROM devices.device_state "
+                                        "WHERE status = 'offline'"))
+            self.evaluator.offline_since = {r.device_id: r.status_since.timestamp() for r in offline}
 
     def process(self, batch: Batch, now: float) -> list[Transition]:
         ev = self.evaluator
