@@ -2,7 +2,11 @@
 
 A rule watches one point (``point``), the most extreme of several (``any_of``), or the
 device's status (``status: offline``). It opens when its condition holds, for ``for_s``
-seconds if given, and clears when it stops holding; ``clear_value`` gives hysteresis.
+seconds if given (the on-delay), and clears when it has stopped holding for
+``clear_for_s`` seconds (the off-delay, 0 by default); ``clear_value`` gives hysteresis.
+The two delays debounce a flapping fault into one alarm: a rule that files a complaint
+report (``report: true``) must declare an on-delay of at least MIN_REPORT_FOR_S, so a
+blip never becomes a work order.
 
 The evaluator is pure (no database): it takes the poller's readings and status
 changes and returns open/clear transitions, which devices/alarms.py persists.
@@ -27,7 +31,9 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
     "==": operator.eq, "!=": operator.ne,
 }
-_KEYS = {"id", "point", "any_of", "status", "op", "value", "clear_value", "for_s", "severity", "title", "report"}
+_KEYS = {"id", "point", "any_of", "status", "op", "value", "clear_value", "for_s", "clear_for_s", "severity",
+         "title", "report"}
+MIN_REPORT_FOR_S = 5.0
 
 
 class RuleError(ValueError):
@@ -50,6 +56,7 @@ class Rule:
     for_s: float = 0.0
     # Opening this alarm also files a complaint report for the agency's work queue.
     report: bool = False
+    clear_for_s: float = 0.0
 
     def check(self, values: Mapping[str, float], active: bool) -> tuple[bool, str | None, float | None]:
         """(holds, point, value): whether the condition holds now, and what triggered it.
@@ -86,16 +93,20 @@ def _parse_rule(model: str, raw: Mapping[str, Any], reg_map: RegisterMap | None)
     title = raw.get("title") or {}
     if not isinstance(title, Mapping) or not title.get("id") or not title.get("en"):
         raise _fail(model, rid, "title needs id and en")
-    for_s = float(raw.get("for_s", 0))
-    if for_s < 0:
-        raise _fail(model, rid, "for_s must not be negative")
+    for_s, clear_for_s = float(raw.get("for_s", 0)), float(raw.get("clear_for_s", 0))
+    if for_s < 0 or clear_for_s < 0:
+        raise _fail(model, rid, "for_s and clear_for_s must not be negative")
     report = raw.get("report", False)
     if not isinstance(report, bool):
         raise _fail(model, rid, "report must be true or false")
+    if report and for_s < MIN_REPORT_FOR_S:
+        raise _fail(model, rid, f"a rule that files a report needs for_s of at least {MIN_REPORT_FOR_S:g} s "
+                    "(a debounce, so a blip does not make a work order)")
     if "status" in raw:
         if raw["status"] != "offline" or "point" in raw or "any_of" in raw:
             raise _fail(model, rid, "a status rule is `status: offline` and names no point")
-        return Rule(rid, model, raw["severity"], dict(title), status="offline", for_s=for_s, report=report)
+        return Rule(rid, model, raw["severity"], dict(title), status="offline", for_s=for_s, report=report,
+                    clear_for_s=clear_for_s)
     points = (raw["point"],) if "point" in raw else tuple(raw.get("any_of") or ())
     if not points or ("point" in raw and "any_of" in raw):
         raise _fail(model, rid, "give either point or any_of (a list of points)")
@@ -111,7 +122,7 @@ def _parse_rule(model: str, raw: Mapping[str, Any], reg_map: RegisterMap | None)
     return Rule(rid, model, raw["severity"], dict(title), points=points, op=raw["op"],
                 value=float(raw["value"]),
                 clear_value=None if raw.get("clear_value") is None else float(raw["clear_value"]),
-                for_s=for_s, report=report)
+                for_s=for_s, report=report, clear_for_s=clear_for_s)
 
 
 def parse_rules(data: Mapping[str, Any], maps: Mapping[str, RegisterMap] | None = None) -> list[Rule]:
@@ -168,6 +179,8 @@ class Evaluator:
     models: dict[str, str] = field(default_factory=dict)  # device_id -> model
     active: set[tuple[str, str]] = field(default_factory=set)  # (device_id, rule id)
     pending: dict[tuple[str, str], float] = field(default_factory=dict)
+    # Since when an active alarm's condition has stopped holding (its off-delay running).
+    clearing: dict[tuple[str, str], float] = field(default_factory=dict)
     offline_since: dict[str, float] = field(default_factory=dict)
 
     def _rules(self, device: str) -> list[Rule]:
@@ -179,9 +192,14 @@ class Evaluator:
         if not holds:
             self.pending.pop(key, None)
             if key in self.active:
+                quiet_since = self.clearing.setdefault(key, now)
+                if now - quiet_since < rule.clear_for_s:
+                    return None  # off-delay: a fault that returns soon is the same alarm
+                self.clearing.pop(key, None)
                 self.active.discard(key)
                 return Transition("clear", device, rule, now)
             return None
+        self.clearing.pop(key, None)
         since = self.pending.setdefault(key, now)
         if key not in self.active and now - since >= rule.for_s:
             self.active.add(key)
