@@ -155,7 +155,7 @@ class PostgisSink:
                  rules: Mapping[str, list[Rule]] | None = None, alarms: bool = True,
                  retention: timedelta | None = DEFAULT_RETENTION,
                  maintenance_every_s: float = MAINTENANCE_EVERY_S,
-                 traffic_every_s: float | None = None) -> None:
+                 traffic_every_s: float | None = None, confirm_window_s: float = 60.0) -> None:
         self.engine = engine_for(database) if isinstance(database, str) else database
         check_schema(self.engine)
         self.devices = {d.device_id: d for d in devices}
@@ -167,6 +167,8 @@ class PostgisSink:
         self.traffic_every_s = traffic_every_s
         self._last_traffic = time.monotonic()
         self.rows_written = 0
+        # How long the polls may take to show an unconfirmed command before it is failed.
+        self.confirm_window_s = confirm_window_s
         self.alarms = None
         if alarms:
             from devices.alarms import AlarmStore
@@ -183,6 +185,16 @@ class PostgisSink:
             self.alarms.evaluator.models.update({d.device_id: d.model for d in devices})
             self.alarms.locate.known.update({d.device_id: (d.lon, d.lat) for d in devices})
 
+    def _settle_commands(self, readings: Sequence[Reading]) -> None:
+        """Unconfirmed commands (a write whose answer was lost) are settled by what the polls show."""
+        from devices.commands import reconcile
+
+        try:
+            with self.engine.begin() as conn:
+                reconcile(conn, readings, window_s=self.confirm_window_s)
+        except Exception:  # telemetry is committed; the next batch tries again
+            log.exception("commands: could not settle unconfirmed commands; will retry")
+
     async def write(self, batch: Batch) -> None:
         await asyncio.to_thread(self.write_sync, batch)
 
@@ -194,6 +206,8 @@ class PostgisSink:
             self.rows_written += copy_readings(conn, batch.readings)
             upsert_latest(conn, batch.readings)
             record_changes(conn, batch.changes, self.models)
+        if batch.readings:
+            self._settle_commands(batch.readings)
         if self.alarms is not None:
             try:
                 self.alarms.process(batch, time.time())

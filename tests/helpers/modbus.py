@@ -59,8 +59,12 @@ class SimulatorThread:
 #   wrong_unit     a well-formed answer from another unit id
 #   close          closes the TCP connection instead of answering
 #   slow           answers correctly after `delay_s`
-#   write_slow     applies a write at once but answers it after `delay_s` (reads answer at once)
-BEHAVIOURS = ("ok", "silent", "exception", "garbage", "wrong_tid", "wrong_unit", "close", "slow", "write_slow")
+#   write_slow     applies a write at once (or after `apply_after_s`) but answers it after
+#                  `delay_s`; reads answer at once
+#   write_lost     never answers a write and never applies it; reads answer at once
+BEHAVIOURS = ("ok", "silent", "exception", "garbage", "wrong_tid", "wrong_unit", "close", "slow", "write_slow",
+              "write_lost")
+WRITES = (5, 6, 15, 16)
 
 
 class PeerUnit:
@@ -169,7 +173,7 @@ class MisbehavingPeer:
         u = self.unit(unit_id)
         u.requests += 1
         kind, opts = u.kind, u.options
-        if kind == "silent":
+        if kind == "silent" or (kind == "write_lost" and pdu[0] in WRITES):
             await asyncio.sleep(opts.get("busy_s", 0.0))
             return True
         if kind == "close":
@@ -178,10 +182,15 @@ class MisbehavingPeer:
             await asyncio.sleep(opts["delay_s"])
         if kind == "exception":
             body = bytes([pdu[0] | 0x80, opts["code"]])
+        elif kind == "write_slow" and pdu[0] in WRITES:
+            if "apply_after_s" in opts:
+                self.loop.call_later(opts["apply_after_s"], _execute, u, pdu)
+                body = pdu[:5]
+            else:
+                body = _execute(u, pdu)
+            await asyncio.sleep(opts["delay_s"])
         else:
             body = _execute(u, pdu)
-            if kind == "write_slow" and pdu[0] in (5, 6, 15, 16):
-                await asyncio.sleep(opts["delay_s"])
         if kind == "garbage":
             frame = bytes([0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x13, 0x37])
         else:

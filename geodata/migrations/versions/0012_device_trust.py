@@ -1,0 +1,35 @@
+"""Device trust (issue 21): unconfirmed command outcomes, settled later by a re-read or the polls
+
+Revision ID: 0012_device_trust
+Revises: 0011
+Create Date: 2026-12-07 13:00:00
+
+A command whose write got no answer may still have been applied by the controller;
+it is audited `unconfirmed` and settled (`ok` or `failed`) when a re-read or the
+poller's readings show what the device holds; `settled_at` says when.
+"""
+from alembic import op
+
+revision = '0012_device_trust'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+RESULTS = "'ok', 'sent', 'rejected', 'failed', 'mismatch'"
+
+
+def upgrade() -> None:
+    op.execute("ALTER TABLE devices.commands DROP CONSTRAINT IF EXISTS commands_result_check")
+    op.execute("ALTER TABLE devices.commands ADD CONSTRAINT commands_result_check "
+               f"CHECK (result IN ({RESULTS}, 'unconfirmed'))")
+    op.execute("ALTER TABLE devices.commands ADD COLUMN IF NOT EXISTS settled_at timestamptz")
+    op.execute("CREATE INDEX IF NOT EXISTS ix_commands_unconfirmed ON devices.commands (device_id) "
+               "WHERE result = 'unconfirmed'")
+
+
+def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS devices.ix_commands_unconfirmed")
+    op.execute("ALTER TABLE devices.commands DROP COLUMN IF EXISTS settled_at")
+    op.execute("UPDATE devices.commands SET result = 'failed' WHERE result = 'unconfirmed'")
+    op.execute("ALTER TABLE devices.commands DROP CONSTRAINT IF EXISTS commands_result_check")
+    op.execute(f"ALTER TABLE devices.commands ADD CONSTRAINT commands_result_check CHECK (result IN ({RESULTS}))")
