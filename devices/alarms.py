@@ -185,16 +185,22 @@ class AlarmStore:
     def load_active(self) -> None:
         """Take the database's alarm state as the evaluator's (after a restart or a failure).
 
-        Both the active alarms and since when each device has been offline: without the
-        latter a restart would clear every offline alarm of a device still dead, and its
-        offline timer would start again from the restart.
+        The active alarms, since when each device has been offline and its current fault
+        (and since when): without them a restart would clear every offline or fault alarm
+        of a device still failing, and restart its timers.
         """
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT device_id, rule FROM devices.alarms WHERE state <> 'cleared'"))
             self.evaluator.active = {(r.device_id, r.rule) for r in rows}
-            offline = conn.execute(text("SELECT device_id, status_since FROM devices.device_state "
-                                        "WHERE status = 'offline'"))
-            self.evaluator.offline_since = {r.device_id: r.status_since.timestamp() for r in offline}
+            state = conn.execute(text("SELECT device_id, status, status_since, fault, fault_since "
+                                      "FROM devices.device_state WHERE status = 'offline' OR fault_since IS NOT NULL"))
+            offline, faults = {}, {}
+            for r in state:
+                if r.status == "offline":
+                    offline[r.device_id] = r.status_since.timestamp()
+                if r.fault and r.fault_since is not None:
+                    faults[r.device_id] = (r.fault.partition(":")[0], r.fault_since.timestamp())
+            self.evaluator.offline_since, self.evaluator.faults = offline, faults
 
     def process(self, batch: Batch, now: float) -> list[Transition]:
         ev = self.evaluator

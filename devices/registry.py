@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from devices.datatypes import DeviceConfig
+from devices.faultlog import FaultLog
 from devices.simulator import FleetEntry
 from layers import read_layer
 from layers.model import LayerSpec
@@ -148,19 +149,21 @@ async def follow_registry(engine: Engine, apply: Callable[[list[DeviceRecord]], 
     the records' configs). Runs until cancelled; a failed check is logged and retried.
     """
     seen = await asyncio.to_thread(fleet_version, engine)
+    faults = FaultLog(log, "registry: reloading the device fleet")
     while True:
         await asyncio.sleep(every_s)
         try:
             now = await asyncio.to_thread(fleet_version, engine)
-            if now == seen:
-                continue
-            records = await asyncio.to_thread(read_fleet, engine)
-            apply(records)
-            seen = now
+            if now != seen:
+                records = await asyncio.to_thread(read_fleet, engine)
+                apply(records)
+                seen = now
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("registry: could not reload the device fleet; will retry")
+        except Exception as exc:  # a database outage: said once, and its end once
+            faults.failed(exc, f"retrying every {every_s:g} s")
+            continue
+        faults.ok()
 
 
 def is_loopback(host: str) -> bool:

@@ -1,7 +1,9 @@
 """Alarm rules per device model, declared as data in devices/alarmrules/*.yaml.
 
 A rule watches one point (``point``), the most extreme of several (``any_of``), or the
-device's status (``status: offline``). It opens when its condition holds, for ``for_s``
+device's status (``status: offline``) or a named communication fault (``fault: config``,
+see FAULTS: the cause the poller found, so a configuration fault is not sent a crew).
+Rules in ``all_models.yaml`` (``model: "*"``) apply to every model. It opens when its condition holds, for ``for_s``
 seconds if given (the on-delay), and clears when it has stopped holding for
 ``clear_for_s`` seconds (the off-delay, 0 by default); ``clear_value`` gives hysteresis.
 The two delays debounce a flapping fault into one alarm: a rule that files a complaint
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +33,12 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
     "==": operator.eq, "!=": operator.ne,
 }
-_KEYS = {"id", "point", "any_of", "status", "op", "value", "clear_value", "for_s", "clear_for_s", "severity",
+_KEYS = {"id", "point", "any_of", "status", "fault", "op", "value", "clear_value", "for_s", "clear_for_s", "severity",
          "title", "report"}
 MIN_REPORT_FOR_S = 5.0
+ALL_MODELS = "*"
+# The poller's fault names (devices/pollstate.py PollFailure.fault, plus slow answers).
+FAULTS = ("no_answer", "connection", "unit_missing", "config", "device_failure", "busy", "garbled", "slow")
 
 
 class RuleError(ValueError):
@@ -50,6 +55,7 @@ class Rule:
     title: Mapping[str, str]
     points: tuple[str, ...] = ()
     status: str | None = None
+    fault: str | None = None
     op: str = "=="
     value: float = 0.0
     clear_value: float | None = None
@@ -102,6 +108,11 @@ def _parse_rule(model: str, raw: Mapping[str, Any], reg_map: RegisterMap | None)
     if report and for_s < MIN_REPORT_FOR_S:
         raise _fail(model, rid, f"a rule that files a report needs for_s of at least {MIN_REPORT_FOR_S:g} s "
                     "(a debounce, so a blip does not make a work order)")
+    if "fault" in raw:
+        if raw["fault"] not in FAULTS or {"point", "any_of", "status"} & set(raw):
+            raise _fail(model, rid, f"a fault rule names one of {FAULTS} and no point")
+        return Rule(rid, model, raw["severity"], dict(title), fault=raw["fault"], for_s=for_s, report=report,
+                    clear_for_s=clear_for_s)
     if "status" in raw:
         if raw["status"] != "offline" or "point" in raw or "any_of" in raw:
             raise _fail(model, rid, "a status rule is `status: offline` and names no point")
@@ -130,7 +141,7 @@ def parse_rules(data: Mapping[str, Any], maps: Mapping[str, RegisterMap] | None 
     model = data.get("model") if isinstance(data, Mapping) else None
     if not isinstance(model, str):
         raise RuleError("alarm rules: missing model")
-    if maps is not None and model not in maps:
+    if maps is not None and model not in maps and model != ALL_MODELS:
         raise _fail(model, None, "no register map for this model")
     raw_rules = data.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
@@ -147,11 +158,20 @@ def load_rules(directory: Path | str = RULES_DIR) -> dict[str, list[Rule]]:
     """Every model's rules, checked against its register map."""
     maps = load_maps()
     out: dict[str, list[Rule]] = {}
+    shared: list[Rule] = []
     for path in sorted(Path(directory).glob("*.yaml")):
         rules = parse_rules(yaml.safe_load(path.read_text(encoding="utf-8")), maps)
-        if rules[0].model != path.stem:
+        if rules[0].model == ALL_MODELS and path.stem == "all_models":
+            shared = rules
+        elif rules[0].model != path.stem:
             raise _fail(rules[0].model, None, f"file name {path.name} does not match the model")
-        out[rules[0].model] = rules
+        else:
+            out[rules[0].model] = rules
+    for model, rules in out.items():
+        clash = {r.id for r in rules} & {r.id for r in shared}
+        if clash:
+            raise _fail(model, sorted(clash)[0], "rule id also used in all_models.yaml")
+        rules.extend(replace(r, model=model) for r in shared)
     return out
 
 
@@ -182,6 +202,7 @@ class Evaluator:
     # Since when an active alarm's condition has stopped holding (its off-delay running).
     clearing: dict[tuple[str, str], float] = field(default_factory=dict)
     offline_since: dict[str, float] = field(default_factory=dict)
+    faults: dict[str, tuple[str, float]] = field(default_factory=dict)  # device -> (fault, since)
 
     def _rules(self, device: str) -> list[Rule]:
         return self.rules.get(self.models.get(device, ""), [])
@@ -210,7 +231,7 @@ class Evaluator:
         self.models[reading.device_id] = reading.model
         out = []
         for rule in self._rules(reading.device_id):
-            if rule.status is None:
+            if rule.status is None and rule.fault is None:
                 holds, point, value = rule.check(reading.values, (reading.device_id, rule.id) in self.active)
                 out.append(self._step(reading.device_id, rule, holds, reading.time, point, value))
         return [t for t in out if t is not None]
@@ -220,18 +241,27 @@ class Evaluator:
             self.offline_since.setdefault(change.device_id, change.time)
         elif change.status == "online":
             self.offline_since.pop(change.device_id, None)
+        elif change.status == "fault" and change.fault:
+            if self.faults.get(change.device_id, ("",))[0] != change.fault:
+                self.faults[change.device_id] = (change.fault, change.time)
+        elif change.status == "recovered":
+            self.faults.pop(change.device_id, None)
         return self.tick(change.time, [change.device_id])
 
     def tick(self, now: float, devices: Iterable[str] | None = None) -> list[Transition]:
         """Status rules (offline for N seconds) move with the clock, not with readings."""
         out = []
         for device in devices if devices is not None else list(self.models):
-            since = self.offline_since.get(device)
+            fault, fault_since = self.faults.get(device, (None, None))
             for rule in self._rules(device):
                 if rule.status == "offline":
-                    holds = since is not None
-                    # pending starts when the device went offline, not when we noticed.
-                    if holds:
-                        self.pending.setdefault((device, rule.id), since)
-                    out.append(self._step(device, rule, holds, now))
+                    since = self.offline_since.get(device)
+                elif rule.fault is not None:
+                    since = fault_since if fault == rule.fault else None
+                else:
+                    continue
+                # pending starts when the condition began, not when we noticed.
+                if since is not None:
+                    self.pending.setdefault((device, rule.id), since)
+                out.append(self._step(device, rule, since is not None, now))
         return [t for t in out if t is not None]

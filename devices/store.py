@@ -27,6 +27,7 @@ from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
 
 from devices.datatypes import Batch, Reading, StatusChange
+from devices.faultlog import FaultLog
 from devices.registry import DeviceRecord, split_device_id
 from devices.rules import Evaluator, Rule, load_rules
 from layers.db import engine_for
@@ -101,8 +102,10 @@ UPDATE devices.device_state s SET
     status_since = CASE WHEN v.status IS NOT NULL AND v.status <> s.status THEN v.since
                         ELSE s.status_since END,
     fault = CASE WHEN v.fault IS NULL THEN s.fault ELSE nullif(v.fault, '') END,
+    fault_since = CASE WHEN v.fault IS NULL OR v.fault = coalesce(s.fault, '') THEN s.fault_since
+                       WHEN v.fault = '' THEN NULL ELSE v.fault_since END,
     updated_at = now()
-FROM (VALUES %s) AS v (device_id, status, since, fault)
+FROM (VALUES %s) AS v (device_id, status, since, fault, fault_since)
 WHERE s.device_id = v.device_id
 """
 
@@ -135,17 +138,18 @@ def record_changes(conn: Connection, changes: Sequence[StatusChange], models: Ma
                    [(_ts(c.time), c.device_id, c.status, c.detail) for c in changes], page_size=500)
     current: dict[str, list] = {}
     for c in sorted(changes, key=lambda c: c.time):
-        row = current.setdefault(c.device_id, [None, _ts(c.time), None])
+        row = current.setdefault(c.device_id, [None, _ts(c.time), None, None])
         if c.status in ("online", "offline"):
             row[0], row[1] = c.status, _ts(c.time)
         elif c.status == "fault":
-            row[2] = c.detail or "fault"
+            # "<fault name>: <what happened>": the name is what alarm rules match after a restart.
+            row[2], row[3] = (f"{c.fault}: {c.detail}" if c.fault else c.detail or "fault"), _ts(c.time)
         elif c.status == "recovered":
             row[2] = ""
     execute_values(cursor, _INSERT_UNKNOWN,
                    [(d, *_where(d), models.get(d, "unknown")) for d in current], page_size=500)
     execute_values(cursor, _UPDATE_STATUS, [(d, *row) for d, row in current.items()],
-                   template="(%s, %s::text, %s::timestamptz, %s::text)", page_size=500)
+                   template="(%s, %s::text, %s::timestamptz, %s::text, %s::timestamptz)", page_size=500)
 
 
 class PostgisSink:
@@ -167,6 +171,10 @@ class PostgisSink:
         self.traffic_every_s = traffic_every_s
         self._last_traffic = time.monotonic()
         self.rows_written = 0
+        self._faults = {name: FaultLog(log, what) for name, what in (
+            ("commands", "commands: settling unconfirmed commands"), ("alarms", "alarms: persisting transitions"),
+            ("traffic", "traffic: refreshing the congestion layer"))}
+        self._reload_alarms = False
         # How long the polls may take to show an unconfirmed command before it is failed.
         self.confirm_window_s = confirm_window_s
         self.alarms = None
@@ -192,8 +200,10 @@ class PostgisSink:
         try:
             with self.engine.begin() as conn:
                 reconcile(conn, readings, window_s=self.confirm_window_s)
-        except Exception:  # telemetry is committed; the next batch tries again
-            log.exception("commands: could not settle unconfirmed commands; will retry")
+        except Exception as exc:  # telemetry is committed; the next batch tries again
+            self._faults["commands"].failed(exc)
+        else:
+            self._faults["commands"].ok()
 
     async def write(self, batch: Batch) -> None:
         await asyncio.to_thread(self.write_sync, batch)
@@ -202,6 +212,9 @@ class PostgisSink:
         """Write one batch; raises on failure so the poller keeps and retries it."""
         for r in batch.readings:
             self.models[r.device_id] = r.model
+        if self._reload_alarms and self.alarms is not None:
+            self.alarms.load_active()  # raises while the database is down: the poller keeps the batch
+            self._reload_alarms = False
         with self.engine.begin() as conn:
             self.rows_written += copy_readings(conn, batch.readings)
             upsert_latest(conn, batch.readings)
@@ -211,17 +224,21 @@ class PostgisSink:
         if self.alarms is not None:
             try:
                 self.alarms.process(batch, time.time())
-            except Exception:  # telemetry is committed; alarms retry from the database's view
-                log.exception("alarms: could not persist transitions; reloading active alarms")
-                self.alarms.load_active()
+            except Exception as exc:  # telemetry is committed; alarms retry from the database's view
+                self._faults["alarms"].failed(exc, "reloading the active alarms on the next batch")
+                self._reload_alarms = True
+            else:
+                self._faults["alarms"].ok()
         if self.traffic_every_s is not None and time.monotonic() - self._last_traffic >= self.traffic_every_s:
             self._last_traffic = time.monotonic()
             try:
                 from devices.traffic import refresh
 
                 refresh(self.engine)
-            except Exception:
-                log.exception("traffic: could not refresh the congestion layer; will retry")
+            except Exception as exc:
+                self._faults["traffic"].failed(exc)
+            else:
+                self._faults["traffic"].ok()
         if self.retention is not None and time.monotonic() - self._last_maintenance >= self.maintenance_every_s:
             self._last_maintenance = time.monotonic()
             try:
