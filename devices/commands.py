@@ -39,6 +39,7 @@ from pymodbus.exceptions import ModbusException
 from sqlalchemy import Connection, Engine, text
 
 from devices.datatypes import Reading
+from devices.interlocks import RuleViolation, check_rules, rules_for
 from devices.registermap import CommandRejected, Point, check_write, decode, load_maps
 from devices.registry import ACTIVE_STATUS, DeviceRecord, device_id, find_device
 from layers.access import Principal, can_write
@@ -173,7 +174,12 @@ def send(engine: Engine, layer: str, device_code: str, point: str, value: float,
     except CommandRejected as exc:
         _audit(engine, actor=who, model=None, value=None, result="rejected", detail=str(exc), **audit)
         raise
-    result, detail, previous, read_back = _exchange(device, p, words, float(value), timeout_s)
+    reg_map = load_maps()[device.model]
+    try:
+        result, detail, previous, read_back = _exchange(device, p, words, float(value), timeout_s, reg_map.rules)
+    except CommandRejected as exc:  # a cross-point rule of the map: nothing was written
+        _audit(engine, actor=who, model=device.model, value=None, result="rejected", detail=str(exc), **audit)
+        raise
     audit_id = _audit(engine, actor=who, model=device.model, value=float(value), result=result, detail=detail,
                       previous=previous, read_back=read_back, **audit)
     outcome = CommandResult(audit_id, result, audit["device"], point, float(value), previous, read_back, detail)
@@ -184,15 +190,19 @@ def send(engine: Engine, layer: str, device_code: str, point: str, value: float,
     return outcome
 
 
-def _exchange(device: DeviceRecord, p: Point, words: list[int], number: float,
-              timeout_s: float) -> tuple[str, str, float | None, float | None]:
-    """Read, write, read back: (result, detail, previous, read_back)."""
+def _exchange(device: DeviceRecord, p: Point, words: list[int], number: float, timeout_s: float,
+              rules: tuple = ()) -> tuple[str, str, float | None, float | None]:
+    """Read, check the map's cross-point rules, write, read back: (result, detail, previous, read_back).
+
+    CommandRejected (nothing written) when the write would break a rule.
+    """
     client = ModbusTcpClient(device.host, port=device.port, timeout=timeout_s, retries=0)
     previous = None
     try:
         if not client.connect():
             raise ConnectionError(f"cannot connect to {device.host}:{device.port}")
         previous = _read(client, p, device.unit)
+        _check_rules(client, device, p, number, rules)
         try:
             _write(client, p, words, device.unit)
         except WriteRefused as exc:
@@ -211,6 +221,20 @@ def _exchange(device: DeviceRecord, p: Point, words: list[int], number: float,
     if _same(p, read_back, number):
         return "ok", "", previous, read_back
     return "mismatch", f"wrote {number:g}, read back {read_back:g}", previous, read_back
+
+
+def _check_rules(client: ModbusTcpClient, device: DeviceRecord, p: Point, number: float, rules: tuple) -> None:
+    """Read the points the map's rules on `p` involve and refuse a write that would break one."""
+    applying = rules_for(rules, p.name)
+    if not applying:
+        return
+    reg_map = load_maps()[device.model]
+    names = set().union(*(r.involved for r in applying)) - {p.name}
+    current = {n: _read(client, reg_map.point(n), device.unit) for n in sorted(names)}
+    try:
+        check_rules(tuple(applying), p.name, number, current)
+    except RuleViolation as exc:
+        raise CommandRejected(str(exc)) from None
 
 
 def _after_lost_answer(device: DeviceRecord, p: Point, number: float, previous: float | None,
