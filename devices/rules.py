@@ -33,7 +33,7 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
     "==": operator.eq, "!=": operator.ne,
 }
-_KEYS = {"id", "point", "any_of", "status", "fault", "op", "value", "clear_value", "for_s", "clear_for_s", "severity",
+_KEYS = {"id", "point", "any_of", "status", "fault", "quality", "op", "value", "clear_value", "for_s", "clear_for_s", "severity",
          "title", "report"}
 MIN_REPORT_FOR_S = 5.0
 ALL_MODELS = "*"
@@ -56,6 +56,9 @@ class Rule:
     points: tuple[str, ...] = ()
     status: str | None = None
     fault: str | None = None
+    # quality "bad": holds while a watched point (all points if none listed) reads outside
+    # its plausible range (the register map's min/max/allowed): a value nobody should trust.
+    quality: str | None = None
     op: str = "=="
     value: float = 0.0
     clear_value: float | None = None
@@ -64,12 +67,19 @@ class Rule:
     report: bool = False
     clear_for_s: float = 0.0
 
-    def check(self, values: Mapping[str, float], active: bool) -> tuple[bool, str | None, float | None]:
+    def check(self, values: Mapping[str, float], active: bool,
+              bad: Iterable[str] = ()) -> tuple[bool, str | None, float | None]:
         """(holds, point, value): whether the condition holds now, and what triggered it.
 
         While the alarm is active the clear threshold applies, so it holds until the
-        value is back past ``clear_value``.
+        value is back past ``clear_value``. `bad`: points whose value is implausible
+        (out of range); a threshold rule ignores them, a quality rule watches them.
         """
+        bad = set(bad)
+        if self.quality == "bad":
+            hits = sorted(p for p in bad if p in values and (not self.points or p in self.points))
+            return (True, hits[0], values[hits[0]]) if hits else (False, None, None)
+        values = {p: v for p, v in values.items() if p not in bad}
         threshold = self.clear_value if active and self.clear_value is not None else self.value
         test = OPS[self.op]
         hits = [(p, values[p]) for p in self.points if p in values and test(values[p], threshold)]
@@ -108,6 +118,12 @@ def _parse_rule(model: str, raw: Mapping[str, Any], reg_map: RegisterMap | None)
     if report and for_s < MIN_REPORT_FOR_S:
         raise _fail(model, rid, f"a rule that files a report needs for_s of at least {MIN_REPORT_FOR_S:g} s "
                     "(a debounce, so a blip does not make a work order)")
+    if "quality" in raw:
+        if raw["quality"] != "bad" or {"status", "fault", "op", "value"} & set(raw):
+            raise _fail(model, rid, "a quality rule is `quality: bad`, optionally with point or any_of")
+        watched = (raw["point"],) if "point" in raw else tuple(raw.get("any_of") or ())
+        return Rule(rid, model, raw["severity"], dict(title), points=watched, quality="bad", for_s=for_s,
+                    report=report, clear_for_s=clear_for_s)
     if "fault" in raw:
         if raw["fault"] not in FAULTS or {"point", "any_of", "status"} & set(raw):
             raise _fail(model, rid, f"a fault rule names one of {FAULTS} and no point")
@@ -232,7 +248,8 @@ class Evaluator:
         out = []
         for rule in self._rules(reading.device_id):
             if rule.status is None and rule.fault is None:
-                holds, point, value = rule.check(reading.values, (reading.device_id, rule.id) in self.active)
+                holds, point, value = rule.check(reading.values, (reading.device_id, rule.id) in self.active,
+                                                 reading.out_of_range)
                 out.append(self._step(reading.device_id, rule, holds, reading.time, point, value))
         return [t for t in out if t is not None]
 

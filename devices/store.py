@@ -258,6 +258,7 @@ SELECT t.device_id, kv.key, date_trunc('hour', t.time), count(*),
        (array_agg(kv.value::double precision ORDER BY t.time DESC))[1]
 FROM devices.telemetry t CROSS JOIN LATERAL jsonb_each(t.scaled) kv
 WHERE t.time >= :start AND t.time < :end AND jsonb_typeof(kv.value) = 'number'
+  AND NOT kv.key = ANY(t.out_of_range)  -- implausible values never enter an aggregate
 GROUP BY 1, 2, 3
 ON CONFLICT (device_id, point, hour) DO UPDATE SET
     samples = EXCLUDED.samples, avg = EXCLUDED.avg, min = EXCLUDED.min, max = EXCLUDED.max,
@@ -319,9 +320,12 @@ def telemetry(engine: Engine, device: str, since: datetime, point: str | None = 
 _HOURLY = ("SELECT hour AS time, point, samples, avg, min, max, last FROM devices.telemetry_hourly "
            "WHERE device_id = :device AND hour >= :since AND (CAST(:point AS text) IS NULL OR point = :point) "
            "ORDER BY hour, point")
-_RAW = "SELECT time, scaled FROM devices.telemetry WHERE device_id = :device AND time >= :since ORDER BY time"
-_RAW_POINT = ("SELECT time, (scaled ->> CAST(:point AS text))::double precision AS value FROM devices.telemetry "
-              "WHERE device_id = :device AND time >= :since ORDER BY time")
+# Each raw row carries its quality: out_of_range lists the points whose value is implausible.
+_RAW = ("SELECT time, scaled, out_of_range FROM devices.telemetry WHERE device_id = :device AND time >= :since "
+        "ORDER BY time")
+_RAW_POINT = ("SELECT time, (scaled ->> CAST(:point AS text))::double precision AS value, "
+              "CASE WHEN CAST(:point AS text) = ANY(out_of_range) THEN 'bad' ELSE 'good' END AS quality "
+              "FROM devices.telemetry WHERE device_id = :device AND time >= :since ORDER BY time")
 
 
 # Chart buckets: one average per point and bucket of `bucket_s` seconds (numbers only).
@@ -330,6 +334,7 @@ SELECT to_timestamp(floor(extract(epoch FROM t.time) / :bucket) * :bucket) AS t,
        avg(kv.value::double precision) AS avg
 FROM devices.telemetry t CROSS JOIN LATERAL jsonb_each(t.scaled) kv
 WHERE t.device_id = :device AND t.time >= :since AND jsonb_typeof(kv.value) = 'number'
+  AND NOT kv.key = ANY(t.out_of_range)  -- implausible values are not charted as data
 GROUP BY 1, 2 ORDER BY 2, 1
 """
 
