@@ -30,7 +30,7 @@ def controller(isolated_database_url, peer, ports):  # noqa: ANN001, ANN201
     update_feature(engine, atcs.layer, fid, {"type": "Feature", "properties": {
         "modbus_host": "127.0.0.1", "modbus_port": port, "modbus_unit": UNIT}}, actor="test:setup", partial=True)
     gateway = peer(port, serial=False)
-    for address, value in enumerate((1, 120, 31, 25, 31, 25)):  # plan, cycle, greens N E S W
+    for address, value in enumerate((1, 130, 31, 25, 31, 25)):  # plan, cycle 130 s, greens N E S W
         gateway.set(UNIT, "holding", address, value)
     gateway.set(UNIT, "input", 0, 1)  # current phase 1
     return engine, gateway, find_device(engine, atcs.layer, atcs.code)
