@@ -250,12 +250,21 @@ class Poller:
                 wake.clear()
                 await wake.wait()
                 continue
-            due, _, state = heapq.heappop(queue)
+            due, seq, state = heapq.heappop(queue)
             if state.retired:
                 continue
             delay = due - time.monotonic()
             if delay > 0:
-                await asyncio.sleep(delay)
+                # Wait for its slot, unless something earlier is queued meanwhile (a device
+                # added, or a returning gateway's offline devices pulled forward).
+                wake.clear()
+                try:
+                    await asyncio.wait_for(wake.wait(), delay)
+                except TimeoutError:
+                    pass
+                else:
+                    heapq.heappush(queue, (due, seq, state))
+                    continue
             if state.retired:  # dropped from the registry while we waited
                 continue
             self.stats.scheduled += 1
@@ -348,12 +357,13 @@ class Poller:
         return client
 
     def _endpoint_back(self, ep: Endpoint) -> None:
-        """The endpoint answers again: poll its offline devices now, not at their next probe."""
+        """The endpoint answers again: poll its devices that could not reach it now, not at their next slot."""
         now = time.monotonic()
         for lane, queue in ep.lanes.items():
-            ep.lanes[lane] = [(min(due, now) if state.status == "offline" else due, seq, state)
-                              for due, seq, state in queue]
-            heapq.heapify(ep.lanes[lane])
+            # In place: the lane's workers hold this very list.
+            queue[:] = [(min(due, now) if state.status == "offline" or state.fault == "connection" else due,
+                         seq, state) for due, seq, state in queue]
+            heapq.heapify(queue)
             if lane in ep.wake:
                 ep.wake[lane].set()
         log.info("poller: %s:%s answers again; polling its offline devices now", ep.host, ep.port)
