@@ -49,6 +49,9 @@ class Flight:
     def __init__(self) -> None:
         self.event = asyncio.Event()
         self.done_at: float | None = None
+        # A later request was answered while this one waited. If this one is answered too,
+        # the endpoint serves in parallel (a silent unit behind a serial gateway is not proof).
+        self.overtaken = False
 
     def finish(self) -> None:
         self.done_at = time.monotonic()
@@ -137,8 +140,11 @@ class ModbusTcpConnection:
             others.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await others
+        if frame.done():
+            for f in pending:
+                f.overtaken = f.overtaken or not f.event.is_set()
         # Our clock starts when the last request ahead of us was done (the gateway was free).
-        return max([sent, *(f.done_at for f in pending if f.done_at is not None)])
+        return max([sent, *(f.done_at for f in pending if f.done_at is not None and not f.overtaken)])
 
     async def _frame(self) -> tuple[int, int, bytes]:
         header = await self._reader.readexactly(7)

@@ -375,11 +375,11 @@ class Poller:
         for block in state.map.blocks:
             # A gateway answers one request at a time: the requests in flight before this one
             # are ahead of it, and its clock starts when they are done (see ModbusTcpConnection).
-            ahead, flight = tuple(ep.in_flight), Flight()
+            ahead, flight = (() if ep.parallel else tuple(ep.in_flight)), Flight()
             ep.in_flight.add(flight)
             try:
                 answer = await client.read(state.config.unit, block.function, block.start, block.count, ahead,
-                                           lambda: ep.busy_until)
+                                           lambda: 0.0 if ep.parallel else ep.busy_until)
             except PollFailure as failure:
                 if failure.kind == "timeout":  # the gateway may still be busy with it for a while
                     ep.busy_until = time.monotonic() + self.config.timeout_s + self.config.grace_s
@@ -387,6 +387,10 @@ class Poller:
             finally:
                 ep.in_flight.discard(flight)
                 flight.finish()
+            if flight.overtaken and not ep.parallel:
+                ep.parallel = True
+                log.info("poller: %s:%s answers requests in parallel; no request waits behind another",
+                         ep.host, ep.port)
             state.late = state.late or answer.late
             state.latency_s += answer.latency_s
             values.update(decode_block(block, answer.values))

@@ -100,6 +100,8 @@ class Endpoint:
         self.in_flight: set[Any] = set()  # devices.modbustcp.Flight
         # After a request was given up, the gateway may work on it until then (monotonic).
         self.busy_until = 0.0
+        # Learnt: an answer overtook an earlier request, so this endpoint is no serial gateway.
+        self.parallel = False
         self.workers: list[asyncio.Task] = []
         self.connect_fails = 0
         self.connect_retry_at = 0.0
