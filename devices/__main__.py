@@ -198,7 +198,7 @@ def _engine(args: argparse.Namespace):  # noqa: ANN202 - an SQLAlchemy Engine
 
 
 def _command(args: argparse.Namespace) -> int:
-    from devices.commands import CommandFailed, send
+    from devices.commands import CommandFailed, CommandUnconfirmed, send
     from devices.registermap import CommandRejected
 
     if not args.yes:
@@ -212,6 +212,10 @@ def _command(args: argparse.Namespace) -> int:
     except CommandRejected as exc:
         print(f"refused, nothing written: {exc}", file=sys.stderr)
         return 2
+    except CommandUnconfirmed as exc:
+        print(f"UNCONFIRMED, do not send again yet: {exc.result.detail} (audit #{exc.result.audit_id})",
+              file=sys.stderr)
+        return 4
     except CommandFailed as exc:
         print(f"failed: {exc} (audit #{exc.result.audit_id})", file=sys.stderr)
         return 3

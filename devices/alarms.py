@@ -183,10 +183,24 @@ class AlarmStore:
         self.locate = Locator(devices)
 
     def load_active(self) -> None:
-        """Take the database's active alarms as the evaluator's (after a restart or a failure)."""
+        """Take the database's alarm state as the evaluator's (after a restart or a failure).
+
+        The active alarms, since when each device has been offline and its current fault
+        (and since when): without them a restart would clear every offline or fault alarm
+        of a device still failing, and restart its timers.
+        """
         with self.engine.connect() as conn:
             rows = conn.execute(text("SELECT device_id, rule FROM devices.alarms WHERE state <> 'cleared'"))
             self.evaluator.active = {(r.device_id, r.rule) for r in rows}
+            state = conn.execute(text("SELECT device_id, status, status_since, fault, fault_since "
+                                      "FROM devices.device_state WHERE status = 'offline' OR fault_since IS NOT NULL"))
+            offline, faults = {}, {}
+            for r in state:
+                if r.status == "offline":
+                    offline[r.device_id] = r.status_since.timestamp()
+                if r.fault and r.fault_since is not None:
+                    faults[r.device_id] = (r.fault.partition(":")[0], r.fault_since.timestamp())
+            self.evaluator.offline_since, self.evaluator.faults = offline, faults
 
     def process(self, batch: Batch, now: float) -> list[Transition]:
         ev = self.evaluator
@@ -194,6 +208,7 @@ class AlarmStore:
         transitions += [t for r in batch.readings for t in ev.on_reading(r)]
         transitions += ev.tick(now)
         to_report: list[int] = []
+        cleared: list[int] = []
         if transitions:
             with self.engine.begin() as conn:
                 for t in transitions:
@@ -202,8 +217,10 @@ class AlarmStore:
                         if opened is not None and t.rule.report:
                             to_report.append(opened)
                     else:
-                        clear_alarm(conn, t.device_id, t.rule.id, datetime.fromtimestamp(t.time, UTC),
-                                    self.locate)
+                        done = clear_alarm(conn, t.device_id, t.rule.id, datetime.fromtimestamp(t.time, UTC),
+                                           self.locate)
+                        if done is not None:
+                            cleared.append(done)
         # After the alarms are committed: a complaints problem must never cost an alarm.
         for alarm_id in to_report:
             try:
@@ -211,16 +228,48 @@ class AlarmStore:
             except Exception:
                 log.exception("alarms: could not file the report for alarm %s; `python -m devices alarms "
                               "report` retries", alarm_id)
+        for alarm_id in cleared:
+            try:
+                tell_report_cleared(self.engine, alarm_id)
+            except Exception:
+                log.exception("alarms: could not note on its report that alarm %s cleared", alarm_id)
         return transitions
+
+
+def tell_report_cleared(engine: Engine, alarm_id: int) -> str | None:
+    """Note on the alarm's report (staff only) that the alarm cleared; staff decide whether to close it."""
+    from services.complaints.alarms import note_on_report, report_still_open
+
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT report_id, cleared_at FROM devices.alarms WHERE id = :id"),
+                           {"id": alarm_id}).one_or_none()
+    if row is None or row.report_id is None or not report_still_open(engine, row.report_id):
+        return None
+    note_on_report(engine, row.report_id, f"Alarm {alarm_code(alarm_id)} selesai (cleared) pada "
+                   f"{row.cleared_at:%Y-%m-%d %H:%M:%S %Z}: perangkat tidak lagi melaporkan gangguan. "
+                   "Laporan tetap terbuka; petugas memutuskan apakah perbaikan sudah selesai.")
+    return row.report_id
+
+
+def _open_report_of_earlier_alarm(conn: Connection, row: Mapping[str, Any]) -> str | None:
+    """The report of an earlier alarm of the same device and rule, if staff have not closed it yet."""
+    from services.complaints.alarms import report_still_open
+
+    earlier = conn.execute(text(
+        "SELECT report_id FROM devices.alarms WHERE device_id = :device AND rule = :rule AND id < :id "
+        "AND report_id IS NOT NULL ORDER BY id DESC LIMIT 1"),
+        {"device": row["device_id"], "rule": row["rule"], "id": row["id"]}).scalar_one_or_none()
+    return earlier if earlier is not None and report_still_open(conn, earlier) else None
 
 
 def file_report(engine: Engine, alarm_id: int, locate: Locator | None = None) -> str | None:
     """File (or find) the complaint report of an alarm and link it on the alarm; its id or None.
 
     services.complaints.alarms.open_report_for_alarm is idempotent per alarm code, so
-    calling this again (a retry) never opens a second report.
+    calling this again (a retry) never opens a second report; while the report of an
+    earlier alarm of the same device and rule is still open, that report is reused.
     """
-    from services.complaints.alarms import open_report_for_alarm
+    from services.complaints.alarms import note_on_report, open_report_for_alarm
 
     locate = locate or Locator()
     with engine.begin() as conn:
@@ -230,12 +279,19 @@ def file_report(engine: Engine, alarm_id: int, locate: Locator | None = None) ->
             return None
         if row["report_id"] is not None:
             return row["report_id"]
-        alarm = {"kode": alarm_code(row["id"]), "device_layer": row["layer"], "device_code": row["code"],
-                 "rule": row["rule"], "severity": row["severity"], "message": row["message"]}
-        where = locate(conn, row["device_id"])
-        if where is not None:
-            alarm["lon"], alarm["lat"] = where
-        report = open_report_for_alarm(conn, alarm)
+        # One open report per device and rule: a fault that returns before staff closed the
+        # report of its last episode is noted on that report, not filed again.
+        report = _open_report_of_earlier_alarm(conn, row)
+        if report is not None:
+            note_on_report(conn, report, f"Alarm {alarm_code(row['id'])} terbuka lagi (opened again) untuk "
+                           f"perangkat {row['code']}: {row['message']}")
+        else:
+            alarm = {"kode": alarm_code(row["id"]), "device_layer": row["layer"], "device_code": row["code"],
+                     "rule": row["rule"], "severity": row["severity"], "message": row["message"]}
+            where = locate(conn, row["device_id"])
+            if where is not None:
+                alarm["lon"], alarm["lat"] = where
+            report = open_report_for_alarm(conn, alarm)
         if report is not None:
             conn.execute(text("UPDATE devices.alarms SET report_id = :r WHERE id = :id"),
                          {"r": report, "id": alarm_id})

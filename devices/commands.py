@@ -10,8 +10,17 @@ before, the value read back, and the result:
 - ``sent``      a pulse point (reboot, sync now) accepted the write; it reads back 0
                 by design, so there is nothing to verify;
 - ``mismatch``  the device accepted the write but reads back something else;
-- ``failed``    the device refused (Modbus exception) or did not answer;
+- ``failed``    the device refused (Modbus exception), could not be reached before the
+                write, or (settled later) an unconfirmed write never showed up;
+- ``unconfirmed`` the write went out but no answer came back (timeout, garbled answer,
+                connection lost) and a re-read does not show the value yet: the
+                controller may still apply it, so the operator is told not to send it
+                again. The poller's readings settle it (``reconcile``): ``ok`` once the
+                value shows up, ``failed`` if it has not within the confirmation window;
 - ``rejected``  refused here; nothing was written.
+
+A write whose answer was lost but whose value a re-read shows is ``ok``: the timeout
+never makes an applied command look failed, so a retry cannot apply it twice.
 
 Who may command: a Principal must be allowed to write the device's layer (operators
 and admins, by the declarations); a plain actor string is trusted, for the local CLI.
@@ -21,12 +30,16 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pymodbus.client import ModbusTcpClient
 from pymodbus.exceptions import ModbusException
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
+from devices.datatypes import Reading
+from devices.interlocks import RuleViolation, check_rules, rules_for
 from devices.registermap import CommandRejected, Point, check_write, decode, load_maps
 from devices.registry import ACTIVE_STATUS, DeviceRecord, device_id, find_device
 from layers.access import Principal, can_write
@@ -59,6 +72,20 @@ class CommandFailed(RuntimeError):
     def __init__(self, result: CommandResult) -> None:
         super().__init__(f"{result.device_id} {result.point}: {result.result} ({result.detail})")
         self.result = result
+
+
+class CommandUnconfirmed(CommandFailed):
+    """The write went out but its outcome is unknown yet: do not send it again."""
+
+
+class WriteRefused(ModbusException):
+    """The device answered the write with a Modbus exception: it certainly did not apply it."""
+
+
+# How long the poller's readings may take to show an unconfirmed write before it is failed.
+CONFIRM_WINDOW_S = 60.0
+UNCONFIRMED_ADVICE = ("the controller may still apply it: do not send it again; the next polls will confirm "
+                      "or refute it")
 
 
 def _audit(engine: Engine, *, actor: str, device: str, layer: str, code: str, model: str | None,
@@ -117,7 +144,7 @@ def _write(client: ModbusTcpClient, point: Point, words: list[int], unit: int) -
     else:
         response = client.write_registers(point.address, words, device_id=unit)
     if response.isError():
-        raise ModbusException(f"device refused the write: exception {getattr(response, 'exception_code', '?')}")
+        raise WriteRefused(f"device refused the write: exception {getattr(response, 'exception_code', '?')}")
 
 
 def _same(point: Point, a: float, b: float) -> bool:
@@ -129,9 +156,9 @@ def send(engine: Engine, layer: str, device_code: str, point: str, value: float,
          actor: str | Principal, *, timeout_s: float = 2.0) -> CommandResult:
     """Write `value` to a device's point and verify it; CommandRejected when not allowed.
 
-    Raises CommandRejected (audited, nothing written) for a refused command and
-    CommandFailed (audited) when the device did not take it; returns the result
-    otherwise.
+    Raises CommandRejected (audited, nothing written) for a refused command,
+    CommandUnconfirmed (audited) when the write's outcome is not known yet, and
+    CommandFailed (audited) when the device did not take it; returns the result otherwise.
     """
     started = time.monotonic()
     audit = {"device": device_id(layer, device_code), "layer": layer, "code": device_code,
@@ -147,31 +174,126 @@ def send(engine: Engine, layer: str, device_code: str, point: str, value: float,
     except CommandRejected as exc:
         _audit(engine, actor=who, model=None, value=None, result="rejected", detail=str(exc), **audit)
         raise
-    number = float(value)
+    reg_map = load_maps()[device.model]
+    try:
+        result, detail, previous, read_back = _exchange(device, p, words, float(value), timeout_s, reg_map.rules)
+    except CommandRejected as exc:  # a cross-point rule of the map: nothing was written
+        _audit(engine, actor=who, model=device.model, value=None, result="rejected", detail=str(exc), **audit)
+        raise
+    audit_id = _audit(engine, actor=who, model=device.model, value=float(value), result=result, detail=detail,
+                      previous=previous, read_back=read_back, **audit)
+    outcome = CommandResult(audit_id, result, audit["device"], point, float(value), previous, read_back, detail)
+    if result == "failed":
+        raise CommandFailed(outcome)
+    if result == "unconfirmed":
+        raise CommandUnconfirmed(outcome)
+    return outcome
+
+
+def _exchange(device: DeviceRecord, p: Point, words: list[int], number: float, timeout_s: float,
+              rules: tuple = ()) -> tuple[str, str, float | None, float | None]:
+    """Read, check the map's cross-point rules, write, read back: (result, detail, previous, read_back).
+
+    CommandRejected (nothing written) when the write would break a rule.
+    """
     client = ModbusTcpClient(device.host, port=device.port, timeout=timeout_s, retries=0)
-    previous = read_back = None
+    previous = None
     try:
         if not client.connect():
             raise ConnectionError(f"cannot connect to {device.host}:{device.port}")
         previous = _read(client, p, device.unit)
-        _write(client, p, words, device.unit)
+        _check_rules(client, device, p, number, rules)
+        try:
+            _write(client, p, words, device.unit)
+        except WriteRefused as exc:
+            return "failed", str(exc), previous, None
+        except (ModbusException, OSError) as exc:
+            # The request went out: the device may have applied it. Never call that failed.
+            client.close()
+            return _after_lost_answer(device, p, number, previous, timeout_s, exc)
         read_back = _read(client, p, device.unit)
     except (ModbusException, OSError) as exc:
-        audit_id = _audit(engine, actor=who, model=device.model, value=number, result="failed",
-                          detail=str(exc), previous=previous, read_back=read_back, **audit)
-        raise CommandFailed(CommandResult(audit_id, "failed", audit["device"], point, number, previous,
-                                          read_back, str(exc))) from exc
+        return "failed", str(exc), previous, None
     finally:
         client.close()
     if p.pulse:
-        result, detail = "sent", "pulse point: the device acts and reads back 0"
-    elif _same(p, read_back, number):
-        result, detail = "ok", ""
-    else:
-        result, detail = "mismatch", f"wrote {number:g}, read back {read_back:g}"
-    audit_id = _audit(engine, actor=who, model=device.model, value=number, result=result, detail=detail,
-                      previous=previous, read_back=read_back, **audit)
-    return CommandResult(audit_id, result, audit["device"], point, number, previous, read_back, detail)
+        return "sent", "pulse point: the device acts and reads back 0", previous, read_back
+    if _same(p, read_back, number):
+        return "ok", "", previous, read_back
+    return "mismatch", f"wrote {number:g}, read back {read_back:g}", previous, read_back
+
+
+def _check_rules(client: ModbusTcpClient, device: DeviceRecord, p: Point, number: float, rules: tuple) -> None:
+    """Read the points the map's rules on `p` involve and refuse a write that would break one."""
+    applying = rules_for(rules, p.name)
+    if not applying:
+        return
+    reg_map = load_maps()[device.model]
+    names = set().union(*(r.involved for r in applying)) - {p.name}
+    current = {n: _read(client, reg_map.point(n), device.unit) for n in sorted(names)}
+    try:
+        check_rules(tuple(applying), p.name, number, current)
+    except RuleViolation as exc:
+        raise CommandRejected(str(exc)) from None
+
+
+def _after_lost_answer(device: DeviceRecord, p: Point, number: float, previous: float | None,
+                       timeout_s: float, lost: Exception) -> tuple[str, str, float | None, float | None]:
+    """Re-read on a fresh connection after a write whose answer never came: ok or unconfirmed."""
+    client = ModbusTcpClient(device.host, port=device.port, timeout=timeout_s, retries=0)
+    try:
+        if not client.connect():
+            raise ConnectionError(f"cannot connect to {device.host}:{device.port}")
+        now = _read(client, p, device.unit)
+    except (ModbusException, OSError) as exc:
+        return "unconfirmed", f"no answer to the write ({lost}); re-read failed too ({exc}): " \
+                              f"{UNCONFIRMED_ADVICE}", previous, None
+    finally:
+        client.close()
+    if not p.pulse and _same(p, now, number):
+        return "ok", f"no answer to the write ({lost}); a re-read shows {now:g}: applied", previous, now
+    return "unconfirmed", f"no answer to the write ({lost}); a re-read still shows {now:g}: " \
+                          f"{UNCONFIRMED_ADVICE}", previous, now
+
+
+def reconcile(conn: Connection, readings: Sequence[Reading], now: float | None = None,
+              window_s: float = CONFIRM_WINDOW_S) -> dict[int, str]:
+    """Settle unconfirmed commands from the poller's readings: ok once seen, failed after the window.
+
+    Returns {audit id: new result} for the commands settled.
+    """
+    devices = sorted({r.device_id for r in readings})
+    if not devices:
+        return {}
+    rows = conn.execute(text("SELECT id, device_id, model, point, value, at FROM devices.commands "
+                             "WHERE result = 'unconfirmed' AND device_id = ANY(:devices)"),
+                        {"devices": devices}).all()
+    maps, now = load_maps(), time.time() if now is None else now
+    settled: dict[int, str] = {}
+    for row in rows:
+        p = maps[row.model].point(row.point)
+        after = sorted((r for r in readings if r.device_id == row.device_id and r.time > row.at.timestamp()
+                        and row.point in r.values), key=lambda r: r.time)
+        seen = next((r for r in after if _same(p, r.values[row.point], row.value)), None)
+        if seen is not None:
+            settled[row.id] = _settle(conn, row.id, "ok", seen.values[row.point],
+                                      f"confirmed by the poll at {_clock(seen.time)}: applied")
+        elif after and after[-1].time - row.at.timestamp() > window_s:
+            last = after[-1].values[row.point]
+            settled[row.id] = _settle(conn, row.id, "failed", last,
+                                      f"not applied: polls still show {last:g} {window_s:g} s later; safe to send again")
+    return settled
+
+
+def _clock(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _settle(conn: Connection, audit_id: int, result: str, read_back: float, note: str) -> str:
+    conn.execute(text("UPDATE devices.commands SET result = :result, read_back = :rb, settled_at = now(), "
+                      "detail = left(detail || ' | ' || :note, 500) WHERE id = :id"),
+                 {"result": result, "rb": read_back, "note": note, "id": audit_id})
+    return result
 
 
 def command_log(engine: Engine, device: str | None = None, limit: int = 100) -> list[dict]:

@@ -45,6 +45,9 @@ class StatusChange:
     time: float
     status: str  # online | offline | fault | recovered | counter_reset | out_of_range | in_range
     detail: str = ""
+    # With status "fault": what the device status shows and alarm rules match (see
+    # devices/pollstate.py PollFailure.fault): no_answer, connection, config, busy, ...
+    fault: str = ""
 
 
 @dataclass

@@ -7,10 +7,17 @@ the devices behind it; a global semaphore bounds requests in flight. Within an
 endpoint, a device that makes it wait (timeouts, slow answers) is quarantined on a
 second connection, the slow lane, so its waits do not make the healthy devices late.
 
-A device is marked offline after ``offline_after`` consecutive failed polls and back
-online on the next good one. Offline devices are probed every ``offline_probe_s``
-instead of every interval and without retries, so a silent unit costs its gateway at
-most one timeout per probe. Faults are logged on transition, never per poll.
+A device is marked offline after ``offline_after`` consecutive polls that nobody
+answered (no answer, connection refused or dropped) and back online on the next good
+one. A device that answers with a Modbus exception, garbage or late is not offline: its
+fault is named (config, busy, unit_missing, device_failure, garbled, slow; see
+devices/pollstate.py) and alarm rules match on it. A timeout blamed on a device is only
+one that no other request on its endpoint could have caused. Offline devices are probed
+every ``offline_probe_s`` instead of every interval and without retries, so a silent
+unit costs its gateway at most one timeout per probe; while their endpoint cannot be
+reached they are probed when its connect back-off (at most ``connect_backoff_max_s``)
+expires, and all of them are polled at once when it answers again, so a gateway's
+return is seen within seconds. Faults are logged on transition, never per poll.
 """
 
 from __future__ import annotations
@@ -23,11 +30,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from pymodbus.client import AsyncModbusTcpClient
-
 from devices.datatypes import Batch, DeviceConfig, Reading, Sink, StatusChange
+from devices.faultlog import FaultLog
+from devices.modbustcp import Flight, ModbusTcpConnection
 from devices.pollstate import DeviceState, Endpoint, PollFailure, classify_failure
-from devices.registermap import Block, RegisterMap, decode_block, load_maps
+from devices.registermap import RegisterMap, decode_block, load_maps
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +44,14 @@ class PollerConfig:
     """Timing knobs; defaults suit a city network, tests tighten them."""
 
     timeout_s: float = 1.0
+    # An answer later than timeout_s but within this grace is taken (the device is slow,
+    # not dead); after it the connection is resynchronised (closed) before the next request.
+    # None: as long as timeout_s.
+    late_grace_s: float | None = None
+
+    @property
+    def grace_s(self) -> float:
+        return self.timeout_s if self.late_grace_s is None else self.late_grace_s
     retries: int = 1
     backoff_s: float = 0.05
     max_concurrency: int = 64
@@ -47,7 +62,9 @@ class PollerConfig:
     # (offline for 5 minutes) fire even when a whole fleet is silent.
     idle_write_s: float = 5.0
     max_buffer: int = 100_000
-    connect_backoff_max_s: float = 30.0
+    # A refused or unreachable endpoint is retried after 0.5, 1, 2, 2, ... s: a connect
+    # attempt is one SYN, and a gateway that returns must be polled again within seconds.
+    connect_backoff_max_s: float = 2.0
     # Connections per (host, port). 1 suits real RS-485 gateways, which answer one
     # request at a time; IP devices and the simulator can serve a few in parallel.
     connections_per_endpoint: int = 1
@@ -93,7 +110,7 @@ class Poller:
             self._add(d)
         self.stats = PollStats()
         self._buffer = Batch()
-        self._sink_failing = False
+        self._sink_faults = FaultLog(log, "poller: writing to the sink")
         self._tasks: list[asyncio.Task] = []
         self._semaphore = asyncio.Semaphore(self.config.max_concurrency)
         self._seq = 0
@@ -211,6 +228,8 @@ class Poller:
         now = time.monotonic()
         if state.status == "offline":
             probe = max(now, due) + self.config.offline_probe_s
+            if state.fault == "connection":  # the endpoint is down: probe when its back-off expires
+                probe = min(probe, max(now, ep.connect_retry_at))
             skipped = int((probe - nxt) // interval) + 1 if probe > nxt else 0
             self.stats.scheduled += skipped
             self.stats.skipped_offline += skipped
@@ -231,12 +250,21 @@ class Poller:
                 wake.clear()
                 await wake.wait()
                 continue
-            due, _, state = heapq.heappop(queue)
+            due, seq, state = heapq.heappop(queue)
             if state.retired:
                 continue
             delay = due - time.monotonic()
             if delay > 0:
-                await asyncio.sleep(delay)
+                # Wait for its slot, unless something earlier is queued meanwhile (a device
+                # added, or a returning gateway's offline devices pulled forward).
+                wake.clear()
+                try:
+                    await asyncio.wait_for(wake.wait(), delay)
+                except TimeoutError:
+                    pass
+                else:
+                    heapq.heappush(queue, (due, seq, state))
+                    continue
             if state.retired:  # dropped from the registry while we waited
                 continue
             self.stats.scheduled += 1
@@ -268,7 +296,7 @@ class Poller:
                 failure = classify_failure(exc)
                 # Retrying into the next interval would only make the next poll late.
                 budget = due + state.config.interval_s - time.monotonic()
-                if failure.kind == "exception" or attempt + 1 >= attempts or budget < (
+                if not failure.retryable or attempt + 1 >= attempts or budget < (
                         self.config.timeout_s + self.config.backoff_s):
                     break
                 await asyncio.sleep(self.config.backoff_s * 2**attempt * self.rng.uniform(0.5, 1.5))
@@ -294,7 +322,9 @@ class Poller:
         """
         if not self.config.quarantine:
             return
-        slow = latency > self.config.slow_poll_s or (failure is not None and failure.kind in ("timeout", "connection"))
+        if failure is None:  # its own answer time, not the wait behind its neighbours' requests
+            latency = state.latency_s
+        slow = latency > self.config.slow_poll_s or (failure is not None and failure.offline)
         if slow:
             state.fast_in_row = 0
             if state.lane != "slow":
@@ -305,62 +335,79 @@ class Poller:
             if state.lane == "slow" and state.fast_in_row >= self.config.recover_after:
                 state.lane = "main"
 
-    async def _client(self, ep: Endpoint, slot: int) -> AsyncModbusTcpClient:
+    async def _client(self, ep: Endpoint, slot: int) -> ModbusTcpConnection:
         client = ep.clients.get(slot)
         if client is not None and client.connected:
             return client
         if time.monotonic() < ep.connect_retry_at:
-            raise PollFailure("connection", f"{ep.host}:{ep.port} unreachable, backing off")
-        if client is None:
-            # retries=0 and no auto-reconnect: this module owns retry and back-off policy.
-            client = ep.clients[slot] = AsyncModbusTcpClient(
-                ep.host, port=ep.port, timeout=self.config.timeout_s, retries=0, reconnect_delay=0)
+            raise PollFailure("unreachable", f"{ep.host}:{ep.port} unreachable, backing off")
+        client = ep.clients[slot] = ModbusTcpConnection(ep.host, ep.port, self.config.timeout_s,
+                                                        self.config.grace_s)
         try:
-            ok = await asyncio.wait_for(client.connect(), self.config.timeout_s)
-        except (TimeoutError, OSError):
-            ok = False
-        if not ok:
-            client.close()
+            await client.connect()
+        except PollFailure:
             del ep.clients[slot]
             ep.connect_fails += 1
             backoff = min(self.config.connect_backoff_max_s, 0.5 * 2 ** (ep.connect_fails - 1))
             ep.connect_retry_at = time.monotonic() + backoff * self.rng.uniform(0.8, 1.2)
-            raise PollFailure("connection", f"cannot connect to {ep.host}:{ep.port}")
+            raise
+        if ep.connect_fails:
+            self._endpoint_back(ep)
         ep.connect_fails = 0
         return client
 
-    async def _read_block(self, client: AsyncModbusTcpClient, block: Block, unit: int) -> list:
-        read = {"coil": client.read_coils, "discrete_input": client.read_discrete_inputs,
-                "holding": client.read_holding_registers,
-                "input": client.read_input_registers}[block.function]
-        # pymodbus times out on its own; the outer guard covers a hung connect/transport.
-        response = await asyncio.wait_for(read(block.start, count=block.count, device_id=unit),
-                                          self.config.timeout_s * 1.5)
-        if response.isError():
-            code = getattr(response, "exception_code", "?")
-            raise PollFailure("exception", f"Modbus exception {code} on {block.function}")
-        words = response.bits if block.function in ("coil", "discrete_input") else response.registers
-        if len(words) < block.count:
-            raise PollFailure("garbled", f"short response on {block.function}")
-        return words
+    def _endpoint_back(self, ep: Endpoint) -> None:
+        """The endpoint answers again: poll its devices that could not reach it now, not at their next slot."""
+        now = time.monotonic()
+        for lane, queue in ep.lanes.items():
+            # In place: the lane's workers hold this very list.
+            queue[:] = [(min(due, now) if state.status == "offline" or state.fault == "connection" else due,
+                         seq, state) for due, seq, state in queue]
+            heapq.heapify(queue)
+            if lane in ep.wake:
+                ep.wake[lane].set()
+        log.info("poller: %s:%s answers again; polling its offline devices now", ep.host, ep.port)
 
     async def _read_device(self, ep: Endpoint, slot: int, state: DeviceState) -> dict[str, tuple]:
         client = await self._client(ep, slot)
         values: dict[str, tuple] = {}
+        state.late, state.latency_s = False, 0.0
         for block in state.map.blocks:
-            values.update(decode_block(block, await self._read_block(client, block, state.config.unit)))
+            # A gateway answers one request at a time: the requests in flight before this one
+            # are ahead of it, and its clock starts when they are done (see ModbusTcpConnection).
+            ahead, flight = (() if ep.parallel else tuple(ep.in_flight)), Flight()
+            ep.in_flight.add(flight)
+            try:
+                answer = await client.read(state.config.unit, block.function, block.start, block.count, ahead,
+                                           lambda: 0.0 if ep.parallel else ep.busy_until)
+            except PollFailure as failure:
+                if failure.kind == "timeout":  # the gateway may still be busy with it for a while
+                    ep.busy_until = time.monotonic() + self.config.timeout_s + self.config.grace_s
+                raise
+            finally:
+                ep.in_flight.discard(flight)
+                flight.finish()
+            if flight.overtaken and not ep.parallel:
+                ep.parallel = True
+                log.info("poller: %s:%s answers requests in parallel; no request waits behind another",
+                         ep.host, ep.port)
+            state.late = state.late or answer.late
+            state.latency_s += answer.latency_s
+            values.update(decode_block(block, answer.values))
         return values
 
     # -- outcomes -------------------------------------------------------------------
 
     def _change(self, state: DeviceState, status: str, detail: str = "",
-                level: int = logging.WARNING) -> None:
+                level: int = logging.WARNING, fault: str = "") -> None:
         log.log(level, "device %s: %s%s", state.config.device_id, status,
                 f" ({detail})" if detail else "")
-        self._buffer.changes.append(StatusChange(state.config.device_id, time.time(), status, detail))
+        self._buffer.changes.append(StatusChange(state.config.device_id, time.time(), status, detail, fault))
 
     def _on_success(self, state: DeviceState, values: dict[str, tuple], latency: float) -> None:
-        if state.fault is not None:
+        if state.late:
+            self._set_fault(state, PollFailure("slow", f"answered after {latency:.2f} s"))
+        elif state.fault is not None:
             self._change(state, "recovered", f"after {state.fault}", logging.INFO)
             state.fault = None
         if state.status != "online":
@@ -388,11 +435,16 @@ class Poller:
             tuple(sorted(bad)), latency))
         self._trim_buffer()
 
+    def _set_fault(self, state: DeviceState, failure: PollFailure) -> None:
+        if state.fault != failure.fault:
+            self._change(state, "fault", str(failure), fault=failure.fault)
+            state.fault = failure.fault
+
     def _on_failure(self, state: DeviceState, failure: PollFailure) -> None:
+        self._set_fault(state, failure)
+        if not failure.offline:
+            return  # it answers: a named fault, not an offline device
         state.missed += 1
-        if state.fault != failure.kind:
-            self._change(state, "fault", str(failure))
-            state.fault = failure.kind
         if state.missed >= self.config.offline_after and state.status != "offline":
             self._change(state, "offline", f"{state.missed} polls missed")
             state.status = "offline"
@@ -417,17 +469,13 @@ class Poller:
         try:
             await self.sink.write(batch)
         except Exception as exc:  # the sink's outage is logged once and retried
-            if not self._sink_failing:
-                log.error("poller: sink write failed, keeping rows to retry: %s", exc)
-                self._sink_failing = True
+            self._sink_faults.failed(exc, "keeping the rows to retry")
             batch.readings.extend(self._buffer.readings)
             batch.changes.extend(self._buffer.changes)
             self._buffer = batch
             self._trim_buffer()
             return
-        if self._sink_failing:
-            log.info("poller: sink writes again")
-            self._sink_failing = False
+        self._sink_faults.ok()
 
 
 async def wait_until(predicate: Callable[[], object], timeout_s: float = 5.0, step_s: float = 0.02) -> bool:

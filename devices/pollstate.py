@@ -10,21 +10,58 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-
-from pymodbus.client import AsyncModbusTcpClient
-from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
+from typing import Any
 
 from devices.datatypes import DeviceConfig
 from devices.registermap import RegisterMap
 
+# Modbus exception codes by what they say about the device (Modbus Application Protocol 7).
+CONFIG_EXCEPTIONS = frozenset({1, 2, 3})    # the map asks for what this firmware does not have
+BUSY_EXCEPTIONS = frozenset({5, 6})          # alive and busy: try again shortly
+GATEWAY_EXCEPTIONS = frozenset({10, 11})     # the gateway answers; the unit behind it does not
+# Faults that mean nobody answers: only these make a device offline (and a crew go out).
+OFFLINE_FAULTS = frozenset({"no_answer", "connection"})
+
 
 class PollFailure(Exception):
-    """A poll that produced no data; ``kind`` is what the log and status show."""
+    """A poll that produced no data; ``kind`` is what went wrong, ``fault`` what the device status shows.
 
-    def __init__(self, kind: str, detail: str = "") -> None:
+    kind: timeout | refused | closed | unreachable | exception (with ``code``) | garbled | error.
+    fault: no_answer | connection | unit_missing | config | device_failure | busy | garbled | error;
+    alarm rules match on it (``fault: config``) and only OFFLINE_FAULTS count towards offline.
+    """
+
+    def __init__(self, kind: str, detail: str = "", code: int | None = None) -> None:
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind
         self.detail = detail
+        self.code = code
+
+    @property
+    def fault(self) -> str:
+        if self.kind == "timeout":
+            return "no_answer"
+        if self.kind in ("refused", "closed", "unreachable", "connection"):
+            return "connection"
+        if self.kind == "exception":
+            if self.code in CONFIG_EXCEPTIONS:
+                return "config"
+            if self.code in BUSY_EXCEPTIONS:
+                return "busy"
+            if self.code in GATEWAY_EXCEPTIONS:
+                return "unit_missing"
+            return "device_failure"
+        return self.kind
+
+    @property
+    def offline(self) -> bool:
+        """Whether this failure counts towards marking the device offline."""
+        return self.fault in OFFLINE_FAULTS
+
+    @property
+    def retryable(self) -> bool:
+        """Whether trying again within the same poll may help (not for a definite answer)."""
+        return self.kind in ("timeout", "closed", "garbled") or self.code in BUSY_EXCEPTIONS
 
 
 @dataclass
@@ -43,6 +80,10 @@ class DeviceState:
     retired: bool = False
     lane: str = "main"  # main | slow (quarantined, see PollerConfig.quarantine)
     fast_in_row: int = 0
+    # Of the last poll: an answer came after timeout_s; the device's own answer time (the
+    # wait behind other requests to its gateway left out).
+    late: bool = False
+    latency_s: float = 0.0
 
 
 class Endpoint:
@@ -53,7 +94,14 @@ class Endpoint:
         # Per lane, the devices in due order; a lane's event wakes its idle workers.
         self.lanes: dict[str, list[tuple[float, int, DeviceState]]] = {"main": [], "slow": []}
         self.wake: dict[str, asyncio.Event] = {}
-        self.clients: dict[int, AsyncModbusTcpClient] = {}
+        self.clients: dict[int, Any] = {}  # slot -> devices.modbustcp.ModbusTcpConnection
+        # Requests in flight on any of the endpoint's connections: a gateway answers one at a
+        # time, so a request sent while another is in flight may wait for it (not its fault).
+        self.in_flight: set[Any] = set()  # devices.modbustcp.Flight
+        # After a request was given up, the gateway may work on it until then (monotonic).
+        self.busy_until = 0.0
+        # Learnt: an answer overtook an earlier request, so this endpoint is no serial gateway.
+        self.parallel = False
         self.workers: list[asyncio.Task] = []
         self.connect_fails = 0
         self.connect_retry_at = 0.0
@@ -69,11 +117,11 @@ def classify_failure(exc: BaseException) -> PollFailure:
         return exc
     if isinstance(exc, asyncio.TimeoutError | TimeoutError):
         return PollFailure("timeout", "no answer")
-    if isinstance(exc, ConnectionException | ConnectionError | OSError):
-        return PollFailure("connection", str(exc)[:120])
-    if isinstance(exc, ModbusIOException) and "No response" in str(exc):
-        return PollFailure("timeout", "no answer")
-    if isinstance(exc, ModbusException | ValueError):
+    if isinstance(exc, ConnectionRefusedError):
+        return PollFailure("refused", str(exc)[:120])
+    if isinstance(exc, ConnectionError | OSError):
+        return PollFailure("closed", str(exc)[:120])
+    if isinstance(exc, ValueError):
         return PollFailure("garbled", str(exc)[:120])
     return PollFailure("error", f"{type(exc).__name__}: {exc}"[:120])
 

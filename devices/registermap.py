@@ -18,6 +18,8 @@ from typing import Any
 
 import yaml
 
+from devices.interlocks import parse_rules
+
 MAPS_DIR = Path(__file__).with_name("registermaps")
 
 FUNCTIONS = ("coil", "discrete_input", "holding", "input")
@@ -110,6 +112,8 @@ class RegisterMap:
     title: Mapping[str, str]
     points: tuple[Point, ...]
     blocks: tuple[Block, ...] = field(default=())
+    # Cross-point constraints and interlocks (devices/interlocks.py), checked before a write.
+    rules: tuple = ()
 
     def point(self, name: str) -> Point:
         """The point called `name`; KeyError names the model when absent."""
@@ -243,7 +247,11 @@ def parse_map(data: Mapping[str, Any], source: str = "<data>") -> RegisterMap:
     for p in points:
         for v in p.allowed or ():
             _check_encodable(model, p, v)
-    return RegisterMap(model, dict(data.get("title") or {}), tuple(points), _blocks(points))
+    try:
+        rules = parse_rules(model, data, set(names))
+    except ValueError as exc:
+        raise RegisterMapError(str(exc)) from None
+    return RegisterMap(model, dict(data.get("title") or {}), tuple(points), _blocks(points), rules)
 
 
 def _check_encodable(model: str, point: Point, value: float) -> None:
@@ -343,6 +351,12 @@ def check_write(point: Point, value: float) -> list[int]:
         raise CommandRejected(f"{_named(point)}: {value} below minimum {point.min}")
     if point.max is not None and value > point.max:
         raise CommandRejected(f"{_named(point)}: {value} above maximum {point.max}")
+    if point.type not in ("bool", "float32"):
+        raw = value / point.scale
+        if not math.isclose(raw, round(raw), rel_tol=0, abs_tol=1e-9):
+            nearest = round(raw) * point.scale
+            raise CommandRejected(f"{_named(point)} holds steps of {point.scale:g}{' ' + point.unit if point.unit else ''}"
+                                  f": {value} cannot be stored (nearest {nearest:g}); nothing was rounded")
     try:
         return encode(point, value)
     except (ValueError, struct.error) as exc:

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from devices.datatypes import DeviceConfig
+from devices.faultlog import FaultLog
 from devices.simulator import FleetEntry
 from layers import read_layer
 from layers.model import LayerSpec
 from layers.registry import Registry, get_registry
+from layers.validate import in_networks
 
 log = logging.getLogger(__name__)
 DEVICE_PROPERTIES = frozenset({"model", "status", "modbus_host", "modbus_port", "modbus_unit"})
@@ -89,6 +91,8 @@ def _records(spec: LayerSpec, frame) -> list[DeviceRecord]:  # noqa: ANN001 - a 
         port, unit = values.get("modbus_port"), values.get("modbus_unit")
         if values.get("modbus_host") is None or _missing(port) or _missing(unit) or geom is None:
             continue  # not addressable: registered, but nothing to poll yet
+        if not _allowed_address(spec, values):
+            continue
         interval = values.get("poll_interval_s")
         out.append(DeviceRecord(
             layer=spec.id, code=str(values[spec.key]), name=str(values[name_col]),
@@ -97,6 +101,16 @@ def _records(spec: LayerSpec, frame) -> list[DeviceRecord]:  # noqa: ANN001 - a 
             interval_s=DEFAULT_INTERVAL_S if _missing(interval) else float(interval),
             lon=float(geom.x), lat=float(geom.y)))
     return out
+
+
+def _allowed_address(spec: LayerSpec, values: dict) -> bool:
+    """The declaration's networks hold on every path: a row written around the API is not polled."""
+    networks = next((p.networks for p in spec.properties if p.name == "modbus_host"), None)
+    if networks is None or in_networks(values["modbus_host"], networks):
+        return True
+    log.warning("registry: %s/%s: modbus_host %r is outside the allowed networks; not polled",
+                spec.id, values[spec.key], str(values["modbus_host"])[:60])
+    return False
 
 
 def _missing(value: object) -> bool:
@@ -148,19 +162,21 @@ async def follow_registry(engine: Engine, apply: Callable[[list[DeviceRecord]], 
     the records' configs). Runs until cancelled; a failed check is logged and retried.
     """
     seen = await asyncio.to_thread(fleet_version, engine)
+    faults = FaultLog(log, "registry: reloading the device fleet")
     while True:
         await asyncio.sleep(every_s)
         try:
             now = await asyncio.to_thread(fleet_version, engine)
-            if now == seen:
-                continue
-            records = await asyncio.to_thread(read_fleet, engine)
-            apply(records)
-            seen = now
+            if now != seen:
+                records = await asyncio.to_thread(read_fleet, engine)
+                apply(records)
+                seen = now
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("registry: could not reload the device fleet; will retry")
+        except Exception as exc:  # a database outage: said once, and its end once
+            faults.failed(exc, f"retrying every {every_s:g} s")
+            continue
+        faults.ok()
 
 
 def is_loopback(host: str) -> bool:

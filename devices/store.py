@@ -27,6 +27,7 @@ from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
 
 from devices.datatypes import Batch, Reading, StatusChange
+from devices.faultlog import FaultLog
 from devices.registry import DeviceRecord, split_device_id
 from devices.rules import Evaluator, Rule, load_rules
 from layers.db import engine_for
@@ -101,8 +102,10 @@ UPDATE devices.device_state s SET
     status_since = CASE WHEN v.status IS NOT NULL AND v.status <> s.status THEN v.since
                         ELSE s.status_since END,
     fault = CASE WHEN v.fault IS NULL THEN s.fault ELSE nullif(v.fault, '') END,
+    fault_since = CASE WHEN v.fault IS NULL OR v.fault = coalesce(s.fault, '') THEN s.fault_since
+                       WHEN v.fault = '' THEN NULL ELSE v.fault_since END,
     updated_at = now()
-FROM (VALUES %s) AS v (device_id, status, since, fault)
+FROM (VALUES %s) AS v (device_id, status, since, fault, fault_since)
 WHERE s.device_id = v.device_id
 """
 
@@ -135,17 +138,18 @@ def record_changes(conn: Connection, changes: Sequence[StatusChange], models: Ma
                    [(_ts(c.time), c.device_id, c.status, c.detail) for c in changes], page_size=500)
     current: dict[str, list] = {}
     for c in sorted(changes, key=lambda c: c.time):
-        row = current.setdefault(c.device_id, [None, _ts(c.time), None])
+        row = current.setdefault(c.device_id, [None, _ts(c.time), None, None])
         if c.status in ("online", "offline"):
             row[0], row[1] = c.status, _ts(c.time)
         elif c.status == "fault":
-            row[2] = c.detail or "fault"
+            # "<fault name>: <what happened>": the name is what alarm rules match after a restart.
+            row[2], row[3] = (f"{c.fault}: {c.detail}" if c.fault else c.detail or "fault"), _ts(c.time)
         elif c.status == "recovered":
             row[2] = ""
     execute_values(cursor, _INSERT_UNKNOWN,
                    [(d, *_where(d), models.get(d, "unknown")) for d in current], page_size=500)
     execute_values(cursor, _UPDATE_STATUS, [(d, *row) for d, row in current.items()],
-                   template="(%s, %s::text, %s::timestamptz, %s::text)", page_size=500)
+                   template="(%s, %s::text, %s::timestamptz, %s::text, %s::timestamptz)", page_size=500)
 
 
 class PostgisSink:
@@ -155,7 +159,7 @@ class PostgisSink:
                  rules: Mapping[str, list[Rule]] | None = None, alarms: bool = True,
                  retention: timedelta | None = DEFAULT_RETENTION,
                  maintenance_every_s: float = MAINTENANCE_EVERY_S,
-                 traffic_every_s: float | None = None) -> None:
+                 traffic_every_s: float | None = None, confirm_window_s: float = 60.0) -> None:
         self.engine = engine_for(database) if isinstance(database, str) else database
         check_schema(self.engine)
         self.devices = {d.device_id: d for d in devices}
@@ -167,6 +171,12 @@ class PostgisSink:
         self.traffic_every_s = traffic_every_s
         self._last_traffic = time.monotonic()
         self.rows_written = 0
+        self._faults = {name: FaultLog(log, what) for name, what in (
+            ("commands", "commands: settling unconfirmed commands"), ("alarms", "alarms: persisting transitions"),
+            ("traffic", "traffic: refreshing the congestion layer"))}
+        self._reload_alarms = False
+        # How long the polls may take to show an unconfirmed command before it is failed.
+        self.confirm_window_s = confirm_window_s
         self.alarms = None
         if alarms:
             from devices.alarms import AlarmStore
@@ -183,6 +193,18 @@ class PostgisSink:
             self.alarms.evaluator.models.update({d.device_id: d.model for d in devices})
             self.alarms.locate.known.update({d.device_id: (d.lon, d.lat) for d in devices})
 
+    def _settle_commands(self, readings: Sequence[Reading]) -> None:
+        """Unconfirmed commands (a write whose answer was lost) are settled by what the polls show."""
+        from devices.commands import reconcile
+
+        try:
+            with self.engine.begin() as conn:
+                reconcile(conn, readings, window_s=self.confirm_window_s)
+        except Exception as exc:  # telemetry is committed; the next batch tries again
+            self._faults["commands"].failed(exc)
+        else:
+            self._faults["commands"].ok()
+
     async def write(self, batch: Batch) -> None:
         await asyncio.to_thread(self.write_sync, batch)
 
@@ -190,24 +212,33 @@ class PostgisSink:
         """Write one batch; raises on failure so the poller keeps and retries it."""
         for r in batch.readings:
             self.models[r.device_id] = r.model
+        if self._reload_alarms and self.alarms is not None:
+            self.alarms.load_active()  # raises while the database is down: the poller keeps the batch
+            self._reload_alarms = False
         with self.engine.begin() as conn:
             self.rows_written += copy_readings(conn, batch.readings)
             upsert_latest(conn, batch.readings)
             record_changes(conn, batch.changes, self.models)
+        if batch.readings:
+            self._settle_commands(batch.readings)
         if self.alarms is not None:
             try:
                 self.alarms.process(batch, time.time())
-            except Exception:  # telemetry is committed; alarms retry from the database's view
-                log.exception("alarms: could not persist transitions; reloading active alarms")
-                self.alarms.load_active()
+            except Exception as exc:  # telemetry is committed; alarms retry from the database's view
+                self._faults["alarms"].failed(exc, "reloading the active alarms on the next batch")
+                self._reload_alarms = True
+            else:
+                self._faults["alarms"].ok()
         if self.traffic_every_s is not None and time.monotonic() - self._last_traffic >= self.traffic_every_s:
             self._last_traffic = time.monotonic()
             try:
                 from devices.traffic import refresh
 
                 refresh(self.engine)
-            except Exception:
-                log.exception("traffic: could not refresh the congestion layer; will retry")
+            except Exception as exc:
+                self._faults["traffic"].failed(exc)
+            else:
+                self._faults["traffic"].ok()
         if self.retention is not None and time.monotonic() - self._last_maintenance >= self.maintenance_every_s:
             self._last_maintenance = time.monotonic()
             try:
@@ -227,6 +258,7 @@ SELECT t.device_id, kv.key, date_trunc('hour', t.time), count(*),
        (array_agg(kv.value::double precision ORDER BY t.time DESC))[1]
 FROM devices.telemetry t CROSS JOIN LATERAL jsonb_each(t.scaled) kv
 WHERE t.time >= :start AND t.time < :end AND jsonb_typeof(kv.value) = 'number'
+  AND NOT kv.key = ANY(t.out_of_range)  -- implausible values never enter an aggregate
 GROUP BY 1, 2, 3
 ON CONFLICT (device_id, point, hour) DO UPDATE SET
     samples = EXCLUDED.samples, avg = EXCLUDED.avg, min = EXCLUDED.min, max = EXCLUDED.max,
@@ -288,9 +320,12 @@ def telemetry(engine: Engine, device: str, since: datetime, point: str | None = 
 _HOURLY = ("SELECT hour AS time, point, samples, avg, min, max, last FROM devices.telemetry_hourly "
            "WHERE device_id = :device AND hour >= :since AND (CAST(:point AS text) IS NULL OR point = :point) "
            "ORDER BY hour, point")
-_RAW = "SELECT time, scaled FROM devices.telemetry WHERE device_id = :device AND time >= :since ORDER BY time"
-_RAW_POINT = ("SELECT time, (scaled ->> CAST(:point AS text))::double precision AS value FROM devices.telemetry "
-              "WHERE device_id = :device AND time >= :since ORDER BY time")
+# Each raw row carries its quality: out_of_range lists the points whose value is implausible.
+_RAW = ("SELECT time, scaled, out_of_range FROM devices.telemetry WHERE device_id = :device AND time >= :since "
+        "ORDER BY time")
+_RAW_POINT = ("SELECT time, (scaled ->> CAST(:point AS text))::double precision AS value, "
+              "CASE WHEN CAST(:point AS text) = ANY(out_of_range) THEN 'bad' ELSE 'good' END AS quality "
+              "FROM devices.telemetry WHERE device_id = :device AND time >= :since ORDER BY time")
 
 
 # Chart buckets: one average per point and bucket of `bucket_s` seconds (numbers only).
@@ -299,6 +334,7 @@ SELECT to_timestamp(floor(extract(epoch FROM t.time) / :bucket) * :bucket) AS t,
        avg(kv.value::double precision) AS avg
 FROM devices.telemetry t CROSS JOIN LATERAL jsonb_each(t.scaled) kv
 WHERE t.device_id = :device AND t.time >= :since AND jsonb_typeof(kv.value) = 'number'
+  AND NOT kv.key = ANY(t.out_of_range)  -- implausible values are not charted as data
 GROUP BY 1, 2 ORDER BY 2, 1
 """
 

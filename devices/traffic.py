@@ -25,7 +25,8 @@ from typing import Any
 import yaml
 from sqlalchemy import Engine, text
 
-from devices.registermap import load_maps
+from devices.interlocks import RuleViolation, check_rules
+from devices.registermap import RegisterMap, load_maps
 from devices.registry import DeviceRecord, read_fleet
 from layers import upsert_features
 
@@ -177,8 +178,9 @@ def suggestions(stats: Mapping[str, Mapping[str, Mapping[str, float | None]]],
                 continue
             target = min(float(point.max if point.max is not None else current + rules.step_s),
                          float(current) + rules.step_s)
+            target = _fitting(reg_map, point.name, target, float(current), latest.get(device) or {})
             if target <= current:
-                continue  # already at the longest green the map allows
+                continue  # already at the longest green the map (bounds, cycle) allows
             layer, _, code = device.partition("/")
             out.append({
                 "rule": rules.suggestion_id, "device_id": device, "layer": layer, "code": code,
@@ -194,6 +196,19 @@ def suggestions(stats: Mapping[str, Mapping[str, Mapping[str, float | None]]],
 def _sentence(text: str) -> str:
     """Upper-case first letter: a point title put mid-sentence is lower-cased, the sentence is not."""
     return text[:1].upper() + text[1:]
+
+
+def _fitting(reg_map: RegisterMap, point: str, target: float, current: float, values: Mapping[str, float]) -> float:
+    """The longest green up to `target` that the map's cross-point rules allow (the greens fit the cycle)."""
+    while target > current:
+        try:
+            check_rules(reg_map.rules, point, target, values)
+            return target
+        except KeyError:  # a value the rule needs was not polled: the command path checks it on sending
+            return target
+        except RuleViolation:
+            target -= 1.0
+    return current
 
 
 def _feature(record: DeviceRecord, summary: Mapping[str, Any], window_min: int, at: datetime) -> dict:

@@ -7,6 +7,7 @@ derived from it, so a layer is added by adding a file, never by naming it in cod
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import date, datetime
 from typing import Any, Literal
@@ -64,6 +65,10 @@ class PropertySpec(Strict):
     maximum: float | None = None
     max_length: int | None = None
     queryable: bool = True
+    # A string property holding a network address (a device's host): its value must be an
+    # IP address inside one of these networks (CIDR), so a writer cannot point a
+    # connection anywhere (a cloud metadata address, another city's network).
+    networks: list[str] | None = None
 
     @field_validator("name")
     @classmethod
@@ -80,6 +85,11 @@ class PropertySpec(Strict):
                     raise ValueError(f"allowed value {v!r} of {self.name} is not a {self.type}")
         if (self.minimum is not None or self.maximum is not None) and self.type not in ("integer", "number"):
             raise ValueError(f"minimum/maximum only apply to numbers ({self.name})")
+        if self.networks is not None:
+            if self.type != "string" or not self.networks:
+                raise ValueError(f"networks apply to a string property and list at least one ({self.name})")
+            for net in self.networks:
+                ipaddress.ip_network(net)  # ValueError names the bad one
         return self
 
 

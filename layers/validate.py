@@ -7,8 +7,10 @@ non-empty geometry of the declared type, inside Medan, in a known CRS.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -132,6 +134,15 @@ def _coerce_number(prop: PropertySpec, value: Any) -> int | float:
     return value
 
 
+def in_networks(value: object, networks: Sequence[str]) -> bool:
+    """Whether a value is an IP address (v4 or v6) inside one of the networks (CIDR strings)."""
+    try:
+        address = ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        return False
+    return any(address in ipaddress.ip_network(net) for net in networks)
+
+
 def validate_properties(
     spec: LayerSpec, properties: dict[str, Any], where: str, *, partial: bool = False
 ) -> tuple[dict[str, Any], list[Problem]]:
@@ -158,6 +169,10 @@ def validate_properties(
             continue
         if prop.allowed is not None and value is not None and value not in prop.allowed:
             problems.append(Problem(where, f"property {name!r}: {value!r} is not one of {prop.allowed}"))
+            continue
+        if prop.networks is not None and value is not None and not in_networks(value, prop.networks):
+            problems.append(Problem(where, f"property {name!r}: {str(value)[:60]!r} is not an IP address in the "
+                                           f"allowed networks ({', '.join(prop.networks)})"))
             continue
         clean[name] = value
     return clean, problems

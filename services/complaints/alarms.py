@@ -17,6 +17,8 @@ from layers.tables import Bind, reading
 from services.complaints.categories import load_categories
 from services.complaints.intake import Submission, submit
 from services.complaints.queries import select_report_for_alarm
+from services.complaints.records import find_complaint, update_report
+from services.complaints.workflow import OPEN311_STATUS
 
 ALARM_ACTOR = "devices:alarms"
 # Info alarms (e.g. a battery slightly low) are for operators, not a work order.
@@ -77,3 +79,14 @@ def open_report_for_alarm(bind: Bind, alarm: Mapping[str, Any]) -> str | None:
         device_alarm=code,
     )
     return submit(bind, submission, actor=ALARM_ACTOR, source="device-alarm").service_request_id
+
+
+def report_still_open(bind: Bind, service_request_id: str) -> bool:
+    """Whether staff have not yet closed (resolved, rejected, closed) a report."""
+    row = find_complaint(bind, service_request_id)
+    return row is not None and OPEN311_STATUS.get(row["status"]) == "open"
+
+
+def note_on_report(bind: Bind, service_request_id: str, note: str) -> None:
+    """A staff-only note from the device alarms on a report (its status stays for staff to decide)."""
+    update_report(bind, service_request_id, {"internal_notes": note[:2000]}, actor=ALARM_ACTOR)

@@ -30,8 +30,8 @@ MODELS = ("lpju_solar_v1", "atcs_controller_v1", "cctv_ipcam_v1", "attendance_v1
 
 
 def _quick_rules(for_s: float = 0.5) -> dict:
-    """The shipped rules with their 5- and 10-minute waits shortened for a test."""
-    return {m: [dataclasses.replace(r, for_s=min(r.for_s, for_s)) for r in rules]
+    """The shipped rules with their minutes-long on- and off-delays shortened for a test."""
+    return {m: [dataclasses.replace(r, for_s=min(r.for_s, for_s), clear_for_s=min(r.clear_for_s, for_s)) for r in rules]
             for m, rules in load_rules().items()}
 
 

@@ -78,7 +78,11 @@ def test_the_rule_suggests_a_bounded_longer_green_and_never_writes() -> None:
         "east": {"samples": 5, "queue_avg_m": 40.0, "queue_max_m": 60.0, "vehicles_per_hour": 400.0},
         "south": {"samples": 1, "queue_avg_m": 300.0, "queue_max_m": 300.0, "vehicles_per_hour": 100.0},
         "west": {"samples": 5, "queue_avg_m": 150.0, "queue_max_m": 180.0, "vehicles_per_hour": 900.0}}}
-    latest = {"atcs_intersections/ATCS-001": {"green_north": 22, "green_east": 22, "green_south": 22, "green_west": 85}}
+    greens = {"green_north": 22, "green_east": 22, "green_south": 22, "green_west": 85}
+    # In a 158 s cycle the greens (151 s) leave 7 s: north may grow to 29 s only.
+    tight = suggestions(stats, {"atcs_intersections/ATCS-001": {**greens, "cycle_time": 158}}, rules)
+    assert [(s["point"], s["suggested"]) for s in tight] == [("green_north", 29.0), ("green_west", 90.0)]
+    latest = {"atcs_intersections/ATCS-001": {**greens, "cycle_time": 180}}
     got = suggestions(stats, latest, rules)
     # north: 22 -> 32; west capped at the register map's max 90; east under the threshold; south too few samples.
     assert [(s["approach"], s["point"], s["current"], s["suggested"]) for s in got] == [
@@ -112,6 +116,9 @@ def test_congestion_from_the_simulator_and_applying_the_suggestion(isolated_data
     sim = simulator([FleetEntry(port, 1, MODEL)])
     for approach, queue in zip(APPROACHES, (180.0, 20.0, 20.0, 20.0), strict=True):
         sim.force(port, 1, f"queue_{approach}", queue)
+    # A 120 s cycle leaves room for a longer green (4 x 22 s); in the simulator's 90 s cycle a
+    # 32 s green would not fit, and the suggestion respects the map's greens-fit-the-cycle rule.
+    sim.force(port, 1, "cycle_time", 120)
     poll_until(engine, [atcs], lambda sink: sink.rows_written >= 5)
     assert main(["traffic", "--database-url", isolated_database_url]) == 0
     out = capsys.readouterr().out

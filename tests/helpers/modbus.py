@@ -1,9 +1,10 @@
-"""Modbus peers for the tests: free loopback ports and the project's simulator in a thread."""
+"""Modbus peers for the tests: free loopback ports, the project's simulator in a thread, and a misbehaving peer."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
+import struct
 import threading
 from typing import Any
 
@@ -44,3 +45,198 @@ class SimulatorThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         self.loop.close()
+
+
+# -- a Modbus TCP peer that misbehaves on request ----------------------------------------
+
+# Behaviours of one unit of a MisbehavingPeer (set with peer.behave(unit, kind, **options)):
+#   ok             answers correctly
+#   silent         never answers (the gateway stays busy for `busy_s`, as an RS-485 gateway
+#                  waits out its own serial timeout)
+#   exception      answers Modbus exception `code`
+#   garbage        answers bytes that are no Modbus frame
+#   wrong_tid      a well-formed answer with another transaction id
+#   wrong_unit     a well-formed answer from another unit id
+#   close          closes the TCP connection instead of answering
+#   slow           answers correctly after `delay_s`
+#   write_slow     applies a write at once (or after `apply_after_s`) but answers it after
+#                  `delay_s`; reads answer at once
+#   write_lost     never answers a write and never applies it; reads answer at once
+BEHAVIOURS = ("ok", "silent", "exception", "garbage", "wrong_tid", "wrong_unit", "close", "slow", "write_slow",
+              "write_lost")
+WRITES = (5, 6, 15, 16)
+
+
+class PeerUnit:
+    """One unit's registers (four tables, zero by default) and how it behaves."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[int, int]] = {"coil": {}, "discrete_input": {}, "holding": {}, "input": {}}
+        self.kind = "ok"
+        self.options: dict[str, Any] = {}
+        self.requests = 0
+
+
+class MisbehavingPeer:
+    """A raw asyncio Modbus TCP server, written from the spec, that misbehaves per unit.
+
+    Not the project's simulator (that one behaves): this is the field device the poller
+    and commands must survive. ``serial=True`` makes it a gateway in front of an RS-485
+    bus: one request at a time across all connections, so a slow unit delays the others.
+    It runs in its own thread and loop; tests drive it synchronously.
+    """
+
+    def __init__(self, port: int, *, serial: bool = True) -> None:
+        self.port = port
+        self.serial = serial
+        self.units: dict[int, PeerUnit] = {}
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._server: asyncio.base_events.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._bus: asyncio.Lock | None = None
+        self.connections = 0
+
+    # -- control, from the test's thread ----------------------------------------------
+    def unit(self, unit: int) -> PeerUnit:
+        return self.units.setdefault(unit, PeerUnit())
+
+    def behave(self, unit: int, kind: str, **options: Any) -> None:
+        if kind not in BEHAVIOURS:
+            raise ValueError(f"unknown behaviour {kind!r}")
+        u = self.unit(unit)
+        u.kind, u.options = kind, options
+
+    def set(self, unit: int, table: str, address: int, value: int) -> None:
+        self.unit(unit).tables[table][address] = int(value)
+
+    def get(self, unit: int, table: str, address: int) -> int:
+        return self.unit(unit).tables[table].get(address, 0)
+
+    def _call(self, coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=10)
+
+    def up(self) -> None:
+        """Listen (again) on the port."""
+        self._call(self._up())
+
+    def down(self) -> None:
+        """Stop listening and drop every connection: the gateway lost power."""
+        self._call(self._down())
+
+    def __enter__(self) -> MisbehavingPeer:
+        self.thread.start()
+        self.up()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.down()
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+    # -- serving, on the peer's loop ---------------------------------------------------
+    async def _up(self) -> None:
+        self._bus = asyncio.Lock()
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port, reuse_address=True)
+
+    async def _down(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        for w in list(self._writers):
+            w.close()
+        self._writers.clear()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        self.connections += 1
+        try:
+            while True:
+                header = await reader.readexactly(7)
+                tid, _pid, length, unit = struct.unpack(">HHHB", header)
+                pdu = await reader.readexactly(length - 1)
+                if self.serial and self._bus is not None:
+                    async with self._bus:
+                        if not await self._answer(writer, tid, unit, pdu):
+                            return
+                elif not await self._answer(writer, tid, unit, pdu):
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            writer.close()
+
+    async def _answer(self, writer: asyncio.StreamWriter, tid: int, unit_id: int, pdu: bytes) -> bool:
+        """Answer one request as the unit behaves; False when the connection is to close."""
+        u = self.unit(unit_id)
+        u.requests += 1
+        kind, opts = u.kind, u.options
+        if kind == "silent" or (kind == "write_lost" and pdu[0] in WRITES):
+            await asyncio.sleep(opts.get("busy_s", 0.0))
+            return True
+        if kind == "close":
+            return False
+        if kind == "slow":
+            await asyncio.sleep(opts["delay_s"])
+        if kind == "exception":
+            body = bytes([pdu[0] | 0x80, opts["code"]])
+        elif kind == "write_slow" and pdu[0] in WRITES:
+            if "apply_after_s" in opts:
+                self.loop.call_later(opts["apply_after_s"], _execute, u, pdu)
+                body = pdu[:5]
+            else:
+                body = _execute(u, pdu)
+            await asyncio.sleep(opts["delay_s"])
+        else:
+            body = _execute(u, pdu)
+        if kind == "garbage":
+            frame = bytes([0xDE, 0xAD, 0xBE, 0xEF, 0x00, 0x13, 0x37])
+        else:
+            answer_tid = (tid + 1) & 0xFFFF if kind == "wrong_tid" else tid
+            answer_unit = (unit_id + 1) & 0xFF if kind == "wrong_unit" else unit_id
+            frame = struct.pack(">HHHB", answer_tid, 0, len(body) + 1, answer_unit) + body
+        if writer.is_closing():
+            return False
+        writer.write(frame)
+        await writer.drain()
+        return True
+
+
+_TABLE_OF = {1: "coil", 2: "discrete_input", 3: "holding", 4: "input"}
+
+
+def _execute(u: PeerUnit, pdu: bytes) -> bytes:
+    """The answer PDU of a well-behaved device (function codes 1-6, 15, 16)."""
+    fc = pdu[0]
+    if fc in (1, 2, 3, 4):
+        start, count = struct.unpack(">HH", pdu[1:5])
+        table = u.tables[_TABLE_OF[fc]]
+        values = [table.get(start + i, 0) for i in range(count)]
+        if fc in (1, 2):
+            data = bytearray((count + 7) // 8)
+            for i, bit in enumerate(values):
+                if bit:
+                    data[i // 8] |= 1 << (i % 8)
+            return bytes([fc, len(data)]) + bytes(data)
+        return bytes([fc, 2 * count]) + b"".join(struct.pack(">H", v & 0xFFFF) for v in values)
+    if fc == 5:
+        address, value = struct.unpack(">HH", pdu[1:5])
+        u.tables["coil"][address] = 1 if value == 0xFF00 else 0
+        return pdu[:5]
+    if fc == 6:
+        address, value = struct.unpack(">HH", pdu[1:5])
+        u.tables["holding"][address] = value
+        return pdu[:5]
+    if fc == 15:
+        address, count = struct.unpack(">HH", pdu[1:5])
+        for i in range(count):
+            u.tables["coil"][address + i] = (pdu[6 + i // 8] >> (i % 8)) & 1
+        return pdu[:5]
+    if fc == 16:
+        address, count = struct.unpack(">HH", pdu[1:5])
+        for i in range(count):
+            u.tables["holding"][address + i] = struct.unpack(">H", pdu[6 + 2 * i: 8 + 2 * i])[0]
+        return pdu[:5]
+    return bytes([fc | 0x80, 1])

@@ -66,7 +66,8 @@ def readdress(engine: Engine, port: int, models: Sequence[str], interval_s: floa
 
 
 def quick_rules(for_s: float = 0.3) -> dict:
-    return {m: [dataclasses.replace(r, for_s=min(r.for_s, for_s)) for r in rules] for m, rules in load_rules().items()}
+    return {m: [dataclasses.replace(r, for_s=min(r.for_s, for_s), clear_for_s=min(r.clear_for_s, for_s)) for r in rules]
+            for m, rules in load_rules().items()}
 
 
 def poll_until(engine: Engine, records: Sequence[DeviceRecord], done: Callable[[PostgisSink], bool],

@@ -183,7 +183,8 @@ def api_command(layer_id: str, code: str) -> Response:
     payload = {"audit_id": result.audit_id, "result": result.result, "ok": result.ok, "point": result.point,
                "value": result.value, "previous": result.previous, "read_back": result.read_back,
                "detail": result.detail}
-    return _json(payload, 200 if result.ok else 502)
+    # 202: the write went out but its outcome is not known yet (the detail says not to resend).
+    return _json(payload, 200 if result.ok else 202 if result.result == "unconfirmed" else 502)
 
 
 @blueprint.post("/api/alarms/<int:alarm_id>/ack")
