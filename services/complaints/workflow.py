@@ -60,6 +60,16 @@ def check_staff(principal: Principal, row: dict[str, Any] | None = None) -> None
                         f"{', '.join(sorted(principal.agencies)) or 'no agency'}")
 
 
+def report_for_staff(bind: Bind, principal: Principal, service_request_id: str) -> dict[str, Any]:
+    """A report as the staff desk and the staff API read it: NotFound (404) when there is none,
+    Forbidden (403) when the principal may not reach it (check_staff)."""
+    row = find_complaint(bind, service_request_id)
+    if row is None:
+        raise NotFound(f"tidak ada laporan / no service request {service_request_id!r}")
+    check_staff(principal, row)
+    return row
+
+
 def _note(text: str | None) -> str | None:
     text = (text or "").strip()
     if len(text) > MAX_NOTE:

@@ -22,8 +22,7 @@ from layers.errors import StatusError
 from services.complaints import desk, workflow
 from services.complaints.categories import load_categories
 from services.complaints.open311 import w3c
-from services.complaints.records import NotFound as ReportNotFound
-from services.complaints.records import find_complaint, now_utc
+from services.complaints.records import now_utc
 from services.errors import ServiceError
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
 from webgis.accounts.store import list_users
@@ -81,11 +80,7 @@ def queue() -> Any:
 
 
 def _report(service_request_id: str) -> dict[str, Any]:
-    row = find_complaint(_engine(), service_request_id)
-    if row is None:
-        raise ReportNotFound(f"tidak ada laporan / no report {service_request_id!r}")
-    workflow.check_staff(principal_from_request(), row)
-    return row
+    return workflow.report_for_staff(_engine(), principal_from_request(), service_request_id)
 
 
 def _report_page(service_request_id: str, *, error: str | None = None, status: int = 200) -> Any:

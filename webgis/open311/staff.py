@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, send_file
 from layers.access import Principal
 from services.complaints import desk, media, open311, workflow
 from services.complaints.records import NotFound as ReportNotFound
-from services.complaints.records import find_complaint, now_utc
+from services.complaints.records import now_utc
 from webgis.accounts.principal import audit_event, deny, principal_from_request
 from webgis.errors import BadRequest
 
@@ -81,11 +81,7 @@ def queue() -> Response:
 
 
 def _row(service_request_id: str) -> dict[str, Any]:
-    row = find_complaint(_engine(), service_request_id)
-    if row is None:
-        raise ReportNotFound(f"no service request {service_request_id!r}")
-    workflow.check_staff(_staff(), row)
-    return row
+    return workflow.report_for_staff(_engine(), _staff(), service_request_id)
 
 
 @blueprint.get("/requests/<service_request_id>")
