@@ -189,10 +189,6 @@ class AlarmStore:
         self.engine = engine
         self.evaluator = evaluator
         self.locate = Locator(devices)
-        # The lifecycle sweep (expired shelves, escalation: devices/alarmlife.py) runs with
-        # the batches, at most this often (None: the policy's sweep_every_s).
-        self.sweep_every_s: float | None = None
-        self._next_sweep = 0.0
 
     def load_active(self) -> None:
         """Take the database's alarm state as the evaluator's (after a restart or a failure).
@@ -245,18 +241,7 @@ class AlarmStore:
                 tell_report_cleared(self.engine, alarm_id)
             except Exception:
                 log.exception("alarms: could not note on its report that alarm %s cleared", alarm_id)
-        self._sweep(now)
         return transitions
-
-    def _sweep(self, now: float) -> None:
-        """Unshelve expired shelves and escalate overdue acknowledgements, every sweep_every_s."""
-        if now < self._next_sweep:
-            return
-        from devices.alarmlife import load_policy, sweep
-
-        policy = load_policy()
-        sweep(self.engine, datetime.fromtimestamp(now, UTC), policy)
-        self._next_sweep = now + (self.sweep_every_s if self.sweep_every_s is not None else policy.sweep_every_s)
 
 
 def tell_report_cleared(engine: Engine, alarm_id: int) -> str | None:

@@ -101,7 +101,11 @@
     form.addEventListener('submit', function (e) {
       e.preventDefault();
       post(submit, actionUrl(ackUrl, alarm.id, 'shelve'),
-        { reason: reason.value, duration_s: Number(duration.value) }, onDone);
+        { reason: reason.value, duration_s: Number(duration.value) }, function (r) {
+          // Shelved: the form goes, so the refresh (which spares an open form) redraws the lists.
+          if (r.status === 200 && form.parentNode) { form.parentNode.removeChild(form); }
+          if (onDone) { onDone(r); }
+        });
     });
     cancel.addEventListener('click', function () { form.parentNode.removeChild(form); });
     return form;
