@@ -148,7 +148,7 @@ def operator_alarms(engine: Engine, device: str | None = None, now: datetime | N
         rows = conn.execute(text(
             # The operator's list: the active alarms and those awaiting an acknowledgement.
             "SELECT * FROM devices.alarms WHERE (state <> 'cleared' OR (acknowledged_at IS NULL "
-            "AND severity = ANY(:latching))) "
+            "AND severity = ANY(CAST(:latching AS text[])))) "
             "AND (CAST(:device AS text) IS NULL OR device_id = :device) ORDER BY opened_at DESC, id DESC"),
             {"latching": policy.latching, "device": device}).mappings()
         alarms = [dict(r) for r in rows]
@@ -185,7 +185,7 @@ def shelve(engine: Engine, alarm_id: int, actor: str | Principal, reason: Any, d
             "UPDATE devices.alarms SET shelved_at = now(), shelved_until = now() + make_interval(secs => :s), "
             "shelved_by = :who, shelve_reason = :reason WHERE id = :id "
             "AND (shelved_until IS NULL OR shelved_until <= now()) "
-            "AND (state <> 'cleared' OR (acknowledged_at IS NULL AND severity = ANY(:latching))) RETURNING *"),
+            "AND (state <> 'cleared' OR (acknowledged_at IS NULL AND severity = ANY(CAST(:latching AS text[])))) RETURNING *"),
             {"s": duration_s, "who": who, "reason": reason, "id": alarm_id,
              "latching": policy.latching}).mappings().one_or_none()
         if row is None:
