@@ -34,8 +34,8 @@ def faulty(isolated_database_url, simulator, ports):  # noqa: ANN001, ANN201
 
 def _audited(engine, event: str) -> list[dict]:  # noqa: ANN001
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(text("SELECT details FROM auth.audit_log WHERE event = :e ORDER BY id"),
-                                              {"e": event}).mappings()]
+        return list(conn.execute(text("SELECT details FROM auth.audit_log WHERE event = :e ORDER BY id"),
+                                 {"e": event}).scalars())
 
 
 def test_an_operator_shelves_and_unshelves_an_alarm_with_csrf_and_audit(faulty) -> None:  # noqa: ANN001
