@@ -241,9 +241,21 @@ def _alarms(args: argparse.Namespace) -> int:
             return 2
         print(f"alarm {row['id']} acknowledged by {row['acknowledged_by']}")
         return 0
-    for a in list_alarms(engine, active=not args.all):
+    shelved: list[dict] = []
+    if args.all:
+        rows = list_alarms(engine, active=False)
+    else:  # the operator's list (ISA-18.2: awaiting an acknowledgement too), then the shelved ones
+        from devices.alarmlife import operator_alarms
+
+        listed, shelved = operator_alarms(engine)
+        rows = listed + shelved
+    shelved_ids = {a["id"] for a in shelved}
+    for a in rows:
+        shelf = f" [shelved until {a['shelved_until']:%Y-%m-%d %H:%M} by {a['shelved_by']}: {a['shelve_reason']}]" \
+            if a["id"] in shelved_ids else ""
+        unacked = " (unacknowledged)" if a["state"] == "cleared" and a["acknowledged_at"] is None else ""
         print(f"{a['id']:>6} {a['state']:<12} {a['severity']:<8} {a['opened_at']:%Y-%m-%d %H:%M} "
-              f"{a['device_id']} {a['rule']}: {a['message']}")
+              f"{a['device_id']} {a['rule']}: {a['message']}{unacked}{shelf}")
     return 0
 
 
@@ -283,7 +295,7 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     alarms.add_argument("id", type=int, nargs="?")
     alarms.add_argument("--actor", help="who acknowledges (ack)")
     alarms.add_argument("--note")
-    alarms.add_argument("--all", action="store_true", help="list cleared alarms too")
+    alarms.add_argument("--all", action="store_true", help="list every alarm, acknowledged and cleared ones too")
     prune = sub.add_parser("prune", help="delete old raw telemetry, keeping hourly aggregates")
     prune.add_argument("--days", type=float, default=90)
     traffic = sub.add_parser("traffic", help="refresh the traffic_congestion layer and print green-time suggestions")

@@ -87,7 +87,7 @@ def _publish(conn: Connection, row: Mapping[str, Any], actor: str, locate: Locat
         upsert_features(conn, ALARM_LAYER, [_feature(row, *where)], actor=actor, source="devices")
 
 
-def _history(conn: Connection, alarm_id: int, event: str, actor: str, detail: str = "") -> None:
+def history_event(conn: Connection, alarm_id: int, event: str, actor: str, detail: str = "") -> None:
     conn.execute(text("INSERT INTO devices.alarm_history (alarm_id, event, actor, detail) "
                       "VALUES (:id, :event, :actor, :detail)"),
                  {"id": alarm_id, "event": event, "actor": actor, "detail": detail})
@@ -107,7 +107,7 @@ def open_alarm(conn: Connection, t: Transition, model: str, locate: Locator,
          "at": datetime.fromtimestamp(t.time, UTC)}).mappings().one_or_none()
     if row is None:
         return None
-    _history(conn, row["id"], "open", actor, t.message)
+    history_event(conn, row["id"], "open", actor, t.message)
     _publish(conn, row, actor, locate)
     return row["id"]
 
@@ -121,36 +121,44 @@ def clear_alarm(conn: Connection, device: str, rule: str, at: datetime, locate: 
         {"device": device, "rule": rule, "at": at}).mappings().one_or_none()
     if row is None:
         return None
-    _history(conn, row["id"], "clear", actor, detail)
+    history_event(conn, row["id"], "clear", actor, detail)
     _publish(conn, row, actor, locate)
     return row["id"]
 
 
-def _actor_name(actor: str | Principal) -> str:
+def operator_name(actor: str | Principal, action: str = "acknowledge") -> str:
+    """Who acts on an alarm: a principal allowed to write the alarm layer, or a named operator."""
     if isinstance(actor, Principal):
         if not can_write(get_registry().get(ALARM_LAYER), actor):
-            raise AlarmError(f"{actor.actor} may not acknowledge alarms (operators only)")
+            raise AlarmError(f"{actor.actor} may not {action} alarms (operators only)")
         return actor.actor
     if not actor:
-        raise AlarmError("an acknowledgement needs the operator's name")
+        raise AlarmError(f"to {action} an alarm needs the operator's name")
     return actor
 
 
 def acknowledge(engine: Engine, alarm_id: int, actor: str | Principal, note: str = "") -> dict:
-    """An operator has seen the alarm; records who and when. Returns the alarm."""
-    who = _actor_name(actor)
+    """An operator has seen the alarm; records who and when. Returns the alarm.
+
+    An alarm that returned to normal before anyone saw it (ISA-18.2 "returned to normal,
+    unacknowledged") is acknowledged too: it keeps state 'cleared' and leaves the list.
+    """
+    who = operator_name(actor)
     with engine.begin() as conn:
         row = conn.execute(text(
-            "UPDATE devices.alarms SET state = 'acknowledged', acknowledged_at = now(), "
-            "acknowledged_by = :who WHERE id = :id AND state = 'open' RETURNING *"),
+            "UPDATE devices.alarms SET state = CASE WHEN state = 'open' THEN 'acknowledged' ELSE state END, "
+            "acknowledged_at = now(), acknowledged_by = :who WHERE id = :id AND acknowledged_at IS NULL "
+            "RETURNING *"),
             {"id": alarm_id, "who": who}).mappings().one_or_none()
         if row is None:
             state = conn.execute(text("SELECT state FROM devices.alarms WHERE id = :id"),
                                  {"id": alarm_id}).scalar_one_or_none()
             if state is None:
                 raise UnknownAlarm(f"alarm {alarm_id} does not exist")
+            if state == "cleared":
+                raise AlarmError(f"alarm {alarm_id} is cleared and already acknowledged")
             raise AlarmError(f"alarm {alarm_id} is {state}, not open")
-        _history(conn, alarm_id, "acknowledge", who, note)
+        history_event(conn, alarm_id, "acknowledge", who, note)
         _publish(conn, row, who, Locator())
         return dict(row)
 
@@ -295,7 +303,7 @@ def file_report(engine: Engine, alarm_id: int, locate: Locator | None = None) ->
         if report is not None:
             conn.execute(text("UPDATE devices.alarms SET report_id = :r WHERE id = :id"),
                          {"r": report, "id": alarm_id})
-            _history(conn, alarm_id, "report", POLLER_ACTOR, report)
+            history_event(conn, alarm_id, "report", POLLER_ACTOR, report)
         return report
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from devices.alarmlife import lifecycle_json, load_policy, operator_alarms
 from devices.alarms import alarm_code, list_alarms
 from devices.commands import command_log
 from devices.registermap import Point, load_maps
@@ -51,8 +52,15 @@ def alarm_json(row: dict) -> dict[str, Any]:
         "code": row["code"], "rule": row["rule"], "severity": row["severity"], "state": row["state"],
         "message": row["message"], "value": row["value"], "opened_at": _iso(row["opened_at"]),
         "acknowledged_at": _iso(row["acknowledged_at"]), "acknowledged_by": row["acknowledged_by"],
-        "report_id": row.get("report_id"),
+        "report_id": row.get("report_id"), **lifecycle_json(row),
     }
+
+
+def shelving_json() -> dict[str, Any]:
+    """The shelve choices the operator's page offers (devices/alarm_lifecycle.yaml)."""
+    policy = load_policy()
+    return {"durations_s": list(policy.durations_s), "min_s": policy.shelve_min_s, "max_s": policy.shelve_max_s,
+            "reason_min_chars": policy.reason_min_chars, "reason_max_chars": policy.reason_max_chars}
 
 
 def fleet_status(engine: Engine) -> dict[str, Any]:
@@ -75,8 +83,11 @@ def fleet_status(engine: Engine) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for d in devices:
         counts[d["status"]] = counts.get(d["status"], 0) + 1
+    # The alarm list: active or awaiting an acknowledgement (ISA-18.2), the shelved ones apart.
+    listed, shelved = operator_alarms(engine)
     return {"devices": devices, "counts": counts, "types": device_types(devices),
-            "alarms": [alarm_json(a) for a in alarms if a["layer"]]}
+            "alarms": [alarm_json(a) for a in listed if a["layer"]],
+            "shelved": [alarm_json(a) for a in shelved if a["layer"]], "shelving": shelving_json()}
 
 
 def device_types(devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -127,10 +138,17 @@ def device_detail(engine: Engine, layer: str, code: str) -> dict[str, Any]:
         "status": colour_status(state, alarms), "link": (state or {}).get("status"),
         "fault": (state or {}).get("fault"), "last_seen": _iso((state or {}).get("last_seen")),
         "out_of_range": list((state or {}).get("out_of_range") or []),
-        "points": points, "alarms": [alarm_json(a) for a in alarms],
+        "points": points, "alarms": [alarm_json(a) for a in _device_alarms(engine, ident)],
+        "shelving": shelving_json(),
         "commands": [_command_json(c) for c in command_log(engine, ident, limit=10)],
         "suggestions": traffic,
     }
+
+
+def _device_alarms(engine: Engine, ident: str) -> list[dict]:
+    """A device's alarms on the operator's list, its shelved ones too (marked), newest first."""
+    listed, shelved = operator_alarms(engine, device=ident)
+    return sorted(listed + shelved, key=lambda a: (a["opened_at"], a["id"]), reverse=True)
 
 
 def _command_json(row: dict) -> dict[str, Any]:

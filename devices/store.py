@@ -22,6 +22,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
@@ -31,6 +32,9 @@ from devices.faultlog import FaultLog
 from devices.registry import DeviceRecord, split_device_id
 from devices.rules import Evaluator, Rule, load_rules
 from layers.db import engine_for
+
+if TYPE_CHECKING:
+    from devices.alarmlife import Policy
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +177,12 @@ class PostgisSink:
         self.rows_written = 0
         self._faults = {name: FaultLog(log, what) for name, what in (
             ("commands", "commands: settling unconfirmed commands"), ("alarms", "alarms: persisting transitions"),
-            ("traffic", "traffic: refreshing the congestion layer"))}
+            ("traffic", "traffic: refreshing the congestion layer"),
+            ("lifecycle", "alarms: the shelf-expiry and escalation sweep"))}
+        # The alarm lifecycle policy (devices/alarmlife.py; None: devices/alarm_lifecycle.yaml)
+        # and when its sweep is next due (time.time()).
+        self.lifecycle: Policy | None = None
+        self._next_sweep = 0.0
         self._reload_alarms = False
         # How long the polls may take to show an unconfirmed command before it is failed.
         self.confirm_window_s = confirm_window_s
@@ -205,6 +214,21 @@ class PostgisSink:
         else:
             self._faults["commands"].ok()
 
+    def _sweep_lifecycle(self, now: float) -> None:
+        """Expired shelves come back and overdue acknowledgements escalate, every sweep_every_s."""
+        if now < self._next_sweep:
+            return
+        from devices.alarmlife import load_policy, sweep
+
+        policy = self.lifecycle or load_policy()
+        try:
+            sweep(self.engine, datetime.fromtimestamp(now, UTC), policy)
+        except Exception as exc:  # the next batch tries again
+            self._faults["lifecycle"].failed(exc)
+        else:
+            self._faults["lifecycle"].ok()
+            self._next_sweep = now + policy.sweep_every_s
+
     async def write(self, batch: Batch) -> None:
         await asyncio.to_thread(self.write_sync, batch)
 
@@ -229,6 +253,7 @@ class PostgisSink:
                 self._reload_alarms = True
             else:
                 self._faults["alarms"].ok()
+            self._sweep_lifecycle(time.time())
         if self.traffic_every_s is not None and time.monotonic() - self._last_traffic >= self.traffic_every_s:
             self._last_traffic = time.monotonic()
             try:

@@ -44,6 +44,9 @@ SUCCESS_EXEMPT = {
     ("operator.api_command", "POST"): "needs a live Modbus device; the view audits operator.command itself "
                                       "(tests/devices)",
     ("operator.api_ack", "POST"): "needs an open alarm from the poller; the view audits operator.alarm_ack itself",
+    ("operator.api_shelve", "POST"): "needs an open alarm from the poller; the view audits operator.alarm_shelve "
+                                     "itself (tests/devices/test_alarm_lifecycle.py)",
+    ("operator.api_unshelve", "POST"): "needs a shelved alarm; the view audits operator.alarm_unshelve itself",
 }
 
 

@@ -142,6 +142,8 @@ TABLE: dict[tuple[str, str], str] = {
     ("operator.api_traffic", "GET"): OPERATOR,
     ("operator.api_command", "POST"): OPERATOR,
     ("operator.api_ack", "POST"): OPERATOR,
+    ("operator.api_shelve", "POST"): OPERATOR,
+    ("operator.api_unshelve", "POST"): OPERATOR,
     # Hazard raster overlays (webgis/rasters): public analysis results, like their vector layers.
     ("rasters.rasters_json", "GET"): PUBLIC,
     ("rasters.raster_json", "GET"): PUBLIC,

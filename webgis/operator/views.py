@@ -2,7 +2,7 @@
 
 Pages are for logged-in browsers (anonymous visitors are sent to /login, a user
 without the operator role gets 403); the JSON API also takes API tokens, so
-operators' scripts can read it. Writes (acknowledge, command) are POSTs that carry
+operators' scripts can read it. Writes (acknowledge, shelve, unshelve, command) are POSTs that carry
 the session's CSRF token (webgis/security.py) and are recorded in the audit log as
 well as in the devices schema's own history (alarm_history, commands).
 
@@ -22,6 +22,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 
 from devices import operator as ops
+from devices.alarmlife import shelve, unshelve
 from devices.alarms import acknowledge
 from devices.commands import CommandFailed, preview, send
 from devices.registermap import CommandRejected
@@ -190,10 +191,34 @@ def api_command(layer_id: str, code: str) -> Response:
 @blueprint.post("/api/alarms/<int:alarm_id>/ack")
 @operator_api
 def api_ack(alarm_id: int) -> Response:
-    body = request.get_json(silent=True) or {}
+    note = _note(request.get_json(silent=True) or {})
+    row = acknowledge(_engine(), alarm_id, principal_from_request(), note)  # AlarmError: 404 or 409
+    audit_event("operator.alarm_ack", alarm_id=alarm_id, device=row["device_id"], rule=row["rule"])
+    return _json(ops.alarm_json(row))
+
+
+def _note(body: Any) -> str:
     note = body.get("note", "") if isinstance(body, dict) else ""
     if not isinstance(note, str) or len(note) > 500:
         raise BadRequest("note must be text of at most 500 characters")
-    row = acknowledge(_engine(), alarm_id, principal_from_request(), note)  # AlarmError: 404 or 409
-    audit_event("operator.alarm_ack", alarm_id=alarm_id, device=row["device_id"], rule=row["rule"])
+    return note
+
+
+@blueprint.post("/api/alarms/<int:alarm_id>/shelve")
+@operator_api
+def api_shelve(alarm_id: int) -> Response:
+    """Shelve an alarm: {"reason": text, "duration_s": seconds}; off the active list until then."""
+    body = _body()
+    # BadShelf: 400 (no reason, duration out of bounds); AlarmError: 404 or 409
+    row = shelve(_engine(), alarm_id, principal_from_request(), body.get("reason"), body.get("duration_s"))
+    audit_event("operator.alarm_shelve", alarm_id=alarm_id, device=row["device_id"], rule=row["rule"],
+                until=row["shelved_until"].isoformat(), reason=row["shelve_reason"])
+    return _json(ops.alarm_json(row))
+
+
+@blueprint.post("/api/alarms/<int:alarm_id>/unshelve")
+@operator_api
+def api_unshelve(alarm_id: int) -> Response:
+    row = unshelve(_engine(), alarm_id, principal_from_request(), _note(request.get_json(silent=True) or {}))
+    audit_event("operator.alarm_unshelve", alarm_id=alarm_id, device=row["device_id"], rule=row["rule"])
     return _json(ops.alarm_json(row))

@@ -68,29 +68,92 @@
   // Alarm words in Bahasa Indonesia (the data keeps its codes: info/warning/critical, open/acknowledged/cleared).
   Op.SEVERITY = { info: 'info', warning: 'peringatan', critical: 'kritis' };
   Op.STATE = { open: 'terbuka', acknowledged: 'diakui', cleared: 'selesai' };
+  // ISA-18.2 states (devices/alarmlife.py).
+  Op.ISA = { unack: 'aktif, belum diakui', ack: 'aktif, diakui', rtn_unack: 'sudah normal, belum diakui',
+    normal: 'selesai' };
 
-  /* An alarm as a list item; `onPick` (optional) is called when its text is clicked. */
-  Op.alarmItem = function (alarm, ackUrl, onPick, onAcked) {
-    var li = Op.el('li', { className: 'alarm ' + alarm.severity + ' ' + alarm.state, 'data-alarm': String(alarm.id) });
+  Op.duration = function (s) {
+    return s % 3600 === 0 ? (s / 3600) + ' jam' : Math.round(s / 60) + ' menit';
+  };
+
+  function actionUrl(ackUrl, id, action) { return ackUrl.replace(/0\/ack$/, id + '/' + action); }
+
+  function post(button, url, payload, onDone) {
+    button.disabled = true;
+    Op.postJSON(url, payload).then(function (r) {
+      if (r.status !== 200) { button.disabled = false; window.alert(r.body.description || r.status); }
+      if (onDone) { onDone(r); }
+    });
+  }
+
+  /* The shelve form: a reason and a duration from the declared choices (shelving.durations_s). */
+  function shelveForm(alarm, ackUrl, shelving, onDone) {
+    var reason = Op.el('input', { type: 'text', name: 'reason', required: 'required', 'aria-label': 'Alasan / Reason',
+      placeholder: 'Alasan / Reason', minlength: String(shelving.reason_min_chars),
+      maxlength: String(shelving.reason_max_chars) });
+    var duration = Op.el('select', { name: 'duration_s', 'aria-label': 'Lama / Duration' });
+    shelving.durations_s.forEach(function (s) {
+      duration.appendChild(Op.el('option', { value: String(s), text: Op.duration(s) }));
+    });
+    var submit = Op.el('button', { type: 'submit', text: 'Tangguhkan / Shelve' });
+    var cancel = Op.el('button', { type: 'button', className: 'cancel', text: 'Batal / Cancel' });
+    var form = Op.el('form', { className: 'shelve' }, [reason, ' ', duration, ' ', submit, ' ', cancel]);
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      post(submit, actionUrl(ackUrl, alarm.id, 'shelve'),
+        { reason: reason.value, duration_s: Number(duration.value) }, function (r) {
+          // Shelved: the form goes, so the refresh (which spares an open form) redraws the lists.
+          if (r.status === 200 && form.parentNode) { form.parentNode.removeChild(form); }
+          if (onDone) { onDone(r); }
+        });
+    });
+    cancel.addEventListener('click', function () { form.parentNode.removeChild(form); });
+    return form;
+  }
+
+  /* An alarm as a list item; `onPick` (optional) is called when its text is clicked; `onDone`
+   * after an action; `shelving` (the policy's choices) enables the shelve control. */
+  Op.alarmItem = function (alarm, ackUrl, onPick, onDone, shelving) {
+    var isa = alarm.isa_state || '';
+    var li = Op.el('li', { className: 'alarm ' + alarm.severity + ' ' + alarm.state + ' ' + isa +
+      (alarm.escalated ? ' escalated' : '') + (alarm.shelved ? ' shelved' : ''), 'data-alarm': String(alarm.id) });
     var label = Op.el('button', { type: 'button', className: 'alarm-link', 'data-device': alarm.device_id,
       text: alarm.kode + ' · ' + alarm.code + ' · ' + (alarm.message || alarm.rule) });
     if (onPick) { label.addEventListener('click', function () { onPick(alarm); }); }
     li.appendChild(label);
+    if (alarm.escalated) {
+      li.appendChild(Op.el('span', { className: 'badge escalated', title: Op.time(alarm.escalated_at),
+        text: ' dieskalasi / escalated ' }));
+    }
     li.appendChild(Op.el('span', { className: 'muted', text: ' ' + (Op.SEVERITY[alarm.severity] || alarm.severity) +
-      ', ' + (Op.STATE[alarm.state] || alarm.state) +
+      ', ' + (Op.ISA[isa] || Op.STATE[alarm.state] || alarm.state) +
       (alarm.acknowledged_by ? ' (' + alarm.acknowledged_by + ')' : '') +
       (alarm.report_id ? ' · laporan #' + alarm.report_id : '') }));
-    if (alarm.state === 'open') {
+    if (alarm.shelved) {
+      li.appendChild(Op.el('span', { className: 'shelf', text: ' · ditangguhkan sampai / shelved until ' +
+        Op.time(alarm.shelved_until) + ' oleh ' + alarm.shelved_by + ': ' + alarm.shelve_reason }));
+    }
+    var needsAck = alarm.needs_ack !== undefined ? alarm.needs_ack : alarm.state === 'open';
+    if (needsAck) {
       var ack = Op.el('button', { type: 'button', className: 'ack', text: 'Akui / Acknowledge' });
-      ack.addEventListener('click', function () {
-        ack.disabled = true;
-        Op.postJSON(ackUrl.replace(/0\/ack$/, alarm.id + '/ack'), {}).then(function (r) {
-          if (r.status !== 200) { ack.disabled = false; window.alert(r.body.description || r.status); }
-          if (onAcked) { onAcked(r); }
-        });
-      });
+      ack.addEventListener('click', function () { post(ack, actionUrl(ackUrl, alarm.id, 'ack'), {}, onDone); });
       li.appendChild(ack);
+    }
+    if (alarm.shelved) {
+      var back = Op.el('button', { type: 'button', className: 'unshelve', text: 'Batalkan tangguh / Unshelve' });
+      back.addEventListener('click', function () { post(back, actionUrl(ackUrl, alarm.id, 'unshelve'), {}, onDone); });
+      li.appendChild(back);
+    } else if (shelving) {
+      var open = Op.el('button', { type: 'button', className: 'shelve', text: 'Tangguhkan / Shelve' });
+      open.addEventListener('click', function () {
+        if (!li.querySelector('form.shelve')) { li.appendChild(shelveForm(alarm, ackUrl, shelving, onDone)); }
+        li.querySelector('form.shelve input').focus();
+      });
+      li.appendChild(open);
     }
     return li;
   };
+
+  /* An operator is filling a shelve form in this list: a refresh must not wipe it. */
+  Op.editing = function (list) { return !!list.querySelector('form.shelve'); };
 })();

@@ -37,8 +37,10 @@
       ]));
     });
     var alarms = document.getElementById('alarms');
-    Op.clear(alarms);
-    d.alarms.forEach(function (a) { alarms.appendChild(Op.alarmItem(a, ACK_URL, null, refresh)); });
+    if (!Op.editing(alarms)) {
+      Op.clear(alarms);
+      d.alarms.forEach(function (a) { alarms.appendChild(Op.alarmItem(a, ACK_URL, null, refresh, d.shelving)); });
+    }
     var sug = document.getElementById('suggestions');
     Op.clear(sug);
     d.suggestions.forEach(function (s) {

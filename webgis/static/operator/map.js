@@ -155,6 +155,20 @@
     });
   }
 
+  /* The alarm list (active or awaiting an acknowledgement) and the shelved ones apart. */
+  function renderAlarms(status) {
+    var list = document.getElementById('alarms');
+    var shelvedList = document.getElementById('shelved-alarms');
+    var shelved = status.shelved || [];
+    if (Op.editing(list)) { return; }
+    Op.clear(list);
+    status.alarms.forEach(function (a) { list.appendChild(Op.alarmItem(a, ACK_URL, flyTo, refresh, status.shelving)); });
+    document.getElementById('no-alarms').hidden = status.alarms.length > 0;
+    Op.clear(shelvedList);
+    shelved.forEach(function (a) { shelvedList.appendChild(Op.alarmItem(a, ACK_URL, flyTo, refresh)); });
+    document.getElementById('shelved-count').textContent = String(shelved.length);
+  }
+
   function render(status) {
     var seen = {};
     typeFilter(status.types || []);
@@ -167,10 +181,7 @@
     ['online', 'offline', 'alarm', 'unknown'].forEach(function (k) {
       document.querySelector('[data-count="' + k + '"]').textContent = String(status.counts[k] || 0);
     });
-    var list = document.getElementById('alarms');
-    Op.clear(list);
-    status.alarms.forEach(function (a) { list.appendChild(Op.alarmItem(a, ACK_URL, flyTo, refresh)); });
-    document.getElementById('no-alarms').hidden = status.alarms.length > 0;
+    renderAlarms(status);
     if (!fitted && status.devices.length) {
       fitted = true;
       map.fitBounds(L.latLngBounds(status.devices.map(function (d) { return [d.lat, d.lon]; })), { padding: [20, 20] });
