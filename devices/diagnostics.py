@@ -65,6 +65,22 @@ class CommCounts:
         return self.requests > 0
 
 
+class CommLedger:
+    """The poller's counts per device since they were last taken (to go to the sink)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, CommCounts] = {}
+
+    def count(self, device: str, failure: PollFailure | None, rtt_s: float | None, at: float) -> None:
+        counts = self._counts.get(device) or self._counts.setdefault(device, CommCounts(device))
+        counts.count(failure, rtt_s, at)
+
+    def take(self) -> list[CommCounts]:
+        """The counts so far, and start afresh."""
+        taken, self._counts = [c for c in self._counts.values() if c], {}
+        return taken
+
+
 _UPSERT_COUNTS = """
 INSERT INTO devices.device_comm AS c (device_id, requests, ok, timeouts, garbled, connection, other,
     exceptions, last_rtt_ms, last_request_at, updated_at)
@@ -211,4 +227,4 @@ def availability(engine: Engine, device: str, days: int = 30, months: int = 12, 
     }
 
 
-__all__ = ["CommCounts", "availability", "comm_counters", "merge_counts", "offline_periods", "store_counts"]
+__all__ = ["CommCounts", "CommLedger", "availability", "comm_counters", "merge_counts", "offline_periods", "store_counts"]

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from devices.datatypes import Batch, DeviceConfig, Reading, Sink, StatusChange
-from devices.diagnostics import CommCounts, merge_counts
+from devices.diagnostics import CommLedger, merge_counts
 from devices.faultlog import FaultLog
 from devices.modbustcp import Flight, ModbusTcpConnection
 from devices.pollstate import DeviceState, Endpoint, PollFailure, classify_failure
@@ -119,8 +119,7 @@ class Poller:
         self._seq = 0
         self._stopping = False
         self._last_write = time.monotonic()
-        # Requests per device since the counts last went to the sink.
-        self._comm: dict[str, CommCounts] = {}
+        self._comm = CommLedger()  # requests per device since the counts last went to the sink
         self._last_comm = time.monotonic()
 
     def _timeouts(self, state: DeviceState) -> tuple[float, float]:
@@ -135,9 +134,7 @@ class Poller:
 
     def _count(self, state: DeviceState, failure: PollFailure | None, rtt_s: float | None = None) -> None:
         """One Modbus request to the device (or one that could not be sent: no connection)."""
-        device = state.config.device_id
-        counts = self._comm.get(device) or self._comm.setdefault(device, CommCounts(device))
-        counts.count(failure, rtt_s, time.time())
+        self._comm.count(state.config.device_id, failure, rtt_s, time.time())
 
     def _add(self, d: DeviceConfig) -> DeviceState:
         if d.model not in self.maps:
@@ -494,8 +491,8 @@ class Poller:
         batch, self._buffer = self._buffer, Batch()
         if comm or time.monotonic() - self._last_comm >= self.config.comm_flush_s:
             # Counters ride along every comm_flush_s: a few rows, not one write per poll.
-            batch.comm.extend(c for c in self._comm.values() if c)
-            self._comm, self._last_comm = {}, time.monotonic()
+            batch.comm.extend(self._comm.take())
+            self._last_comm = time.monotonic()
         recent = time.monotonic() - self._last_write < self.config.idle_write_s
         if not batch.readings and not batch.changes and not batch.comm and recent:
             return

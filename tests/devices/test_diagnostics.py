@@ -62,7 +62,7 @@ def test_counters_name_every_outcome_and_are_stored_in_few_writes(isolated_datab
     assert silent["timeouts"] == silent["requests"] and silent["last_rtt_ms"] is None
     # Counted in memory, written every comm_flush_s: a handful of writes for hundreds of requests.
     total = sum(r["requests"] for r in stored.values())
-    assert sink.comm_writes <= run_s / COUNTERS.comm_flush_s + 2 and total >= 10 * sink.comm_writes
+    assert sink.comm_writes <= run_s / COUNTERS.comm_flush_s + 2 and total >= 5 * sink.comm_writes
 
 
 def test_per_device_timeout_and_retries_are_honoured(peer, ports) -> None:  # noqa: ANN001
@@ -72,11 +72,11 @@ def test_per_device_timeout_and_retries_are_honoured(peer, ports) -> None:  # no
     gateway.behave(2, "silent")
     # The poller's own timeout (1 s, grace 1 s) would allow one attempt per poll at most.
     config = PollerConfig(timeout_s=1.0, retries=1, offline_after=1000, flush_interval_s=0.05, comm_flush_s=0.2,
-                          quarantine=False)
+                          quarantine=False, connections_per_endpoint=2)
     devices = [DeviceConfig("retries-2", LIGHT, "127.0.0.1", port, 1, 1.0, timeout_s=0.1, retries=2),
                DeviceConfig("retries-0", LIGHT, "127.0.0.1", port, 2, 1.0, timeout_s=0.1, retries=0)]
     sink = MemorySink()
-    asyncio.run(Poller(devices, sink, config).run(3.2))
+    asyncio.run(Poller(devices, sink, config).run(3.6))
     counts = {c.device_id: c for c in merge_counts(sink.comm)}
     polls = counts["retries-0"].timeouts
     assert polls >= 3  # 0.2 s per timed-out request, not the poller's 2 s
