@@ -22,6 +22,9 @@ class DeviceConfig:
     port: int
     unit: int
     interval_s: float = 1.0
+    # Per device (its property or its model's default); None: the poller's PollerConfig.
+    timeout_s: float | None = None
+    retries: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class Batch:
 
     readings: list[Reading] = field(default_factory=list)
     changes: list[StatusChange] = field(default_factory=list)
+    # Communication counters since the last ones handed over (devices.diagnostics.CommCounts),
+    # added every PollerConfig.comm_flush_s, not with every batch.
+    comm: list = field(default_factory=list)
 
 
 class Sink(Protocol):
@@ -70,11 +76,13 @@ class MemorySink:
     def __init__(self) -> None:
         self.readings: list[Reading] = []
         self.changes: list[StatusChange] = []
+        self.comm: list = []
         self.batches = 0
 
     async def write(self, batch: Batch) -> None:
         self.readings.extend(batch.readings)
         self.changes.extend(batch.changes)
+        self.comm.extend(batch.comm)
         self.batches += 1
 
 

@@ -151,6 +151,30 @@ def _device_alarms(engine: Engine, ident: str) -> list[dict]:
     return sorted(listed + shelved, key=lambda a: (a["opened_at"], a["id"]), reverse=True)
 
 
+def device_diagnostics(engine: Engine, layer: str, code: str, now: datetime | None = None) -> dict[str, Any]:
+    """A device's polling settings (where each comes from), its communication counters and its
+    offline history with availability per day (30) and month (12)."""
+    from devices.diagnostics import availability, comm_counters
+    from devices.poller import PollerConfig
+
+    try:
+        record = find_device(engine, layer, code)
+    except KeyError as exc:
+        raise UnknownDevice(str(exc).strip("'\"")) from None
+    ident = device_id(layer, code)
+    poller = PollerConfig()
+    polling = {"interval_s": record.interval_s,
+               "timeout_s": poller.timeout_s if record.timeout_s is None else record.timeout_s,
+               "retries": poller.retries if record.retries is None else record.retries,
+               # Which are the poller's defaults (no property and no model default declared).
+               "poller_defaults": [k for k, v in (("timeout_s", record.timeout_s), ("retries", record.retries))
+                                   if v is None]}
+    counters = comm_counters(engine, ident)
+    if counters is not None:
+        counters = {k: _iso(v) if isinstance(v, datetime) else v for k, v in counters.items() if k != "device_id"}
+    return {"id": ident, "polling": polling, "comm": counters, **availability(engine, ident, now=now)}
+
+
 def _command_json(row: dict) -> dict[str, Any]:
     return {"id": row["id"], "at": _iso(row["at"]), "actor": row["actor"], "point": row["point"],
             "value": row["value"], "previous": row["previous"], "read_back": row["read_back"],

@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from devices.datatypes import Batch, DeviceConfig, Reading, Sink, StatusChange
+from devices.diagnostics import CommLedger, merge_counts
 from devices.faultlog import FaultLog
 from devices.modbustcp import Flight, ModbusTcpConnection
 from devices.pollstate import DeviceState, Endpoint, PollFailure, classify_failure
@@ -75,6 +76,8 @@ class PollerConfig:
     quarantine: bool = True
     slow_poll_s: float = 0.15
     recover_after: int = 3
+    # Communication counters per device (devices/diagnostics.py) go to the sink this often.
+    comm_flush_s: float = 10.0
 
 
 @dataclass
@@ -116,6 +119,22 @@ class Poller:
         self._seq = 0
         self._stopping = False
         self._last_write = time.monotonic()
+        self._comm = CommLedger()  # requests per device since the counts last went to the sink
+        self._last_comm = time.monotonic()
+
+    def _timeouts(self, state: DeviceState) -> tuple[float, float]:
+        """The device's answer timeout and late grace: its own setting, else the poller's."""
+        timeout = state.config.timeout_s or self.config.timeout_s
+        if state.config.timeout_s is None or self.config.late_grace_s is not None:
+            return timeout, self.config.grace_s
+        return timeout, timeout  # the grace follows the device's own timeout
+
+    def _retries(self, state: DeviceState) -> int:
+        return self.config.retries if state.config.retries is None else state.config.retries
+
+    def _count(self, state: DeviceState, failure: PollFailure | None, rtt_s: float | None = None) -> None:
+        """One Modbus request to the device (or one that could not be sent: no connection)."""
+        self._comm.count(state.config.device_id, failure, rtt_s, time.time())
 
     def _add(self, d: DeviceConfig) -> DeviceState:
         if d.model not in self.maps:
@@ -203,7 +222,7 @@ class Poller:
                 client.close()
             ep.clients.clear()
             ep.workers = []
-        await self._flush()
+        await self._flush(comm=True)
 
     async def run(self, duration_s: float) -> PollStats:
         """Poll for duration_s seconds, then stop."""
@@ -283,7 +302,7 @@ class Poller:
     async def _poll_once(self, ep: Endpoint, slot: int, state: DeviceState, due: float) -> None:
         start = time.monotonic()
         self.stats.lateness.append(start - due)
-        attempts = 1 if state.status == "offline" else 1 + self.config.retries
+        attempts = 1 if state.status == "offline" else 1 + self._retries(state)
         failure: PollFailure | None = None
         for attempt in range(attempts):
             try:
@@ -297,7 +316,7 @@ class Poller:
                 # Retrying into the next interval would only make the next poll late.
                 budget = due + state.config.interval_s - time.monotonic()
                 if not failure.retryable or attempt + 1 >= attempts or budget < (
-                        self.config.timeout_s + self.config.backoff_s):
+                        self._timeouts(state)[0] + self.config.backoff_s):
                     break
                 await asyncio.sleep(self.config.backoff_s * 2**attempt * self.rng.uniform(0.5, 1.5))
         end = time.monotonic()
@@ -369,7 +388,13 @@ class Poller:
         log.info("poller: %s:%s answers again; polling its offline devices now", ep.host, ep.port)
 
     async def _read_device(self, ep: Endpoint, slot: int, state: DeviceState) -> dict[str, tuple]:
-        client = await self._client(ep, slot)
+        try:
+            client = await self._client(ep, slot)
+        except PollFailure as failure:
+            self._count(state, failure)
+            raise
+        # The device's own timeout: the connection serves one request at a time (its slot's worker).
+        client.timeout_s, client.grace_s = self._timeouts(state)
         values: dict[str, tuple] = {}
         state.late, state.latency_s = False, 0.0
         for block in state.map.blocks:
@@ -381,8 +406,9 @@ class Poller:
                 answer = await client.read(state.config.unit, block.function, block.start, block.count, ahead,
                                            lambda: 0.0 if ep.parallel else ep.busy_until)
             except PollFailure as failure:
+                self._count(state, failure)
                 if failure.kind == "timeout":  # the gateway may still be busy with it for a while
-                    ep.busy_until = time.monotonic() + self.config.timeout_s + self.config.grace_s
+                    ep.busy_until = time.monotonic() + sum(self._timeouts(state))
                 raise
             finally:
                 ep.in_flight.discard(flight)
@@ -391,6 +417,7 @@ class Poller:
                 ep.parallel = True
                 log.info("poller: %s:%s answers requests in parallel; no request waits behind another",
                          ep.host, ep.port)
+            self._count(state, None, answer.latency_s)
             state.late = state.late or answer.late
             state.latency_s += answer.latency_s
             values.update(decode_block(block, answer.values))
@@ -460,10 +487,14 @@ class Poller:
             await asyncio.sleep(self.config.flush_interval_s)
             await self._flush()
 
-    async def _flush(self) -> None:
+    async def _flush(self, comm: bool = False) -> None:
         batch, self._buffer = self._buffer, Batch()
+        if comm or time.monotonic() - self._last_comm >= self.config.comm_flush_s:
+            # Counters ride along every comm_flush_s: a few rows, not one write per poll.
+            batch.comm.extend(self._comm.take())
+            self._last_comm = time.monotonic()
         recent = time.monotonic() - self._last_write < self.config.idle_write_s
-        if not batch.readings and not batch.changes and recent:
+        if not batch.readings and not batch.changes and not batch.comm and recent:
             return
         self._last_write = time.monotonic()
         try:
@@ -472,6 +503,7 @@ class Poller:
             self._sink_faults.failed(exc, "keeping the rows to retry")
             batch.readings.extend(self._buffer.readings)
             batch.changes.extend(self._buffer.changes)
+            batch.comm = merge_counts(batch.comm + self._buffer.comm)  # one per device, however long
             self._buffer = batch
             self._trim_buffer()
             return

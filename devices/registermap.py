@@ -114,6 +114,9 @@ class RegisterMap:
     blocks: tuple[Block, ...] = field(default=())
     # Cross-point constraints and interlocks (devices/interlocks.py), checked before a write.
     rules: tuple = ()
+    # The model's polling defaults (interval_s, timeout_s, retries); a device's own
+    # properties (poll_interval_s, poll_timeout_s, poll_retries) override them.
+    polling: Mapping[str, float] = field(default_factory=dict, compare=False, hash=False)
 
     def point(self, name: str) -> Point:
         """The point called `name`; KeyError names the model when absent."""
@@ -251,7 +254,32 @@ def parse_map(data: Mapping[str, Any], source: str = "<data>") -> RegisterMap:
         rules = parse_rules(model, data, set(names))
     except ValueError as exc:
         raise RegisterMapError(str(exc)) from None
-    return RegisterMap(model, dict(data.get("title") or {}), tuple(points), _blocks(points), rules)
+    return RegisterMap(model, dict(data.get("title") or {}), tuple(points), _blocks(points), rules,
+                       _parse_polling(model, data.get("polling")))
+
+
+# Bounds of a model's polling defaults: the same as the device layers' properties.
+POLLING_BOUNDS = {"interval_s": (0.2, 86400.0), "timeout_s": (0.05, 30.0), "retries": (0, 5)}
+
+
+def _parse_polling(model: str, raw: Any) -> dict[str, float]:
+    """A map's `polling:` defaults, checked against POLLING_BOUNDS (retries a whole number)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise _fail(model, None, "polling must be a mapping of interval_s, timeout_s, retries")
+    unknown = set(raw) - set(POLLING_BOUNDS)
+    if unknown:
+        raise _fail(model, None, f"polling: unknown keys {sorted(unknown)}")
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        lo, hi = POLLING_BOUNDS[key]
+        whole = key != "retries" or (isinstance(value, int) and not isinstance(value, bool))
+        if isinstance(value, bool) or not isinstance(value, int | float) or not whole or not lo <= value <= hi:
+            raise _fail(model, None, f"polling.{key} must be a {'whole ' if key == 'retries' else ''}"
+                                     f"number from {lo:g} to {hi:g}")
+        out[key] = value
+    return out
 
 
 def _check_encodable(model: str, point: Point, value: float) -> None:

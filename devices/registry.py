@@ -15,13 +15,14 @@ import asyncio
 import ipaddress
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from devices.datatypes import DeviceConfig
 from devices.faultlog import FaultLog
+from devices.registermap import load_maps
 from devices.simulator import FleetEntry
 from layers import read_layer
 from layers.model import LayerSpec
@@ -49,6 +50,9 @@ class DeviceRecord:
     interval_s: float
     lon: float
     lat: float
+    # None: the poller's own (PollerConfig); else the device's property or its model's default.
+    timeout_s: float | None = None
+    retries: int | None = None
 
     @property
     def device_id(self) -> str:
@@ -56,7 +60,8 @@ class DeviceRecord:
 
     def config(self) -> DeviceConfig:
         """What the poller needs."""
-        return DeviceConfig(self.device_id, self.model, self.host, self.port, self.unit, self.interval_s)
+        return DeviceConfig(self.device_id, self.model, self.host, self.port, self.unit, self.interval_s,
+                            self.timeout_s, self.retries)
 
 
 def device_id(layer: str, code: str) -> str:
@@ -83,8 +88,17 @@ def split_device_id(value: str) -> tuple[str, str] | None:
     return layer, code
 
 
+def _setting(values: dict, prop: str, defaults: Mapping[str, float], key: str) -> float | None:
+    """A polling setting: the device's own property, else its model's declared default, else None."""
+    own = values.get(prop)
+    if not _missing(own):
+        return float(own)
+    return None if defaults.get(key) is None else float(defaults[key])
+
+
 def _records(spec: LayerSpec, frame) -> list[DeviceRecord]:  # noqa: ANN001 - a GeoDataFrame
     out = []
+    maps = load_maps()
     name_col = "nama" if "nama" in frame.columns else spec.key
     for row, geom in zip(frame.itertuples(index=False), frame.geometry, strict=True):
         values = row._asdict()
@@ -93,13 +107,18 @@ def _records(spec: LayerSpec, frame) -> list[DeviceRecord]:  # noqa: ANN001 - a 
             continue  # not addressable: registered, but nothing to poll yet
         if not _allowed_address(spec, values):
             continue
-        interval = values.get("poll_interval_s")
+        reg_map = maps.get(str(values["model"]))
+        defaults = reg_map.polling if reg_map is not None else {}
+        interval = _setting(values, "poll_interval_s", defaults, "interval_s")
+        retries = _setting(values, "poll_retries", defaults, "retries")
         out.append(DeviceRecord(
             layer=spec.id, code=str(values[spec.key]), name=str(values[name_col]),
             model=str(values["model"]), status=str(values["status"]), host=str(values["modbus_host"]),
             port=int(port), unit=int(unit),
-            interval_s=DEFAULT_INTERVAL_S if _missing(interval) else float(interval),
-            lon=float(geom.x), lat=float(geom.y)))
+            interval_s=DEFAULT_INTERVAL_S if interval is None else interval,
+            lon=float(geom.x), lat=float(geom.y),
+            timeout_s=_setting(values, "poll_timeout_s", defaults, "timeout_s"),
+            retries=None if retries is None else int(retries)))
     return out
 
 

@@ -28,6 +28,7 @@ from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
 
 from devices.datatypes import Batch, Reading, StatusChange
+from devices.diagnostics import store_counts
 from devices.faultlog import FaultLog
 from devices.registry import DeviceRecord, split_device_id
 from devices.rules import Evaluator, Rule, load_rules
@@ -243,6 +244,7 @@ class PostgisSink:
             self.rows_written += copy_readings(conn, batch.readings)
             upsert_latest(conn, batch.readings)
             record_changes(conn, batch.changes, self.models)
+            store_counts(conn, batch.comm)
         if batch.readings:
             self._settle_commands(batch.readings)
         if self.alarms is not None:

@@ -136,9 +136,11 @@ TABLE: dict[tuple[str, str], str] = {
     # The operators' device view (webgis/operator): pages for logged-in operators, JSON for operators.
     ("operator.index", "GET"): SESSION,
     ("operator.device_page", "GET"): SESSION,
+    ("operator.wall", "GET"): SESSION,
     ("operator.api_status", "GET"): OPERATOR,
     ("operator.api_device", "GET"): OPERATOR,
     ("operator.api_telemetry", "GET"): OPERATOR,
+    ("operator.api_diagnostics", "GET"): OPERATOR,
     ("operator.api_traffic", "GET"): OPERATOR,
     ("operator.api_command", "POST"): OPERATOR,
     ("operator.api_ack", "POST"): OPERATOR,

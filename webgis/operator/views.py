@@ -101,6 +101,13 @@ def device_page(layer_id: str, code: str) -> Any:
     return render_template("operator/device.html", user=current_user(), device=detail)
 
 
+@blueprint.get("/wall")
+@operator_page
+def wall() -> Any:
+    """The control room's wall map: full screen, refreshing itself, alarms first."""
+    return render_template("operator/wall.html", user=current_user())
+
+
 # -- JSON -------------------------------------------------------------------------------
 
 
@@ -127,6 +134,15 @@ def api_telemetry(layer_id: str, code: str) -> Response:
         raise BadRequest(f"window must be one of {', '.join(ops.WINDOWS)}")
     try:
         return _json(ops.device_telemetry(_engine(), layer_id, code, window))
+    except ops.UnknownDevice as exc:
+        raise NotFound(str(exc)) from None
+
+
+@blueprint.get("/api/devices/<layer_id>/<code>/diagnostics")
+@operator_api
+def api_diagnostics(layer_id: str, code: str) -> Response:
+    try:
+        return _json(ops.device_diagnostics(_engine(), layer_id, code))
     except ops.UnknownDevice as exc:
         raise NotFound(str(exc)) from None
 

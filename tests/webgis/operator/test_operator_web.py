@@ -135,3 +135,27 @@ def test_a_command_is_checked_confirmed_sent_and_read_back(fleet) -> None:  # no
     assert citizen.post(url, json={"point": "cycle_time", "value": 60, "confirm": True},
                         headers={"X-CSRFToken": citizen_csrf}).status_code == 403
     assert sim.device(port, 2).state["cycle_time"] == 120
+
+
+def test_diagnostics_json_and_the_wall_page(fleet) -> None:  # noqa: ANN001
+    engine, sim, port, records, app = fleet
+    light = records["lpju_solar_v1"]
+    operator, _ = user_client(app, "operator")
+    diag = operator.get(f"/operator/api/devices/{light.layer}/{light.code}/diagnostics")
+    assert diag.status_code == 200
+    body = diag.get_json()
+    assert body["polling"] == {"interval_s": 0.2, "timeout_s": 1.0, "retries": 1,
+                               "poller_defaults": ["timeout_s", "retries"]}
+    # The poll above stopped and handed its counters over: every request answered.
+    assert body["comm"]["requests"] >= 4 and body["comm"]["ok"] == body["comm"]["requests"]
+    assert len(body["days"]) == 30 and body["days"][0]["availability"] == 100.0
+    assert len(body["months"]) == 12 and body["period_count"] == 0
+    assert operator.get(f"/operator/api/devices/{light.layer}/NOPE/diagnostics").status_code == 404
+    assert app.test_client().get(f"/operator/api/devices/{light.layer}/{light.code}/diagnostics").status_code == 401
+    page = operator.get(f"/operator/devices/{light.layer}/{light.code}").get_data(as_text=True)
+    assert "operator/diagnostics.js" in page and "Komunikasi dan ketersediaan" in page
+    wall = operator.get("/operator/wall")
+    assert wall.status_code == 200 and "operator/wall.js" in wall.get_data(as_text=True)
+    assert app.test_client().get("/operator/wall").status_code == 302
+    citizen, _ = user_client(app, "citizen")
+    assert citizen.get("/operator/wall").status_code == 403
