@@ -1,7 +1,7 @@
 """Device diagnostics (issue 21): per-device polling settings and communication counters
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-07 14:30:00
 
 Every device layer gets `poll_timeout_s` and `poll_retries` beside `poll_interval_s`
@@ -13,7 +13,7 @@ history and availability are derived from `devices.status_events`, so they need 
 from alembic import op
 
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
