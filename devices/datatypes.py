@@ -22,6 +22,8 @@ class DeviceConfig:
     port: int
     unit: int
     interval_s: float = 1.0
+    # "tcp": Modbus TCP; "rtu_over_tcp": RTU frames through a serial-to-Ethernet converter.
+    transport: str = "tcp"
 
 
 @dataclass(frozen=True)

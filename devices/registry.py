@@ -49,6 +49,7 @@ class DeviceRecord:
     interval_s: float
     lon: float
     lat: float
+    transport: str = "tcp"  # or "rtu_over_tcp" (a serial-to-Ethernet converter in transparent mode)
 
     @property
     def device_id(self) -> str:
@@ -56,7 +57,8 @@ class DeviceRecord:
 
     def config(self) -> DeviceConfig:
         """What the poller needs."""
-        return DeviceConfig(self.device_id, self.model, self.host, self.port, self.unit, self.interval_s)
+        return DeviceConfig(self.device_id, self.model, self.host, self.port, self.unit, self.interval_s,
+                            self.transport)
 
 
 def device_id(layer: str, code: str) -> str:
@@ -93,13 +95,14 @@ def _records(spec: LayerSpec, frame) -> list[DeviceRecord]:  # noqa: ANN001 - a 
             continue  # not addressable: registered, but nothing to poll yet
         if not _allowed_address(spec, values):
             continue
-        interval = values.get("poll_interval_s")
+        interval, transport = values.get("poll_interval_s"), values.get("modbus_transport")
         out.append(DeviceRecord(
             layer=spec.id, code=str(values[spec.key]), name=str(values[name_col]),
             model=str(values["model"]), status=str(values["status"]), host=str(values["modbus_host"]),
             port=int(port), unit=int(unit),
             interval_s=DEFAULT_INTERVAL_S if _missing(interval) else float(interval),
-            lon=float(geom.x), lat=float(geom.y)))
+            lon=float(geom.x), lat=float(geom.y),
+            transport="tcp" if _missing(transport) else str(transport)))
     return out
 
 
