@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from devices.addressing import CCTV_PORT_BASE
 from devices.datatypes import Batch, DeviceConfig, Sink
 from devices.poller import Poller, PollerConfig
+from devices.simcamera import CameraServer
 from devices.simulator import (
     FleetEntry,
     Simulator,
@@ -108,10 +109,16 @@ async def _simulate(args: argparse.Namespace) -> None:
     await sim.start()
     print(f"simulating {len(sim.devices)} devices on {args.host} ports "
           f"{sim.ports[0]}..{sim.ports[-1]}", flush=True)
+    cameras = CameraServer(args.host) if any(e.model == "cctv_ipcam_v1" for e in fleet) else None
+    if cameras is not None:  # the cameras' still images, at the seed's snapshot_url
+        await cameras.start()
+        print(f"serving camera snapshots on http://{args.host}:{cameras.port}/snapshot/<code>.png", flush=True)
     try:
         await _run_until_signal(args.duration)
     finally:
         await sim.stop()
+        if cameras is not None:
+            await cameras.stop()
 
 
 def add_poll_args(p: argparse.ArgumentParser) -> None:

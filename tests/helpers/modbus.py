@@ -282,3 +282,25 @@ def _execute(u: PeerUnit, pdu: bytes) -> bytes:
             u.tables["holding"][address + i] = struct.unpack(">H", pdu[6 + 2 * i: 8 + 2 * i])[0]
         return pdu[:5]
     return bytes([fc | 0x80, 1])
+
+
+class CameraThread:
+    """The simulator's camera HTTP server (devices/simcamera.py) in a background thread."""
+
+    def __init__(self, port: int) -> None:
+        from devices.simcamera import CameraServer
+
+        self.server = CameraServer(port=port)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> Any:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(timeout=10)
+        return self.server
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()

@@ -80,6 +80,10 @@
       ', ' + (Op.STATE[alarm.state] || alarm.state) +
       (alarm.acknowledged_by ? ' (' + alarm.acknowledged_by + ')' : '') +
       (alarm.report_id ? ' · laporan #' + alarm.report_id : '') }));
+    if (alarm.snapshot) {  // a camera's alarm (tamper, video loss): what the camera sees
+      li.appendChild(Op.el('a', { className: 'alarm-snapshot', href: alarm.snapshot, target: '_blank', rel: 'noopener',
+        text: ' Snapshot kamera / camera snapshot' }));
+    }
     if (alarm.state === 'open') {
       var ack = Op.el('button', { type: 'button', className: 'ack', text: 'Akui / Acknowledge' });
       ack.addEventListener('click', function () {
