@@ -144,6 +144,32 @@ class ModbusTcpConnection:
         values = self._check(tid, unit, fc, count, got_tid, got_unit, answer)
         return Answer(values, latency, latency > self.timeout_s)
 
+    async def transact(self, unit: int, pdu: bytes) -> bytes:
+        """Send one request PDU (a command's read or write) and return the answer's PDU, an exception
+        PDU included; PollFailure when no good answer came (the connection is then resynchronised)."""
+        async with self.lock:
+            if not self.connected:
+                await self.connect()
+            self._tid = (self._tid + 1) & 0xFFFF
+            tid = self._tid
+            try:
+                self._writer.write(self._request(tid, unit, pdu))
+                await self._writer.drain()
+                got_tid, got_unit, answer = await asyncio.wait_for(self._frame(), self.timeout_s + self.grace_s)
+            except TimeoutError:
+                self.close()
+                raise PollFailure("timeout", f"no answer in {self.timeout_s + self.grace_s:g} s") from None
+            except PollFailure:
+                self.close()
+                raise
+            except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
+                self.close()
+                raise PollFailure("closed", f"connection closed by the peer ({type(exc).__name__})") from exc
+            if got_tid != tid or got_unit != unit or not answer or answer[0] & 0x7F != pdu[0]:
+                self.close()
+                raise PollFailure("garbled", f"answer does not match the request (unit {got_unit}, tid {got_tid})")
+            return answer
+
     @staticmethod
     async def _queued_behind(frame: asyncio.Future, ahead: Sequence[Flight], sent: float) -> float:
         """Wait until the requests ahead are done (or our answer comes first); when our clock starts."""

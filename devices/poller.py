@@ -364,6 +364,13 @@ class Poller:
         ep.connect_fails = 0
         return client
 
+    async def shared_client(self, host: str, port: int) -> ModbusTcpConnection:
+        """The connection of a single-connection gateway, which commands borrow (devices/gatewaylink.py)."""
+        return await self._client(self.endpoints[(host, port)], 0)
+
+    def single_connection_endpoints(self) -> list[tuple[str, int]]:
+        return [(ep.host, ep.port) for ep in self.endpoints.values() if ep.single]
+
     def _endpoint_back(self, ep: Endpoint) -> None:
         """The endpoint answers again: poll its devices that could not reach it now, not at their next slot."""
         now = time.monotonic()

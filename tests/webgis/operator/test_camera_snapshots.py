@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import text
 
 from devices.alarms import list_alarms
+from devices.registry import read_fleet
 from devices.simcamera import colour_bars_png
 from devices.simulator import FleetEntry
-from devices.snapshots import SnapshotRefused, fetch_snapshot
+from devices.snapshots import SnapshotRefused, camera_media, fetch_snapshot
 from layers import read_layer, update_feature
 from layers.db import engine_for
 from tests.helpers.browser import launched_chromium, new_session, serving
@@ -55,28 +56,37 @@ def test_the_snapshot_comes_through_the_app_for_operators_only(camera_scene) -> 
     assert "snapshot_url" not in public and "8554" not in public
 
 
-@pytest.mark.parametrize("address", ["http://93.184.216.34/snapshot.png", "http://camera.example.com/snap.png",
-                                     "http://169.254.169.254/latest/meta-data", "file:///etc/passwd",
-                                     "ftp://10.0.0.5/snap.png"])
-def test_a_snapshot_address_outside_the_device_networks_is_refused(camera_scene, address: str) -> None:  # noqa: ANN001
-    engine, camera, fid, cameras, app = camera_scene
-    client = app.test_client()
-    path = f"/collections/{camera.layer}/items/{fid}"
-    etag = client.get(path, headers=TOKEN).headers["ETag"]
-    answer = client.patch(path, data=orjson.dumps({"properties": {"snapshot_url": address}}),
-                          content_type="application/merge-patch+json", headers={**TOKEN, "If-Match": etag})
-    assert answer.status_code == 400, answer.get_data(as_text=True)
-    assert "allowed networks" in answer.get_data(as_text=True)
-    # A row written around the API is refused at fetch time too: nothing is fetched.
-    with engine.begin() as conn:
-        conn.execute(text(f"UPDATE layers.{camera.layer} SET snapshot_url = :u WHERE kode = :k"),
-                     {"u": address, "k": camera.code})
-    with pytest.raises(SnapshotRefused):
-        fetch_snapshot(engine, camera.layer, camera.code)
+REFUSED = ["http://93.184.216.34/snapshot.png", "http://camera.example.com/snap.png",
+           "http://169.254.169.254/latest/meta-data", "file:///etc/passwd", "ftp://10.0.0.5/snap.png",
+           "http://[::ffff:8.8.8.8]/snap.png"]
+
+
+def test_a_snapshot_address_outside_the_device_networks_is_refused(isolated_database_url) -> None:  # noqa: ANN001
+    engine = engine_for(isolated_database_url)
+    camera = next(r for r in read_fleet(engine) if r.model == "cctv_ipcam_v1")
+    fid = int(read_layer(engine, camera.layer, where={"kode": camera.code}, columns=[]).index[0])
+    app = build_app(isolated_database_url)
+    client, path = app.test_client(), f"/collections/{camera.layer}/items/{fid}"
     operator, _ = user_client(app, "operator")
-    refused = operator.get(f"/operator/api/devices/{camera.layer}/{camera.code}/snapshot")
-    assert refused.status_code == 409 and "allowed networks" in refused.get_data(as_text=True)
-    assert cameras.requests == 0
+    seeded = camera_media(engine, camera.layer, camera.code)["snapshot_url"]
+    for address in REFUSED:
+        etag = client.get(path, headers=TOKEN).headers["ETag"]
+        answer = client.patch(path, data=orjson.dumps({"properties": {"snapshot_url": address}}),
+                              content_type="application/merge-patch+json", headers={**TOKEN, "If-Match": etag})
+        assert answer.status_code == 400, (address, answer.get_data(as_text=True))
+        assert "allowed networks" in answer.get_data(as_text=True)
+        assert camera_media(engine, camera.layer, camera.code)["snapshot_url"] == seeded  # nothing changed
+        # A row written around the API is refused at fetch time too: nothing is fetched.
+        with engine.begin() as conn:
+            conn.execute(text(f"UPDATE layers.{camera.layer} SET snapshot_url = :u WHERE kode = :k"),
+                         {"u": address, "k": camera.code})
+        with pytest.raises(SnapshotRefused):
+            fetch_snapshot(engine, camera.layer, camera.code)
+        refused = operator.get(f"/operator/api/devices/{camera.layer}/{camera.code}/snapshot")
+        assert refused.status_code == 409 and "allowed networks" in refused.get_data(as_text=True), address
+        with engine.begin() as conn:
+            conn.execute(text(f"UPDATE layers.{camera.layer} SET snapshot_url = :u WHERE kode = :k"),
+                         {"u": seeded, "k": camera.code})
 
 
 @pytest.mark.browser
