@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# How the poller frames requests: Modbus TCP, or RTU through a serial-to-Ethernet converter.
+TRANSPORTS = ("tcp", "rtu_over_tcp")
+
 
 @dataclass(frozen=True)
 class DeviceConfig:
@@ -80,4 +83,4 @@ class MemorySink:
         self.batches += 1
 
 
-__all__ = ["Batch", "DeviceConfig", "MemorySink", "Reading", "Sink", "StatusChange"]
+__all__ = ["TRANSPORTS", "Batch", "DeviceConfig", "MemorySink", "Reading", "Sink", "StatusChange"]

@@ -122,10 +122,19 @@ class Poller:
             raise ValueError(f"device {d.device_id}: no register map for model {d.model!r}")
         state = self.states[d.device_id] = DeviceState(d, self.maps[d.model])
         ep = self.endpoints.setdefault((d.host, d.port), Endpoint(d.host, d.port, d.transport))
-        if ep.transport != d.transport:  # one gateway speaks one framing: the first declared wins
+        if ep.transport != d.transport:
+            self._reframe(ep, state)
+        return state
+
+    def _reframe(self, ep: Endpoint, state: DeviceState) -> None:
+        """The gateway was re-declared (no other device on it says otherwise), or one device disagrees."""
+        d = state.config
+        if any(s.config.transport != d.transport for s in self.states.values()
+               if s is not state and (s.config.host, s.config.port) == (d.host, d.port)):
             log.warning("poller: %s declares %s but %s:%s speaks %s; polled as %s",
                         d.device_id, d.transport, d.host, d.port, ep.transport, ep.transport)
-        return state
+        else:
+            ep.reframe(d.transport)
 
     def set_devices(self, devices: Sequence[DeviceConfig]) -> dict[str, list[str]]:
         """Take a new fleet while running: add new devices, drop retired ones, re-address moved ones.

@@ -113,6 +113,13 @@ class Endpoint:
     def queue(self) -> list[tuple[float, int, DeviceState]]:
         return self.lanes["main"]
 
+    def reframe(self, transport: str) -> None:
+        """Speak another transport from now on: the open connections are closed and reopened framed anew."""
+        self.transport = transport
+        for client in self.clients.values():
+            client.close()
+        self.clients.clear()
+
     @property
     def single(self) -> bool:
         """Whether all the endpoint's workers share one connection (an RTU-over-TCP converter)."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from devices.datatypes import DeviceConfig
+from devices.datatypes import TRANSPORTS, DeviceConfig
 from devices.faultlog import FaultLog
 from devices.simulator import FleetEntry
 from layers import read_layer
@@ -96,6 +96,10 @@ def _records(spec: LayerSpec, frame) -> list[DeviceRecord]:  # noqa: ANN001 - a 
         if not _allowed_address(spec, values):
             continue
         interval, transport = values.get("poll_interval_s"), values.get("modbus_transport")
+        if not _missing(transport) and transport not in TRANSPORTS:  # written around the API
+            log.warning("registry: %s/%s: unknown modbus_transport %r; not polled",
+                        spec.id, values[spec.key], str(transport)[:40])
+            continue
         out.append(DeviceRecord(
             layer=spec.id, code=str(values[spec.key]), name=str(values[name_col]),
             model=str(values["model"]), status=str(values["status"]), host=str(values["modbus_host"]),

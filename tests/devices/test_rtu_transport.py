@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from sqlalchemy import text
+
 from devices.datatypes import DeviceConfig, MemorySink
 from devices.modbusrtu import crc16, rtu_frame
 from devices.poller import Poller, PollerConfig, wait_until
+from devices.registry import find_device, read_fleet
+from layers import read_layer, update_feature
+from layers.db import engine_for
+from layers.errors import InvalidFeature
 
 CONFIG = PollerConfig(timeout_s=0.3, late_grace_s=0.3, retries=0, offline_after=2, offline_probe_s=1.0,
                       flush_interval_s=0.05)
@@ -66,3 +73,22 @@ def test_modbus_tcp_framing_to_an_rtu_converter_is_no_answer(peer, ports) -> Non
     poller = Poller(_fleet(port, [1], transport="tcp"), sink, CONFIG)
     asyncio.run(poller.run(2.0))
     assert not sink.readings
+
+
+def test_the_transport_is_a_declared_validated_property_of_each_device(isolated_database_url) -> None:  # noqa: ANN001
+    engine = engine_for(isolated_database_url)
+    light = next(r for r in read_fleet(engine) if r.model == "lpju_solar_v1")
+    assert light.transport == "tcp"  # empty means Modbus TCP
+    fid = int(read_layer(engine, light.layer, where={"kode": light.code}, columns=[]).index[0])
+    with pytest.raises(InvalidFeature, match="modbus_transport"):
+        update_feature(engine, light.layer, fid, {"type": "Feature", "properties": {"modbus_transport": "rtu"}},
+                       actor="test", partial=True)
+    update_feature(engine, light.layer, fid, {"type": "Feature", "properties": {"modbus_transport": "rtu_over_tcp"}},
+                   actor="test", partial=True)
+    found = find_device(engine, light.layer, light.code)
+    assert found.transport == "rtu_over_tcp" and found.config().transport == "rtu_over_tcp"
+    # A value written around the API is not guessed at: the device is not polled.
+    with engine.begin() as conn:
+        conn.execute(text(f"UPDATE layers.{light.layer} SET modbus_transport = 'modbus-rtu' WHERE kode = :k"),
+                     {"k": light.code})
+    assert light.device_id not in {r.device_id for r in read_fleet(engine)}
