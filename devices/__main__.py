@@ -37,7 +37,9 @@ from collections.abc import Sequence
 
 from devices.addressing import CCTV_PORT_BASE
 from devices.datatypes import Batch, DeviceConfig, Sink
+from devices.gatewaylink import Lender
 from devices.poller import Poller, PollerConfig
+from devices.simcamera import CameraServer
 from devices.simulator import (
     FleetEntry,
     Simulator,
@@ -108,10 +110,16 @@ async def _simulate(args: argparse.Namespace) -> None:
     await sim.start()
     print(f"simulating {len(sim.devices)} devices on {args.host} ports "
           f"{sim.ports[0]}..{sim.ports[-1]}", flush=True)
+    cameras = CameraServer(args.host) if any(e.model == "cctv_ipcam_v1" for e in fleet) else None
+    if cameras is not None:  # the cameras' still images, at the seed's snapshot_url
+        await cameras.start()
+        print(f"serving camera snapshots on http://{args.host}:{cameras.port}/snapshot/<code>.png", flush=True)
     try:
         await _run_until_signal(args.duration)
     finally:
         await sim.stop()
+        if cameras is not None:
+            await cameras.stop()
 
 
 def add_poll_args(p: argparse.ArgumentParser) -> None:
@@ -155,6 +163,9 @@ async def run_poll_cli(args: argparse.Namespace, devices: Sequence[DeviceConfig]
                           max_concurrency=args.concurrency, offline_after=args.offline_after)
     poller = Poller(devices, sink, config)
     await poller.start()
+    # Gateways that allow one connection: commands go out on the poller's (devices/gatewaylink.py).
+    lender = Lender(poller, getattr(sink, "engine", None))
+    await lender.refresh()
     watcher = None
     if records and args.database_url and args.reload_every > 0:
         from devices.registry import follow_registry
@@ -165,6 +176,10 @@ async def run_poll_cli(args: argparse.Namespace, devices: Sequence[DeviceConfig]
         def reload(new_records: list) -> None:
             poller.set_devices([r.config() for r in new_records] + extra)
             sink.set_devices(new_records)  # type: ignore[union-attr]
+            refreshing.add(asyncio.create_task(lender.refresh()))
+            refreshing.difference_update({t for t in refreshing if t.done()})
+
+        refreshing: set[asyncio.Task] = set()
 
         watcher = asyncio.create_task(follow_registry(sink.engine, reload, args.reload_every))  # type: ignore[union-attr]
     try:
@@ -174,6 +189,7 @@ async def run_poll_cli(args: argparse.Namespace, devices: Sequence[DeviceConfig]
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+        await lender.stop()
         await poller.stop()
     s = poller.stats
     log.info("polled %d of %d scheduled, %d ok, %d failed", s.polled, s.scheduled, s.ok, s.failed)

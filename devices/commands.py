@@ -34,11 +34,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from pymodbus import FramerType
 from pymodbus.client import ModbusTcpClient
 from pymodbus.exceptions import ModbusException
 from sqlalchemy import Connection, Engine, text
 
 from devices.datatypes import Reading
+from devices.gatewaylink import lent_connection
 from devices.interlocks import RuleViolation, check_rules, rules_for
 from devices.registermap import CommandRejected, Point, check_write, decode, load_maps
 from devices.registry import ACTIVE_STATUS, DeviceRecord, device_id, find_device
@@ -176,7 +178,10 @@ def send(engine: Engine, layer: str, device_code: str, point: str, value: float,
         raise
     reg_map = load_maps()[device.model]
     try:
-        result, detail, previous, read_back = _exchange(device, p, words, float(value), timeout_s, reg_map.rules)
+        # A gateway that allows one connection: the poller holds it and lends it (devices/gatewaylink.py).
+        link = lent_connection(engine, device.host, device.port) if device.transport == "rtu_over_tcp" else None
+        result, detail, previous, read_back = _exchange(device, p, words, float(value), timeout_s, reg_map.rules,
+                                                        link)
     except CommandRejected as exc:  # a cross-point rule of the map: nothing was written
         _audit(engine, actor=who, model=device.model, value=None, result="rejected", detail=str(exc), **audit)
         raise
@@ -190,17 +195,35 @@ def send(engine: Engine, layer: str, device_code: str, point: str, value: float,
     return outcome
 
 
+Link = tuple[str, int] | None
+
+
+def _connect(device: DeviceRecord, link: Link, timeout_s: float) -> ModbusTcpClient:
+    """A connected client: through the poller's lent connection when it lends one (a gateway that
+    allows one connection), else straight to the device, framed as it speaks (TCP or RTU)."""
+    if link is not None:
+        client = ModbusTcpClient(link[0], port=link[1], timeout=timeout_s, retries=0)
+        if client.connect():
+            return client
+        client.close()  # no poller lends it any more (stopped): the gateway is free
+    framer = FramerType.RTU if device.transport == "rtu_over_tcp" else FramerType.SOCKET
+    client = ModbusTcpClient(device.host, port=device.port, framer=framer, timeout=timeout_s, retries=0)
+    if not client.connect():
+        client.close()
+        raise ConnectionError(f"cannot connect to {device.host}:{device.port}")
+    return client
+
+
 def _exchange(device: DeviceRecord, p: Point, words: list[int], number: float, timeout_s: float,
-              rules: tuple = ()) -> tuple[str, str, float | None, float | None]:
+              rules: tuple = (), link: Link = None) -> tuple[str, str, float | None, float | None]:
     """Read, check the map's cross-point rules, write, read back: (result, detail, previous, read_back).
 
     CommandRejected (nothing written) when the write would break a rule.
     """
-    client = ModbusTcpClient(device.host, port=device.port, timeout=timeout_s, retries=0)
     previous = None
+    client: ModbusTcpClient | None = None
     try:
-        if not client.connect():
-            raise ConnectionError(f"cannot connect to {device.host}:{device.port}")
+        client = _connect(device, link, timeout_s)
         previous = _read(client, p, device.unit)
         _check_rules(client, device, p, number, rules)
         try:
@@ -210,12 +233,13 @@ def _exchange(device: DeviceRecord, p: Point, words: list[int], number: float, t
         except (ModbusException, OSError) as exc:
             # The request went out: the device may have applied it. Never call that failed.
             client.close()
-            return _after_lost_answer(device, p, number, previous, timeout_s, exc)
+            return _after_lost_answer(device, p, number, previous, timeout_s, exc, link)
         read_back = _read(client, p, device.unit)
     except (ModbusException, OSError) as exc:
         return "failed", str(exc), previous, None
     finally:
-        client.close()
+        if client is not None:
+            client.close()
     if p.pulse:
         return "sent", "pulse point: the device acts and reads back 0", previous, read_back
     if _same(p, read_back, number):
@@ -238,18 +262,19 @@ def _check_rules(client: ModbusTcpClient, device: DeviceRecord, p: Point, number
 
 
 def _after_lost_answer(device: DeviceRecord, p: Point, number: float, previous: float | None,
-                       timeout_s: float, lost: Exception) -> tuple[str, str, float | None, float | None]:
+                       timeout_s: float, lost: Exception, link: Link = None,
+                       ) -> tuple[str, str, float | None, float | None]:
     """Re-read on a fresh connection after a write whose answer never came: ok or unconfirmed."""
-    client = ModbusTcpClient(device.host, port=device.port, timeout=timeout_s, retries=0)
+    client: ModbusTcpClient | None = None
     try:
-        if not client.connect():
-            raise ConnectionError(f"cannot connect to {device.host}:{device.port}")
+        client = _connect(device, link, timeout_s)
         now = _read(client, p, device.unit)
     except (ModbusException, OSError) as exc:
         return "unconfirmed", f"no answer to the write ({lost}); re-read failed too ({exc}): " \
                               f"{UNCONFIRMED_ADVICE}", previous, None
     finally:
-        client.close()
+        if client is not None:
+            client.close()
     if not p.pulse and _same(p, now, number):
         return "ok", f"no answer to the write ({lost}); a re-read shows {now:g}: applied", previous, now
     return "unconfirmed", f"no answer to the write ({lost}); a re-read still shows {now:g}: " \

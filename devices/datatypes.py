@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# How the poller frames requests: Modbus TCP, or RTU through a serial-to-Ethernet converter.
+TRANSPORTS = ("tcp", "rtu_over_tcp")
+
 
 @dataclass(frozen=True)
 class DeviceConfig:
@@ -25,6 +28,8 @@ class DeviceConfig:
     # Per device (its property or its model's default); None: the poller's PollerConfig.
     timeout_s: float | None = None
     retries: int | None = None
+    # "tcp": Modbus TCP; "rtu_over_tcp": RTU frames through a serial-to-Ethernet converter.
+    transport: str = "tcp"
 
 
 @dataclass(frozen=True)
@@ -86,4 +91,4 @@ class MemorySink:
         self.batches += 1
 
 
-__all__ = ["Batch", "DeviceConfig", "MemorySink", "Reading", "Sink", "StatusChange"]
+__all__ = ["TRANSPORTS", "Batch", "DeviceConfig", "MemorySink", "Reading", "Sink", "StatusChange"]

@@ -17,6 +17,10 @@ the device is slow, not dead. After a request gets no answer at all, or a garble
 the connection is closed, so the next request (often another device behind the same
 gateway) never reads the stray answer of this one: the connection is resynchronised
 and no neighbour is blamed for it.
+
+``framing="rtu"`` speaks Modbus RTU over the same socket (a serial-to-Ethernet converter
+in transparent mode, devices/modbusrtu.py): no transaction id, a CRC instead, and so one
+request at a time on the connection, whichever lane's worker sends it (a lock).
 """
 
 from __future__ import annotations
@@ -28,9 +32,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from devices.modbusrtu import read_rtu_answer, rtu_frame
 from devices.pollstate import PollFailure
 
 FUNCTION_CODES = {"coil": 1, "discrete_input": 2, "holding": 3, "input": 4}
+FRAMINGS = ("tcp", "rtu")
 MAX_PDU = 253
 
 
@@ -61,9 +67,14 @@ class Flight:
 class ModbusTcpConnection:
     """One TCP connection to a device or gateway; one request at a time."""
 
-    def __init__(self, host: str, port: int, timeout_s: float, grace_s: float) -> None:
+    def __init__(self, host: str, port: int, timeout_s: float, grace_s: float, framing: str = "tcp") -> None:
+        if framing not in FRAMINGS:
+            raise ValueError(f"unknown Modbus framing {framing!r} (one of {FRAMINGS})")
         self.host, self.port = host, port
         self.timeout_s, self.grace_s = timeout_s, grace_s
+        self.framing = framing
+        # RTU answers carry no transaction id: a second request may only go out after the first's answer.
+        self.lock = asyncio.Lock()
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._tid = 0
@@ -98,15 +109,22 @@ class ModbusTcpConnection:
         `busy_until()`: until when the gateway may still be working on a request that was
         given up (a timeout; its connection closed): counted as a request ahead too.
         """
+        async with self.lock:
+            return await self._read(unit, function, start, count, ahead, busy_until)
+
+    async def _read(self, unit: int, function: str, start: int, count: int,
+                    ahead: Sequence[Flight], busy_until: Callable[[], float]) -> Answer:
         if not self.connected:
-            raise PollFailure("closed", "not connected")
+            # Shared by several workers (a single-connection gateway): the request before this
+            # one closed it to resynchronise; reconnect rather than blame this device for it.
+            await self.connect()
         fc = FUNCTION_CODES[function]
         self._tid = (self._tid + 1) & 0xFFFF
         tid = self._tid
         pdu = struct.pack(">BHH", fc, start, count)
         sent = time.monotonic()
         try:
-            self._writer.write(struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu)
+            self._writer.write(self._request(tid, unit, pdu))
             await self._writer.drain()
             frame = asyncio.ensure_future(self._frame())
             started = await self._queued_behind(frame, ahead, sent)
@@ -125,6 +143,32 @@ class ModbusTcpConnection:
         latency = time.monotonic() - started
         values = self._check(tid, unit, fc, count, got_tid, got_unit, answer)
         return Answer(values, latency, latency > self.timeout_s)
+
+    async def transact(self, unit: int, pdu: bytes) -> bytes:
+        """Send one request PDU (a command's read or write) and return the answer's PDU, an exception
+        PDU included; PollFailure when no good answer came (the connection is then resynchronised)."""
+        async with self.lock:
+            if not self.connected:
+                await self.connect()
+            self._tid = (self._tid + 1) & 0xFFFF
+            tid = self._tid
+            try:
+                self._writer.write(self._request(tid, unit, pdu))
+                await self._writer.drain()
+                got_tid, got_unit, answer = await asyncio.wait_for(self._frame(), self.timeout_s + self.grace_s)
+            except TimeoutError:
+                self.close()
+                raise PollFailure("timeout", f"no answer in {self.timeout_s + self.grace_s:g} s") from None
+            except PollFailure:
+                self.close()
+                raise
+            except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
+                self.close()
+                raise PollFailure("closed", f"connection closed by the peer ({type(exc).__name__})") from exc
+            if got_tid != tid or got_unit != unit or not answer or answer[0] & 0x7F != pdu[0]:
+                self.close()
+                raise PollFailure("garbled", f"answer does not match the request (unit {got_unit}, tid {got_tid})")
+            return answer
 
     @staticmethod
     async def _queued_behind(frame: asyncio.Future, ahead: Sequence[Flight], sent: float) -> float:
@@ -146,7 +190,15 @@ class ModbusTcpConnection:
         # Our clock starts when the last request ahead of us was done (the gateway was free).
         return max([sent, *(f.done_at for f in pending if f.done_at is not None and not f.overtaken)])
 
+    def _request(self, tid: int, unit: int, pdu: bytes) -> bytes:
+        if self.framing == "rtu":
+            return rtu_frame(unit, pdu)
+        return struct.pack(">HHHB", tid, 0, len(pdu) + 1, unit) + pdu
+
     async def _frame(self) -> tuple[int, int, bytes]:
+        if self.framing == "rtu":  # no transaction id on a serial line: the one in flight is ours
+            unit, pdu = await read_rtu_answer(self._reader)
+            return self._tid, unit, pdu
         header = await self._reader.readexactly(7)
         tid, protocol, length, unit = struct.unpack(">HHHB", header)
         if protocol != 0 or not 2 <= length <= MAX_PDU + 1:
@@ -189,4 +241,4 @@ def exception_name(code: int) -> str:
     return f"exception {code} ({EXCEPTION_NAMES.get(code, 'unknown')})"
 
 
-__all__ = ["EXCEPTION_NAMES", "FUNCTION_CODES", "Answer", "Flight", "ModbusTcpConnection", "exception_name"]
+__all__ = ["EXCEPTION_NAMES", "FRAMINGS", "FUNCTION_CODES", "Answer", "Flight", "ModbusTcpConnection", "exception_name"]

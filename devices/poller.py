@@ -140,8 +140,20 @@ class Poller:
         if d.model not in self.maps:
             raise ValueError(f"device {d.device_id}: no register map for model {d.model!r}")
         state = self.states[d.device_id] = DeviceState(d, self.maps[d.model])
-        self.endpoints.setdefault((d.host, d.port), Endpoint(d.host, d.port))
+        ep = self.endpoints.setdefault((d.host, d.port), Endpoint(d.host, d.port, d.transport))
+        if ep.transport != d.transport:
+            self._reframe(ep, state)
         return state
+
+    def _reframe(self, ep: Endpoint, state: DeviceState) -> None:
+        """The gateway was re-declared (no other device on it says otherwise), or one device disagrees."""
+        d = state.config
+        if any(s.config.transport != d.transport for s in self.states.values()
+               if s is not state and (s.config.host, s.config.port) == (d.host, d.port)):
+            log.warning("poller: %s declares %s but %s:%s speaks %s; polled as %s",
+                        d.device_id, d.transport, d.host, d.port, ep.transport, ep.transport)
+        else:
+            ep.reframe(d.transport)
 
     def set_devices(self, devices: Sequence[DeviceConfig]) -> dict[str, list[str]]:
         """Take a new fleet while running: add new devices, drop retired ones, re-address moved ones.
@@ -355,17 +367,22 @@ class Poller:
                 state.lane = "main"
 
     async def _client(self, ep: Endpoint, slot: int) -> ModbusTcpConnection:
+        slot = 0 if ep.single else slot  # a single-connection gateway: every lane shares one
         client = ep.clients.get(slot)
         if client is not None and client.connected:
             return client
         if time.monotonic() < ep.connect_retry_at:
             raise PollFailure("unreachable", f"{ep.host}:{ep.port} unreachable, backing off")
-        client = ep.clients[slot] = ModbusTcpConnection(ep.host, ep.port, self.config.timeout_s,
-                                                        self.config.grace_s)
+        if client is None or not ep.single:  # a shared one is reconnected in place, never doubled
+            client = ep.clients[slot] = ModbusTcpConnection(ep.host, ep.port, self.config.timeout_s,
+                                                            self.config.grace_s, ep.framing)
         try:
-            await client.connect()
+            async with client.lock:
+                if not client.connected:
+                    await client.connect()
         except PollFailure:
-            del ep.clients[slot]
+            if not ep.single:
+                ep.clients.pop(slot, None)
             ep.connect_fails += 1
             backoff = min(self.config.connect_backoff_max_s, 0.5 * 2 ** (ep.connect_fails - 1))
             ep.connect_retry_at = time.monotonic() + backoff * self.rng.uniform(0.8, 1.2)
@@ -374,6 +391,13 @@ class Poller:
             self._endpoint_back(ep)
         ep.connect_fails = 0
         return client
+
+    async def shared_client(self, host: str, port: int) -> ModbusTcpConnection:
+        """The connection of a single-connection gateway, which commands borrow (devices/gatewaylink.py)."""
+        return await self._client(self.endpoints[(host, port)], 0)
+
+    def single_connection_endpoints(self) -> list[tuple[str, int]]:
+        return [(ep.host, ep.port) for ep in self.endpoints.values() if ep.single]
 
     def _endpoint_back(self, ep: Endpoint) -> None:
         """The endpoint answers again: poll its devices that could not reach it now, not at their next slot."""

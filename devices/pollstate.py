@@ -89,8 +89,11 @@ class DeviceState:
 class Endpoint:
     """One (host, port): its devices in due order, its client, its connect back-off."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, transport: str = "tcp") -> None:
         self.host, self.port = host, port
+        # "tcp" (Modbus TCP) or "rtu_over_tcp" (a serial converter in transparent mode). An RTU
+        # converter allows one TCP connection: every lane then shares it (single).
+        self.transport = transport
         # Per lane, the devices in due order; a lane's event wakes its idle workers.
         self.lanes: dict[str, list[tuple[float, int, DeviceState]]] = {"main": [], "slow": []}
         self.wake: dict[str, asyncio.Event] = {}
@@ -109,6 +112,22 @@ class Endpoint:
     @property
     def queue(self) -> list[tuple[float, int, DeviceState]]:
         return self.lanes["main"]
+
+    def reframe(self, transport: str) -> None:
+        """Speak another transport from now on: the open connections are closed and reopened framed anew."""
+        self.transport = transport
+        for client in self.clients.values():
+            client.close()
+        self.clients.clear()
+
+    @property
+    def single(self) -> bool:
+        """Whether all the endpoint's workers share one connection (an RTU-over-TCP converter)."""
+        return self.transport == "rtu_over_tcp"
+
+    @property
+    def framing(self) -> str:
+        return "rtu" if self.transport == "rtu_over_tcp" else "tcp"
 
 
 def classify_failure(exc: BaseException) -> PollFailure:

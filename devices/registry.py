@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from devices.datatypes import DeviceConfig
+from devices.datatypes import TRANSPORTS, DeviceConfig
 from devices.faultlog import FaultLog
 from devices.registermap import load_maps
 from devices.simulator import FleetEntry
@@ -53,6 +53,7 @@ class DeviceRecord:
     # None: the poller's own (PollerConfig); else the device's property or its model's default.
     timeout_s: float | None = None
     retries: int | None = None
+    transport: str = "tcp"  # or "rtu_over_tcp" (a serial-to-Ethernet converter in transparent mode)
 
     @property
     def device_id(self) -> str:
@@ -61,7 +62,7 @@ class DeviceRecord:
     def config(self) -> DeviceConfig:
         """What the poller needs."""
         return DeviceConfig(self.device_id, self.model, self.host, self.port, self.unit, self.interval_s,
-                            self.timeout_s, self.retries)
+                            timeout_s=self.timeout_s, retries=self.retries, transport=self.transport)
 
 
 def device_id(layer: str, code: str) -> str:
@@ -111,6 +112,11 @@ def _records(spec: LayerSpec, frame) -> list[DeviceRecord]:  # noqa: ANN001 - a 
         defaults = reg_map.polling if reg_map is not None else {}
         interval = _setting(values, "poll_interval_s", defaults, "interval_s")
         retries = _setting(values, "poll_retries", defaults, "retries")
+        transport = values.get("modbus_transport")
+        if not _missing(transport) and transport not in TRANSPORTS:  # written around the API
+            log.warning("registry: %s/%s: unknown modbus_transport %r; not polled",
+                        spec.id, values[spec.key], str(transport)[:40])
+            continue
         out.append(DeviceRecord(
             layer=spec.id, code=str(values[spec.key]), name=str(values[name_col]),
             model=str(values["model"]), status=str(values["status"]), host=str(values["modbus_host"]),
@@ -118,7 +124,8 @@ def _records(spec: LayerSpec, frame) -> list[DeviceRecord]:  # noqa: ANN001 - a 
             interval_s=DEFAULT_INTERVAL_S if interval is None else interval,
             lon=float(geom.x), lat=float(geom.y),
             timeout_s=_setting(values, "poll_timeout_s", defaults, "timeout_s"),
-            retries=None if retries is None else int(retries)))
+            retries=None if retries is None else int(retries),
+            transport="tcp" if _missing(transport) else str(transport)))
     return out
 
 

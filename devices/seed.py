@@ -26,6 +26,7 @@ from devices.addressing import (
 )
 from devices.registry import device_layers
 from devices.rules import load_rules
+from devices.simcamera import SNAPSHOT_PORT
 from devices.traffic import APPROACHES
 from devices.traffic import load_rules as load_traffic_rules
 from geodata.seed import generate
@@ -77,7 +78,13 @@ def generate_cctv(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED, n: i
     rng = layer_rng(seed, "cctv")
     points = sample_in_kelurahan(kel, rng, n, central_weight=4.0, min_gap_m=150.0)
     labels = rng.choice(["Simpang", "Jalan", "Taman"], size=n, p=[0.6, 0.3, 0.1]).tolist()
-    return _device_frame(kel, points, labels, rng, "CCTV", "cctv_ipcam_v1", CCTV_PORT_BASE, 5.0)
+    frame = _device_frame(kel, points, labels, rng, "CCTV", "cctv_ipcam_v1", CCTV_PORT_BASE, 5.0)
+    # Where the simulator's cameras serve their still image and would stream (devices/simcamera.py).
+    frame.insert(frame.columns.get_loc("poll_interval_s"), "snapshot_url",
+                 [f"http://{MODBUS_HOST}:{SNAPSHOT_PORT}/snapshot/{k}.png" for k in frame["kode"]])
+    frame.insert(frame.columns.get_loc("poll_interval_s"), "stream_url",
+                 [f"rtsp://{MODBUS_HOST}:8554/{k}" for k in frame["kode"]])
+    return frame
 
 
 def generate_atcs_intersections(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED,

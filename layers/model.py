@@ -69,6 +69,10 @@ class PropertySpec(Strict):
     # IP address inside one of these networks (CIDR), so a writer cannot point a
     # connection anywhere (a cloud metadata address, another city's network).
     networks: list[str] | None = None
+    # A string property holding a URL the server itself fetches (a camera's snapshot): its
+    # value must be a URL of one of these schemes whose host is an IP address inside
+    # `networks` (a host name is refused: it could resolve anywhere, the internet included).
+    schemes: list[str] | None = None
 
     @field_validator("name")
     @classmethod

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import shapely
 from pyproj import CRS, Transformer
@@ -143,6 +144,32 @@ def in_networks(value: object, networks: Sequence[str]) -> bool:
     return any(address in ipaddress.ip_network(net) for net in networks)
 
 
+def url_in_networks(value: object, networks: Sequence[str], schemes: Sequence[str]) -> bool:
+    """Whether a value is a URL of one of `schemes` whose host is an IP address inside `networks`."""
+    try:
+        url = urlsplit(str(value).strip())
+        host = url.hostname
+        url.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        return False
+    return url.scheme in schemes and host is not None and in_networks(host, networks)
+
+
+def network_problem(prop: PropertySpec, value: object) -> str | None:
+    """Why a network-bound property's value is refused (None when it is allowed)."""
+    if prop.networks is None or value is None:
+        return None
+    nets = ", ".join(prop.networks)
+    if prop.schemes is not None:
+        if url_in_networks(value, prop.networks, prop.schemes):
+            return None
+        return (f"{str(value)[:80]!r} is not a {'/'.join(prop.schemes)} URL whose host is an IP address in "
+                f"the allowed networks ({nets})")
+    if in_networks(value, prop.networks):
+        return None
+    return f"{str(value)[:60]!r} is not an IP address in the allowed networks ({nets})"
+
+
 def validate_properties(
     spec: LayerSpec, properties: dict[str, Any], where: str, *, partial: bool = False
 ) -> tuple[dict[str, Any], list[Problem]]:
@@ -170,9 +197,9 @@ def validate_properties(
         if prop.allowed is not None and value is not None and value not in prop.allowed:
             problems.append(Problem(where, f"property {name!r}: {value!r} is not one of {prop.allowed}"))
             continue
-        if prop.networks is not None and value is not None and not in_networks(value, prop.networks):
-            problems.append(Problem(where, f"property {name!r}: {str(value)[:60]!r} is not an IP address in the "
-                                           f"allowed networks ({', '.join(prop.networks)})"))
+        refused = network_problem(prop, value)
+        if refused is not None:
+            problems.append(Problem(where, f"property {name!r}: {refused}"))
             continue
         clean[name] = value
     return clean, problems

@@ -8,6 +8,7 @@ import struct
 import threading
 from typing import Any
 
+from devices.modbusrtu import crc16, rtu_frame
 from devices.simulator import FleetEntry, Simulator
 
 
@@ -83,12 +84,21 @@ class MisbehavingPeer:
     Not the project's simulator (that one behaves): this is the field device the poller
     and commands must survive. ``serial=True`` makes it a gateway in front of an RS-485
     bus: one request at a time across all connections, so a slow unit delays the others.
+    ``framing="rtu"`` makes it a serial-to-Ethernet converter in transparent mode: RTU frames
+    (unit, PDU, CRC-16) on the socket, no MBAP header; a request with a wrong CRC is
+    ignored, as a serial device ignores it. ``max_connections=1`` is a converter that
+    allows one TCP connection: a second one is closed at once (``rejected`` counts them).
     It runs in its own thread and loop; tests drive it synchronously.
     """
 
-    def __init__(self, port: int, *, serial: bool = True) -> None:
+    def __init__(self, port: int, *, serial: bool = True, framing: str = "tcp",
+                 max_connections: int | None = None) -> None:
         self.port = port
         self.serial = serial
+        self.framing = framing
+        self.max_connections = max_connections
+        self.rejected = 0
+        self.most_at_once = 0
         self.units: dict[int, PeerUnit] = {}
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -149,13 +159,26 @@ class MisbehavingPeer:
         self._writers.clear()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.max_connections is not None:
+            # A client that just closed its connection and opens the next one: its FIN may be
+            # read after the new SYN is accepted; give the old connection a moment to end.
+            for _ in range(20):
+                if len(self._writers) < self.max_connections:
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                self.rejected += 1
+                writer.close()
+                return
         self._writers.add(writer)
         self.connections += 1
+        self.most_at_once = max(self.most_at_once, len(self._writers))
         try:
             while True:
-                header = await reader.readexactly(7)
-                tid, _pid, length, unit = struct.unpack(">HHHB", header)
-                pdu = await reader.readexactly(length - 1)
+                tid, unit, pdu = await (_read_rtu_request(reader) if self.framing == "rtu"
+                                        else _read_tcp_request(reader))
+                if pdu is None:
+                    continue  # a bad CRC: a serial device stays silent
                 if self.serial and self._bus is not None:
                     async with self._bus:
                         if not await self._answer(writer, tid, unit, pdu):
@@ -196,12 +219,31 @@ class MisbehavingPeer:
         else:
             answer_tid = (tid + 1) & 0xFFFF if kind == "wrong_tid" else tid
             answer_unit = (unit_id + 1) & 0xFF if kind == "wrong_unit" else unit_id
-            frame = struct.pack(">HHHB", answer_tid, 0, len(body) + 1, answer_unit) + body
+            frame = (rtu_frame(answer_unit, body) if self.framing == "rtu"
+                     else struct.pack(">HHHB", answer_tid, 0, len(body) + 1, answer_unit) + body)
         if writer.is_closing():
             return False
         writer.write(frame)
         await writer.drain()
         return True
+
+
+async def _read_tcp_request(reader: asyncio.StreamReader) -> tuple[int, int, bytes]:
+    tid, _pid, length, unit = struct.unpack(">HHHB", await reader.readexactly(7))
+    return tid, unit, await reader.readexactly(length - 1)
+
+
+async def _read_rtu_request(reader: asyncio.StreamReader) -> tuple[int, int, bytes | None]:
+    """(0, unit, PDU) of the next RTU request; PDU None when its CRC is wrong."""
+    head = await reader.readexactly(2)
+    rest = await reader.readexactly(4)
+    if head[1] in (15, 16):
+        rest += await reader.readexactly(1)
+        rest += await reader.readexactly(rest[-1])
+    frame = head + rest + await reader.readexactly(2)
+    if crc16(frame[:-2]) != int.from_bytes(frame[-2:], "little"):
+        return 0, head[0], None
+    return 0, head[0], frame[1:-2]
 
 
 _TABLE_OF = {1: "coil", 2: "discrete_input", 3: "holding", 4: "input"}
@@ -240,3 +282,25 @@ def _execute(u: PeerUnit, pdu: bytes) -> bytes:
             u.tables["holding"][address + i] = struct.unpack(">H", pdu[6 + 2 * i: 8 + 2 * i])[0]
         return pdu[:5]
     return bytes([fc | 0x80, 1])
+
+
+class CameraThread:
+    """The simulator's camera HTTP server (devices/simcamera.py) in a background thread."""
+
+    def __init__(self, port: int) -> None:
+        from devices.simcamera import CameraServer
+
+        self.server = CameraServer(port=port)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def __enter__(self) -> Any:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(timeout=10)
+        return self.server
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()

@@ -141,6 +141,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("operator.api_device", "GET"): OPERATOR,
     ("operator.api_telemetry", "GET"): OPERATOR,
     ("operator.api_diagnostics", "GET"): OPERATOR,
+    ("operator.api_snapshot", "GET"): OPERATOR,  # a camera's still image, fetched by the server (issue 21)
     ("operator.api_traffic", "GET"): OPERATOR,
     ("operator.api_command", "POST"): OPERATOR,
     ("operator.api_ack", "POST"): OPERATOR,

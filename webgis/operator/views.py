@@ -19,13 +19,14 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from devices import operator as ops
 from devices.alarmlife import shelve, unshelve
 from devices.alarms import acknowledge
 from devices.commands import CommandFailed, preview, send
 from devices.registermap import CommandRejected
+from devices.snapshots import camera_media, fetch_snapshot, has_snapshot
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
 from webgis.accounts.views import login_page
 from webgis.errors import BadRequest, NotFound, error_response
@@ -98,7 +99,17 @@ def device_page(layer_id: str, code: str) -> Any:
         detail = ops.device_detail(_engine(), layer_id, code)
     except ops.UnknownDevice as exc:
         raise NotFound(str(exc)) from None
-    return render_template("operator/device.html", user=current_user(), device=detail)
+    media = camera_media(_engine(), layer_id, code) if has_snapshot(layer_id) else None
+    return render_template("operator/device.html", user=current_user(), device=_with_snapshots(detail),
+                           media=media)
+
+
+def _with_snapshots(payload: dict[str, Any]) -> dict[str, Any]:
+    """Each alarm of a camera (tamper, video loss, ...) links the camera's snapshot."""
+    for alarm in payload.get("alarms", []):
+        if alarm.get("layer") and has_snapshot(alarm["layer"]):
+            alarm["snapshot"] = url_for("operator.api_snapshot", layer_id=alarm["layer"], code=alarm["code"])
+    return payload
 
 
 @blueprint.get("/wall")
@@ -114,16 +125,25 @@ def wall() -> Any:
 @blueprint.get("/api/status")
 @operator_api
 def api_status() -> Response:
-    return _json(ops.fleet_status(_engine()))
+    return _json(_with_snapshots(ops.fleet_status(_engine())))
 
 
 @blueprint.get("/api/devices/<layer_id>/<code>")
 @operator_api
 def api_device(layer_id: str, code: str) -> Response:
     try:
-        return _json(ops.device_detail(_engine(), layer_id, code))
+        return _json(_with_snapshots(ops.device_detail(_engine(), layer_id, code)))
     except ops.UnknownDevice as exc:
         raise NotFound(str(exc)) from None
+
+
+@blueprint.get("/api/devices/<layer_id>/<code>/snapshot")
+@operator_api
+def api_snapshot(layer_id: str, code: str) -> Response:
+    """The camera's current still image, fetched by the server from the device network only."""
+    snapshot = fetch_snapshot(_engine(), layer_id, code)  # 404 / 409 refused / 502 as StatusErrors
+    return Response(snapshot.image, mimetype=snapshot.content_type,
+                    headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
 
 @blueprint.get("/api/devices/<layer_id>/<code>/telemetry")

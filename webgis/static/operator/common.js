@@ -133,6 +133,10 @@
       li.appendChild(Op.el('span', { className: 'shelf', text: ' · ditangguhkan sampai / shelved until ' +
         Op.time(alarm.shelved_until) + ' oleh ' + alarm.shelved_by + ': ' + alarm.shelve_reason }));
     }
+    if (alarm.snapshot) {  // a camera's alarm (tamper, video loss): what the camera sees
+      li.appendChild(Op.el('a', { className: 'alarm-snapshot', href: alarm.snapshot, target: '_blank', rel: 'noopener',
+        text: ' Snapshot kamera / camera snapshot' }));
+    }
     var needsAck = alarm.needs_ack !== undefined ? alarm.needs_ack : alarm.state === 'open';
     if (needsAck) {
       var ack = Op.el('button', { type: 'button', className: 'ack', text: 'Akui / Acknowledge' });

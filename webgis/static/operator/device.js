@@ -180,6 +180,16 @@
   }
 
   document.getElementById('command-point').addEventListener('change', showBounds);
+  // A camera: its snapshot comes through the app (the camera is on the device network).
+  var snapshot = document.getElementById('snapshot');
+  if (snapshot) {
+    var snapshotBase = snapshot.getAttribute('src');
+    snapshot.addEventListener('error', function () { document.getElementById('snapshot-error').hidden = false; });
+    snapshot.addEventListener('load', function () { document.getElementById('snapshot-error').hidden = true; });
+    document.getElementById('snapshot-refresh').addEventListener('click', function () {
+      snapshot.src = snapshotBase + '?t=' + Date.now();
+    });
+  }
   document.getElementById('command-form').addEventListener('submit', function (e) { e.preventDefault(); check(); });
   document.getElementById('command-yes').addEventListener('click', send);
   document.getElementById('command-no').addEventListener('click', function () {
