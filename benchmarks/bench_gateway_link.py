@@ -40,7 +40,7 @@ def command(port: int, unit: int, value: int) -> float:
 
 
 async def scenario(args: argparse.Namespace, port: int) -> tuple[list[float], Poller, MemorySink]:
-    fleet = [DeviceConfig(f"lamp/{u}", "lpju_solar_v1", "127.0.0.1", port, u, args.interval, "rtu_over_tcp")
+    fleet = [DeviceConfig(f"lamp/{u}", "lpju_solar_v1", "127.0.0.1", port, u, args.interval, transport="rtu_over_tcp")
              for u in range(1, args.units + 1)]
     sink = MemorySink()
     poller = Poller(fleet, sink, PollerConfig(timeout_s=0.5, flush_interval_s=0.2))

@@ -8,7 +8,7 @@ so none of those modules has to import the poller for its types.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Protocol
 
 # How the poller frames requests: Modbus TCP, or RTU through a serial-to-Ethernet converter.
@@ -25,6 +25,8 @@ class DeviceConfig:
     port: int
     unit: int
     interval_s: float = 1.0
+    # The settings below are named, never positional: two added at once once shifted each other.
+    _: KW_ONLY
     # Per device (its property or its model's default); None: the poller's PollerConfig.
     timeout_s: float | None = None
     retries: int | None = None

@@ -28,7 +28,7 @@ def test_a_command_goes_out_on_the_pollers_connection_while_polling_goes_on(isol
     update_feature(engine, light.layer, fid, {"type": "Feature", "properties": {"modbus_transport": "rtu_over_tcp"}},
                    actor="test:setup", partial=True)
     light = dataclasses.replace(light, transport="rtu_over_tcp")
-    neighbours = [DeviceConfig(f"rtu/{u}", "lpju_solar_v1", "127.0.0.1", port, u, 0.2, "rtu_over_tcp") for u in (2, 3)]
+    neighbours = [DeviceConfig(f"rtu/{u}", "lpju_solar_v1", "127.0.0.1", port, u, 0.2, transport="rtu_over_tcp") for u in (2, 3)]
     sink = MemorySink()
     poller = Poller([light.config(), *neighbours], sink, CONFIG)
     lender = Lender(poller, engine)

@@ -20,7 +20,7 @@ CONFIG = PollerConfig(timeout_s=0.3, late_grace_s=0.3, retries=0, offline_after=
 
 
 def _fleet(port: int, units, transport: str = "rtu_over_tcp") -> list[DeviceConfig]:  # noqa: ANN001
-    return [DeviceConfig(f"rtu/{u}", "lpju_solar_v1", "127.0.0.1", port, u, 0.5, transport) for u in units]
+    return [DeviceConfig(f"rtu/{u}", "lpju_solar_v1", "127.0.0.1", port, u, 0.5, transport=transport) for u in units]
 
 
 def test_rtu_frames_carry_the_crc_of_the_serial_line_specification() -> None:
