@@ -46,6 +46,8 @@ from geodata.synthetic.transit import generate_transit_routes, routes_utm
 # Example alarms: a few per device layer, opened over the 25 days from this moment.
 EXAMPLES_PER_LAYER = 3
 FIRST_OPENED = datetime(2026, 11, 1, 7, 30, tzinfo=UTC)
+# The project's simulator speaks Modbus TCP; a seeded device says so rather than leaving it empty.
+SIMULATOR_TRANSPORT = "tcp"
 
 def _device_frame(kel: gpd.GeoDataFrame, points: list[Point], labels: list[str],
                   rng: np.random.Generator, kind: str, model: str,
@@ -64,10 +66,11 @@ def _device_frame(kel: gpd.GeoDataFrame, points: list[Point], labels: list[str],
         "modbus_host": MODBUS_HOST,
         "modbus_port": modbus_port(port_base, i),
         "modbus_unit": modbus_unit(i),
+        "modbus_transport": SIMULATOR_TRANSPORT,
         "poll_interval_s": poll_s,
     } for i in range(len(points))]
     columns = ["kode", "nama", "model", "status", "dipasang", "modbus_host",
-               "modbus_port", "modbus_unit", "poll_interval_s"]
+               "modbus_port", "modbus_unit", "modbus_transport", "poll_interval_s"]
     return geoframe(records, points, columns)
 
 
@@ -143,7 +146,8 @@ def generate_attendance_machines(kelurahan: gpd.GeoDataFrame, *, seed: int = DEF
     records = [{"kode": f"ABSEN-{i + 1:04d}", "nama": names[i], "model": "attendance_v1",
                 "status": "nonaktif" if inactive[i] else "aktif", "dipasang": installed[i],
                 "modbus_host": MODBUS_HOST, "modbus_port": modbus_port(ATTENDANCE_PORT_BASE, i),
-                "modbus_unit": modbus_unit(i), "poll_interval_s": 10.0} for i in range(len(places))]
+                "modbus_unit": modbus_unit(i), "modbus_transport": SIMULATOR_TRANSPORT,
+                "poll_interval_s": 10.0} for i in range(len(places))]
     return geoframe(records, [g for _, g in places], list(records[0]))
 
 
