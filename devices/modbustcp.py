@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import struct
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from devices.modbusrtu import read_rtu_answer, rtu_frame
@@ -94,6 +94,22 @@ class ModbusTcpConnection:
             raise PollFailure("unreachable", f"cannot connect to {self.host}:{self.port}: "
                               f"{type(exc).__name__}") from exc
 
+    @contextlib.contextmanager
+    def _resynced_on_failure(self) -> Iterator[None]:
+        """A request that got no good answer closes the connection (its answer may still come: never
+        let the next request read it) and says why, as a PollFailure."""
+        try:
+            yield
+        except TimeoutError:
+            self.close()
+            raise PollFailure("timeout", f"no answer in {self.timeout_s + self.grace_s:g} s") from None
+        except PollFailure:
+            self.close()
+            raise
+        except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
+            self.close()
+            raise PollFailure("closed", f"connection closed by the peer ({type(exc).__name__})") from exc
+
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
@@ -123,7 +139,7 @@ class ModbusTcpConnection:
         tid = self._tid
         pdu = struct.pack(">BHH", fc, start, count)
         sent = time.monotonic()
-        try:
+        with self._resynced_on_failure():
             self._writer.write(self._request(tid, unit, pdu))
             await self._writer.drain()
             frame = asyncio.ensure_future(self._frame())
@@ -131,15 +147,6 @@ class ModbusTcpConnection:
             hidden = max(0.0, busy_until() - started)  # the gateway's unseen work ahead of us
             got_tid, got_unit, answer = await asyncio.wait_for(frame, hidden + self.timeout_s + self.grace_s)
             started = max(started, min(busy_until(), time.monotonic()))
-        except TimeoutError:
-            self.close()  # its answer may still come: never let the next request read it
-            raise PollFailure("timeout", f"no answer in {self.timeout_s + self.grace_s:g} s") from None
-        except PollFailure:
-            self.close()
-            raise
-        except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
-            self.close()
-            raise PollFailure("closed", f"connection closed by the peer ({type(exc).__name__})") from exc
         latency = time.monotonic() - started
         values = self._check(tid, unit, fc, count, got_tid, got_unit, answer)
         return Answer(values, latency, latency > self.timeout_s)
@@ -152,19 +159,10 @@ class ModbusTcpConnection:
                 await self.connect()
             self._tid = (self._tid + 1) & 0xFFFF
             tid = self._tid
-            try:
+            with self._resynced_on_failure():
                 self._writer.write(self._request(tid, unit, pdu))
                 await self._writer.drain()
                 got_tid, got_unit, answer = await asyncio.wait_for(self._frame(), self.timeout_s + self.grace_s)
-            except TimeoutError:
-                self.close()
-                raise PollFailure("timeout", f"no answer in {self.timeout_s + self.grace_s:g} s") from None
-            except PollFailure:
-                self.close()
-                raise
-            except (ConnectionError, OSError, asyncio.IncompleteReadError) as exc:
-                self.close()
-                raise PollFailure("closed", f"connection closed by the peer ({type(exc).__name__})") from exc
             if got_tid != tid or got_unit != unit or not answer or answer[0] & 0x7F != pdu[0]:
                 self.close()
                 raise PollFailure("garbled", f"answer does not match the request (unit {got_unit}, tid {got_tid})")
