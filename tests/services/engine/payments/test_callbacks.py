@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, text
@@ -144,7 +144,7 @@ def test_the_gateway_retries_after_the_platform_answered_5xx_and_nothing_was_hal
     payments.on_paid(flaky_case_move)
     try:
         charge = sandbox.pay(pay_engine, bill.va_number)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         first = sandbox.deliver_due(pay_engine, _direct(pay_engine), "unused", now=now, charge_id=charge.charge_id)
         assert (first.attempted, first.failed) == (1, 1)
         assert counts(pay_engine, bill.number) == ("open", 0)
