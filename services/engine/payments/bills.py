@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from services.engine.payments.model import Bill, ChargeRequest, PaymentError
 from services.engine.payments.provider import get_provider
@@ -72,6 +72,12 @@ def bill(conn: Connection, number: str) -> Bill | None:
     row = conn.execute(text(f"SELECT {BILL_COLUMNS} FROM payments.bills WHERE number = :n"),  # noqa: S608
                        {"n": number.strip().upper()}).first()
     return _bill_of(row) if row else None
+
+
+def find_bill(engine: Engine, number: str) -> Bill | None:
+    """A bill by its number, for a page (its own short transaction)."""
+    with engine.connect() as conn:
+        return bill(conn, number)
 
 
 def bills_for(conn: Connection, *, service: str, case_ref: str) -> list[Bill]:

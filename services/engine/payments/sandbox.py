@@ -21,7 +21,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -42,6 +45,8 @@ from services.engine.payments.model import (
     Settlement,
 )
 from services.engine.payments.qris import qris_payload
+
+log = logging.getLogger(__name__)
 
 NAME = "sandbox"
 SIGNATURE_HEADER = "X-Callback-Signature"
@@ -260,3 +265,24 @@ def pending_deliveries(engine: Engine, charge_id: str | None = None) -> int:
         return conn.execute(text(
             "SELECT count(*) FROM payments.sandbox_deliveries WHERE delivered_at IS NULL AND NOT dead "
             "AND (CAST(:c AS text) IS NULL OR charge_id = :c)"), {"c": charge_id}).scalar_one()
+
+
+def notify_in_background(engine: Engine, charge_id: str, url: str, send: Sender | None = None) -> threading.Thread:
+    """What the gateway's notifier does after a payment: post the callbacks now, then retry with back-off
+    (1, 2, 4 ... s) until the platform answered 200 or the attempts run out. A daemon thread of the
+    web process (the sandbox page's); `python -m services payments deliver` sends what is left."""
+    send = send or http_sender()
+
+    def run() -> None:
+        for attempt in range(get_settings().pay.sandbox_callback_attempts):
+            try:
+                deliver_due(engine, send, url, charge_id=charge_id)
+                if pending_deliveries(engine, charge_id) == 0:
+                    return
+            except Exception:  # noqa: BLE001 - the database restarting: the next round retries
+                log.exception("sandbox callback delivery failed")
+            time.sleep(min(2 ** attempt, 30))
+
+    thread = threading.Thread(target=run, name=f"sandbox-notify-{charge_id}", daemon=True)
+    thread.start()
+    return thread
