@@ -16,7 +16,6 @@ from flask import (
     abort,
     current_app,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -27,9 +26,8 @@ from services.engine import documents, payments
 from services.engine.documents.formats import rupiah, wib
 from services.engine.payments import sandbox
 from webgis.accounts.principal import principal_from_request
-from webgis.citizen.strings import ui_strings as citizen_strings
-from webgis.pages.strings import language_of
-from webgis.payments.strings import ui_strings
+from webgis.citizen.common import link_lang, page
+from webgis.payments.strings import UI
 
 blueprint = Blueprint("payments", __name__)
 
@@ -39,10 +37,7 @@ def _engine():  # noqa: ANN202
 
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
-    lang = language_of(request)
-    strings = {**citizen_strings(lang), **ui_strings(lang)}
-    html = render_template(template, lang=lang, t=strings, ql="en" if lang == "en" else None, **context)
-    return Response(html, status=status, mimetype="text/html")
+    return page(template, status, extra_strings=UI, **context)
 
 
 def _status_key(bill: payments.Bill) -> str:
@@ -97,5 +92,4 @@ def sandbox_pay() -> Response:
         sandbox.deliver_due(_engine(), sender, url, charge_id=paid.charge_id)
     else:
         sandbox.notify_in_background(_engine(), paid.charge_id, url)
-    lang = "en" if language_of(request) == "en" else None
-    return redirect(url_for("payments.bill_page", number=paid.order_id, lang=lang), code=303)
+    return redirect(url_for("payments.bill_page", number=paid.order_id, lang=link_lang()), code=303)

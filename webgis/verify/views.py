@@ -6,16 +6,15 @@ A forged or altered code is refused by its HMAC check characters before the data
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from layers.access import can_read_issued_document
 from services.engine import documents
 from services.engine.documents.formats import long_date, wib
 from webgis.accounts.principal import deny, principal_from_request
-from webgis.citizen.strings import ui_strings as citizen_strings
+from webgis.citizen.common import lang, link_lang, page
 from webgis.errors import NotFound
-from webgis.pages.strings import language_of
-from webgis.verify.strings import KIND_NAMES, ui_strings
+from webgis.verify.strings import KIND_NAMES, UI
 
 blueprint = Blueprint("verify", __name__)
 
@@ -25,19 +24,14 @@ def _engine():  # noqa: ANN202
 
 
 def _page(status: int = 200, **context: object) -> Response:
-    lang = language_of(request)
-    strings = {**citizen_strings(lang), **ui_strings(lang)}
-    html = render_template("verify/verify.html", lang=lang, t=strings, ql="en" if lang == "en" else None,
-                           **context)
-    return Response(html, status=status, mimetype="text/html")
+    return page("verify/verify.html", status, extra_strings=UI, **context)
 
 
 @blueprint.get("/verifikasi")
 def verify_form() -> Response:
     typed = request.args.get("kode", "").strip()[:64]
     if typed:
-        lang = "en" if language_of(request) == "en" else None
-        return redirect(url_for("verify.verify_page", code=typed, lang=lang), code=303)
+        return redirect(url_for("verify.verify_page", code=typed, lang=link_lang()), code=303)
     return _page(found=None, problem=None, code="")
 
 
@@ -46,9 +40,12 @@ def verify_page(code: str) -> Response:
     found = documents.verify(_engine(), code)
     if found is None:
         return _page(status=404, found=None, problem=documents.code_state(_engine(), code), code=code[:64])
-    lang = language_of(request)
-    kind = KIND_NAMES.get(found.kind, {}).get(lang, found.kind)
-    return _page(found=found, problem=None, code=found.code, kind=kind, title=found.title.get(lang) or found.title["id"],
+    chosen = lang()
+    issued = documents.find(_engine(), found.code)
+    may_download = issued is not None and can_read_issued_document(principal_from_request(), issued.holder_ref)
+    kind = KIND_NAMES.get(found.kind, {}).get(chosen, found.kind)
+    return _page(found=found, problem=None, code=found.code, kind=kind, may_download=may_download,
+                 title=found.title.get(chosen) or found.title["id"],
                  issued=wib(found.issued_at), valid_until=long_date(found.valid_until) if found.valid_until else None,
                  revoked_at=wib(found.revoked_at) if found.revoked_at else None)
 

@@ -116,7 +116,7 @@ def upgrade() -> None:
         title jsonb NOT NULL,
         holder_name text NOT NULL,
         holder_ref text NOT NULL,
-        fields jsonb NOT NULL DEFAULT '{}'::jsonb,
+        fields json NOT NULL DEFAULT '{}'::json,  -- json, not jsonb: the fields keep the order they are printed in
         public_fields text[] NOT NULL DEFAULT '{}',
         issued_at timestamptz NOT NULL DEFAULT now(),
         valid_until date,

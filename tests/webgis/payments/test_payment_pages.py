@@ -178,3 +178,28 @@ def test_a_paid_bill_of_a_logged_in_payer_links_the_receipt_pdf(pay_app: Flask, 
     html = pay_app.test_client().get(f"/tagihan/{bill.number}", headers={"Authorization": f"Bearer {holder}"}
                                      ).get_data(as_text=True)
     assert 'id="receipt-pdf"' in html
+
+
+def test_the_verification_page_links_the_pdf_only_for_those_who_may_have_it(pay_app: Flask, pay_engine: Engine) -> None:
+    holder_ref, holder = _token(pay_engine, "citizen")
+    with pay_engine.begin() as conn:
+        doc = documents.issue(conn, service="permits", case_ref="PBG-9", kind="permit", title={"id": "Izin"},
+                              holder_name="Budi Santoso", holder_ref=holder_ref, fields={})
+    client = pay_app.test_client()
+    assert 'id="doc-pdf"' not in client.get(f"/verifikasi/{doc.code}").get_data(as_text=True)
+    assert 'id="doc-pdf"' in client.get(f"/verifikasi/{doc.code}", headers={"Authorization": f"Bearer {holder}"}
+                                        ).get_data(as_text=True)
+
+
+def test_the_sandbox_pages_are_gone_where_they_are_switched_off(pay_app: Flask, pay_engine: Engine) -> None:
+    bill = new_bill(pay_engine)
+    settings = pay_app.config["SETTINGS"]
+    settings.pay.sandbox_pages = False
+    try:
+        client = pay_app.test_client()
+        assert client.get(f"/sandbox/bayar?va={bill.va_number}").status_code == 404
+        assert client.post("/sandbox/bayar", json={"va": bill.va_number}).status_code == 404
+        assert 'id="sandbox-link"' not in client.get(f"/tagihan/{bill.number}").get_data(as_text=True)
+    finally:
+        settings.pay.sandbox_pages = True
+    assert counts(pay_engine, bill.number) == ("open", 0)
