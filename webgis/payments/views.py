@@ -67,9 +67,7 @@ def sandbox_page() -> Response:
     if not _sandbox_on():
         abort(404)
     reference = request.args.get("va", "").strip()[:64]
-    charge = None
-    with _engine().connect() as conn:
-        charge = sandbox.find_charge(conn, reference) if reference else None
+    charge = sandbox.find_charge(_engine(), reference) if reference else None
     message = "sandbox_unknown" if reference and charge is None else None
     return _page("payments/sandbox.html", status=404 if message else 200, reference=reference, charge=charge,
                  amount=rupiah(charge["amount"]) if charge else None, message=message, refusal=None)

@@ -136,12 +136,13 @@ class SandboxPayment:
     deliveries: int
 
 
-def find_charge(conn: Connection, reference: str) -> dict | None:
+def find_charge(engine: Engine, reference: str) -> dict | None:
     """A charge by its virtual account number, its order id (bill number) or its charge id."""
-    row = conn.execute(text(
-        "SELECT charge_id, order_id, va_number, qris_payload, amount, expires_at, status, transaction_id, "
-        "settled_at FROM payments.sandbox_charges WHERE va_number = :r OR order_id = :r OR charge_id = :r"),
-        {"r": reference.strip()}).mappings().first()
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT charge_id, order_id, va_number, qris_payload, amount, expires_at, status, transaction_id, "
+            "settled_at FROM payments.sandbox_charges WHERE va_number = :r OR order_id = :r OR charge_id = :r"),
+            {"r": reference.strip()}).mappings().first()
     return dict(row) if row else None
 
 

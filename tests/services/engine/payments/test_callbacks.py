@@ -229,3 +229,15 @@ def _direct(engine: Engine) -> sandbox.Sender:
 def _receipt_text(engine: Engine, code: str) -> str:
     with engine.connect() as conn:
         return json.dumps(documents.document(conn, code).fields, ensure_ascii=False)
+
+
+def test_an_unverified_callback_leaves_only_its_size_in_the_log_and_a_huge_one_is_refused(pay_engine: Engine) -> None:
+    junk = b'{"order_id": "' + b"x" * 5000 + b'"}'
+    outcome = payments.receive_callback(pay_engine, "sandbox", junk, {sandbox.SIGNATURE_HEADER: "00"})
+    assert outcome.http_status == 401
+    with pay_engine.connect() as conn:
+        kept = conn.execute(text("SELECT body FROM payments.callbacks ORDER BY id DESC LIMIT 1")).scalar_one()
+    assert kept == f"<{len(junk)} bytes, not verified>"
+    huge = b" " * (70 * 1024)
+    refused = payments.receive_callback(pay_engine, "sandbox", huge, signed_headers(pay_engine, huge))
+    assert refused.http_status == 413 and "at most" in refused.message
