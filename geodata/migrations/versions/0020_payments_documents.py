@@ -87,7 +87,7 @@ def upgrade() -> None:
         qris_payload text NOT NULL,
         amount bigint NOT NULL,
         expires_at timestamptz NOT NULL,
-        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'settlement')),
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'settlement', 'cancelled')),
         transaction_id text UNIQUE,
         paid_amount bigint,
         channel text,

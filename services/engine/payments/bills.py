@@ -89,11 +89,13 @@ def bills_for(conn: Connection, *, service: str, case_ref: str) -> list[Bill]:
 
 def cancel_bill(conn: Connection, number: str, *, reason: str) -> Bill:
     """Cancel an unpaid bill (a withdrawn application); a payment arriving later is flagged for refund."""
-    row = conn.execute(text("SELECT status FROM payments.bills WHERE number = :n FOR UPDATE"), {"n": number}).first()
+    row = conn.execute(text("SELECT status, provider, provider_ref FROM payments.bills WHERE number = :n FOR UPDATE"),
+                       {"n": number}).first()
     if row is None:
         raise PaymentError(f"no bill {number}")
     if row.status == "paid":
         raise PaymentError(f"bill {number} is paid; it cannot be cancelled")
+    get_provider(row.provider).cancel_charge(conn, row.provider_ref)
     conn.execute(text("UPDATE payments.bills SET status = 'cancelled', cancelled_reason = :r WHERE number = :n"),
                  {"n": number, "r": reason})
     found = bill(conn, number)

@@ -84,6 +84,10 @@ class SandboxProvider:
                 return Charge(provider_ref=charge_id, va_number=va_number, qris_payload=payload)
         raise PaymentError("the sandbox could not allocate a virtual account number")
 
+    def cancel_charge(self, conn: Connection, provider_ref: str) -> None:
+        conn.execute(text("UPDATE payments.sandbox_charges SET status = 'cancelled' WHERE charge_id = :c "
+                          "AND status = 'pending'"), {"c": provider_ref})
+
     def parse_callback(self, conn: Connection, body: bytes, headers: Mapping[str, str]) -> PaymentEvent:
         given = _header(headers, SIGNATURE_HEADER)
         if not given:
@@ -147,12 +151,14 @@ def find_charge(engine: Engine, reference: str) -> dict | None:
 
 
 def pay(engine: Engine, reference: str, *, amount: int | None = None, channel: str = "bank_transfer",
-        at: datetime | None = None, late: bool = False, duplicates: int = 0) -> SandboxPayment:
+        at: datetime | None = None, late: bool = False, duplicates: int = 0,
+        delay: timedelta = timedelta(0)) -> SandboxPayment:
     """The payer pays a virtual account (or scans the QRIS): the gateway settles it and queues its callback.
 
     `amount` defaults to the charge's (a different one simulates a gateway that reports a wrong
     amount); a charge past its expiry is refused unless `late`; `duplicates` more copies of the
-    same notification are queued (the same transaction, as gateways re-send).
+    same notification are queued (the same transaction, as gateways re-send); `delay` holds the
+    callbacks back (a payment settled in time whose notification arrives after the expiry).
     """
     at = at or datetime.now(UTC)
     if channel not in CHANNELS:
@@ -166,6 +172,8 @@ def pay(engine: Engine, reference: str, *, amount: int | None = None, channel: s
         charge_id, order_id, va_number, charged, expires_at, status = found
         if status == "settlement":
             raise PaymentError(f"virtual account {va_number} is already paid")
+        if status == "cancelled":
+            raise PaymentError(f"virtual account {va_number} is closed (its bill was cancelled)")
         if at > expires_at and not late:
             raise PaymentError(f"virtual account {va_number} expired at {expires_at.isoformat()}")
         paid = charged if amount is None else amount
@@ -183,7 +191,7 @@ def pay(engine: Engine, reference: str, *, amount: int | None = None, channel: s
         }, separators=(",", ":"))
         for _ in range(1 + duplicates):
             conn.execute(text("INSERT INTO payments.sandbox_deliveries (charge_id, body, next_attempt_at) "
-                              "VALUES (:c, :b, :at)"), {"c": charge_id, "b": body, "at": at})
+                              "VALUES (:c, :b, :at)"), {"c": charge_id, "b": body, "at": at + delay})
     return SandboxPayment(charge_id, order_id, transaction_id, paid, at, 1 + duplicates)
 
 
