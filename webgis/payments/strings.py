@@ -50,7 +50,11 @@ UI: dict[str, dict[str, str]] = {
     "sandbox_pay": {"id": "Bayar sekarang", "en": "Pay now"},
     "sandbox_unknown": {"id": "Sandbox tidak mengenal nomor ini.", "en": "The sandbox knows no such number."},
     "sandbox_already_paid": {"id": "Virtual Account ini sudah dibayar.", "en": "This virtual account is already paid."},
-    "sandbox_refused": {"id": "Pembayaran ditolak", "en": "The payment was refused"},
+    "sandbox_closed": {"id": "Virtual Account ini sudah ditutup karena tagihannya dibatalkan.",
+                       "en": "This virtual account is closed: its bill was cancelled."},
+    "sandbox_expired": {"id": "Virtual Account ini sudah kedaluwarsa; pembayaran tidak diterima.",
+                        "en": "This virtual account has expired; the payment was not taken."},
+    "sandbox_channel_refused": {"id": "Pilih Virtual Account atau QRIS.", "en": "Choose the virtual account or QRIS."},
     "back_to_bill": {"id": "Kembali ke tagihan", "en": "Back to the bill"},
 }
 

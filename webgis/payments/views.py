@@ -30,6 +30,9 @@ from webgis.citizen.common import link_lang, page
 from webgis.payments.strings import UI
 
 blueprint = Blueprint("payments", __name__)
+# What the sandbox's refusals say on its page, in the payer's language.
+REFUSALS = {"unknown": "sandbox_unknown", "already_paid": "sandbox_already_paid", "closed": "sandbox_closed",
+            "expired": "sandbox_expired", "channel": "sandbox_channel_refused"}
 
 
 def _engine():  # noqa: ANN202
@@ -70,7 +73,7 @@ def sandbox_page() -> Response:
     charge = sandbox.find_charge(_engine(), reference) if reference else None
     message = "sandbox_unknown" if reference and charge is None else None
     return _page("payments/sandbox.html", status=404 if message else 200, reference=reference, charge=charge,
-                 amount=rupiah(charge["amount"]) if charge else None, message=message, refusal=None)
+                 amount=rupiah(charge["amount"]) if charge else None, message=message)
 
 
 @blueprint.post("/sandbox/bayar")
@@ -81,9 +84,10 @@ def sandbox_pay() -> Response:
     channel = request.form.get("channel", "bank_transfer")
     try:
         paid = sandbox.pay(_engine(), reference, channel=channel)
-    except payments.PaymentError as exc:
+    except sandbox.SandboxRefusal as exc:
+        message = REFUSALS.get(exc.reason, "sandbox_unknown")
         return _page("payments/sandbox.html", status=400, reference=reference, charge=None, amount=None,
-                     message=None, refusal=str(exc))
+                     message=message)
     url = sandbox.callback_url(url_for("payments_callback.callback", provider="sandbox", _external=True))
     sender = current_app.config.get("SANDBOX_CALLBACK_SENDER")
     if sender is not None:  # tests without a listening server: deliver now, in this request

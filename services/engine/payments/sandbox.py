@@ -130,6 +130,15 @@ def _when(value: object) -> datetime | None:
 
 # ---------------------------------------------------------------- the gateway's side
 
+class SandboxRefusal(PaymentError):
+    """The gateway refuses a payment; `reason` (unknown, already_paid, closed, expired, channel) lets a
+    page say it in the payer's language."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class SandboxPayment:
     charge_id: str
@@ -162,20 +171,20 @@ def pay(engine: Engine, reference: str, *, amount: int | None = None, channel: s
     """
     at = at or datetime.now(UTC)
     if channel not in CHANNELS:
-        raise PaymentError(f"channel must be one of {', '.join(CHANNELS)}")
+        raise SandboxRefusal("channel", f"channel must be one of {', '.join(CHANNELS)}")
     with engine.begin() as conn:
         found = conn.execute(text(
             "SELECT charge_id, order_id, va_number, amount, expires_at, status FROM payments.sandbox_charges "
             "WHERE va_number = :r OR order_id = :r OR charge_id = :r FOR UPDATE"), {"r": reference.strip()}).first()
         if found is None:
-            raise PaymentError(f"the sandbox knows no virtual account {reference!r}")
+            raise SandboxRefusal("unknown", f"the sandbox knows no virtual account {reference!r}")
         charge_id, order_id, va_number, charged, expires_at, status = found
         if status == "settlement":
-            raise PaymentError(f"virtual account {va_number} is already paid")
+            raise SandboxRefusal("already_paid", f"virtual account {va_number} is already paid")
         if status == "cancelled":
-            raise PaymentError(f"virtual account {va_number} is closed (its bill was cancelled)")
+            raise SandboxRefusal("closed", f"virtual account {va_number} is closed (its bill was cancelled)")
         if at > expires_at and not late:
-            raise PaymentError(f"virtual account {va_number} expired at {expires_at.isoformat()}")
+            raise SandboxRefusal("expired", f"virtual account {va_number} expired at {expires_at.isoformat()}")
         paid = charged if amount is None else amount
         transaction_id = f"sbxt-{secrets.token_hex(10)}"
         conn.execute(text(

@@ -107,7 +107,9 @@ def test_the_sandbox_pay_page_pays_and_the_bill_page_shows_the_receipt(pay_app: 
         paid = client.post("/sandbox/bayar", data={"va": bill.va_number, "channel": "qris", "csrf_token": token})
         assert paid.status_code == 303 and paid.headers["Location"].endswith(f"/tagihan/{bill.number}")
         again = client.post("/sandbox/bayar", data={"va": bill.va_number, "csrf_token": token})
-        assert again.status_code == 400 and "already paid" in again.get_data(as_text=True)
+        assert again.status_code == 400 and "Virtual Account ini sudah dibayar" in again.get_data(as_text=True)
+        english = client.post("/sandbox/bayar?lang=en", data={"va": bill.va_number, "csrf_token": token})
+        assert "This virtual account is already paid" in english.get_data(as_text=True)
         html = client.get(f"/tagihan/{bill.number}").get_data(as_text=True)
     finally:
         pay_app.config.pop("SANDBOX_CALLBACK_SENDER")
