@@ -266,3 +266,17 @@ def test_a_cancelled_bill_closes_its_virtual_account(pay_engine: Engine) -> None
     with pytest.raises(payments.PaymentError, match="closed"):
         sandbox.pay(pay_engine, bill.va_number)
     assert counts(pay_engine, bill.number) == ("cancelled", 0)
+
+
+def test_a_registered_gateway_is_one_more_provider_beside_the_sandbox(pay_engine: Engine) -> None:
+    from services.engine.payments.provider import _PROVIDERS
+
+    class OtherGateway(sandbox.SandboxProvider):
+        name = "othergateway"
+
+    payments.register_provider(OtherGateway())
+    try:
+        assert isinstance(payments.get_provider("othergateway"), payments.PaymentProvider)
+        assert payments.get_provider("sandbox").name == "sandbox"
+    finally:
+        _PROVIDERS.pop("othergateway")
