@@ -78,6 +78,11 @@ def _licence_file(package_dir: Path) -> Path:
     raise AssetError(f"{package_dir.name}: no licence file to vendor with it")
 
 
+def bundled_licence_name(package: str) -> str:
+    """The file a bundled package's licence is copied to (a scoped name's slash would make a folder)."""
+    return f"LICENSE.{package.replace('/', '+')}"
+
+
 def _target_name(relative: str) -> str:
     return relative.removeprefix("dist/")
 
@@ -110,7 +115,7 @@ def vendor_package(package: VendoredPackage, node_modules: Path, vendor_dir: Pat
     shutil.copy2(_licence_file(source_dir), target_dir / "LICENSE")
     for bundled in package.bundled:
         bundled_dir = node_modules / bundled
-        shutil.copy2(_licence_file(bundled_dir), target_dir / f"LICENSE.{bundled.replace('/', '+')}")
+        shutil.copy2(_licence_file(bundled_dir), target_dir / bundled_licence_name(bundled))
     return f"{package.name} {version}: {copied} file(s) and {1 + len(package.bundled)} licence(s) -> {target_dir}"
 
 
