@@ -115,7 +115,8 @@ def _draw_school(session: Session, engine: Engine, taken_npsn: str) -> tuple[int
     page.fill("#edit-field-npsn", taken_npsn)
     _save(session)
     page.wait_for_selector("#edit-error-npsn:not([hidden])")
-    assert "already exists" in page.locator("#edit-error-npsn").inner_text()
+    assert page.locator("#edit-error-npsn").inner_text().startswith("Nilai ini sudah dipakai fitur lain. — ")
+    assert "already exists" in page.locator("#edit-error-npsn").inner_text()  # and the server's exact words
     assert "Server menolak" in page.locator("#form-message").inner_text()
     assert _count(engine, "SELECT count(*) FROM layers.schools WHERE nama = 'SD Uji Sunting'") == 0
     page.fill("#edit-field-npsn", npsn)
@@ -325,3 +326,41 @@ def test_staff_of_another_agency_cannot_edit_rows_outside_their_agency(logged_in
     s.open(f"/peta#map=16/3.59/98.68&layers=complaints&feature=complaints/{theirs['fid']}")
     s.page.wait_for_timeout(500)
     assert s.page.locator(".leaflet-popup .popup-edit").count() == 0
+
+
+def test_a_staff_member_adds_a_point_on_a_phone(browser: Any, live_server: str, engine: Engine) -> None:
+    """A phone-sized touch screen: the editor is a bottom sheet under the map, taps draw and save."""
+    username = _user(engine, ["staff"], ["DPKPPR"])
+    s = new_session(browser, live_server, viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
+    try:
+        _login(s, username)
+        page = s.open(VIEW)
+        page.wait_for_selector("body[data-editor=ready]")
+        page.tap("#edit-toggle")
+        page.select_option("#edit-layer", "health_facilities")
+        sheet = page.locator("#editor").bounding_box()
+        assert sheet["x"] == 0 and sheet["width"] == 390 and sheet["y"] + sheet["height"] == 800  # a bottom sheet
+        page.tap("#draw-button")
+        lat, lon = SPOT[0] + 0.0008, SPOT[1] - 0.0008  # above the sheet, in the map's upper part
+        page.touchscreen.tap(*_page_xy(s, lat, lon))
+        page.wait_for_selector('#feature-form[data-layer="health_facilities"]')
+        code = f"T{uuid.uuid4().hex[:8]}"
+        page.fill("#edit-field-kode_faskes", code)
+        page.fill("#edit-field-nama", "Puskesmas Uji")
+        page.select_option("#edit-field-jenis", label="Puskesmas")
+        page.tap("#feature-form button[type=submit]")
+        fid = _saved_form(s, "health_facilities", 1)
+        # The point is in the part of the map the sheet leaves visible.
+        marker = page.locator(".leaflet-marker-icon").first.bounding_box()
+        assert page.locator(".topbar").bounding_box()["height"] < 120  # the editor's button is not in the bar
+        assert marker["y"] + marker["height"] < page.locator("#editor").bounding_box()["y"]
+        row = get_feature(engine, "health_facilities", fid)
+        assert row["properties"]["kode_faskes"] == code
+        assert abs(row["geometry"]["coordinates"][0] - lon) < 5e-5 and abs(row["geometry"]["coordinates"][1] - lat) < 5e-5
+        # Every control of the form is large enough to tap (44 px, WCAG 2.5.5).
+        heights = page.locator("#feature-form button").evaluate_all("bs => bs.map(b => b.getBoundingClientRect().height)")
+        assert min(heights) >= 44, heights
+        s.screenshot("editor-phone")
+        assert s.errors == [] and s.foreign_requests() == []
+    finally:
+        s.page.context.close()

@@ -145,6 +145,21 @@
     return { values: values, errors: errors };
   };
 
+  // The server's refusals the form cannot foresee, said in the user's language first; the
+  // server's own words follow, since they name the value and the rule exactly.
+  var SERVER_WORDS = [
+    [/already exists|must be unique/, 'server_unique'],
+    [/outside Medan/, 'server_outside'],
+    [/invalid geometry|not valid GeoJSON/, 'server_geometry']
+  ];
+
+  function said(text) {
+    for (var i = 0; i < SERVER_WORDS.length; i++) {
+      if (SERVER_WORDS[i][0].test(text)) { return Medan.t(SERVER_WORDS[i][1]) + ' — ' + text; }
+    }
+    return text;
+  }
+
   /* The server's problems (layers/errors.py Problem strings) by the field they name, and the rest. */
   Form.serverProblems = function (form, problems) {
     var names = form.fields.map(function (f) { return f.name; });
@@ -152,7 +167,7 @@
     var other = [];
     (problems || []).forEach(function (text) {
       var match = /property '([a-z][a-z0-9_]*)'/.exec(text) || /(?:^|: )([a-z][a-z0-9_]*)=/.exec(text);
-      if (match && names.indexOf(match[1]) >= 0) { byField[match[1]] = text; } else { other.push(text); }
+      if (match && names.indexOf(match[1]) >= 0) { byField[match[1]] = said(text); } else { other.push(said(text)); }
     });
     return { byField: byField, other: other };
   };

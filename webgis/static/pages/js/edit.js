@@ -202,6 +202,20 @@
     ]);
     formNode.addEventListener('submit', function (event) { event.preventDefault(); save(); });
     Medan.clear(body()).appendChild(formNode);
+    keepInView(current.shape);
+  }
+
+  /* On a phone the editor is a sheet over the lower part of the map: bring the shape into the
+   * part still visible, so the user sees what they edit. */
+  function keepInView(shape) {
+    var map = Medan.state.map;
+    var sheet = document.getElementById('editor').getBoundingClientRect();
+    var frame = map.getContainer().getBoundingClientRect();
+    if (!shape || sheet.left > frame.left + 10 || sheet.top >= frame.bottom) { return; }
+    var centre = shape.getLatLng ? shape.getLatLng() : shape.getBounds().getCenter();
+    var y = frame.top + map.latLngToContainerPoint(centre).y;
+    var target = (frame.top + sheet.top) / 2;
+    if (y > sheet.top - 40 || y < frame.top + 20) { map.panBy([0, y - target], { animate: false }); }
   }
 
   function actionButton(key, className, handler) {
@@ -359,8 +373,10 @@
         editor.order.push(form.id);
       });
       if (!editor.order.length) { return; }
+      // The layer to edit first: one already on the map, else one where features can be drawn.
       var active = editor.order.filter(function (id) { return Medan.isActive(id); });
-      editor.layerId = active[0] || editor.order[0];
+      var drawable = editor.order.filter(function (id) { return editor.forms[id].create; });
+      editor.layerId = active[0] || drawable[0] || editor.order[0];
       var map = Medan.state.map;
       // Opt-in: Geoman gives its handlers only to layers created with pmIgnore: false (the shape
       // being edited), not to every feature of every layer. The map existed before Geoman loaded.
