@@ -123,6 +123,7 @@ EDIT_UI: dict[str, dict[str, str]] = {
                        "en": "Delete this feature? Its earlier versions stay in the history."},
     "delete_yes": {"id": "Ya, hapus", "en": "Yes, delete"},
     "deleted": {"id": "Fitur dihapus.", "en": "Feature deleted."},
+    "undo_delete": {"id": "Urungkan hapus", "en": "Undo the delete"},
     "history": {"id": "Riwayat", "en": "History"},
     "history_none": {"id": "Belum ada riwayat.", "en": "No history yet."},
     "restore": {"id": "Pulihkan versi ini", "en": "Restore this version"},

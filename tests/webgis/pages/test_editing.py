@@ -231,7 +231,15 @@ def _delete_school(session: Session, fid: int, engine: Engine) -> None:
     assert _count(engine, "SELECT count(*) FROM layers.schools WHERE fid = :fid", fid=fid) == 1
     page.click("#edit-delete")
     page.click("#confirm-yes")
-    page.wait_for_selector("#feature-form", state="detached")
+    page.wait_for_selector("#edit-deleted")
+    assert _count(engine, "SELECT count(*) FROM layers.schools WHERE fid = :fid", fid=fid) == 0
+    # Undo: the deletion's history entry brings the row back, under its fid, recorded as a restore.
+    page.click("#edit-undo")
+    page.wait_for_selector(f'#feature-form[data-layer="schools"][data-fid="{fid}"]')
+    assert get_feature(engine, "schools", fid)["properties"]["nama"] == "SD Uji Sunting"
+    page.click("#edit-delete")
+    page.click("#confirm-yes")
+    page.wait_for_selector("#edit-deleted")
     assert _count(engine, "SELECT count(*) FROM layers.schools WHERE fid = :fid", fid=fid) == 0
 
 

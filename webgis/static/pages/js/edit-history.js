@@ -67,13 +67,22 @@
     });
   }
 
+  /* Bring a feature just deleted back: restore the deletion's own entry (layers.features.write). */
+  History.undoDelete = function (form, fid) {
+    return Medan.getJSON(historyUrl(form.id, fid) + '?f=json', { cache: 'no-store' }).then(function (answer) {
+      var last = answer.versions[0];
+      if (!last || last.op !== 'delete') { Medan.toast(Medan.t('failed')); return; }
+      return restore(form, fid, last.id);
+    }, function (failure) { Medan.editor.refused({ status: failure.status, body: failure.body || {} }); });
+  };
+
   /* The history of feature `fid` into `container`, newest first; every earlier version restorable. */
   History.show = function (container, form, fid) {
     return Medan.getJSON(historyUrl(form.id, fid) + '?f=json', { cache: 'no-store' }).then(function (answer) {
       var list = Medan.el('ol', { id: 'history-list', className: 'history-list', reversed: true });
       answer.versions.forEach(function (version, index) {
-        // The newest entry is the feature as it is; a deletion has no state of its own to restore.
-        var restorable = answer.may_restore && index > 0 && version.op !== 'delete';
+        // The newest entry is the feature as it is, unless it is a deletion: restoring that brings it back.
+        var restorable = answer.may_restore && (index > 0 || version.op === 'delete');
         list.appendChild(entry(form, fid, version, restorable));
       });
       Medan.clear(container).appendChild(Medan.el('section', { className: 'history' }, [

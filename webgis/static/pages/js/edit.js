@@ -211,7 +211,8 @@
     var map = Medan.state.map;
     var sheet = document.getElementById('editor').getBoundingClientRect();
     var frame = map.getContainer().getBoundingClientRect();
-    if (!shape || sheet.left > frame.left + 10 || sheet.top >= frame.bottom) { return; }
+    // A side panel (a wider screen) leaves the shape visible where it is.
+    if (!shape || sheet.width < frame.width - 20 || sheet.top >= frame.bottom) { return; }
     var centre = shape.getLatLng ? shape.getLatLng() : shape.getBounds().getCenter();
     var y = frame.top + map.latLngToContainerPoint(centre).y;
     var target = (frame.top + sheet.top) / 2;
@@ -331,12 +332,24 @@
       .then(function (answer) {
         if (answer.status === 412) { return Medan.EditConflict.show(null); }
         if (answer.status !== 204) { refused(answer); return; }
-        Medan.toast(Medan.t('deleted'));
         refreshLayer(current.form.id);
         closeFeature();
+        offerUndo(current.form, current.fid);
       });
   }
   editor.remove = remove;
+
+  /* After a delete: say so, and offer to bring the feature back (a restore of the deletion's
+   * history entry, which recorded the row it removed). */
+  function offerUndo(form, fid) {
+    var note = i18n('p', 'deleted', { id: 'edit-deleted', role: 'status' });
+    var box = Medan.clear(body());
+    box.appendChild(note);
+    if (!form.history) { return; }
+    var undo = i18n('button', 'undo_delete', { type: 'button', id: 'edit-undo' });
+    undo.addEventListener('click', function () { Medan.EditHistory.undoDelete(form, fid); });
+    box.appendChild(undo);
+  }
 
   function showHistory() {
     var current = editor.current;
