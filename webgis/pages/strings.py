@@ -58,6 +58,7 @@ UI: dict[str, dict[str, str]] = {
     "report_problem": {"id": "Lapor masalah", "en": "Report a problem"},
     "school_zoning": {"id": "PPDB: sekolah dari rumah", "en": "School admission: schools from home"},
     "map": {"id": "Peta", "en": "Map"},
+    "staff_login": {"id": "Masuk petugas (sunting peta)", "en": "Staff login (edit the map)"},
     "catalogue_intro": {
         "id": "Semua lapisan data publik Kota Medan: unduh datanya atau pakai langsung di QGIS "
               "(OGC API – Features dan vector tiles).",

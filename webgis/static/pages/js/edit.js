@@ -56,6 +56,9 @@
       ]),
       Medan.el('div', { id: 'edit-body', 'aria-live': 'polite' })
     ]);
+    panel.addEventListener('keydown', function (e) {
+      if (e.key === 'Escape' && !Medan.state.drawing) { showPanel(false); document.getElementById('edit-toggle').focus(); }
+    });
     document.body.appendChild(panel);
     var toggle = i18n('button', 'edit', { type: 'button', id: 'edit-toggle', 'aria-controls': 'editor',
                                           'aria-expanded': 'false' });
@@ -400,6 +403,7 @@
       editor.group = L.featureGroup().addTo(map);
       map.on('pm:create', drawn);
       buildPanel();
+      document.getElementById('staff-login').parentNode.hidden = true;  // already logged in, with layers to edit
       renderLayerChoices();
       rerenderOnLanguage();
       document.body.dataset.editor = 'ready';
