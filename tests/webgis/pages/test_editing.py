@@ -376,3 +376,33 @@ def test_a_staff_member_adds_a_point_on_a_phone(browser: Any, live_server: str, 
         assert s.errors == [] and s.foreign_requests() == []
     finally:
         s.page.context.close()
+
+
+def test_staff_draw_a_route_line_and_move_its_middle_vertex(logged_in: Any, engine: Engine) -> None:
+    s = logged_in(_user(engine, ["staff"], ["DISHUB"]))
+    page = s.open(VIEW)
+    _open_editor(s, "transit_routes")
+    assert page.inner_text("#draw-button") == "Gambar garis"
+    page.click("#draw-button")
+    lat, lon = SPOT
+    points = [(lat, lon - 0.0010), (lat + 0.0004, lon), (lat, lon + 0.0010)]
+    for point in [*points, points[-1]]:  # a tap on the last point again ends the line
+        _click_map(s, *point)
+    page.wait_for_selector('#feature-form[data-layer="transit_routes"]')
+    page.fill("#edit-field-kode_trayek", f"T{uuid.uuid4().hex[:6]}")
+    page.fill("#edit-field-nama", "Trayek uji")
+    _save(s)
+    fid = _saved_form(s, "transit_routes", 1)
+    line = get_feature(engine, "transit_routes", fid)["geometry"]
+    assert line["type"] == "MultiLineString" and len(line["coordinates"][0]) == 3
+    middle = line["coordinates"][0][1]
+    x, y = _page_xy(s, middle[1], middle[0])
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + 50, steps=8)
+    page.mouse.up()
+    _save(s)
+    _saved_form(s, "transit_routes", 2)
+    moved = get_feature(engine, "transit_routes", fid)["geometry"]["coordinates"][0]
+    assert len(moved) == 3 and moved[0] == line["coordinates"][0][0] and moved[1][1] < middle[1] - 0.0002
+    assert s.errors == [] and s.foreign_requests() == []
