@@ -12,8 +12,21 @@
   var editor = Medan.editor = { forms: {}, order: [], csrf: null, layerId: null, current: null, group: null };
 
   /* ---------------------------------------------------------------- requests */
-  /* One API call; resolves {status, body, etag, location} whatever the status. */
+  /* One API call; resolves {status, body, etag, location} whatever the status. A write refused
+   * for its CSRF token (the page was left open past the token's hour) fetches a fresh token from
+   * the session and is sent once more. */
   editor.send = function (method, url, body, extraHeaders) {
+    return sendOnce(method, url, body, extraHeaders).then(function (answer) {
+      if (answer.status !== 400 || !/CSRF/.test(answer.body.description || '')) { return answer; }
+      return Medan.getJSON(editor.formsUrl, { cache: 'no-store' }).then(function (fresh) {
+        if (!fresh.csrf_token) { return { status: 401, body: answer.body }; }  // the session itself ended
+        editor.csrf = fresh.csrf_token;
+        return sendOnce(method, url, body, extraHeaders);
+      });
+    });
+  };
+
+  function sendOnce(method, url, body, extraHeaders) {
     var headers = L.extend({ Accept: 'application/json', 'X-CSRFToken': editor.csrf }, extraHeaders || {});
     var init = { method: method, headers: headers, credentials: 'same-origin', cache: 'no-store' };
     if (body !== undefined) {
@@ -28,7 +41,7 @@
                  location: response.headers.get('Location') };
       });
     });
-  };
+  }
 
   function itemsUrl(layerId) { return '/collections/' + encodeURIComponent(layerId) + '/items'; }
   function itemUrl(layerId, fid) { return itemsUrl(layerId) + '/' + encodeURIComponent(fid); }
@@ -383,6 +396,7 @@
       if (!answer.layers.length) { return; }
       ['id', 'en'].forEach(function (lang) { L.extend(Medan.state.ui[lang], answer.ui[lang]); });
       editor.csrf = answer.csrf_token;
+      editor.formsUrl = assets.forms;
       answer.layers.forEach(function (form) {
         if (!Medan.layerById(form.id)) { return; }
         editor.forms[form.id] = form;
