@@ -32,6 +32,12 @@ class VendoredPackage:
     files: tuple[str, ...]
     # Packages compiled into this one's bundle, whose licences must travel with it.
     bundled: tuple[str, ...] = field(default_factory=tuple)
+    # The folder under static/vendor, when the npm name (a scoped one) is not a good one.
+    target: str = ""
+
+    @property
+    def directory(self) -> str:
+        return self.target or self.name
 
 
 PACKAGES = (
@@ -44,6 +50,19 @@ PACKAGES = (
     # The protobuf reader the canvas point renderer (pages/js/points.js) decodes
     # Mapbox Vector Tiles with; VectorGrid's bundled copy is not exposed.
     VendoredPackage("pbf", ("dist/pbf.js",), bundled=("ieee754",)),
+    # The homepage editor's drawing and vertex editing (pages/js/edit.js): Leaflet-Geoman
+    # free (MIT), maintained, touch-friendly; Leaflet.draw has had no release since 2018.
+    VendoredPackage(
+        "@geoman-io/leaflet-geoman-free",
+        ("dist/leaflet-geoman.min.js", "dist/leaflet-geoman.css"),
+        bundled=("lodash", "polyclip-ts", "bignumber.js", "splaytree-ts", "@turf/boolean-contains", "@turf/kinks",
+                 "@turf/line-intersect", "@turf/line-split", "@turf/helpers", "@turf/invariant", "@turf/meta",
+                 "@turf/bbox", "@turf/boolean-point-in-polygon", "@turf/boolean-point-on-line",
+                 "@turf/distance", "@turf/geojson-rbush", "@turf/line-segment", "@turf/nearest-point-on-line",
+                 "@turf/truncate", "point-in-polygon-hao", "robust-predicates", "rbush", "quickselect",
+                 "tslib"),
+        target="leaflet-geoman",
+    ),
 )
 
 
@@ -57,6 +76,11 @@ def _licence_file(package_dir: Path) -> Path:
     if readme.is_file():
         return readme
     raise AssetError(f"{package_dir.name}: no licence file to vendor with it")
+
+
+def bundled_licence_name(package: str) -> str:
+    """The file a bundled package's licence is copied to (a scoped name's slash would make a folder)."""
+    return f"LICENSE.{package.replace('/', '+')}"
 
 
 def _target_name(relative: str) -> str:
@@ -78,7 +102,7 @@ def vendor_package(package: VendoredPackage, node_modules: Path, vendor_dir: Pat
     if not manifest.is_file():
         raise AssetError(f"{package.name} is not installed; run `npm ci` in {FRONTEND_DIR}")
     version = json.loads(manifest.read_text(encoding="utf-8"))["version"]
-    target_dir = vendor_dir / package.name
+    target_dir = vendor_dir / package.directory
     if target_dir.exists():
         shutil.rmtree(target_dir)  # a clean copy: no file of an older version lingers
     target_dir.mkdir(parents=True)
@@ -91,7 +115,7 @@ def vendor_package(package: VendoredPackage, node_modules: Path, vendor_dir: Pat
     shutil.copy2(_licence_file(source_dir), target_dir / "LICENSE")
     for bundled in package.bundled:
         bundled_dir = node_modules / bundled
-        shutil.copy2(_licence_file(bundled_dir), target_dir / f"LICENSE.{bundled}")
+        shutil.copy2(_licence_file(bundled_dir), target_dir / bundled_licence_name(bundled))
     return f"{package.name} {version}: {copied} file(s) and {1 + len(package.bundled)} licence(s) -> {target_dir}"
 
 
@@ -107,6 +131,6 @@ def vendor_assets(frontend_dir: Path = FRONTEND_DIR, vendor_dir: Path = VENDOR_D
 def assets_present(vendor_dir: Path = VENDOR_DIR) -> bool:
     """Whether every vendored file is in place (tests and the app can check before serving)."""
     return all(
-        (vendor_dir / package.name / _target_name(relative)).exists()
+        (vendor_dir / package.directory / _target_name(relative)).exists()
         for package in PACKAGES for relative in package.files
     )

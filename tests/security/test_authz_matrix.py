@@ -73,6 +73,10 @@ TABLE: dict[tuple[str, str], str] = {
     ("pages.homepage", "GET"): PUBLIC,
     ("pages.map_script", "GET"): PUBLIC,
     ("pages.layers_json", "GET"): PUBLIC,
+    # The homepage editor (webgis/pages/views.py): its script is static; its forms list only the
+    # layers the caller may write (none for the public), so anyone may ask.
+    ("pages.edit_script", "GET"): PUBLIC,
+    ("pages.edit_json", "GET"): PUBLIC,
     ("pages.search_json", "GET"): PUBLIC,
     ("pages.here_json", "GET"): PUBLIC,
     ("pages.catalogue", "GET"): PUBLIC,

@@ -7,17 +7,31 @@ write the layer. A layer the principal may not read does not exist for them
 (so the restore is itself a new history entry, by this actor) and are audited.
 Sessions and API tokens both work; a cookie-authenticated POST needs the CSRF
 token (webgis/security.py).
+
+The same two routes answer JSON for scripts (the homepage editor,
+webgis/static/pages/js/edit-history.js): a feature's versions with `?f=json`,
+and a restore posted as JSON `{"confirm": true}` answers 200 with the new
+version and ETag instead of the redirect.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from layers import restore_feature
 from layers.access import can_read, can_view_history, can_write
-from layers.history import feature_versions, recent_changes
+from layers.history import Version, feature_versions, recent_changes
 from layers.model import LayerSpec
 from layers.registry import UnknownLayer, get_registry
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
@@ -88,8 +102,26 @@ def feature(layer_id: str, item_id: int) -> Any:
     versions = feature_versions(_engine(), spec, item_id, principal_from_request())
     if not versions:
         raise NotFound(f"no history for feature {item_id} of {spec.id}")
+    if request.args.get("f") == "json":
+        return jsonify({"layer": spec.id, "fid": item_id, "may_restore": can_write(spec, principal_from_request()),
+                        "versions": [_version_json(v) for v in versions]})
     return render_template("accounts/history_feature.html", spec=spec, fid=item_id, versions=versions,
                            may_restore=can_write(spec, principal_from_request()), user=current_user())
+
+
+def _version_json(version: Version) -> dict[str, Any]:
+    return {"id": version.id, "op": version.op, "at": version.at.isoformat(), "actor": version.actor,
+            "version": version.version, "geometry_changed": version.geometry_changed,
+            "changes": [{"name": c.name, "old": c.old, "new": c.new} for c in version.changes],
+            "state": version.state}
+
+
+def _confirmed() -> bool:
+    """confirm=yes from the confirmation page's form, or {"confirm": true} from a script."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        return isinstance(body, dict) and body.get("confirm") is True
+    return request.form.get("confirm") == "yes"
 
 
 def _version(spec: LayerSpec, item_id: int, history_id: int):  # noqa: ANN202
@@ -112,10 +144,15 @@ def restore(layer_id: str, item_id: int, history_id: int) -> Any:
     spec = _layer(layer_id, restore=True)
     _version(spec, item_id, history_id)  # 404 first: a row outside the principal's scope has no versions
     # The confirmation page sends confirm=yes: a bare POST (a replayed link, a script's typo) changes nothing.
-    if request.form.get("confirm") != "yes":
-        raise BadRequest("confirm the restore: send confirm=yes (the confirmation page does)")
+    if not _confirmed():
+        raise BadRequest("confirm the restore: send confirm=yes (the confirmation page does), "
+                         'or the JSON {"confirm": true}')
     actor = principal_from_request().actor
     new_version = restore_feature(_engine(), spec.id, item_id, history_id, actor=actor,
                                   principal=principal_from_request())
     audit_event("feature.restored", layer=spec.id, fid=item_id, history_id=history_id, version=new_version)
+    if request.is_json:
+        response: Response = jsonify({"layer": spec.id, "fid": item_id, "version": new_version})
+        response.headers["ETag"] = f'"v{new_version}"'
+        return response
     return redirect(url_for(".feature", layer_id=spec.id, item_id=item_id), code=303)

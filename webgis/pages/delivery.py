@@ -142,6 +142,17 @@ MAP_SCRIPTS = (
     "pages/js/here.js",
     "pages/js/main.js",
 )
+# The editor (drawing library and forms), a bundle of its own: loaded by the
+# map only for a user who may write a layer (layers.json's `editor`), so the
+# public's first visit does not download ~300 kB it never runs.
+EDIT_SCRIPTS = (
+    "vendor/leaflet-geoman/leaflet-geoman.min.js",
+    "pages/js/edit-form.js",
+    "pages/js/edit-history.js",
+    "pages/js/edit-conflict.js",
+    "pages/js/edit.js",
+)
+EDIT_STYLES = ("vendor/leaflet-geoman/leaflet-geoman.css", "pages/edit.css")
 
 
 @dataclass(frozen=True)
@@ -178,7 +189,9 @@ def script_bundle(static_folder: str, files: tuple[str, ...] = MAP_SCRIPTS) -> B
     bundle = Bundle(body, gzip.compress(body, compresslevel=9, mtime=0),
                     hashlib.blake2b(body, digest_size=6).hexdigest())
     with _bundle_lock:
-        _bundles.clear()  # only the current version is ever asked for
+        # Only the current version of each bundle is ever asked for.
+        for stale in [k for k in _bundles if tuple(p for p, _, _ in k) == tuple(paths)]:
+            del _bundles[stale]
         _bundles[key] = bundle
     return bundle
 

@@ -58,6 +58,7 @@ UI: dict[str, dict[str, str]] = {
     "report_problem": {"id": "Lapor masalah", "en": "Report a problem"},
     "school_zoning": {"id": "PPDB: sekolah dari rumah", "en": "School admission: schools from home"},
     "map": {"id": "Peta", "en": "Map"},
+    "staff_login": {"id": "Masuk petugas (sunting peta)", "en": "Staff login (edit the map)"},
     "catalogue_intro": {
         "id": "Semua lapisan data publik Kota Medan: unduh datanya atau pakai langsung di QGIS "
               "(OGC API – Features dan vector tiles).",
@@ -90,3 +91,83 @@ def language_of(request: Request) -> str:
 
 def ui_strings(lang: str) -> dict[str, str]:
     return {key: text[lang] for key, text in UI.items()}
+
+
+# The editor's words (webgis/static/pages/js/edit*.js), sent only to those who may edit
+# (/peta/edit.json), so the public map's configuration does not carry them.
+EDIT_UI: dict[str, dict[str, str]] = {
+    "edit": {"id": "Sunting", "en": "Edit"},
+    "edit_title": {"id": "Sunting data peta", "en": "Edit map data"},
+    "edit_layer": {"id": "Lapisan yang disunting", "en": "Layer to edit"},
+    "edit_hint": {"id": "Ketuk fitur di peta untuk menyuntingnya, atau gambar fitur baru.",
+                  "en": "Tap a feature on the map to edit it, or draw a new one."},
+    "draw_point": {"id": "Tambah titik", "en": "Add a point"},
+    "draw_line": {"id": "Gambar garis", "en": "Draw a line"},
+    "draw_polygon": {"id": "Gambar poligon", "en": "Draw a polygon"},
+    "draw_help_point": {"id": "Ketuk peta di lokasi titik baru.", "en": "Tap the map where the new point goes."},
+    "draw_help_shape": {"id": "Ketuk peta untuk setiap sudut; ketuk titik pertama (poligon) atau titik terakhir "
+                                "(garis) untuk selesai.",
+                        "en": "Tap the map at each corner; tap the first point (polygon) or the last point "
+                              "(line) to finish."},
+    "cancel": {"id": "Batal", "en": "Cancel"},
+    "save": {"id": "Simpan", "en": "Save"},
+    "saving": {"id": "Menyimpan…", "en": "Saving…"},
+    "saved": {"id": "Tersimpan.", "en": "Saved."},
+    "new_feature": {"id": "Fitur baru", "en": "New feature"},
+    "feature": {"id": "Fitur", "en": "Feature"},
+    "version": {"id": "versi", "en": "version"},
+    "edit_shape": {"id": "Geser titik atau sudut di peta untuk mengubah bentuk/lokasi.",
+                   "en": "Drag the point or the corners on the map to move or reshape it."},
+    "edit_feature": {"id": "Sunting fitur ini", "en": "Edit this feature"},
+    "delete": {"id": "Hapus", "en": "Delete"},
+    "delete_confirm": {"id": "Hapus fitur ini? Versi sebelumnya tetap tersimpan di riwayat.",
+                       "en": "Delete this feature? Its earlier versions stay in the history."},
+    "delete_yes": {"id": "Ya, hapus", "en": "Yes, delete"},
+    "deleted": {"id": "Fitur dihapus.", "en": "Feature deleted."},
+    "undo_delete": {"id": "Urungkan hapus", "en": "Undo the delete"},
+    "history": {"id": "Riwayat", "en": "History"},
+    "history_none": {"id": "Belum ada riwayat.", "en": "No history yet."},
+    "restore": {"id": "Pulihkan versi ini", "en": "Restore this version"},
+    "restore_confirm": {"id": "Pulihkan fitur ke versi ini? Perubahan ini juga dicatat di riwayat.",
+                        "en": "Bring the feature back to this version? The restore is recorded in the history too."},
+    "restore_yes": {"id": "Ya, pulihkan", "en": "Yes, restore"},
+    "restored": {"id": "Versi dipulihkan.", "en": "Version restored."},
+    "op_insert": {"id": "dibuat", "en": "created"},
+    "op_update": {"id": "diubah", "en": "changed"},
+    "op_delete": {"id": "dihapus", "en": "deleted"},
+    "geometry_changed": {"id": "bentuk/lokasi diubah", "en": "shape/location changed"},
+    "required": {"id": "Wajib diisi.", "en": "Required."},
+    "choose": {"id": "— pilih —", "en": "— choose —"},
+    "not_number": {"id": "Harus berupa angka.", "en": "Must be a number."},
+    "not_integer": {"id": "Harus bilangan bulat.", "en": "Must be a whole number."},
+    "below_min": {"id": "Paling kecil", "en": "At least"},
+    "above_max": {"id": "Paling besar", "en": "At most"},
+    "too_long": {"id": "Paling banyak {n} karakter.", "en": "At most {n} characters."},
+    "not_date": {"id": "Tanggal tidak valid.", "en": "Not a valid date."},
+    "form_invalid": {"id": "Periksa isian yang ditandai; belum ada yang disimpan.",
+                     "en": "Check the marked fields; nothing was saved."},
+    "server_refused": {"id": "Server menolak isian ini; belum ada yang disimpan:",
+                       "en": "The server refused this input; nothing was saved:"},
+    "server_unique": {"id": "Nilai ini sudah dipakai fitur lain.", "en": "This value is already used by another feature."},
+    "server_outside": {"id": "Lokasinya di luar Kota Medan.", "en": "The location is outside Medan."},
+    "server_geometry": {"id": "Bentuknya tidak valid (misalnya sisi yang saling memotong).",
+                        "en": "The shape is not valid (for instance, edges that cross)."},
+    "conflict_title": {"id": "Fitur ini baru saja diubah orang lain", "en": "Someone else just changed this feature"},
+    "conflict_text": {"id": "Perubahan Anda belum disimpan. Bandingkan, lalu pilih:",
+                      "en": "Your changes are not saved yet. Compare, then choose:"},
+    "conflict_field": {"id": "Isian", "en": "Field"},
+    "conflict_theirs": {"id": "Versi mereka (tersimpan)", "en": "Theirs (saved)"},
+    "conflict_yours": {"id": "Versi Anda", "en": "Yours"},
+    "conflict_reload": {"id": "Muat versi mereka", "en": "Load their version"},
+    "conflict_overwrite": {"id": "Timpa dengan versi saya", "en": "Overwrite with mine"},
+    "conflict_gone": {"id": "Fitur ini sudah dihapus orang lain.", "en": "Someone else deleted this feature."},
+    "not_allowed": {"id": "Anda tidak berhak menyunting fitur ini.", "en": "You may not edit this feature."},
+    "session_expired": {"id": "Sesi Anda berakhir; masuk lagi untuk menyimpan.",
+                        "en": "Your session has ended; log in again to save."},
+    "failed": {"id": "Gagal; coba lagi.", "en": "Failed; please try again."},
+    "workflow_readonly": {"id": "diubah lewat layanannya", "en": "changed through its service"},
+}
+
+
+def edit_strings() -> dict[str, dict[str, str]]:
+    return {lang: {key: text[lang] for key, text in EDIT_UI.items()} for lang in LANGUAGES}

@@ -7,10 +7,21 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_wtf.csrf import generate_csrf
 
 from config.settings import Settings
-from layers.access import can_read
+from layers.access import can_read, writable_layers
+from layers.forms import edit_forms
 from layers.here import what_is_here
 from layers.registry import get_registry
 from layers.search import SearchTextError, search
@@ -18,8 +29,14 @@ from webgis.accounts.principal import principal_from_request
 from webgis.errors import BadRequest, NotFound
 from webgis.pages.catalogue import DOWNLOAD_FORMATS, catalogue_entries, export_readable_layer
 from webgis.pages.config import map_config
-from webgis.pages.delivery import bundle_response, init_delivery, script_bundle
-from webgis.pages.strings import language_of, ui_strings
+from webgis.pages.delivery import (
+    EDIT_SCRIPTS,
+    EDIT_STYLES,
+    bundle_response,
+    init_delivery,
+    script_bundle,
+)
+from webgis.pages.strings import edit_strings, language_of, ui_strings
 from webgis.security import rate_limit
 
 blueprint = Blueprint("pages", __name__)
@@ -59,11 +76,38 @@ def map_script() -> Response:
 
 @blueprint.get("/peta/layers.json")
 def layers_json() -> Response:
-    config = map_config(_engine(), get_registry(), _settings(), principal_from_request())
+    principal = principal_from_request()
+    config = map_config(_engine(), get_registry(), _settings(), principal)
     lang = language_of(request)
     config["ui"] = {code: ui_strings(code) for code in ("id", "en")}
     config["lang"] = lang
+    config["editor"] = _editor_assets() if writable_layers(principal) else None
     return jsonify(config)
+
+
+def _editor_assets() -> dict[str, object]:
+    """Where the map finds the editor, for a user who may write a layer (the public never loads it)."""
+    static = current_app.static_folder or ""
+    return {"script": url_for("pages.edit_script", v=script_bundle(static, EDIT_SCRIPTS).version),
+            "styles": [url_for("static", filename=name) for name in EDIT_STYLES],
+            "forms": url_for("pages.edit_json")}
+
+
+@blueprint.get("/peta/edit.js")
+def edit_script() -> Response:
+    """The editor's scripts (drawing library and forms) as one file, cached like map.js."""
+    return bundle_response(script_bundle(current_app.static_folder or "", EDIT_SCRIPTS))
+
+
+@blueprint.get("/peta/edit.json")
+def edit_json() -> Response:
+    """The feature forms of the layers this principal may write (layers/forms.py), the editor's words,
+    and the CSRF token its writes send; no forms (and no token) for the public and citizens."""
+    forms = edit_forms(principal_from_request(), get_registry())
+    response = jsonify({"layers": forms, "ui": edit_strings(),
+                        "csrf_token": generate_csrf() if forms else None})
+    response.headers["Cache-Control"] = "no-store"  # it carries the session's CSRF token
+    return response
 
 
 @blueprint.get("/peta/search.json")

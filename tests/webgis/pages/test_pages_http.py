@@ -14,7 +14,7 @@ from config.settings import PROJECT_ROOT
 from layers import count_features
 from layers.registry import get_registry
 from services.analysis.raster_tiles import load_rasters
-from webgis.assets import PACKAGES, vendor_assets
+from webgis.assets import PACKAGES, bundled_licence_name, vendor_assets
 from webgis.pages.config import THEME_TITLES
 
 PUBLIC = [s for s in get_registry() if s.access.is_public]
@@ -126,11 +126,12 @@ def test_vendor_assets_copies_files_with_licences(tmp_path: Path) -> None:
     lines = list(vendor_assets(frontend, tmp_path))
     assert len(lines) == len(PACKAGES)
     for package in PACKAGES:
-        target = tmp_path / package.name
+        target = tmp_path / package.directory
         assert (target / "LICENSE").stat().st_size > 100
         for bundled in package.bundled:
-            assert (target / f"LICENSE.{bundled}").is_file()
+            assert (target / bundled_licence_name(bundled)).is_file()
     assert (tmp_path / "leaflet" / "leaflet.js").is_file() and (tmp_path / "leaflet" / "images" / "layers.png").is_file()
+    assert (tmp_path / "leaflet-geoman" / "leaflet-geoman.min.js").is_file()  # the editor's, under a short name
 
 
 def test_layer_config_lists_the_declared_rasters_with_their_legend(client) -> None:  # noqa: ANN001

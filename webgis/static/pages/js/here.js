@@ -76,8 +76,10 @@
   Medan.setupHere = function () {
     var map = Medan.state.map;
     map.on('click', function (e) {
+      if (Medan.state.drawing) { return; }  // the click places a vertex (pages/js/edit.js)
       if (e.originalEvent && e.originalEvent._medanFeatureClick) { return; }  // a tile feature was clicked
       if (Medan.featureClickAt(e.latlng)) { return; }  // a point on a canvas point layer was clicked
+      if (Medan.state.editing) { return; }  // a click beside the feature being edited asks nothing
       Medan.whatIsHere(e.latlng);
     });
     document.getElementById('info-close').addEventListener('click', function () {

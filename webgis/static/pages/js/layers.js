@@ -72,6 +72,8 @@
     if (fid !== null && fid !== undefined) {
       children.push(Medan.el('a', { className: 'popup-link', href: layer.item_page.replace('{fid}', encodeURIComponent(fid)),
                                    text: Medan.t('feature_page') }));
+      // "Edit this feature", for a layer the user may write (pages/js/edit.js, loaded only then).
+      if (Medan.popupActions) { children.push(Medan.popupActions(layer, fid)); }
     }
     return Medan.el('div', { className: 'popup', 'data-layer': layer.id, 'data-fid': fid }, children);
   };
@@ -102,7 +104,7 @@
       }
     });
     group.medanLoad = function () {
-      return Medan.getJSON(layer.items_url).then(function (collection) {
+      return Medan.getJSON(layer.items_url, layer.revalidate ? { cache: 'no-cache' } : null).then(function (collection) {
         group.addData(collection);
         group.fire('load');
       });
@@ -123,7 +125,9 @@
     var grid = L.vectorGrid.protobuf(layer.tiles_url, {
       pane: PANES[layer.kind], interactive: true, rendererFactory: L.canvas.tile,
       vectorTileLayerStyles: tileStyles([layer.id], Medan.pathStyle),
-      maxNativeZoom: 22
+      maxNativeZoom: 22,
+      // After an edit (pages/js/edit.js): revalidate tiles the browser cached for a minute.
+      fetchOptions: layer.revalidate ? { cache: 'no-cache' } : {}
     });
     grid.on('click', function (e) {
       var props = (e.layer && e.layer.properties) || {};

@@ -227,6 +227,18 @@
       Medan.mark('medan:interactive');
       document.body.dataset.ready = 'true';
     });
+    if (config.editor) { loadEditor(config.editor); }
+  }
+
+  /* The editor (drawing library, forms): only for a user who may write a layer. It
+   * calls Medan.startEditor when loaded. */
+  function loadEditor(editor) {
+    editor.styles.forEach(function (href) {
+      document.head.appendChild(Medan.el('link', { rel: 'stylesheet', href: href }));
+    });
+    var script = Medan.el('script', { src: editor.script });
+    script.addEventListener('load', function () { Medan.startEditor(editor); });
+    document.body.appendChild(script);
   }
 
   Medan.getJSON('/peta/layers.json').then(start, function () {

@@ -212,7 +212,10 @@
       tile._medanAbort = controller;
       var url = L.Util.template(this._medanLayer.tiles_url, coords);
       var self = this;
-      window.fetch(url, { credentials: 'same-origin', signal: controller && controller.signal })
+      // After an edit of this layer (pages/js/edit.js) the browser asks again rather than
+      // reusing a tile it cached for a minute; the ETag keeps an unchanged tile a 304.
+      window.fetch(url, { credentials: 'same-origin', signal: controller && controller.signal,
+                          cache: this._medanLayer.revalidate ? 'no-cache' : 'default' })
         .then(function (response) {
           // 204: no feature in this tile; 404: outside the layer's zoom range.
           if (response.status === 204 || response.status === 404) { return null; }

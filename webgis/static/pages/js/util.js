@@ -98,8 +98,9 @@
   };
 
   /* fetch JSON; rejects with {status, body} so callers can say what went wrong. */
-  Medan.getJSON = function (url) {
-    return window.fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+  Medan.getJSON = function (url, options) {
+    var init = L.extend({ headers: { Accept: 'application/json' }, credentials: 'same-origin' }, options || {});
+    return window.fetch(url, init)
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
           if (!response.ok) { throw { status: response.status, body: body }; }
