@@ -53,6 +53,9 @@ def _register_blueprints(app: Flask) -> None:
     from webgis import health
     from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
+    from webgis.layanan import api as layanan_api
+    from webgis.layanan import desk as layanan_desk
+    from webgis.layanan import views as layanan
     from webgis.ogcapi import views as ogcapi
     from webgis.ogcapi import writes  # noqa: F401  (Part 4 routes go on ogcapi.views.blueprint)
     from webgis.open311 import views as open311
@@ -61,7 +64,8 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.rasters import views as rasters
     from webgis.tiles import views as tiles
 
-    for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters):
+    for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, layanan, layanan_api,
+                   layanan_desk):
         app.register_blueprint(module.blueprint)
 
 

@@ -132,6 +132,26 @@ def submit(bind: Bind, service_id: str, application: Application, principal: Pri
     return receipt
 
 
+def check_site(bind: Bind, service_id: str, geometry: Any, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """What the applicant sees while drawing, before applying: where the plot is, its area, and the
+    service's site checks; `problems` instead when the drawing itself is not acceptable. Writes nothing."""
+    spec = service_spec(service_id)
+    clean, problems = forms.check_polygon(geometry)
+    place = _place(bind, clean) if clean is not None else None
+    problems += _place_problems(place)
+    if problems or place is None:
+        return {"problems": [{"id": str(p), "en": p.en} for p in problems]}
+    case = get_registry().get(spec.case_layer)
+    properties = {}  # the form's values so far, those already valid (the checks may depend on them)
+    for form_field in spec.form.fields:
+        value, wrong = forms.check_field(form_field, case.prop(form_field.name), fields.get(form_field.name))
+        if value is not None and not wrong:
+            properties[form_field.name] = value
+    found = rule(spec.checks)(bind, clean, properties) if spec.checks else {"findings": [], "verdict": "ok"}
+    return {"problems": [], "place": {k: place[k] for k in ("kode_kel", "nama_kel", "nama_kec")},
+            "area_m2": round(float(place["area_m2"]), 1), **found}
+
+
 def _checked_client_key(key: str | None) -> str | None:
     if key is None or key == "":
         return None

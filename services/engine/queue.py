@@ -69,7 +69,7 @@ def case_for(bind: Bind, service_id: str, case_ref: str, principal: Principal,
             event.pop("photo", None)
     properties = _visible(spec, row, principal)
     return {
-        "service": spec.id, "case_ref": case_ref, "properties": properties,
+        "service": spec.id, "case_ref": case_ref, "fid": row["fid"], "properties": properties,
         "geometry": json.loads(row["geometry_json"]), "lon": row["lon"], "lat": row["lat"],
         "state": {"id": row["status"], "title": spec.state(row["status"]).title.model_dump()},
         "overdue": is_overdue(spec, row, now), "final": row["status"] in spec.final_states,
