@@ -11,7 +11,13 @@ from sqlalchemy import Connection, text
 from layers import feature_history
 from layers.access import ANONYMOUS
 from services.engine import cases, queue, steps
-from services.engine.said import CaseNotFound, Forbidden, FormRejected, NotSignedIn, TransitionNotAllowed
+from services.engine.said import (
+    CaseNotFound,
+    Forbidden,
+    FormRejected,
+    NotSignedIn,
+    TransitionNotAllowed,
+)
 from tests.helpers.permits import PDF, citizen, jpeg, pbg_fields, plot_in, staff
 
 
