@@ -74,6 +74,11 @@ FILLERS: dict[str, Filler] = {
     "alarm_id": lambda s: [999999],  # no such alarm: an allowed acknowledge changes nothing
     "raster_id": lambda s: ["flood_index"],
     "history_id": lambda s: [999999999],  # no such entry: an allowed restore must change nothing
+    # Declared services (webgis/layanan): a seeded case that stays put (an allowed step's junk body is refused).
+    "service_id": lambda s: ["pbg"],
+    "case_ref": lambda s: ["PBG-SEED0001"],
+    "name": lambda s: ["site_plan"],
+    "event_id": lambda s: [999999],  # no such visit: no photo
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

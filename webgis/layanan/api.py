@@ -21,9 +21,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
+from layers.access import Principal
 from services.engine import cases, queue, steps
+from services.engine.cases import STAFF_ROLES
 from services.engine.registry import get_services
-from services.engine.said import FormRejected, Said
+from services.engine.said import Forbidden, FormRejected, NotSignedIn, Said
 from webgis.accounts.principal import audit_event, principal_from_request
 from webgis.errors import Refusal, answer_errors_with
 from webgis.layanan.common import (
@@ -35,6 +37,18 @@ from webgis.layanan.common import (
 )
 
 blueprint = Blueprint("layanan_api", __name__, url_prefix="/api/layanan")
+
+
+def _caller(*, staff: bool = False) -> Principal:
+    """The principal, refused before the body is read: 401 for nobody, 403 for a non-staff caller
+    of a staff step (the steps check again, with the case's agency)."""
+    principal = principal_from_request()
+    if principal.is_anonymous:
+        raise NotSignedIn(Said("masuk (login) dulu", "log in first"))
+    if staff and not principal.has_any(STAFF_ROLES):
+        raise Forbidden(Said("hanya petugas SKPD yang menangani yang boleh melakukan ini",
+                             "only staff of the handling agency may do this"))
+    return principal
 
 
 def _json_body() -> dict[str, Any]:
@@ -81,7 +95,8 @@ def _application() -> cases.Application:
 
 @blueprint.post("/<service_id>/permohonan")
 def apply(service_id: str) -> tuple[Response, int]:
-    receipt = cases.submit(engine(), service_id, _application(), principal_from_request())
+    principal = _caller()
+    receipt = cases.submit(engine(), service_id, _application(), principal)
     if not receipt.replayed:
         audit_event("case.submitted", service=service_id, case_ref=receipt.case_ref)
     return jsonify(receipt.__dict__), (200 if receipt.replayed else 201)
@@ -89,20 +104,19 @@ def apply(service_id: str) -> tuple[Response, int]:
 
 @blueprint.get("/<service_id>/permohonan")
 def case_list(service_id: str) -> Response:
-    principal = principal_from_request()
-    if principal.is_anonymous:
-        raise cases.NotSignedIn(Said("masuk (login) dulu", "log in first"))
+    principal = _caller()
     overdue = request.args.get("overdue") in ("1", "true")
     return jsonify({"cases": queue.list_cases(engine(), [service_id], principal, overdue_only=overdue)})
 
 
 @blueprint.get("/<service_id>/permohonan/<case_ref>")
 def case(service_id: str, case_ref: str) -> Response:
-    return jsonify(queue.case_for(engine(), service_id, case_ref, principal_from_request()))
+    return jsonify(queue.case_for(engine(), service_id, case_ref, _caller()))
 
 
 @blueprint.post("/<service_id>/permohonan/<case_ref>/transisi")
 def transition(service_id: str, case_ref: str) -> Response:
+    _caller()
     body = _json_body()
     to = str(body.get("to") or "")
     previous = steps.transition(engine(), service_id, case_ref, to, principal_from_request(), note=body.get("note"))
@@ -112,6 +126,7 @@ def transition(service_id: str, case_ref: str) -> Response:
 
 @blueprint.post("/<service_id>/permohonan/<case_ref>/tugaskan")
 def assign(service_id: str, case_ref: str) -> Response:
+    _caller(staff=True)
     assignee = str(_json_body().get("assignee") or "")
     steps.assign(engine(), service_id, case_ref, assignee, principal_from_request())
     audit_event("case.assign", service=service_id, case_ref=case_ref, assignee=assignee.strip())
@@ -120,6 +135,7 @@ def assign(service_id: str, case_ref: str) -> Response:
 
 @blueprint.post("/<service_id>/permohonan/<case_ref>/catatan")
 def comment(service_id: str, case_ref: str) -> Response:
+    _caller(staff=True)
     body = _json_body()
     public = body.get("public") is True
     steps.comment(engine(), service_id, case_ref, str(body.get("note") or ""), principal_from_request(), public=public)
@@ -129,6 +145,7 @@ def comment(service_id: str, case_ref: str) -> Response:
 
 @blueprint.post("/<service_id>/permohonan/<case_ref>/kunjungan")
 def visit(service_id: str, case_ref: str) -> tuple[Response, int]:
+    _caller(staff=True)
     photo = read_files(["photo"]).get("photo")
     event = steps.record_visit(engine(), service_id, case_ref, principal_from_request(), lon=request.form.get("lon"),
                                lat=request.form.get("lat"), note=request.form.get("note"), photo=photo)

@@ -89,4 +89,5 @@
       map.fitBounds(L.polygon(corners).getBounds(), { maxZoom: 18 });
     } catch (err) { field.value = ""; }
   }
+  document.body.setAttribute("data-ready", "true");
 }());

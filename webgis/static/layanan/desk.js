@@ -4,7 +4,7 @@
   "use strict";
   var el = document.getElementById("map");
   if (!el) { return; }
-  var map = L.map(el);
+  var map = L.map(el).setView([3.595, 98.672], 12);  // a view first: vector layers added to a map without one throw
   var bounds = L.latLngBounds([]);
 
   function draw(geometry, overdue) {
@@ -40,5 +40,6 @@
       });
     }
   }
-  if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 18, padding: [20, 20] }); } else { map.setView([3.595, 98.672], 12); }
+  if (bounds.isValid()) { map.fitBounds(bounds, { maxZoom: 18, padding: [20, 20] }); }
+  document.body.setAttribute("data-ready", "true");
 }());
