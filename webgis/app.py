@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     init_cors(app)
     init_representation_headers(app)
     _register_blueprints(app)
+    _install_payment_handler()
     accounts.register(app)
     _install_tile_lane(app)
     app.after_request(_no_content_type_without_content)
@@ -67,6 +68,13 @@ def _register_blueprints(app: Flask) -> None:
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, layanan, layanan_api,
                    layanan_desk):
         app.register_blueprint(module.blueprint)
+
+
+def _install_payment_handler() -> None:
+    """A paid bill moves its case on (services/engine/steps.on_bill_paid), when payments is present."""
+    from services.engine.steps import install_payment_handler
+
+    install_payment_handler()
 
 
 def _install_tile_lane(app: Flask) -> None:

@@ -177,6 +177,8 @@ def _receipt(row: Mapping[str, Any], *, replayed: bool) -> Receipt:
 
 
 def _location(bind: Bind, spec: ServiceSpec, application: Application) -> tuple[dict | None, list[Said]]:
+    """The case's geometry from what the form allows, in the declaration's order of preference:
+    a drawn polygon, a map click, a parcel picked on the map, an address naming the kelurahan."""
     kinds = spec.form.location.kinds
     if "polygon" in kinds and application.geometry is not None:
         return forms.check_polygon(application.geometry)
@@ -184,6 +186,9 @@ def _location(bind: Bind, spec: ServiceSpec, application: Application) -> tuple[
         return forms.check_point(application.lon, application.lat)
     if "parcel" in kinds and application.parcel not in (None, ""):
         return _parcel(bind, spec, application.parcel)
+    address = str(application.fields.get("address") or "").strip()
+    if "address" in kinds and address:
+        return _address(bind, address)
     label = spec.form.location.label
     return None, [Said(f"lokasi: {label.id}", f"location: {label.en}")]
 
@@ -196,6 +201,19 @@ def _parcel(bind: Bind, spec: ServiceSpec, parcel: Any) -> tuple[dict | None, li
     except (TypeError, ValueError, FeatureNotFound):
         return None, [Said("lokasi: bidang yang dipilih tidak ada", "location: the parcel picked does not exist")]
     return feature["geometry"], []
+
+
+def _address(bind: Bind, address: str) -> tuple[dict | None, list[Said]]:
+    """A point inside the kelurahan the address names (the complaints gazetteer; staff place it exactly)."""
+    from services.complaints import gazetteer
+    from services.errors import ServiceError
+
+    try:
+        place = gazetteer.resolve_address(bind, address)
+    except ServiceError:
+        return None, [Said("lokasi: alamat tidak menyebut kelurahan di Kota Medan; pilih titik di peta",
+                           "location: the address names no kelurahan of Kota Medan; pick a point on the map")]
+    return {"type": "Point", "coordinates": [place.lon, place.lat]}, []
 
 
 def _place(bind: Bind, geometry: dict) -> dict[str, Any]:

@@ -100,6 +100,7 @@ class PublicRegister(Strict):
 class Fees(Strict):
     rule: str = Field(pattern=IMPORT_PATH)  # f(case properties) -> rupiah (int)
     bill_on: str  # the state in which the bill is opened (entering it)
+    paid_to: str | None = None  # the state a paid bill moves the case to (when the declaration allows that step)
     expires_days: int = Field(default=14, gt=0)
 
 
@@ -133,7 +134,7 @@ class ServiceSpec(Strict):
             raise ValueError(f"service {self.id}: duplicate state ids")
         named = [self.initial, *(t.source for t in self.transitions), *(t.to for t in self.transitions)]
         named += (self.public.states if self.public else []) + [d.when for d in self.documents]
-        named += [self.fees.bill_on] if self.fees else []
+        named += [self.fees.bill_on, *([self.fees.paid_to] if self.fees.paid_to else [])] if self.fees else []
         unknown = sorted(set(named) - known)
         if unknown:
             raise ValueError(f"service {self.id}: unknown states {unknown}; declared: {sorted(known)}")

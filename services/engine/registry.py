@@ -79,10 +79,19 @@ def check_against_layers(spec: ServiceSpec, layers: Registry) -> list[str]:
     if spec.public is not None and (spec.public.layer not in layers
                                     or layers.get(spec.public.layer).derived_from != case.id):
         problems.append(f"public.layer {spec.public.layer!r} must be a layer derived_from {case.id}")
+    problems += _geometry_problems(spec, case)
     parcel = spec.form.location.parcel_layer
     if parcel is not None and parcel not in layers:
         problems.append(f"location.parcel_layer names unknown layer {parcel!r}")
     return problems
+
+
+def _geometry_problems(spec: ServiceSpec, case: LayerSpec) -> list[str]:
+    """A point (map click, address) fits a Point case layer; a plot (drawn, parcel) a polygon one."""
+    wanted = {"point": "Point", "address": "Point", "polygon": "Polygon", "parcel": "Polygon"}
+    kind = case.geometry.removeprefix("Multi")
+    return [f"location {k!r} gives a {wanted[k]}, but {case.id} holds {case.geometry}"
+            for k in spec.form.location.kinds if wanted[k] != kind]
 
 
 def _state_problems(spec: ServiceSpec, case: LayerSpec) -> list[str]:

@@ -20,7 +20,7 @@ from layers.access import Principal, row_visible
 from layers.registry import get_registry
 from layers.tables import Bind, transaction
 from services.complaints import media
-from services.engine import queries
+from services.engine import queries, seams
 from services.engine.cases import (
     MAX_NOTE,
     STAFF_ROLES,
@@ -62,6 +62,41 @@ def _write(conn: Connection, spec: ServiceSpec, row: Mapping[str, Any], changes:
                    actor=actor, partial=True)
 
 
+def _move(conn: Connection, spec: ServiceSpec, row: Mapping[str, Any], to: str, actor: str, note: str | None,
+          at: datetime) -> None:
+    """Write the case into `to` (its due time restarts), audit it, and set off what entering `to` does."""
+    changes: dict[str, Any] = {"status": to, "state_since": at, "due_at": due_at(spec, to, at)}
+    if note:
+        changes["public_note"] = note
+    _write(conn, spec, row, changes, actor)
+    _event(conn, spec, row["case_ref"], at, actor, "transition", from_state=row["status"], to_state=to,
+           note=note, public=True)
+    _after_entering(conn, spec, {**row, **changes}, to, at)
+
+
+def on_bill_paid(conn: Connection, bill: Any) -> None:
+    """The engine's handler of paid bills (payments calls it inside the transaction that marks the bill
+    paid): the case moves to the declaration's `fees.paid_to` when that step is allowed from its state.
+    A case that has moved on already (or a bill of no declared service) is left as it is."""
+    from services.engine.registry import get_services
+
+    services = get_services()
+    spec = services.get(bill.service) if bill.service in services else None
+    if spec is None or spec.fees is None or spec.fees.paid_to is None:
+        return
+    row = conn.execute(queries.select_case(spec.case_layer, spec.id, bill.case_ref, for_update=True)
+                       ).mappings().one_or_none()
+    if row is None or spec.transition(row["status"], spec.fees.paid_to) is None:
+        return
+    _move(conn, spec, row, spec.fees.paid_to, f"payments:{bill.provider}",
+          f"Pembayaran {bill.number} diterima / payment received", now_utc())
+
+
+def install_payment_handler() -> bool:
+    """Register on_bill_paid with the payments package (False when this tree has none); idempotent in effect."""
+    return seams.on_paid(on_bill_paid)
+
+
 def _step(bind: Bind, service_id: str, case_ref: str, principal: Principal,
           act: Callable[[Connection, ServiceSpec, dict[str, Any]], Any]) -> Any:
     spec = service_spec(service_id)
@@ -84,15 +119,7 @@ def transition(bind: Bind, service_id: str, case_ref: str, to: str, principal: P
         if not principal.has_any(allowed.roles):
             raise Forbidden(Said(f"langkah {row['status']} → {to} hanya untuk peran {', '.join(allowed.roles)}",
                                  f"the step {row['status']} -> {to} is for the roles {', '.join(allowed.roles)} only"))
-        text = _note(note, required=allowed.note_required)
-        at = now or now_utc()
-        changes: dict[str, Any] = {"status": to, "state_since": at, "due_at": due_at(spec, to, at)}
-        if text:
-            changes["public_note"] = text
-        _write(conn, spec, row, changes, principal.actor)
-        _event(conn, spec, case_ref, at, principal.actor, "transition", from_state=row["status"], to_state=to,
-               note=text, public=True)
-        _after_entering(conn, spec, {**row, **changes}, to, at)
+        _move(conn, spec, row, to, principal.actor, _note(note, required=allowed.note_required), now or now_utc())
         return row["status"]
 
     return _step(bind, service_id, case_ref, principal, act)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -160,3 +161,42 @@ def test_overdue_cases_are_those_past_their_states_due_time(conn: Connection) ->
     assert ref in [c["case_ref"] for c in listed] and all(c["overdue"] for c in listed)
     assert queue.list_cases(conn, ["pbg"], staff(agencies=("DSDABMBK",))) == []
     assert all(c["status"] not in ("issued", "rejected", "withdrawn") for c in listed)
+
+
+@dataclass(frozen=True)
+class PaidBill:
+    """A bill as services.engine.payments hands it to on_paid handlers (the fields the contract names)."""
+
+    service: str
+    case_ref: str
+    number: str = "SBX-0001"
+    provider: str = "sandbox"
+
+
+def test_a_paid_bill_moves_the_case_to_the_declared_state_once(conn: Connection) -> None:
+    ref = _apply(conn).case_ref
+    officer = staff()
+    steps.on_bill_paid(conn, PaidBill("pbg", ref))  # a bill for a case not yet approved: nothing moves
+    assert _row(conn, ref)["status"] == "submitted"
+    for to in ("verified", "field_check", "approved"):
+        steps.transition(conn, "pbg", ref, to, officer, note="ok")
+    steps.on_bill_paid(conn, PaidBill("pbg", ref))
+    steps.on_bill_paid(conn, PaidBill("pbg", ref))  # delivered twice: the case moved once
+    assert _row(conn, ref)["status"] == "issued"
+    moves = conn.execute(text("SELECT actor, to_state FROM engine.case_events WHERE case_ref = :r AND to_state = 'issued'"),
+                         {"r": ref}).all()
+    assert moves == [("payments:sandbox", "issued")]
+    steps.on_bill_paid(conn, PaidBill("unknown_service", ref))  # not ours: ignored
+
+
+def test_a_point_service_is_located_by_a_map_click_or_an_address(conn: Connection) -> None:
+    spec = cases.service_spec("pbg")
+    location = spec.form.location.model_copy(update={"kinds": ["point", "address"]})
+    point_spec = spec.model_copy(update={"form": spec.form.model_copy(update={"location": location})})
+    name = conn.execute(text("SELECT nama_kel FROM layers.kelurahan ORDER BY kode_kel LIMIT 1")).scalar_one()
+    clicked, problems = cases._location(conn, point_spec, cases.Application(fields={}, lon="98.67", lat="3.59"))
+    assert clicked == {"type": "Point", "coordinates": [98.67, 3.59]} and problems == []
+    placed, problems = cases._location(conn, point_spec, cases.Application(fields={"address": f"Jl. Mawar, {name}"}))
+    assert placed["type"] == "Point" and problems == []
+    _, problems = cases._location(conn, point_spec, cases.Application(fields={"address": "Jl. Entah di mana"}))
+    assert "alamat tidak menyebut kelurahan" in problems[0]
