@@ -249,9 +249,9 @@ def _file_case(conn: Connection, spec: ServiceSpec, values: dict[str, Any], geom
             return _receipt(row, replayed=True)
     properties: dict[str, Any] = {
         **values, "case_ref": case_ref, "service": spec.id, "status": spec.initial, "agency": spec.agency,
-        "submitted_at": now, "state_since": now, "due_at": due_at(spec, spec.initial, now), "applicant": account,
+        "submitted_at": now, "state_since": now, "due_at": due_at(spec, spec.initial, now), "akun_pemohon": account,
         "kode_kel": place["kode_kel"], "nama_kel": place["nama_kel"], "nama_kec": place["nama_kec"],
-        "attachments": json.dumps(stored, sort_keys=True) if stored else None,
+        "attachment_files": json.dumps(stored, sort_keys=True) if stored else None,
     }
     if "plot_area_m2" in get_registry().get(spec.case_layer).property_names and geometry["type"] != "Point":
         properties["plot_area_m2"] = round(float(place["area_m2"]), 1)
@@ -280,14 +280,14 @@ def _event(conn: Connection, spec: ServiceSpec, case_ref: str, at: datetime, act
 def _after_entering(conn: Connection, spec: ServiceSpec, case: Mapping[str, Any], state: str, now: datetime) -> None:
     """What entering a state sets off: the applicant's notice, a bill, the documents issued."""
     title = spec.state(state).title
-    seams.notify(conn, recipient=case.get("applicant_email"),
+    seams.notify(conn, recipient=case.get("email_pemohon"),
                  subject=f"{spec.title.id} {case['case_ref']}: {title.id}",
                  body=(f"Permohonan {case['case_ref']} ({spec.title.id}) kini berstatus: {title.id}.\n"
                        f"Application {case['case_ref']} ({spec.title.en}) is now: {title.en}."),
                  dedupe_key=f"engine:{spec.id}:{case['case_ref']}:{state}", origin=f"engine:{spec.id}")
     if spec.fees is not None and spec.fees.bill_on == state and case.get("fee"):
         seams.open_bill(conn, service=spec.id, case_ref=case["case_ref"], amount=int(case["fee"]),
-                        description=f"{spec.title.id} {case['case_ref']}", payer_ref=str(case.get("applicant")),
+                        description=f"{spec.title.id} {case['case_ref']}", payer_ref=str(case.get("akun_pemohon")),
                         expires_in=timedelta(days=spec.fees.expires_days))
     for document in spec.documents:
         if document.when == state:
@@ -295,7 +295,7 @@ def _after_entering(conn: Connection, spec: ServiceSpec, case: Mapping[str, Any]
                      if document.valid_years else None)
             seams.issue_document(conn, service=spec.id, case_ref=case["case_ref"], kind=document.kind,
                                  title={"id": document.title.id, "en": document.title.en},
-                                 holder_name=str(case.get("applicant_name") or ""),
-                                 holder_ref=str(case.get("applicant") or ""),
+                                 holder_name=str(case.get("nama_pemohon") or ""),
+                                 holder_ref=str(case.get("akun_pemohon") or ""),
                                  fields={"kelurahan": str(case.get("nama_kel") or ""),
                                          "kecamatan": str(case.get("nama_kec") or "")}, valid_until=valid)

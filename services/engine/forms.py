@@ -22,9 +22,9 @@ from services.engine.said import Said
 
 # Field-specific formats the layer's types cannot say (an NIK is 16 digits, not any string).
 FORMATS: dict[str, tuple[re.Pattern[str], Said]] = {
-    "applicant_nik": (re.compile(r"^[0-9]{16}$"), Said("harus 16 angka", "must be 16 digits")),
-    "applicant_phone": (re.compile(r"^\+?[0-9 ()-]{6,20}$"), Said("bukan nomor telepon", "not a phone number")),
-    "applicant_email": (re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"), Said("bukan alamat email",
+    "nik_pemohon": (re.compile(r"^[0-9]{16}$"), Said("harus 16 angka", "must be 16 digits")),
+    "telp_pemohon": (re.compile(r"^\+?[0-9 ()-]{6,20}$"), Said("bukan nomor telepon", "not a phone number")),
+    "email_pemohon": (re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"), Said("bukan alamat email",
                                                                                   "not an e-mail address")),
 }
 MIN_PLOT_M2 = 10.0

@@ -76,7 +76,7 @@ def case_for(bind: Bind, service_id: str, case_ref: str, principal: Principal,
         "findings": json.loads(row["findings"]) if row.get("findings") else None,
         "steps": [s.__dict__ for s in steps_for(spec, row, principal)], "events": events,
         "bills": [getattr(b, "__dict__", b) for b in bills], "documents": [getattr(d, "__dict__", d) for d in documents],
-        "attachments": json.loads(row["attachments"]) if staff and row.get("attachments") else {},
+        "attachments": json.loads(row["attachment_files"]) if staff and row.get("attachment_files") else {},
     }
 
 

@@ -24,7 +24,7 @@ from services.engine.model import ServiceSpec
 SERVICES_DIR = Path(__file__).resolve().parent.parent
 # What the engine writes on every case, whatever the service.
 CASE_COLUMNS = ("case_ref", "service", "status", "agency", "submitted_at", "state_since", "due_at",
-                "applicant", "assigned_to", "public_note", "internal_notes", "attachments", "findings", "fee",
+                "akun_pemohon", "assigned_to", "public_note", "internal_notes", "attachment_files", "findings", "fee",
                 "kode_kel", "nama_kel", "nama_kec", "address")
 
 

@@ -145,7 +145,11 @@ def comment(bind: Bind, service_id: str, case_ref: str, text: str, principal: Pr
 
     def act(conn: Connection, spec: ServiceSpec, row: dict[str, Any]) -> None:
         _write(conn, spec, row, {"public_note" if public else "internal_notes": note}, principal.actor)
-        _event(conn, spec, case_ref, now_utc(), principal.actor, "comment", note=note, public=public)
+        event = _event(conn, spec, case_ref, now_utc(), principal.actor, "comment", note=note, public=public)
+        if public:  # a note to the applicant reaches them like a step does
+            seams.notify(conn, recipient=row.get("email_pemohon"), subject=f"{spec.title.id} {case_ref}: catatan",
+                         body=f"Catatan petugas / note from staff:\n{note}", dedupe_key=f"engine:{spec.id}:{case_ref}:"
+                         f"comment:{event}", origin=f"engine:{spec.id}")
 
     _step(bind, service_id, case_ref, principal, act)
 

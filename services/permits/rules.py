@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from layers.tables import Bind, reading
 from services.permits import queries
 
+OPEN_SPACE = "ruang_terbuka"  # the only use of a green open space zone (RTH)
 RIVER_SETBACK_M = 15.0
 RIVER_NOTICE_M = 50.0
 # What a kind of business counts as among a zone's allowed uses.
@@ -46,10 +47,11 @@ def _zoning(zones: list[dict[str, Any]], use: str | None, floors: int | None) ->
                     f"Zone {zone['zone_name']} ({zone['zone_code']}), {zone['share']:.0%} of the plot.")]
     allowed = [u for u in (zone["allowed_uses"] or "").split(",") if u]
     if use and use not in allowed:
+        open_space = allowed == [OPEN_SPACE]  # green open space: no building at all
         out.append(_finding("zoning", "blocker", f"Peruntukan '{use}' tidak diizinkan di zona {zone['zone_code']} "
-                            f"(diizinkan: {', '.join(allowed) or 'tidak ada bangunan'}).",
+                            f"(diizinkan: {'tidak ada bangunan' if open_space else ', '.join(allowed)}).",
                             f"Use '{use}' is not allowed in zone {zone['zone_code']} "
-                            f"(allowed: {', '.join(allowed) or 'no building'})."))
+                            f"(allowed: {'no building' if open_space else ', '.join(allowed)})."))
     if floors and zone["max_floors"] is not None and floors > zone["max_floors"]:
         out.append(_finding("zoning", "blocker", f"{floors} lantai melebihi batas zona ({zone['max_floors']} lantai).",
                             f"{floors} floors exceed the zone's limit ({zone['max_floors']} floors)."))

@@ -3,7 +3,7 @@
 `zoning` is NOT Medan's detailed spatial plan (RDTR): each kelurahan is cut in two at
 its centroid and each half gets a zone type drawn with fixed weights, so the permits
 service has zones to check a plot against. `permit_cases` gets a few applications in
-every state (no personal data); the database derives `permits_public` from the issued ones.
+every state (made-up applicants, no real person); the database derives `permits_public` from the issued ones.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 from shapely.geometry import Polygon, box
+from shapely.geometry.polygon import orient
 
 from geodata.synthetic.common import (
     DEFAULT_SEED,
@@ -31,7 +32,7 @@ ZONES = {
     "R": ("Perumahan", "hunian,sosial", 4, 0.50),
     "K": ("Perdagangan dan jasa", "usaha,hunian,sosial", 8, 0.22),
     "I": ("Industri", "industri,usaha", 3, 0.08),
-    "RTH": ("Ruang terbuka hijau", "", 0, 0.10),
+    "RTH": ("Ruang terbuka hijau", "ruang_terbuka", 0, 0.10),  # no building at all
     "SPU": ("Sarana pelayanan umum", "sosial", 4, 0.10),
 }
 
@@ -63,14 +64,16 @@ def generate_zoning(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED, **
 def plot_around(point: shapely.Point, width_m: float, depth_m: float) -> Polygon:
     """A rectangular plot of width x depth metres centred on a WGS 84 point."""
     x, y = to_utm(point).coords[0]
-    return to_wgs(box(x - width_m / 2, y - depth_m / 2, x + width_m / 2, y + depth_m / 2))
+    # Clockwise, as the rest of the seed (from Shapefiles) is: a Shapefile round trip keeps it as it is.
+    return orient(to_wgs(box(x - width_m / 2, y - depth_m / 2, x + width_m / 2, y + depth_m / 2)), sign=-1.0)
 
 
-STATES = ["submitted", "verified", "field_check", "approved", "issued", "issued", "rejected", "issued"]
+# Issued first: the public register's rows then follow the first rows of the cases in order.
+STATES = ["issued", "issued", "issued", "submitted", "verified", "field_check", "approved", "rejected"]
 
 
 def generate_permit_cases(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED, **context) -> gpd.GeoDataFrame:
-    """Eight past applications, one or more in each state, on plots inside the kelurahan; no personal data."""
+    """Eight past applications, one or more in each state, on plots inside the kelurahan; made-up applicants."""
     kel = prepare_kelurahan(kelurahan)
     rng = layer_rng(seed, "permit_cases")
     points = sample_in_kelurahan(kel, rng, len(STATES), central_weight=2.0)
@@ -94,6 +97,10 @@ def generate_permit_cases(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SE
             "business_kind": None if service == "pbg" else "perdagangan",
             "business_name": None if service == "pbg" else f"Usaha contoh {i + 1} (sintetis)",
             "public_note": "Contoh permohonan sintetis.",
+            # Made-up applicant data (no real person), so the privacy tests have values to look for.
+            "nama_pemohon": f"Pemohon Contoh {i + 1:02d} (sintetis)", "telp_pemohon": f"0800-0000-{i + 1:04d}",
+            "email_pemohon": f"pemohon{i + 1:02d}@contoh.invalid", "nik_pemohon": f"00000000000000{i + 1:02d}",
+            "internal_notes": f"Catatan internal contoh {i + 1:02d} (sintetis)",
         })
         plots.append(plot)
     return geoframe(records, plots, list(records[0]))

@@ -45,8 +45,8 @@ def plot_in(conn: Connection, zone_code: str = "R", *, far_from_rivers: bool = T
 
 
 def pbg_fields(**overrides: Any) -> dict[str, Any]:
-    fields = {"applicant_name": "Siti Aminah", "applicant_nik": "1271012345678901", "applicant_phone": "0812 3456 7890",
-              "applicant_email": "siti@example.org", "address": "Jl. Contoh No. 1", "building_use": "hunian",
+    fields = {"nama_pemohon": "Siti Aminah", "nik_pemohon": "1271012345678901", "telp_pemohon": "0812 3456 7890",
+              "email_pemohon": "siti@example.org", "address": "Jl. Contoh No. 1", "building_use": "hunian",
               "floors": "2", "floor_area_m2": "120"}
     fields.update(overrides)
     return {k: v for k, v in fields.items() if v is not None}

@@ -76,7 +76,7 @@ FILLERS: dict[str, Filler] = {
     "history_id": lambda s: [999999999],  # no such entry: an allowed restore must change nothing
     # Declared services (webgis/layanan): a seeded case that stays put (an allowed step's junk body is refused).
     "service_id": lambda s: ["pbg"],
-    "case_ref": lambda s: ["PBG-SEED0001"],
+    "case_ref": lambda s: ["PBG-SEED0005"],  # verified: a junk step is refused (409), nothing moves
     "name": lambda s: ["site_plan"],
     "event_id": lambda s: [999999],  # no such visit: no photo
 }

@@ -31,6 +31,7 @@ from webgis.errors import Refusal, answer_errors_with
 from webgis.layanan.common import (
     answer_language,
     application_from_form,
+    audit_refusal,
     engine,
     localised,
     read_files,
@@ -155,6 +156,7 @@ def visit(service_id: str, case_ref: str) -> tuple[Response, int]:
 
 def _json_in_language(refusal: Refusal) -> Response:
     """Always JSON here (a browser's Accept does not turn the API into pages), in the caller's language."""
+    audit_refusal(refusal)
     description, problems = localised(refusal, answer_language(request))
     payload: dict[str, Any] = {"code": refusal.code, "description": description}
     if problems:

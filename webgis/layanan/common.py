@@ -10,6 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from services.engine.cases import Application
 from services.engine.said import EngineError, in_language
+from webgis.accounts.principal import audit_event
 from webgis.errors import Refusal
 from webgis.pages.strings import language_of
 
@@ -33,6 +34,13 @@ def localised(refusal: Refusal, lang: str) -> tuple[str, list[str]]:
     if isinstance(refusal.error, EngineError):
         return refusal.error.in_language(lang)
     return refusal.description, [in_language(p, lang) for p in refusal.problems]
+
+
+def audit_refusal(refusal: Refusal) -> None:
+    """A step the engine refused for lack of rights (401/403: not logged in, a role the declaration does not
+    name) is audited as access.denied, as deny() does for the web's own refusals."""
+    if isinstance(refusal.error, EngineError) and refusal.status in (401, 403):
+        audit_event("access.denied", reason=str(refusal.error.args[0]), method=request.method)
 
 
 def read_files(names: list[str]) -> dict[str, bytes]:

@@ -31,7 +31,7 @@ from services.engine.said import EngineError
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
 from webgis.accounts.views import login_page
 from webgis.errors import Refusal, answer_errors_with
-from webgis.layanan.common import engine, localised, read_files
+from webgis.layanan.common import audit_refusal, engine, localised, read_files
 
 blueprint = Blueprint("layanan_desk", __name__, url_prefix="/meja")
 DONE = {"transition": "Status diubah. / Status changed.", "comment": "Catatan disimpan. / Note saved.",
@@ -149,6 +149,7 @@ def visit_photo(service_id: str, case_ref: str, event_id: int) -> Response:
 
 
 def _page_with_the_reason(refusal: Refusal) -> Response | None:
+    audit_refusal(refusal)
     args = request.view_args or {}
     if request.method != "POST" or "case_ref" not in args or not isinstance(refusal.error, EngineError) \
             or refusal.status not in (400, 409):

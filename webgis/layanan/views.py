@@ -22,7 +22,7 @@ from webgis.accounts.principal import audit_event, current_user, principal_from_
 from webgis.accounts.views import login_page
 from webgis.citizen.common import lang, link_lang, map_credits, page
 from webgis.errors import Refusal, answer_errors_with
-from webgis.layanan.common import application_from_form, engine, localised
+from webgis.layanan.common import application_from_form, audit_refusal, engine, localised
 from webgis.layanan.strings import ui
 
 blueprint = Blueprint("layanan", __name__, url_prefix="/layanan")
@@ -100,6 +100,7 @@ def applicant_step(service_id: str, case_ref: str) -> Response:
 
 def _form_with_the_reasons(refusal: Refusal) -> Response | None:
     """A refused application: the form again with the reasons and the citizen's entries."""
+    audit_refusal(refusal)
     service_id = (request.view_args or {}).get("service_id")
     if request.method != "POST" or request.endpoint != "layanan.submit" or not isinstance(refusal.error, EngineError) \
             or refusal.status != 400:

@@ -65,12 +65,12 @@ def _permit_cases_columns() -> list:
         sa.Column('findings', sa.Text(), nullable=True),
         sa.Column('fee', sa.Integer(), nullable=True),
         sa.Column('public_note', sa.Text(), nullable=True),
-        sa.Column('applicant_name', sa.Text(), nullable=True),
-        sa.Column('applicant_nik', sa.Text(), nullable=True),
-        sa.Column('applicant_email', sa.Text(), nullable=True),
-        sa.Column('applicant_phone', sa.Text(), nullable=True),
-        sa.Column('applicant', sa.Text(), nullable=True),
-        sa.Column('attachments', sa.Text(), nullable=True),
+        sa.Column('nama_pemohon', sa.Text(), nullable=True),
+        sa.Column('nik_pemohon', sa.Text(), nullable=True),
+        sa.Column('email_pemohon', sa.Text(), nullable=True),
+        sa.Column('telp_pemohon', sa.Text(), nullable=True),
+        sa.Column('akun_pemohon', sa.Text(), nullable=True),
+        sa.Column('attachment_files', sa.Text(), nullable=True),
         sa.Column('assigned_to', sa.Text(), nullable=True),
         sa.Column('internal_notes', sa.Text(), nullable=True),
     ]
@@ -101,6 +101,9 @@ def _system_columns(geometry: str) -> list:
         sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False),
     ]
 
+
+# The declared `search` properties of these layers (a trigram index each, as 0004 made them).
+SEARCH = (("zoning", "zone_name"), ("permits_public", "case_ref"))
 
 LAYERS = (("zoning", "MULTIPOLYGON", "zone_id", _zoning_columns),
           ("permit_cases", "POLYGON", "case_ref", _permit_cases_columns),
@@ -189,6 +192,9 @@ def upgrade() -> None:
                                    postgresql_using='gist', postgresql_ops={})
         for statement in history_triggers_sql(table):
             op.execute(statement)
+    for table, prop in SEARCH:
+        op.execute(f'CREATE INDEX IF NOT EXISTS "ix_search_{table}_{prop}" ON layers."{table}" '
+                   f'USING gin (core.search_key("{prop}") gin_trgm_ops)')
     op.execute(DERIVE)
     op.execute(ENGINE_TABLES)
 

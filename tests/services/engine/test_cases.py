@@ -42,7 +42,7 @@ def test_a_submitted_application_is_one_case_with_its_checks_fee_and_due_time(co
     receipt = _apply(conn)
     row = _row(conn, receipt.case_ref)
     assert receipt.case_ref.startswith("PBG-") and row["status"] == "submitted"
-    assert row["agency"] == "DPMPTSP" and row["applicant"] == "user:501"
+    assert row["agency"] == "DPMPTSP" and row["akun_pemohon"] == "user:501"
     assert row["zone_code"] == "R" and row["nama_kel"]
     assert row["due_at"] - row["submitted_at"] == timedelta(days=3)
     assert row["fee"] == 120 * 1_800_000 * 0.0175 * 0.5 // 1000 * 1000  # 1,890,000 for 120 m² of housing
@@ -56,7 +56,7 @@ def test_a_submitted_application_is_one_case_with_its_checks_fee_and_due_time(co
 @pytest.mark.parametrize(("change", "problem"), [
     ({"fields": pbg_fields(floors="dua")}, "Jumlah lantai: harus bilangan bulat"),
     ({"fields": pbg_fields(building_use="kandang")}, "Fungsi bangunan: pilih salah satu dari"),
-    ({"fields": pbg_fields(applicant_nik="123")}, "NIK (16 angka): harus 16 angka"),
+    ({"fields": pbg_fields(nik_pemohon="123")}, "NIK (16 angka): harus 16 angka"),
     ({"fields": pbg_fields(address=None)}, "Alamat lokasi bangunan: wajib diisi"),
     ({"files": {}}, "Gambar rencana / denah (PDF atau foto): wajib dilampirkan"),
     ({"files": {"site_plan": b"MZ\x90\x00 not a pdf"}}, "isi berkas bukan PDF atau foto"),
@@ -87,7 +87,7 @@ def test_a_double_submit_with_one_client_key_files_one_case(conn: Connection) ->
     first = _apply(conn, client_key="kunci-satu-123")
     again = _apply(conn, client_key="kunci-satu-123")
     assert again.replayed and again.case_ref == first.case_ref
-    assert conn.execute(text("SELECT count(*) FROM layers.permit_cases WHERE applicant = 'user:501' "
+    assert conn.execute(text("SELECT count(*) FROM layers.permit_cases WHERE akun_pemohon = 'user:501' "
                              "AND submitted_at > now() - interval '1 hour'")).scalar_one() == 1
     assert _apply(conn, client_key="kunci-dua-1234").case_ref != first.case_ref
 
@@ -114,7 +114,7 @@ def test_the_workflow_to_issue_with_roles_checked_and_history_kept(conn: Connect
     steps.transition(conn, "pbg", ref, "issued", officer)
     assert _row(conn, ref)["status"] == "issued"
     public = conn.execute(text("SELECT * FROM layers.permits_public WHERE case_ref = :r"), {"r": ref}).mappings().one()
-    assert public["status"] == "issued" and "applicant_name" not in public
+    assert public["status"] == "issued" and "nama_pemohon" not in public
     history = feature_history(conn, "permit_cases", row["fid"])
     assert [h["new"]["status"] for h in history if h["op"] == "update" and
             h["old"]["status"] != h["new"]["status"]] == ["verified", "field_check", "approved", "issued"]
@@ -131,7 +131,7 @@ def test_staff_of_another_agency_and_other_citizens_do_not_reach_the_case(conn: 
     with pytest.raises(CaseNotFound):
         steps.transition(conn, "pbg", ref, "withdrawn", citizen(999))
     mine = queue.case_for(conn, "pbg", ref, citizen())
-    assert "applicant_nik" not in mine["properties"] and "internal_notes" not in mine["properties"]
+    assert "nik_pemohon" not in mine["properties"] and "internal_notes" not in mine["properties"]
     assert [s["to"] for s in mine["steps"]] == ["withdrawn"]
     steps.transition(conn, "pbg", ref, "withdrawn", citizen())
     assert _row(conn, ref)["status"] == "withdrawn"

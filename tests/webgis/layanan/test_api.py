@@ -101,12 +101,12 @@ def test_a_case_from_application_to_issued_permit(web: FlaskClient, complaints_a
         assert web.post(f"{base}/transisi", json={"to": to}, headers=staff).status_code == 200
     seen = web.get(base, headers=citizen).get_json()
     assert seen["state"]["id"] == "issued" and seen["properties"]["public_note"] == "Lengkap"
-    assert "applicant_nik" not in seen["properties"] and "assigned_to" not in seen["properties"]
+    assert "nik_pemohon" not in seen["properties"] and "assigned_to" not in seen["properties"]
     assert [e["kind"] for e in seen["events"]] == ["submitted", "transition", "transition", "comment", "transition",
                                                    "transition"]
     public = web.get("/collections/permits_public/items?f=json&limit=1000").get_json()
     register = {f["properties"]["case_ref"]: f["properties"] for f in public["features"]}
-    assert register[ref]["status"] == "issued" and "applicant_name" not in register[ref]
+    assert register[ref]["status"] == "issued" and "nama_pemohon" not in register[ref]
     assert web.get("/collections/permit_cases/items?f=json").status_code in (401, 403, 404)
 
 
@@ -127,7 +127,7 @@ def test_a_refused_write_leaves_the_database_as_it_was(web: FlaskClient, complai
     with engine.connect() as conn:
         before = conn.execute(text("SELECT count(*) FROM layers.permit_cases")).scalar_one()
         events = conn.execute(text("SELECT count(*) FROM engine.case_events")).scalar_one()
-    assert _apply_pbg(web, tokens["citizen"], plot, applicant_nik="12ab").status_code == 400
+    assert _apply_pbg(web, tokens["citizen"], plot, nik_pemohon="12ab").status_code == 400
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM layers.permit_cases")).scalar_one() == before
         assert conn.execute(text("SELECT count(*) FROM engine.case_events")).scalar_one() == events

@@ -42,7 +42,7 @@ def test_a_refused_application_shows_the_form_again_with_the_reasons_and_entries
                                                                                  plot: dict) -> None:
     client = _session(complaints_app, "citizen")
     token = csrf_token(client, "/layanan/pbg")
-    data = {**pbg_fields(floors="dua", applicant_name="Rina"), "geometry": json.dumps(plot), "csrf_token": token,
+    data = {**pbg_fields(floors="dua", nama_pemohon="Rina"), "geometry": json.dumps(plot), "csrf_token": token,
             "site_plan": (io.BytesIO(PDF), "denah.pdf")}
     response = client.post("/layanan/pbg", data=data, content_type="multipart/form-data")
     page = response.get_data(as_text=True)
@@ -66,21 +66,21 @@ def test_an_application_through_the_form_lands_on_its_tracking_page(complaints_a
 def test_the_desk_shows_an_agencys_cases_and_refuses_others(complaints_app: Flask) -> None:
     staff = _session(complaints_app, "staff", agencies=(AGENCY,))
     queue = staff.get("/meja/pbg").get_data(as_text=True)
-    assert 'data-id="PBG-SEED0001"' in queue and "ILU-SEED0002" not in queue
+    assert 'data-id="PBG-SEED0005"' in queue and "ILU-SEED0002" not in queue
     assert staff.get("/meja/").status_code == 200  # two services of DPMPTSP: the list
-    case = staff.get("/meja/pbg/PBG-SEED0001")
+    case = staff.get("/meja/pbg/PBG-SEED0005")
     assert case.status_code == 200 and 'id="transition-form"' in case.get_data(as_text=True)
     elsewhere = _session(complaints_app, "staff", agencies=("DSDABMBK",))
     assert 'data-id=' not in elsewhere.get("/meja/pbg").get_data(as_text=True)
-    assert elsewhere.get("/meja/pbg/PBG-SEED0001").status_code == 404
+    assert elsewhere.get("/meja/pbg/PBG-SEED0005").status_code == 404
     assert _session(complaints_app, "citizen").get("/meja/pbg").status_code == 403
 
 
 def test_a_step_the_workflow_does_not_allow_shows_the_case_again_with_the_reason(complaints_app: Flask) -> None:
     staff = _session(complaints_app, "staff", agencies=(AGENCY,))
-    token = csrf_token(staff, "/meja/pbg/PBG-SEED0001")
-    response = staff.post("/meja/pbg/PBG-SEED0001/transisi", data={"to": "issued", "csrf_token": token})
+    token = csrf_token(staff, "/meja/pbg/PBG-SEED0005")
+    response = staff.post("/meja/pbg/PBG-SEED0005/transisi", data={"to": "issued", "csrf_token": token})
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "permohonan berstatus submitted tidak dapat menjadi issued" in page
-    assert 'data-status="submitted"' in page
+    assert "permohonan berstatus verified tidak dapat menjadi issued" in page
+    assert 'data-status="verified"' in page

@@ -68,9 +68,9 @@ def test_a_citizen_applies_staff_handle_it_and_the_citizen_sees_the_permit(compl
         page.wait_for_selector("#findings li.finding")
         findings = page.locator("#findings").inner_text()
         assert "Kel." in findings and "Bahaya banjir" in findings and "sungai" in findings
-        page.fill("input[name=applicant_name]", "Rina Siregar")
-        page.fill("input[name=applicant_nik]", "1271019876543210")
-        page.fill("input[name=applicant_phone]", "0813 1111 2222")
+        page.fill("input[name=nama_pemohon]", "Rina Siregar")
+        page.fill("input[name=nik_pemohon]", "1271019876543210")
+        page.fill("input[name=telp_pemohon]", "0813 1111 2222")
         page.fill("input[name=address]", "Jl. Gatot Subroto No. 9")
         page.select_option("select[name=building_use]", "hunian")
         page.fill("input[name=floors]", "2")
