@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     init_cors(app)
     init_representation_headers(app)
     _register_blueprints(app)
+    _install_payment_handler()
     accounts.register(app)
     _install_tile_lane(app)
     app.after_request(_no_content_type_without_content)
@@ -53,6 +54,9 @@ def _register_blueprints(app: Flask) -> None:
     from webgis import health
     from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
+    from webgis.layanan import api as layanan_api
+    from webgis.layanan import desk as layanan_desk
+    from webgis.layanan import views as layanan
     from webgis.ogcapi import views as ogcapi
     from webgis.ogcapi import writes  # noqa: F401  (Part 4 routes go on ogcapi.views.blueprint)
     from webgis.open311 import views as open311
@@ -65,8 +69,15 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.verify import views as verify
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
-                   verify):
+                   verify, layanan, layanan_api, layanan_desk):
         app.register_blueprint(module.blueprint)
+
+
+def _install_payment_handler() -> None:
+    """A paid bill moves its case on (services/engine/steps.on_bill_paid), when payments is present."""
+    from services.engine.steps import install_payment_handler
+
+    install_payment_handler()
 
 
 def _install_tile_lane(app: Flask) -> None:

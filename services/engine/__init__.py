@@ -1,1 +1,13 @@
-"""The generic service engine (issue 18): what every declared service uses (payments, documents, ...)."""
+"""The service engine: a city service declared once (services/<name>/declaration.yaml), run generically.
+
+    registry.py   loads and validates every declaration (model.py)
+    forms.py      checks an application against its form (fields, attachments, location)
+    cases.py      submit, transition, assign, comment, field visit: each one transaction through layers/
+    queue.py      reading cases: one case for its applicant or staff, the desk's list, overdue
+    seams.py      the one door to notifications, payments and documents (other packages of the engine)
+    payments/     bills, the sandbox VA/QRIS gateway, signed callbacks, reconciliation
+    documents/    issued documents: PDF with a QR code, verification at /verifikasi/<code>
+
+Flask-free: the web (webgis/layanan, webgis/payments, webgis/verify), the CLI and notebooks call the
+same functions.
+"""

@@ -73,9 +73,14 @@ FILLERS: dict[str, Filler] = {
     "token": lambda s: ["x"],
     "alarm_id": lambda s: [999999],  # no such alarm: an allowed acknowledge changes nothing
     "raster_id": lambda s: ["flood_index"],
-    "history_id": lambda s: [999999999],
+    "history_id": lambda s: [999999999],  # no such entry: an allowed restore must change nothing
     "number": lambda s: ["TG0000-00000000"],  # no such bill
-    "provider": lambda s: ["sandbox"],  # no such entry: an allowed restore must change nothing
+    "provider": lambda s: ["sandbox"],
+    # Declared services (webgis/layanan): a seeded case that stays put (an allowed step's junk body is refused).
+    "service_id": lambda s: ["pbg"],
+    "case_ref": lambda s: ["PBG-SEED0005"],  # verified: a junk step is refused (409), nothing moves
+    "name": lambda s: ["site_plan"],
+    "event_id": lambda s: [999999],  # no such visit: no photo
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

@@ -38,6 +38,7 @@ REFUSAL_EXEMPT = {
     ("open311.v2.support", "POST"): "anyone may support a report",
     ("citizen.report", "POST"): "the citizens' report form: no account needed",
     ("citizen.support", "POST"): "anyone may support a report",
+    ("layanan_api.site_check", "POST"): "anyone may check a drawn plot; it writes nothing",
 }
 # Writes whose success cannot be staged here, with the reason; their refusals are still checked.
 SUCCESS_EXEMPT = {
@@ -47,6 +48,7 @@ SUCCESS_EXEMPT = {
     ("operator.api_shelve", "POST"): "needs an open alarm from the poller; the view audits operator.alarm_shelve "
                                      "itself (tests/devices/test_alarm_lifecycle.py)",
     ("operator.api_unshelve", "POST"): "needs a shelved alarm; the view audits operator.alarm_unshelve itself",
+    ("layanan_api.site_check", "POST"): "writes nothing: the findings of a drawn plot",
 }
 
 
@@ -264,6 +266,80 @@ def _desk(w: World, action: str, data: dict) -> tuple[str, object]:
     return _form(w, page, f"{page}/{action}", data)
 
 
+def _ilu_fields() -> dict[str, str]:
+    return {"nama_pemohon": "Uji Audit", "nik_pemohon": "1271010101010101", "telp_pemohon": "0812 0000 0000",
+            "address": "Jl. Audit 1", "business_name": "Warung Audit", "business_kind": "kuliner"}
+
+
+def _plot(w: World) -> dict:
+    from tests.helpers.permits import plot_in
+
+    with w.app.extensions["engine"].connect() as conn:
+        return plot_in(conn)
+
+
+def _service_case(w: World) -> tuple[str, dict]:
+    """A new business location application (no files needed) by a new citizen, through the API."""
+    plot = _plot(w)
+    url, response = _api(w, "POST", "/api/layanan/izin_lokasi_usaha/permohonan", _user_token(w),
+                         json={"fields": _ilu_fields(), "geometry": plot})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()["case_ref"], plot
+
+
+def _service_apply(w: World) -> tuple[str, object]:
+    return _api(w, "POST", "/api/layanan/izin_lokasi_usaha/permohonan", _user_token(w),
+                json={"fields": _ilu_fields(), "geometry": _plot(w)})
+
+
+def _service_api_step(w: World, step: str) -> tuple[str, object]:
+    ref, plot = _service_case(w)
+    url = f"/api/layanan/izin_lokasi_usaha/permohonan/{ref}/{step}"
+    if step == "kunjungan":
+        import io
+
+        from tests.helpers.permits import jpeg
+
+        lon, lat = plot["coordinates"][0][0]
+        return _api(w, "POST", url, data={"lon": str(lon), "lat": str(lat), "note": "Uji audit",
+                                          "photo": (io.BytesIO(jpeg()), "foto.jpg")}, content_type="multipart/form-data")
+    body = {"transisi": {"to": "verified"}, "tugaskan": {"assignee": "Tim audit"},
+            "catatan": {"note": "Uji audit", "public": False}}[step]
+    return _api(w, "POST", url, json=body)
+
+
+def _service_desk_step(w: World, step: str) -> tuple[str, object]:
+    ref, plot = _service_case(w)
+    page = f"/meja/izin_lokasi_usaha/{ref}"
+    if step == "kunjungan":
+        import io
+
+        from tests.helpers.permits import jpeg
+
+        lon, lat = plot["coordinates"][0][0]
+        return f"{page}/{step}", w.admin.post(f"{page}/{step}", content_type="multipart/form-data", data={
+            "lon": str(lon), "lat": str(lat), "note": "Uji audit", "photo": (io.BytesIO(jpeg()), "foto.jpg"),
+            "csrf_token": csrf_token(w.admin, page)})
+    body = {"transisi": {"to": "verified"}, "tugaskan": {"assignee": "Tim audit"},
+            "catatan": {"note": "Uji audit", "visibility": "internal"}}[step]
+    return _form(w, page, f"{page}/{step}", body)
+
+
+def _service_citizen(w: World, step: str) -> tuple[str, object]:
+    import json
+
+    client = w.app.test_client()
+    login(client, _user_for(w).username)
+    token = csrf_token(client, "/layanan/izin_lokasi_usaha")
+    created = client.post("/layanan/izin_lokasi_usaha", data={**_ilu_fields(), "geometry": json.dumps(_plot(w)),
+                                                             "csrf_token": token})
+    if step == "submit":
+        return "/layanan/izin_lokasi_usaha", created
+    ref = created.headers["Location"].split("?")[0].rsplit("/", 1)[1]
+    url = f"/layanan/izin_lokasi_usaha/{ref}/langkah"
+    return url, client.post(url, data={"to": "withdrawn", "csrf_token": token})
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
     ("accounts.login", "POST"): _login,
     ("accounts.logout", "POST"): _logout,
@@ -293,6 +369,17 @@ SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
                                                                         "visibility": "internal"}),
     ("open311.desk.set_assignee", "POST"): lambda w: _desk(w, "assign", {"assignee": "Tim audit"}),
     ("open311.desk.set_status", "POST"): lambda w: _desk(w, "status", {"status": "acknowledged"}),
+    ("layanan_api.apply", "POST"): _service_apply,
+    ("layanan_api.transition", "POST"): lambda w: _service_api_step(w, "transisi"),
+    ("layanan_api.assign", "POST"): lambda w: _service_api_step(w, "tugaskan"),
+    ("layanan_api.comment", "POST"): lambda w: _service_api_step(w, "catatan"),
+    ("layanan_api.visit", "POST"): lambda w: _service_api_step(w, "kunjungan"),
+    ("layanan_desk.transition", "POST"): lambda w: _service_desk_step(w, "transisi"),
+    ("layanan_desk.assign", "POST"): lambda w: _service_desk_step(w, "tugaskan"),
+    ("layanan_desk.comment", "POST"): lambda w: _service_desk_step(w, "catatan"),
+    ("layanan_desk.visit", "POST"): lambda w: _service_desk_step(w, "kunjungan"),
+    ("layanan.submit", "POST"): lambda w: _service_citizen(w, "submit"),
+    ("layanan.applicant_step", "POST"): lambda w: _service_citizen(w, "withdraw"),
 }
 
 

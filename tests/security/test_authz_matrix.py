@@ -169,6 +169,32 @@ TABLE: dict[tuple[str, str], str] = {
     ("verify.verify_form", "GET"): PUBLIC,
     ("verify.verify_page", "GET"): PUBLIC,
     ("verify.document_pdf", "GET"): LOGIN,
+    # Declared services (webgis/layanan, issue 18): citizen pages public, applying and tracking for a
+    # logged-in browser; the JSON API for accounts (a case one does not reach is 404), staff steps for staff.
+    ("layanan.index", "GET"): PUBLIC,
+    ("layanan.form", "GET"): PUBLIC,
+    ("layanan.submit", "POST"): SESSION,
+    ("layanan.track", "GET"): SESSION,
+    ("layanan.applicant_step", "POST"): SESSION,
+    ("layanan_api.services", "GET"): PUBLIC,
+    ("layanan_api.declaration", "GET"): PUBLIC,
+    ("layanan_api.site_check", "POST"): PUBLIC,  # writes nothing: the findings of a drawn plot
+    ("layanan_api.apply", "POST"): LOGIN,
+    ("layanan_api.case_list", "GET"): LOGIN,
+    ("layanan_api.case", "GET"): LOGIN,
+    ("layanan_api.transition", "POST"): LOGIN,  # the declaration names the roles per step (an applicant withdraws)
+    ("layanan_api.assign", "POST"): STAFF,
+    ("layanan_api.comment", "POST"): STAFF,
+    ("layanan_api.visit", "POST"): STAFF,
+    ("layanan_desk.services", "GET"): SESSION,
+    ("layanan_desk.queue_page", "GET"): SESSION,
+    ("layanan_desk.case_page", "GET"): SESSION,
+    ("layanan_desk.transition", "POST"): SESSION,
+    ("layanan_desk.assign", "POST"): SESSION,
+    ("layanan_desk.comment", "POST"): SESSION,
+    ("layanan_desk.visit", "POST"): SESSION,
+    ("layanan_desk.attachment", "GET"): SESSION,
+    ("layanan_desk.visit_photo", "GET"): SESSION,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

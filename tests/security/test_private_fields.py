@@ -25,7 +25,9 @@ from webgis.accounts import manage
 PRIVATE_LAYERS = [spec for spec in get_registry() if spec.access.private]
 # Private property names too common to look for as text ('token' is in every form's csrf_token);
 # their values are looked for instead.
-GENERIC_NAMES = {"token"}
+GENERIC_NAMES = {"token",
+                 # The services' application forms ask for these by name (their inputs), on public pages.
+                 "nama_pemohon", "nik_pemohon", "email_pemohon", "telp_pemohon"}
 
 
 def _private_values(app: Flask) -> tuple[set[str], set[str]]:

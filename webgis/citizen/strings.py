@@ -106,6 +106,7 @@ UI: dict[str, dict[str, str]] = {
     "nav_map": {"id": "Peta pengaduan", "en": "Complaints map"},
     "nav_ppdb": {"id": "PPDB zonasi", "en": "School zoning"},
     "nav_home": {"id": "Peta kota", "en": "City map"},
+    "nav_services": {"id": "Layanan online", "en": "Online services"},
 }
 
 STATUS: dict[str, dict[str, str]] = {

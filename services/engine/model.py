@@ -1,0 +1,157 @@
+"""A service declaration, validated: what `services/<name>/declaration.yaml` may say.
+
+One declaration gives the form, the states and who moves a case from one to the next
+(with a due time per state), the public register, the fees rule and the documents
+issued. Cross-checks against the case layer's declaration (fields exist, states are
+the layer's allowed statuses) are made by the registry (registry.py), which sees both.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from layers.model import ROLES, Text
+
+IDENT = r"^[a-z][a-z0-9_]*$"
+IMPORT_PATH = r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$"
+LocationKind = Literal["point", "polygon", "parcel", "address"]
+AttachmentKind = Literal["image", "pdf"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FormField(Strict):
+    """A field of the form: a property of the case layer (its type, allowed values and limits
+    come from the layer's declaration), asked with this label."""
+
+    name: str = Field(pattern=IDENT)
+    label: Text
+    required: bool = False
+    help: Text | None = None
+
+
+class Attachment(Strict):
+    """A file the applicant sends, checked by its content (not its name or Content-Type)."""
+
+    name: str = Field(pattern=IDENT)
+    label: Text
+    kinds: list[AttachmentKind] = Field(min_length=1)
+    required: bool = False
+
+
+class Location(Strict):
+    """Where the case's geometry comes from: a map click (point), a plot drawn (polygon), a
+    feature of `parcel_layer` picked on the map (parcel), or an address naming the kelurahan."""
+
+    kinds: list[LocationKind] = Field(min_length=1)
+    parcel_layer: str | None = None
+    label: Text
+
+    @model_validator(mode="after")
+    def _parcel_needs_layer(self) -> Location:
+        if ("parcel" in self.kinds) != (self.parcel_layer is not None):
+            raise ValueError("location: 'parcel' and parcel_layer go together")
+        return self
+
+
+class Form(Strict):
+    fields: list[FormField]
+    attachments: list[Attachment] = Field(default_factory=list)
+    location: Location
+
+
+class State(Strict):
+    id: str = Field(pattern=IDENT)
+    title: Text
+    due_days: float | None = Field(default=None, gt=0)  # how long a case may stay here; None: no limit (final)
+
+
+class Transition(Strict):
+    """`from` -> `to`, by a principal holding one of `roles` (staff: of the case's agency;
+    citizen: the applicant). `note_required`: a refusal or rejection says why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    source: str = Field(alias="from")
+    to: str
+    roles: list[str] = Field(min_length=1)
+    label: Text
+    note_required: bool = False
+
+    @model_validator(mode="after")
+    def _known_roles(self) -> Transition:
+        unknown = set(self.roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"transition {self.source} -> {self.to}: unknown roles {sorted(unknown)}")
+        return self
+
+
+class PublicRegister(Strict):
+    """What the public sees: the derived `layer` (kept by the database from the case layer),
+    holding the cases in `states`."""
+
+    layer: str
+    states: list[str] = Field(min_length=1)
+
+
+class Fees(Strict):
+    rule: str = Field(pattern=IMPORT_PATH)  # f(case properties) -> rupiah (int)
+    bill_on: str  # the state in which the bill is opened (entering it)
+    paid_to: str | None = None  # the state a paid bill moves the case to (when the declaration allows that step)
+    expires_days: int = Field(default=14, gt=0)
+
+
+class Document(Strict):
+    kind: str = Field(pattern=IDENT)
+    title: Text
+    when: str  # the state whose entry issues it
+    valid_years: int | None = Field(default=None, gt=0)
+
+
+class ServiceSpec(Strict):
+    id: str = Field(pattern=IDENT)
+    title: Text
+    description: Text
+    agency: str  # the SKPD code that handles every case (staff of it reach the cases)
+    ref_prefix: str = Field(pattern=r"^[A-Z]{2,5}$")
+    case_layer: str
+    form: Form
+    checks: str | None = Field(default=None, pattern=IMPORT_PATH)  # f(conn, geometry, fields) -> findings
+    states: list[State] = Field(min_length=2)
+    initial: str
+    transitions: list[Transition]
+    public: PublicRegister | None = None
+    fees: Fees | None = None
+    documents: list[Document] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _states_are_known(self) -> ServiceSpec:
+        known = {s.id for s in self.states}
+        if len(known) != len(self.states):
+            raise ValueError(f"service {self.id}: duplicate state ids")
+        named = [self.initial, *(t.source for t in self.transitions), *(t.to for t in self.transitions)]
+        named += (self.public.states if self.public else []) + [d.when for d in self.documents]
+        named += [self.fees.bill_on, *([self.fees.paid_to] if self.fees.paid_to else [])] if self.fees else []
+        unknown = sorted(set(named) - known)
+        if unknown:
+            raise ValueError(f"service {self.id}: unknown states {unknown}; declared: {sorted(known)}")
+        pairs = [(t.source, t.to) for t in self.transitions]
+        if len(pairs) != len(set(pairs)):
+            raise ValueError(f"service {self.id}: a transition is declared twice")
+        return self
+
+    def state(self, state_id: str) -> State:
+        return next(s for s in self.states if s.id == state_id)
+
+    def transitions_from(self, state_id: str) -> list[Transition]:
+        return [t for t in self.transitions if t.source == state_id]
+
+    def transition(self, source: str, to: str) -> Transition | None:
+        return next((t for t in self.transitions if t.source == source and t.to == to), None)
+
+    @property
+    def final_states(self) -> list[str]:
+        return [s.id for s in self.states if not self.transitions_from(s.id)]
