@@ -1,5 +1,10 @@
 """The registry: every layer declaration, loaded and validated once.
 
+Declarations live in `layers/declarations/*.yaml` (the city's base layers) and
+in `services/<name>/layers/*.yaml` (the layers a service owns: its cases, their
+public register, the reference layers only it computes), so a service is one
+folder. Both are read as files by path: `layers` still imports nothing above it.
+
 Everything else loops over the registry; nothing names a layer in code.
 """
 
@@ -15,6 +20,8 @@ from pydantic import ValidationError
 from layers.model import LayerSpec
 
 DECLARATIONS_DIR = Path(__file__).resolve().parent / "declarations"
+# services/<name>/layers/*.yaml: read as data, never imported.
+SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
 
 
 class DeclarationError(ValueError):
@@ -55,21 +62,39 @@ class Registry:
         return list(self._specs)
 
 
-def load_declarations(directory: Path = DECLARATIONS_DIR) -> Registry:
+def declaration_files(directory: Path = DECLARATIONS_DIR, services_dir: Path | None = None) -> list[Path]:
+    """The declaration files: `directory/*.yaml`, then `services_dir/*/layers/*.yaml` when given."""
+    files = sorted(directory.glob("*.yaml"))
+    if services_dir is not None:
+        files += sorted(services_dir.glob("*/layers/*.yaml"))
+    return files
+
+
+def load_declarations(directory: Path = DECLARATIONS_DIR, *, services_dir: Path | None = None) -> Registry:
+    """Every declaration of `directory` and, with `services_dir`, of the services' `layers/` folders.
+
+    A layer id is unique across both (two files declaring one id are refused)."""
     specs = []
-    for path in sorted(directory.glob("*.yaml")):
+    for path in declaration_files(directory, services_dir):
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
             spec = LayerSpec.model_validate(raw)
         except (yaml.YAMLError, ValidationError) as exc:
-            raise DeclarationError(f"{path.name}: {exc}") from exc
+            raise DeclarationError(f"{_shown(path)}: {exc}") from exc
         if spec.id != path.stem:
-            raise DeclarationError(f"{path.name}: id {spec.id!r} must match the file name")
+            raise DeclarationError(f"{_shown(path)}: id {spec.id!r} must match the file name")
+        if any(other.id == spec.id for other in specs):
+            raise DeclarationError(f"{_shown(path)}: layer id {spec.id!r} is declared twice")
         specs.append(spec)
     return Registry(specs)
+
+
+def _shown(path: Path) -> str:
+    """A declaration's name in messages: the file name, with its service for a service's layer."""
+    return f"{path.parent.parent.name}/layers/{path.name}" if path.parent.name == "layers" else path.name
 
 
 @lru_cache(maxsize=1)
 def get_registry() -> Registry:
     """The registry of this process, loaded on first use."""
-    return load_declarations()
+    return load_declarations(DECLARATIONS_DIR, services_dir=SERVICES_DIR)

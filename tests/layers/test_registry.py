@@ -113,3 +113,39 @@ def test_the_database_check_names_a_missing_column_and_a_wrong_srid(conn) -> Non
     problems = [str(p) for p in caught.value.problems]
     assert "schools: column 'alamat' is missing" in problems
     assert any(p.startswith("kota: geometry is MULTIPOLYGON/3857") for p in problems)
+
+
+def _service_layer(tmp_path: Path, service: str, doc: dict) -> Path:
+    folder = tmp_path / "services" / service / "layers"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{doc['id']}.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return tmp_path / "services"
+
+
+def test_a_services_own_layers_are_loaded_from_its_folder(tmp_path: Path) -> None:
+    """services/<name>/layers/*.yaml join the registry, read by path (layers imports no service)."""
+    base = tmp_path / "declarations"
+    base.mkdir()
+    _write(base, _valid_doc())
+    own = {**_valid_doc(), "id": "service_owned"}
+    services = _service_layer(tmp_path, "permits", own)
+    registry = load_declarations(base, services_dir=services)
+    assert set(registry.ids) == {"schools", "service_owned"}
+    assert load_declarations(base).ids == ["schools"]
+
+
+def test_a_layer_id_declared_in_a_service_and_in_the_core_is_refused(tmp_path: Path) -> None:
+    base = tmp_path / "declarations"
+    base.mkdir()
+    _write(base, _valid_doc())
+    services = _service_layer(tmp_path, "permits", _valid_doc())
+    with pytest.raises(DeclarationError, match=r"permits/layers/schools.yaml: layer id 'schools' is declared twice"):
+        load_declarations(base, services_dir=services)
+
+
+def test_a_malformed_service_layer_names_its_service(tmp_path: Path) -> None:
+    base = tmp_path / "declarations"
+    base.mkdir()
+    services = _service_layer(tmp_path, "permits", {**_valid_doc(), "id": "bad_one", "geometry": "Circle"})
+    with pytest.raises(DeclarationError, match=r"permits/layers/bad_one.yaml"):
+        load_declarations(base, services_dir=services)
