@@ -72,6 +72,38 @@ class WebSettings(BaseSettings):
     # Vector tiles up to this zoom are kept in the shared tile cache (layers/tiles/cache.py);
     # -1 switches the cache off (every tile rendered, e.g. to measure the render alone).
     tile_cache_max_zoom: int = Field(default=16, ge=-1, le=22)
+    # The address citizens reach the platform at (e.g. https://webgis.pemkomedan.go.id): printed in
+    # the QR code of every issued document. Empty = http://<host>:<port> of this server.
+    public_url: str = ""
+
+    @property
+    def public_base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class PaymentSettings(BaseSettings):
+    """Payments (services/engine/payments): the built-in sandbox gateway and its callbacks."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_PAY_")
+
+    # The HMAC-SHA256 key the sandbox signs its callbacks with and the platform checks them with.
+    # Empty = one random key per database (payments.keys), so no default key ever exists.
+    sandbox_secret: str = ""
+    # Where the sandbox posts its callbacks; empty = this platform's /api/pembayaran/callback/sandbox.
+    sandbox_callback_url: str = ""
+    # Attempts per callback before the sandbox gives up (back-off doubles from 1 s).
+    sandbox_callback_attempts: int = Field(default=6, ge=1, le=20)
+    # The sandbox's bank code: the first digits of every virtual account number it hands out.
+    sandbox_va_prefix: str = Field(default="88908", pattern=r"^[0-9]{3,6}$")
+
+
+class DocumentSettings(BaseSettings):
+    """Issued documents (services/engine/documents): the key of the codes' check characters."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_DOC_")
+
+    # HMAC key of the check characters of a document code; empty = one random key per database.
+    code_secret: str = ""
 
 
 class Settings(BaseSettings):
@@ -87,6 +119,8 @@ class Settings(BaseSettings):
     )
     pg: LocalClusterSettings = Field(default_factory=LocalClusterSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    pay: PaymentSettings = Field(default_factory=PaymentSettings)
+    documents: DocumentSettings = Field(default_factory=DocumentSettings)
 
     @property
     def uses_local_cluster(self) -> bool:
