@@ -50,6 +50,23 @@ class PbbTariff:
 
 
 @dataclass(frozen=True)
+class Arrears:
+    interest_per_month: float
+    max_months: int
+    payment_window_hours: int
+
+    def months_late(self, due: date, today: date) -> int:
+        """Whole months from the due date, a started month counting as one, capped at `max_months`."""
+        if today <= due:
+            return 0
+        months = (today.year - due.year) * 12 + today.month - due.month + (1 if today.day > due.day else 0)
+        return min(max(months, 1), self.max_months)
+
+    def interest(self, principal: int, due: date, today: date) -> int:
+        return int(principal * self.interest_per_month * self.months_late(due, today))
+
+
+@dataclass(frozen=True)
 class ReklameTariff:
     year: int
     per_m2_face_year: dict[str, int]
@@ -82,9 +99,9 @@ def _bands(raw: list[dict]) -> tuple[Band, ...]:
 
 
 @lru_cache(maxsize=4)
-def load_tariffs(path: Path = TARIFF_FILE) -> tuple[PbbTariff, ReklameTariff]:
+def load_tariffs(path: Path = TARIFF_FILE) -> tuple[PbbTariff, ReklameTariff, Arrears]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    pbb, rek = raw["pbb"], raw["reklame"]
+    pbb, rek, late = raw["pbb"], raw["reklame"], raw["arrears"]
     if int(pbb["njoptkp"]) < 10_000_000:
         raise TariffError("njoptkp: at least Rp 10,000,000 (UU 1/2022 Pasal 40)")
     tariff = PbbTariff(year=int(pbb["year"]), njoptkp=int(pbb["njoptkp"]),
@@ -95,7 +112,15 @@ def load_tariffs(path: Path = TARIFF_FILE) -> tuple[PbbTariff, ReklameTariff]:
     reklame = ReklameTariff(year=int(rek["year"]),
                             per_m2_face_year={str(k): int(v) for k, v in rek["per_m2_face_year"].items()},
                             location_factor={str(k): float(v) for k, v in rek["location_factor"].items()})
-    return tariff, reklame
+    arrears = Arrears(interest_per_month=float(late["interest_per_month"]), max_months=int(late["max_months"]),
+                      payment_window_hours=int(late["payment_window_hours"]))
+    if not 0 <= arrears.interest_per_month <= 0.02 or arrears.max_months < 0:
+        raise TariffError("arrears: interest_per_month in [0, 2 %], max_months not negative")
+    return tariff, reklame, arrears
+
+
+def arrears_rule() -> Arrears:
+    return load_tariffs()[2]
 
 
 def pbb_tariff() -> PbbTariff:
