@@ -7,6 +7,7 @@
     python -m services angkot 98.672,3.595 98.650,3.540
     python -m services runs                     # provenance of the latest runs
     python -m services hazard                   # rebuild the synthetic flood-prone raster
+    python -m services pbb terbit --tahun 2026  # PBB-P2: SPPTs, `lihat NOP`, `realisasi` (services/pbb/cli.py)
 """
 
 from __future__ import annotations
@@ -117,6 +118,14 @@ def hazard() -> None:
 
     click.echo(f"wrote {write_flood_index()}")
 
+
+def _add_service_commands() -> None:
+    from services.pbb.cli import pbb
+
+    main.add_command(pbb)
+
+
+_add_service_commands()
 
 if __name__ == "__main__":
     sys.exit(main())
