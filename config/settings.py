@@ -86,6 +86,8 @@ class PaymentSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="WEBGIS_PAY_")
 
+    # The sandbox gateway's own pay page (/sandbox/bayar); switch it off where a real gateway takes money.
+    sandbox_pages: bool = True
     # The HMAC-SHA256 key the sandbox signs its callbacks with and the platform checks them with.
     # Empty = one random key per database (payments.keys), so no default key ever exists.
     sandbox_secret: str = ""

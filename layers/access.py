@@ -32,6 +32,9 @@ The rule, from a declaration's `access: {read, write, private}`:
   rows' other properties only; creating, deleting or changing the state is the
   owning service's (it calls layers.features without a principal).
 - derived layers (`derived_from`): the database keeps them; nobody writes them.
+- issued documents (a permit, a tax bill, a receipt: services/engine/documents): anyone may
+  verify one by its code (what, to whom masked, valid or not); its PDF, which carries the
+  holder's name and details, only the holder (the account it was issued to), staff and admins.
 Every principal, logged in or not, also holds the role 'public'.
 """
 
@@ -145,6 +148,16 @@ def filter_properties(spec: LayerSpec, principal: Principal, properties: dict) -
     """A feature's properties without those the principal may not see (non-declared keys kept)."""
     hidden = set(hidden_properties(spec, principal))
     return {k: v for k, v in properties.items() if k not in hidden}
+
+
+DOCUMENT_STAFF_ROLES = frozenset({"staff"})
+
+
+def can_read_issued_document(principal: Principal, holder_ref: str) -> bool:
+    """Whether the principal may have an issued document's PDF: its holder, staff, admins."""
+    if principal.is_admin or principal.roles & DOCUMENT_STAFF_ROLES:
+        return True
+    return bool(holder_ref) and principal.user_id is not None and account_value(principal) == holder_ref
 
 
 # ---------------------------------------------------------------- rows

@@ -7,6 +7,7 @@
     python -m services angkot 98.672,3.595 98.650,3.540
     python -m services runs                     # provenance of the latest runs
     python -m services hazard                   # rebuild the synthetic flood-prone raster
+    python -m services payments --help          # the sandbox gateway, callbacks, reconciliation
     python -m services pbb terbit --tahun 2026  # PBB-P2: SPPTs, `lihat NOP`, `realisasi` (services/pbb/cli.py)
 """
 
@@ -119,13 +120,15 @@ def hazard() -> None:
     click.echo(f"wrote {write_flood_index()}")
 
 
-def _add_service_commands() -> None:
+def _add_engine_commands() -> None:
+    from services.engine.payments.cli import payments_cli
     from services.pbb.cli import pbb
 
+    main.add_command(payments_cli)
     main.add_command(pbb)
 
 
-_add_service_commands()
+_add_engine_commands()
 
 if __name__ == "__main__":
     sys.exit(main())

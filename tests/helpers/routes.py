@@ -73,7 +73,9 @@ FILLERS: dict[str, Filler] = {
     "token": lambda s: ["x"],
     "alarm_id": lambda s: [999999],  # no such alarm: an allowed acknowledge changes nothing
     "raster_id": lambda s: ["flood_index"],
-    "history_id": lambda s: [999999999],  # no such entry: an allowed restore must change nothing
+    "history_id": lambda s: [999999999],
+    "number": lambda s: ["TG0000-00000000"],  # no such bill
+    "provider": lambda s: ["sandbox"],  # no such entry: an allowed restore must change nothing
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

@@ -13,6 +13,7 @@ Policies:
 - SESSION: pages for logged-in browsers only; a token is sent to /login (302),
   whatever its roles (scripts use the JSON API under /auth).
 - CREDENTIALS: the login form; what decides is the password, tested in test_login.py.
+- SIGNED: a payment gateway's callback; what decides is its HMAC signature (401 without one).
 - READ / WRITE: decided by the layer's declaration (`access: read / write`),
   checked here against the declaration itself; a layer one may not read does
   not exist for one (404).
@@ -37,6 +38,9 @@ ROLES = ["anonymous", "citizen", "staff", "planner", "operator", "admin"]
 PUBLIC, LOGIN, ADMIN, STAFF, SESSION, READ, WRITE = ["PUBLIC", "LOGIN", "ADMIN", "STAFF", "SESSION", "READ", "WRITE"]
 CREDENTIALS = "CREDENTIALS"  # the login form: anyone may post; this junk body is bad credentials
 OPERATOR = "OPERATOR"  # the operators' device API: operator (admin always); anonymous 401, others 403
+# A gateway's callback: no session, no token; what decides is the HMAC signature over the body
+# (tested in tests/services/engine/payments and tests/webgis/payments); this unsigned body gets 401.
+SIGNED = "SIGNED"
 # Feature history pages: staff or whoever may write the layer (HISTORY); restoring is a write (RESTORE).
 HISTORY, RESTORE = "HISTORY", "RESTORE"
 
@@ -151,6 +155,16 @@ TABLE: dict[tuple[str, str], str] = {
     ("rasters.rasters_json", "GET"): PUBLIC,
     ("rasters.raster_json", "GET"): PUBLIC,
     ("rasters.raster_tile", "GET"): PUBLIC,
+    # Payments and documents (issue 18): the payer's bill page by its unguessable number (no personal data),
+    # the sandbox gateway's pay page, the gateway's signed callback; document verification is public, the
+    # PDF is for logged-in principals and then only its holder and staff (tests/webgis/payments).
+    ("payments.bill_page", "GET"): PUBLIC,
+    ("payments.sandbox_page", "GET"): PUBLIC,
+    ("payments.sandbox_pay", "POST"): PUBLIC,
+    ("payments_callback.callback", "POST"): SIGNED,
+    ("verify.verify_form", "GET"): PUBLIC,
+    ("verify.verify_page", "GET"): PUBLIC,
+    ("verify.document_pdf", "GET"): LOGIN,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -188,6 +202,8 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         return "allowed"
     if policy == CREDENTIALS:
         return {400, 401}  # 400: no CSRF token (anonymous form post); 401: no such user and password
+    if policy == SIGNED:
+        return {401}  # 400: no CSRF token (anonymous form post); 401: no such user and password
     if policy == LOGIN:
         return "allowed" if role != "anonymous" else {401}
     if policy == ADMIN:
@@ -297,7 +313,7 @@ def test_every_route_answers_every_role_as_the_table_says(matrix_app: Flask, tok
                 elif status == 302:
                     assert "/login" in response.headers["Location"]
                 # Refusals name the scheme that would be accepted (the login form's own 401 is its page).
-                if status == 401 and policy != CREDENTIALS and not response.headers.get("WWW-Authenticate", "").startswith("Bearer"):
+                if status == 401 and policy not in (CREDENTIALS, SIGNED) and not response.headers.get("WWW-Authenticate", "").startswith("Bearer"):
                     failures.append(f"{method} {url} as {role}: 401 without WWW-Authenticate: Bearer")
     assert failures == [], "\n".join(failures)
     assert checked > 500

@@ -24,10 +24,14 @@ def link_lang() -> str | None:
     return "en" if lang() == "en" else None
 
 
-def page(template: str, status: int = 200, **context: Any) -> Response:
+def page(template: str, status: int = 200, *, extra_strings: dict[str, dict[str, str]] | None = None,
+         **context: Any) -> Response:
+    """A citizen page in the chosen language; `extra_strings` ({key: {"id": ..., "en": ...}}) are a
+    face's own words beside the citizen pages' (the bill and verification pages)."""
     chosen = lang()
+    strings = {**ui_strings(chosen), **{key: text[chosen] for key, text in (extra_strings or {}).items()}}
     # `ql`: the language to carry in this site's links and form actions (Indonesian is the default).
-    html = render_template(template, lang=chosen, t=ui_strings(chosen), ql=link_lang(), **context)
+    html = render_template(template, lang=chosen, t=strings, ql=link_lang(), **context)
     return Response(html, status=status, mimetype="text/html")
 
 

@@ -87,7 +87,7 @@ def upgrade() -> None:
         qris_payload text NOT NULL,
         amount bigint NOT NULL,
         expires_at timestamptz NOT NULL,
-        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'settlement')),
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'settlement', 'cancelled')),
         transaction_id text UNIQUE,
         paid_amount bigint,
         channel text,
@@ -116,7 +116,7 @@ def upgrade() -> None:
         title jsonb NOT NULL,
         holder_name text NOT NULL,
         holder_ref text NOT NULL,
-        fields jsonb NOT NULL DEFAULT '{}'::jsonb,
+        fields json NOT NULL DEFAULT '{}'::json,  -- json, not jsonb: the fields keep the order they are printed in
         public_fields text[] NOT NULL DEFAULT '{}',
         issued_at timestamptz NOT NULL DEFAULT now(),
         valid_until date,

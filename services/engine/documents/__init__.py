@@ -34,6 +34,12 @@ from services.engine.documents.store import (
 )
 
 
+def find(engine: Engine, code: str) -> Document | None:
+    """A document by its code, for a page (its own short transaction)."""
+    with engine.connect() as conn:
+        return document(conn, code)
+
+
 def pdf_bytes(engine: Engine, code: str, *, public_url: str | None = None) -> bytes:
     """The document's PDF, its QR code holding `public_url`/verifikasi/<code> (the settings' public URL)."""
     with engine.connect() as conn:
@@ -44,5 +50,5 @@ def pdf_bytes(engine: Engine, code: str, *, public_url: str | None = None) -> by
 
 
 __all__ = ["FORGED", "MALFORMED", "UNKNOWN", "Document", "DocumentError", "DocumentNotFound", "Verification",
-           "code_state", "document", "documents_for", "issue", "pdf_bytes", "qr_matrix", "revoke",
+           "code_state", "document", "documents_for", "find", "issue", "pdf_bytes", "qr_matrix", "revoke",
            "verification_url", "verify"]

@@ -51,7 +51,7 @@ def issue(conn: Connection, *, service: str, case_ref: str, kind: str, title: di
     row = conn.execute(text(
         f"INSERT INTO documents.documents (code, service, case_ref, kind, title, holder_name, holder_ref, fields, "  # noqa: S608
         f"valid_until, public_fields, issued_at) VALUES (:code, :service, :case_ref, :kind, CAST(:title AS jsonb), "
-        f":holder_name, :holder_ref, CAST(:fields AS jsonb), :valid_until, :public_fields, :now) RETURNING {COLUMNS}"),
+        f":holder_name, :holder_ref, CAST(:fields AS json), :valid_until, :public_fields, :now) RETURNING {COLUMNS}"),
         {"code": code, "service": service, "case_ref": case_ref, "kind": kind, "title": json.dumps(title),
          "holder_name": holder_name, "holder_ref": holder_ref, "fields": json.dumps(fields),
          "valid_until": valid_until, "public_fields": list(public_fields), "now": datetime.now(UTC)}).one()

@@ -12,7 +12,14 @@ more PaymentProvider (provider.py) given to register_provider.
 
 from __future__ import annotations
 
-from services.engine.payments.bills import bill, bills_for, cancel_bill, expire_due, open_bill
+from services.engine.payments.bills import (
+    bill,
+    bills_for,
+    cancel_bill,
+    expire_due,
+    find_bill,
+    open_bill,
+)
 from services.engine.payments.callbacks import (
     UnknownBill,
     WrongAmount,
@@ -35,5 +42,5 @@ from services.engine.payments.reconcile import reconcile
 
 __all__ = ["BadSignature", "Bill", "CallbackOutcome", "MalformedCallback", "Mismatch", "PaymentError",
            "PaymentProvider", "Reconciliation", "UnknownBill", "UnknownProvider", "WrongAmount", "bill",
-           "bills_for", "cancel_bill", "expire_due", "get_provider", "on_paid", "open_bill", "receive_callback",
+           "bills_for", "cancel_bill", "expire_due", "find_bill", "get_provider", "on_paid", "open_bill", "receive_callback",
            "reconcile", "register_provider", "remove_on_paid"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from services.engine.payments.model import Bill, ChargeRequest, PaymentError
 from services.engine.payments.provider import get_provider
@@ -74,6 +74,12 @@ def bill(conn: Connection, number: str) -> Bill | None:
     return _bill_of(row) if row else None
 
 
+def find_bill(engine: Engine, number: str) -> Bill | None:
+    """A bill by its number, for a page (its own short transaction)."""
+    with engine.connect() as conn:
+        return bill(conn, number)
+
+
 def bills_for(conn: Connection, *, service: str, case_ref: str) -> list[Bill]:
     rows = conn.execute(text(f"SELECT {BILL_COLUMNS} FROM payments.bills "  # noqa: S608
                              "WHERE service = :s AND case_ref = :c ORDER BY created_at, number"),
@@ -83,11 +89,13 @@ def bills_for(conn: Connection, *, service: str, case_ref: str) -> list[Bill]:
 
 def cancel_bill(conn: Connection, number: str, *, reason: str) -> Bill:
     """Cancel an unpaid bill (a withdrawn application); a payment arriving later is flagged for refund."""
-    row = conn.execute(text("SELECT status FROM payments.bills WHERE number = :n FOR UPDATE"), {"n": number}).first()
+    row = conn.execute(text("SELECT status, provider, provider_ref FROM payments.bills WHERE number = :n FOR UPDATE"),
+                       {"n": number}).first()
     if row is None:
         raise PaymentError(f"no bill {number}")
     if row.status == "paid":
         raise PaymentError(f"bill {number} is paid; it cannot be cancelled")
+    get_provider(row.provider).cancel_charge(conn, row.provider_ref)
     conn.execute(text("UPDATE payments.bills SET status = 'cancelled', cancelled_reason = :r WHERE number = :n"),
                  {"n": number, "r": reason})
     found = bill(conn, number)

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 PaidHandler = Callable[[Connection, Bill], None]
 _PAID_HANDLERS: list[PaidHandler] = []
 LOGGED_BODY_CHARS = 4000
+MAX_BODY_BYTES = 64 * 1024  # a notification is ~1 KiB; anything near this is not one
 
 
 class UnknownBill(PaymentError):
@@ -46,6 +47,11 @@ class UnknownBill(PaymentError):
 
 class WrongAmount(PaymentError):
     code = "WrongAmount"
+
+
+class CallbackTooLarge(PaymentError):
+    status = 413
+    code = "PayloadTooLarge"
 
 
 def on_paid(handler: PaidHandler) -> None:
@@ -65,6 +71,8 @@ def receive_callback(engine: Engine, provider: str, body: bytes, headers: Mappin
     now = now or datetime.now(UTC)
     event: PaymentEvent | None = None
     try:
+        if len(body) > MAX_BODY_BYTES:
+            raise CallbackTooLarge(f"a callback body is at most {MAX_BODY_BYTES} bytes; this one has {len(body)}")
         gateway = get_provider(provider)
         with engine.begin() as conn:
             event = gateway.parse_callback(conn, body, headers)
@@ -161,4 +169,12 @@ def _log(conn: Connection, provider: str, event: PaymentEvent | None, outcome: C
         {"p": provider[:40], "r": now, "t": event.transaction_id if event else None,
          "b": event.order_id if event else None, "o": outcome.code + (" (duplicate)" if outcome.duplicate else ""),
          "s": outcome.http_status, "a": json.dumps(outcome.answer),
-         "body": body[:LOGGED_BODY_CHARS].decode("utf-8", "replace").replace("\x00", "\\0")})
+         "body": _kept_body(body, event)})
+
+
+def _kept_body(body: bytes, event: PaymentEvent | None) -> str:
+    """The body of a verified callback (the gateway's own words, for an audit); of an unverified one
+    only its size, so that anyone posting junk cannot fill the log with it."""
+    if event is None:
+        return f"<{len(body)} bytes, not verified>"
+    return body[:LOGGED_BODY_CHARS].decode("utf-8", "replace").replace("\x00", "\\0")

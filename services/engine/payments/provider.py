@@ -3,8 +3,8 @@
 Shaped on what Indonesian gateways offer (Midtrans Core API, Xendit): a charge for an order
 gives a virtual account number and a QRIS payload with an expiry; the gateway notifies the
 platform of a settlement by an HTTP callback it signs; a settlement report lists the money
-that really moved. A real gateway is one more class with these three methods, registered
-with `register_provider` (its HTTP calls happen in create_charge/settlements; the connection
+that really moved. A real gateway is one more class with these four methods, registered
+with `register_provider` (its HTTP calls happen in create_charge, cancel_charge and settlements; the connection
 is passed for providers that keep state in the database, as the sandbox does).
 """
 
@@ -31,6 +31,9 @@ class PaymentProvider(Protocol):
 
     def create_charge(self, conn: Connection, request: ChargeRequest) -> Charge:
         """Open a virtual account and a QRIS code for the order; raises on a refused charge."""
+
+    def cancel_charge(self, conn: Connection, provider_ref: str) -> None:
+        """Close the charge's virtual account and QRIS code (a cancelled bill), so payers can no longer pay it."""
 
     def parse_callback(self, conn: Connection, body: bytes, headers: Mapping[str, str]) -> PaymentEvent:
         """Verify the callback's signature over the raw body, then read it.

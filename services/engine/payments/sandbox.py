@@ -21,7 +21,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import secrets
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -42,6 +45,8 @@ from services.engine.payments.model import (
     Settlement,
 )
 from services.engine.payments.qris import qris_payload
+
+log = logging.getLogger(__name__)
 
 NAME = "sandbox"
 SIGNATURE_HEADER = "X-Callback-Signature"
@@ -78,6 +83,10 @@ class SandboxProvider:
             if inserted:
                 return Charge(provider_ref=charge_id, va_number=va_number, qris_payload=payload)
         raise PaymentError("the sandbox could not allocate a virtual account number")
+
+    def cancel_charge(self, conn: Connection, provider_ref: str) -> None:
+        conn.execute(text("UPDATE payments.sandbox_charges SET status = 'cancelled' WHERE charge_id = :c "
+                          "AND status = 'pending'"), {"c": provider_ref})
 
     def parse_callback(self, conn: Connection, body: bytes, headers: Mapping[str, str]) -> PaymentEvent:
         given = _header(headers, SIGNATURE_HEADER)
@@ -121,6 +130,15 @@ def _when(value: object) -> datetime | None:
 
 # ---------------------------------------------------------------- the gateway's side
 
+class SandboxRefusal(PaymentError):
+    """The gateway refuses a payment; `reason` (unknown, already_paid, closed, expired, channel) lets a
+    page say it in the payer's language."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class SandboxPayment:
     charge_id: str
@@ -131,37 +149,42 @@ class SandboxPayment:
     deliveries: int
 
 
-def find_charge(conn: Connection, reference: str) -> dict | None:
+def find_charge(engine: Engine, reference: str) -> dict | None:
     """A charge by its virtual account number, its order id (bill number) or its charge id."""
-    row = conn.execute(text(
-        "SELECT charge_id, order_id, va_number, qris_payload, amount, expires_at, status, transaction_id, "
-        "settled_at FROM payments.sandbox_charges WHERE va_number = :r OR order_id = :r OR charge_id = :r"),
-        {"r": reference.strip()}).mappings().first()
+    with engine.connect() as conn:
+        row = conn.execute(text(
+            "SELECT charge_id, order_id, va_number, qris_payload, amount, expires_at, status, transaction_id, "
+            "settled_at FROM payments.sandbox_charges WHERE va_number = :r OR order_id = :r OR charge_id = :r"),
+            {"r": reference.strip()}).mappings().first()
     return dict(row) if row else None
 
 
 def pay(engine: Engine, reference: str, *, amount: int | None = None, channel: str = "bank_transfer",
-        at: datetime | None = None, late: bool = False, duplicates: int = 0) -> SandboxPayment:
+        at: datetime | None = None, late: bool = False, duplicates: int = 0,
+        delay: timedelta = timedelta(0)) -> SandboxPayment:
     """The payer pays a virtual account (or scans the QRIS): the gateway settles it and queues its callback.
 
     `amount` defaults to the charge's (a different one simulates a gateway that reports a wrong
     amount); a charge past its expiry is refused unless `late`; `duplicates` more copies of the
-    same notification are queued (the same transaction, as gateways re-send).
+    same notification are queued (the same transaction, as gateways re-send); `delay` holds the
+    callbacks back (a payment settled in time whose notification arrives after the expiry).
     """
     at = at or datetime.now(UTC)
     if channel not in CHANNELS:
-        raise PaymentError(f"channel must be one of {', '.join(CHANNELS)}")
+        raise SandboxRefusal("channel", f"channel must be one of {', '.join(CHANNELS)}")
     with engine.begin() as conn:
         found = conn.execute(text(
             "SELECT charge_id, order_id, va_number, amount, expires_at, status FROM payments.sandbox_charges "
             "WHERE va_number = :r OR order_id = :r OR charge_id = :r FOR UPDATE"), {"r": reference.strip()}).first()
         if found is None:
-            raise PaymentError(f"the sandbox knows no virtual account {reference!r}")
+            raise SandboxRefusal("unknown", f"the sandbox knows no virtual account {reference!r}")
         charge_id, order_id, va_number, charged, expires_at, status = found
         if status == "settlement":
-            raise PaymentError(f"virtual account {va_number} is already paid")
+            raise SandboxRefusal("already_paid", f"virtual account {va_number} is already paid")
+        if status == "cancelled":
+            raise SandboxRefusal("closed", f"virtual account {va_number} is closed (its bill was cancelled)")
         if at > expires_at and not late:
-            raise PaymentError(f"virtual account {va_number} expired at {expires_at.isoformat()}")
+            raise SandboxRefusal("expired", f"virtual account {va_number} expired at {expires_at.isoformat()}")
         paid = charged if amount is None else amount
         transaction_id = f"sbxt-{secrets.token_hex(10)}"
         conn.execute(text(
@@ -177,7 +200,7 @@ def pay(engine: Engine, reference: str, *, amount: int | None = None, channel: s
         }, separators=(",", ":"))
         for _ in range(1 + duplicates):
             conn.execute(text("INSERT INTO payments.sandbox_deliveries (charge_id, body, next_attempt_at) "
-                              "VALUES (:c, :b, :at)"), {"c": charge_id, "b": body, "at": at})
+                              "VALUES (:c, :b, :at)"), {"c": charge_id, "b": body, "at": at + delay})
     return SandboxPayment(charge_id, order_id, transaction_id, paid, at, 1 + duplicates)
 
 
@@ -260,3 +283,24 @@ def pending_deliveries(engine: Engine, charge_id: str | None = None) -> int:
         return conn.execute(text(
             "SELECT count(*) FROM payments.sandbox_deliveries WHERE delivered_at IS NULL AND NOT dead "
             "AND (CAST(:c AS text) IS NULL OR charge_id = :c)"), {"c": charge_id}).scalar_one()
+
+
+def notify_in_background(engine: Engine, charge_id: str, url: str, send: Sender | None = None) -> threading.Thread:
+    """What the gateway's notifier does after a payment: post the callbacks now, then retry with back-off
+    (1, 2, 4 ... s) until the platform answered 200 or the attempts run out. A daemon thread of the
+    web process (the sandbox page's); `python -m services payments deliver` sends what is left."""
+    send = send or http_sender()
+
+    def run() -> None:
+        for attempt in range(get_settings().pay.sandbox_callback_attempts):
+            try:
+                deliver_due(engine, send, url, charge_id=charge_id)
+                if pending_deliveries(engine, charge_id) == 0:
+                    return
+            except Exception:  # noqa: BLE001 - the database restarting: the next round retries
+                log.exception("sandbox callback delivery failed")
+            time.sleep(min(2 ** attempt, 30))
+
+    thread = threading.Thread(target=run, name=f"sandbox-notify-{charge_id}", daemon=True)
+    thread.start()
+    return thread

@@ -17,7 +17,7 @@ def _issue(engine: Engine, **overrides) -> documents.Document:
     values = {"service": "permits", "case_ref": "PBG-2026-0001", "kind": "permit",
               "title": {"id": "Persetujuan Bangunan Gedung", "en": "Building approval"},
               "holder_name": "Budi Santoso", "holder_ref": "user:42",
-              "fields": {"Alamat": "Jl. Gatot Subroto 12", "Luas bangunan": "120 m²"}}
+              "fields": {"Luas bangunan": "120 m²", "Alamat": "Jl. Gatot Subroto 12"}}
     with engine.begin() as conn:
         return documents.issue(conn, **{**values, **overrides})
 
@@ -90,6 +90,7 @@ def test_the_pdf_qr_code_decodes_to_the_verification_url(pay_engine: Engine) -> 
     assert decoded == [f"{PUBLIC_URL}/verifikasi/{doc.code}"]
     text = page.get_textpage().get_text_range()
     assert doc.code in text and "Budi Santoso" in text and "Jl. Gatot Subroto 12" in text
+    assert text.index("Luas bangunan") < text.index("Alamat")  # the fields in the order given
     # The same PDF each time (rendered from the row, reportlab's invariant mode).
     assert documents.pdf_bytes(pay_engine, doc.code, public_url=PUBLIC_URL) == pdf
 

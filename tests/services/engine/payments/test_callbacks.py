@@ -229,3 +229,40 @@ def _direct(engine: Engine) -> sandbox.Sender:
 def _receipt_text(engine: Engine, code: str) -> str:
     with engine.connect() as conn:
         return json.dumps(documents.document(conn, code).fields, ensure_ascii=False)
+
+
+def test_an_unverified_callback_leaves_only_its_size_in_the_log_and_a_huge_one_is_refused(pay_engine: Engine) -> None:
+    junk = b'{"order_id": "' + b"x" * 5000 + b'"}'
+    outcome = payments.receive_callback(pay_engine, "sandbox", junk, {sandbox.SIGNATURE_HEADER: "00"})
+    assert outcome.http_status == 401
+    with pay_engine.connect() as conn:
+        kept = conn.execute(text("SELECT body FROM payments.callbacks ORDER BY id DESC LIMIT 1")).scalar_one()
+    assert kept == f"<{len(junk)} bytes, not verified>"
+    huge = b" " * (70 * 1024)
+    refused = payments.receive_callback(pay_engine, "sandbox", huge, signed_headers(pay_engine, huge))
+    assert refused.http_status == 413 and "at most" in refused.message
+
+
+def test_a_payment_settled_in_time_whose_callback_arrives_after_the_expiry_is_paid_on_time(pay_engine: Engine) -> None:
+    bill = new_bill(pay_engine, expires_in=timedelta(minutes=30))
+    settled = bill.expires_at - timedelta(minutes=1)
+    paid = sandbox.pay(pay_engine, bill.va_number, at=settled, delay=timedelta(minutes=20))
+    with pay_engine.begin() as conn:
+        payments.expire_due(conn, now=bill.expires_at + timedelta(minutes=1))
+    early = sandbox.deliver_due(pay_engine, _direct(pay_engine), "unused", now=bill.expires_at,
+                                charge_id=paid.charge_id)
+    assert early.attempted == 0  # held back by the gateway
+    sandbox.deliver_due(pay_engine, _direct(pay_engine), "unused", now=settled + timedelta(minutes=21),
+                        charge_id=paid.charge_id)
+    with pay_engine.connect() as conn:
+        found = payments.bill(conn, bill.number)
+    assert found.status == "paid" and not found.paid_late and found.paid_at == settled
+
+
+def test_a_cancelled_bill_closes_its_virtual_account(pay_engine: Engine) -> None:
+    bill = new_bill(pay_engine)
+    with pay_engine.begin() as conn:
+        payments.cancel_bill(conn, bill.number, reason="permohonan dicabut")
+    with pytest.raises(payments.PaymentError, match="closed"):
+        sandbox.pay(pay_engine, bill.va_number)
+    assert counts(pay_engine, bill.number) == ("cancelled", 0)
