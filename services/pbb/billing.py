@@ -3,7 +3,8 @@
 An SPPT is the year's assessment (pbb.sppt) and its document (services/engine/documents), issued
 once per parcel and year. Paying opens a bill (services/engine/payments) for the principal plus the
 interest of a late payment as of today, valid for a day; opening a new one cancels the older unpaid
-ones, so a payment arriving on an old code is refunded by the ledger rather than paying twice.
+ones (the gateway closes their virtual accounts, and the ledger refunds anything that still arrives
+on one), so an SPPT is never paid twice.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from services.pbb.rules import arrears_rule, assess_frame, pbb_tariff
 log = logging.getLogger(__name__)
 
 SERVICE = "pbb"
+SPPT_PUBLIC_FIELDS = ("NOP", "Tahun pajak", "PBB terutang", "Jatuh tempo")
 SPPT_TITLE = {"id": "Surat Pemberitahuan Pajak Terutang (SPPT) PBB-P2", "en": "Land and building tax bill (SPPT)"}
 
 
@@ -108,6 +110,14 @@ def _sppt_fields(row: pd.Series, tahun: int, due: date) -> dict[str, str]:
     }
 
 
+def _sppt_row(row: object, tahun: int, due: date, document_code: str) -> dict:
+    names = ("nop", "kode_kel", "luas_tanah_m2", "luas_bangunan_m2", "kode_znt", "kelas_bangunan", "njop_tanah",
+             "njop_bangunan", "njop", "njoptkp", "dasar_pengenaan", "tarif", "pbb_terutang")
+    return {**{name: getattr(row, name) for name in names}, "nilai_per_m2": int(row.nilai_per_m2),  # type: ignore[attr-defined]
+            "tahun": tahun, "jatuh_tempo": due, "wajib_pajak": row.wajib_pajak or "",  # type: ignore[attr-defined]
+            "akun_wajib_pajak": row.akun_wajib_pajak or "", "document_code": document_code}  # type: ignore[attr-defined]
+
+
 def issue_year(engine: Engine, tahun: int, *, kode_kel: str | None = None, batch: int = 500,
                progress: Callable[[int, int], None] | None = None) -> IssueReport:
     """Issue the year's SPPT (assessment + document) for every parcel not yet issued; safe to re-run."""
@@ -124,21 +134,14 @@ def issue_year(engine: Engine, tahun: int, *, kode_kel: str | None = None, batch
     taxed = assessed[assessed["pbb_terutang"] > 0]
     done = 0
     for start in range(0, len(taxed), batch):
+        chunk = list(taxed.iloc[start:start + batch].itertuples(index=False))
         with engine.begin() as conn:
-            rows = []
-            for row in taxed.iloc[start:start + batch].itertuples(index=False):
-                doc = documents.issue(conn, service=SERVICE, case_ref=case_ref(row.nop, tahun), kind="sppt",
-                                      title=SPPT_TITLE, holder_name=row.wajib_pajak or "Wajib pajak",
-                                      holder_ref=row.akun_wajib_pajak or "", fields=_sppt_fields(row, tahun, due),
-                                      public_fields=("NOP", "Tahun pajak", "PBB terutang", "Jatuh tempo"))
-                rows.append({**{name: getattr(row, name) for name in (
-                    "nop", "kode_kel", "luas_tanah_m2", "luas_bangunan_m2", "kode_znt", "kelas_bangunan",
-                    "njop_tanah", "njop_bangunan", "njop", "njoptkp", "dasar_pengenaan", "tarif", "pbb_terutang")},
-                    "nilai_per_m2": int(row.nilai_per_m2), "tahun": tahun, "jatuh_tempo": due,
-                    "wajib_pajak": row.wajib_pajak or "", "akun_wajib_pajak": row.akun_wajib_pajak or "",
-                    "document_code": doc.code})
-            conn.execute(queries.INSERT_SPPT, rows)
-        done += len(rows)
+            codes = documents.issue_many(conn, [documents.ToIssue(
+                service=SERVICE, case_ref=case_ref(row.nop, tahun), kind="sppt", title=SPPT_TITLE,
+                holder_name=row.wajib_pajak or "Wajib pajak", holder_ref=row.akun_wajib_pajak or "",
+                fields=_sppt_fields(row, tahun, due), public_fields=SPPT_PUBLIC_FIELDS) for row in chunk])
+            conn.execute(queries.INSERT_SPPT, [_sppt_row(row, tahun, due, code) for row, code in zip(chunk, codes, strict=True)])
+        done += len(chunk)
         if progress:
             progress(done, len(taxed))
     return IssueReport(tahun, len(taxed), len(issued_before & set(parcels["nop"])),

@@ -98,7 +98,7 @@ def test_nops_are_read_as_people_type_them(pbb_engine: Engine) -> None:
         billing.sppts(pbb_engine, "99.99.999.999.999-9999.9")
 
 
-def test_paying_settles_the_sppt_once_and_an_old_code_is_refunded(pbb_engine: Engine) -> None:
+def test_paying_settles_the_sppt_once_and_a_replaced_code_cannot_be_paid(pbb_engine: Engine) -> None:
     nop = _one_nop(pbb_engine, 1)
     now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
     first = billing.start_payment(pbb_engine, nop, 2025, now=now)
@@ -114,15 +114,17 @@ def test_paying_settles_the_sppt_once_and_an_old_code_is_refunded(pbb_engine: En
     assert paid.lunas and paid.paid_bill == second.number and paid.paid_amount == second.amount
     with pytest.raises(billing.AlreadyPaid):
         billing.start_payment(pbb_engine, nop, 2025)
-    # The payer also paid the old code late: the ledger keeps it for a refund; the SPPT is paid once.
-    _pay(pbb_engine, first, late=True)
+    # The replaced code was closed at the gateway: paying it is refused, so the SPPT is paid once.
+    with pytest.raises(sandbox.SandboxRefusal, match="closed"):
+        sandbox.pay(pbb_engine, first.va_number, late=True)
     with pbb_engine.connect() as conn:
         dispositions = conn.execute(text(
             "SELECT p.disposition FROM payments.payments p JOIN payments.bills b ON b.number = p.bill_number "
             "WHERE b.case_ref = :c ORDER BY p.id"), {"c": billing.case_ref(nop, 2025)}).scalars().all()
-        settled = conn.execute(text("SELECT paid_bill FROM pbb.sppt WHERE nop = :n AND tahun = 2025"),
-                               {"n": nop}).scalar_one()
-    assert dispositions == ["applied", "refund_due"] and settled == second.number
+        statuses = dict(conn.execute(text("SELECT number, status FROM payments.bills WHERE case_ref = :c"),
+                                     {"c": billing.case_ref(nop, 2025)}).all())
+    assert dispositions == ["applied"]
+    assert statuses == {first.number: "cancelled", second.number: "paid"}
 
 
 def test_collection_per_kelurahan_counts_what_was_paid(pbb_engine: Engine) -> None:
