@@ -9,6 +9,7 @@ on one), so an SPPT is never paid twice.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
+from layers.access import Principal, row_scope
+from layers.registry import get_registry
 from services.engine import documents, payments
 from services.engine.documents.formats import long_date, mask_name, rupiah, today_wib
 from services.errors import ServiceError
@@ -238,6 +241,36 @@ def collection(engine: Engine, tahun: int) -> Collection:
     frame = frame.astype({"sppt": int, "lunas": int, "ketetapan": "int64", "terbayar_pokok": "int64", "bunga": "int64"})
     frame["persen"] = (100 * frame["terbayar_pokok"] / frame["ketetapan"].where(frame["ketetapan"] > 0)).round(2)
     return Collection(tahun, frame)
+
+
+def collection_geojson(engine: Engine, result: Collection) -> dict:
+    """The collection as GeoJSON: every kelurahan's outline with its figures (none where no SPPT)."""
+    figures = result.per_kelurahan.set_index("kode_kel")
+    with engine.connect() as conn:
+        outlines = conn.execute(queries.kelurahan_outlines()).mappings().all()
+    features = []
+    for row in outlines:
+        known = row["kode_kel"] in figures.index
+        numbers = figures.loc[row["kode_kel"]] if known else None
+        properties = {"kode_kel": row["kode_kel"], "nama_kel": row["nama_kel"], "nama_kec": row["nama_kec"],
+                      "sppt": int(numbers["sppt"]) if known else 0, "lunas": int(numbers["lunas"]) if known else 0,
+                      "ketetapan": int(numbers["ketetapan"]) if known else 0,
+                      "terbayar_pokok": int(numbers["terbayar_pokok"]) if known else 0,
+                      "persen": float(numbers["persen"]) if known and pd.notna(numbers["persen"]) else None}
+        features.append({"type": "Feature", "geometry": json.loads(row["geometry"]), "properties": properties})
+    return {"type": "FeatureCollection", "tahun": result.tahun, "persen_kota": result.persen_kota,
+            "features": features}
+
+
+def own_parcels(engine: Engine, principal: Principal) -> list[dict]:
+    """The parcels a citizen's account holds, as the tax_parcels layer's row rule admits them."""
+    if "citizen" not in principal.roles or principal.user_id is None:
+        return []
+    scope = row_scope(get_registry().get(queries.PARCELS), principal)
+    if scope is None or not scope.conditions:
+        return []
+    with engine.connect() as conn:
+        return [dict(row) for row in conn.execute(queries.parcels_in_scope(scope)).mappings()]
 
 
 def masked_owner(sppt: Sppt) -> str:

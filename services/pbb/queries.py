@@ -5,8 +5,9 @@ Layer tables come from the registry (quoted identifiers); every value is a bound
 
 from __future__ import annotations
 
-from sqlalchemy import Select, TextClause, select, text
+from sqlalchemy import Select, TextClause, func, or_, select, text
 
+from layers.access import RowScope
 from layers.tables import layer_table
 
 PARCELS = "tax_parcels"
@@ -26,6 +27,14 @@ def parcels_to_assess(kode_kel: str | None = None, nops: list[str] | None = None
     if nops is not None:
         query = query.where(parcel.c.nop.in_(nops))
     return query
+
+
+def parcels_in_scope(scope: RowScope) -> Select:
+    """The parcels a row scope admits (a citizen's own), newest NOP order."""
+    parcel = layer_table(PARCELS)
+    admitted = or_(*(parcel.c[name].in_(values) for name, values in scope.conditions))
+    return (select(parcel.c.nop, parcel.c.alamat_objek, parcel.c.nama_kel, parcel.c.nama_kec)
+            .where(admitted).order_by(parcel.c.nop))
 
 
 def parcels_without_zone() -> Select:
@@ -67,3 +76,10 @@ COLLECTION = text(
     "coalesce(sum(pbb_terutang) FILTER (WHERE paid_bill IS NOT NULL), 0) AS terbayar_pokok, "
     "coalesce(sum(paid_amount - pbb_terutang) FILTER (WHERE paid_bill IS NOT NULL), 0) AS bunga "
     "FROM pbb.sppt WHERE tahun = :tahun GROUP BY kode_kel ORDER BY kode_kel")
+
+
+def kelurahan_outlines() -> Select:
+    """Every kelurahan's code, names and outline simplified for a city-wide choropleth (about 10 m)."""
+    kel = layer_table("kelurahan")
+    return select(kel.c.kode_kel, kel.c.nama_kel, kel.c.nama_kec,
+                  func.ST_AsGeoJSON(func.ST_SimplifyPreserveTopology(kel.c.geom, 0.0001), 6).label("geometry"))

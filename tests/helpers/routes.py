@@ -75,7 +75,9 @@ FILLERS: dict[str, Filler] = {
     "raster_id": lambda s: ["flood_index"],
     "history_id": lambda s: [999999999],
     "number": lambda s: ["TG0000-00000000"],  # no such bill
-    "provider": lambda s: ["sandbox"],  # no such entry: an allowed restore must change nothing
+    "provider": lambda s: ["sandbox"],
+    "nop": lambda s: ["12.71.001.001.001-0001.0"],  # a seeded parcel (its SPPTs exist once a year is issued)
+    "tahun": lambda s: [1999],  # no SPPT that year: an allowed payment opens no bill  # no such entry: an allowed restore must change nothing
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

@@ -4,38 +4,21 @@ the sandbox gateway settles the SPPT exactly once, collection per kelurahan.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
-from geodata.cluster import drop_database, ensure_database
 from services.engine import documents, payments
 from services.engine.payments import sandbox
 from services.pbb import billing
 from services.pbb.rules import arrears_rule, assess
+from tests.fixtures.pbb import PBB_KELURAHAN as KELURAHAN
 
-KELURAHAN = "12.71.01.1001"  # Pasar Baru, Medan Kota: issuing one kelurahan keeps the tests quick
 
-
-@pytest.fixture(scope="module")
-def pbb_engine(server_url: str, template_database_url: str) -> Iterator[Engine]:
-    from layers.db import engine_for
-
-    name = f"medan_test_pbb_{uuid.uuid4().hex[:8]}"
-    ensure_database(server_url, name, template=make_url(template_database_url).database)
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    engine = engine_for(url)
-    billing.register()
-    billing.issue_year(engine, 2025, kode_kel=KELURAHAN)
-    billing.issue_year(engine, 2026, kode_kel=KELURAHAN)
-    yield engine
-    payments.remove_on_paid(billing.sppt_paid)
-    engine.dispose()
-    drop_database(server_url, name)
+@pytest.fixture(scope="module", autouse=True)
+def paid_bills_settle_sppts() -> None:
+    billing.register()  # what the web app does when it mounts the PBB pages
 
 
 def _one_nop(engine: Engine, offset: int = 0) -> str:
