@@ -8,6 +8,7 @@
     python -m services runs                     # provenance of the latest runs
     python -m services hazard                   # rebuild the synthetic flood-prone raster
     python -m services payments --help          # the sandbox gateway, callbacks, reconciliation
+    python -m services pbb terbit --tahun 2026  # PBB-P2: SPPTs, `lihat NOP`, `realisasi` (services/pbb/cli.py)
 """
 
 from __future__ import annotations
@@ -121,8 +122,10 @@ def hazard() -> None:
 
 def _add_engine_commands() -> None:
     from services.engine.payments.cli import payments_cli
+    from services.pbb.cli import pbb
 
     main.add_command(payments_cli)
+    main.add_command(pbb)
 
 
 _add_engine_commands()

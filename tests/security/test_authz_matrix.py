@@ -195,6 +195,14 @@ TABLE: dict[tuple[str, str], str] = {
     ("layanan_desk.visit", "POST"): SESSION,
     ("layanan_desk.attachment", "GET"): SESSION,
     ("layanan_desk.visit_photo", "GET"): SESSION,
+    # PBB (services/pbb): a parcel's bills by NOP (the taxpayer masked; anyone may pay, as at a bank
+    # counter) and collection per kelurahan (public money) are public (tests/webgis/pbb).
+    ("pbb.lookup", "GET"): PUBLIC,
+    ("pbb.parcel", "GET"): PUBLIC,
+    ("pbb.pay", "POST"): PUBLIC,
+    ("pbb.sppt_api", "GET"): PUBLIC,
+    ("pbb.collection_page", "GET"): PUBLIC,
+    ("pbb.collection_api", "GET"): PUBLIC,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

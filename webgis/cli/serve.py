@@ -11,7 +11,7 @@ import sys
 import click
 
 from config.settings import PROJECT_ROOT, get_settings
-from webgis.cli.common import running_database_url
+from webgis.cli.common import engine, running_database_url
 from webgis.cli.db import migrate
 from webgis.cli.seed import seed
 
@@ -75,6 +75,7 @@ def up(ctx: click.Context) -> None:
     """Database, migrations, seed data, device simulator and poller, then serve."""
     ctx.invoke(migrate)
     ctx.invoke(seed)
+    _issue_this_years_tax_bills()
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
     children = _start_background_services()
     env = {**os.environ, "DATABASE_URL": running_database_url()}
@@ -91,6 +92,15 @@ def up(ctx: click.Context) -> None:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+
+
+def _issue_this_years_tax_bills() -> None:
+    """The tariff year's PBB bills (SPPT) for the seeded parcels, so /pbb answers from the first run
+    (idempotent: a parcel already issued is skipped)."""
+    from services.pbb.billing import issue_year
+    from services.pbb.rules import pbb_tariff
+
+    click.echo(str(issue_year(engine(), pbb_tariff().year)))
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:

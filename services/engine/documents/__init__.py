@@ -25,10 +25,12 @@ from services.engine.documents.model import (
 )
 from services.engine.documents.pdf import qr_matrix, render_pdf, verification_url
 from services.engine.documents.store import (
+    ToIssue,
     code_state,
     document,
     documents_for,
     issue,
+    issue_many,
     revoke,
     verify,
 )
@@ -49,6 +51,6 @@ def pdf_bytes(engine: Engine, code: str, *, public_url: str | None = None) -> by
     return render_pdf(found, public_url or get_settings().web.public_base_url)
 
 
-__all__ = ["FORGED", "MALFORMED", "UNKNOWN", "Document", "DocumentError", "DocumentNotFound", "Verification",
-           "code_state", "document", "documents_for", "find", "issue", "pdf_bytes", "qr_matrix", "revoke",
+__all__ = ["FORGED", "MALFORMED", "UNKNOWN", "Document", "DocumentError", "DocumentNotFound", "ToIssue", "Verification",
+           "code_state", "document", "documents_for", "find", "issue", "issue_many", "pdf_bytes", "qr_matrix", "revoke",
            "verification_url", "verify"]

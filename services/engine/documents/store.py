@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, Engine, text
@@ -30,32 +31,73 @@ def _document(row: object) -> Document:
     return Document(**values)
 
 
+@dataclass(frozen=True)
+class ToIssue:
+    """One document to issue: what `issue` takes, as a value (for issuing many at once)."""
+
+    service: str
+    case_ref: str
+    kind: str
+    title: dict[str, str]
+    holder_name: str
+    holder_ref: str
+    fields: dict[str, str]
+    valid_until: date | None = None
+    public_fields: Sequence[str] = ()
+
+
+def _problems(item: ToIssue) -> list[str]:
+    problems = []
+    if not item.title.get("id"):
+        problems.append("title needs its Bahasa Indonesia text (key 'id')")
+    if not item.service or not item.case_ref or not item.kind:
+        problems.append("service, case_ref and kind are required")
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in item.fields.items()):
+        problems.append("fields are text: {label: value}")
+    unknown = [name for name in item.public_fields if name not in item.fields]
+    if unknown:
+        problems.append(f"public_fields names fields that are not given: {', '.join(unknown)}")
+    return problems
+
+
+_INSERT = text(
+    "INSERT INTO documents.documents (code, service, case_ref, kind, title, holder_name, holder_ref, fields, "
+    "valid_until, public_fields, issued_at) VALUES (:code, :service, :case_ref, :kind, CAST(:title AS jsonb), "
+    ":holder_name, :holder_ref, CAST(:fields AS json), :valid_until, :public_fields, :now)")
+
+
 def issue(conn: Connection, *, service: str, case_ref: str, kind: str, title: dict[str, str],
           holder_name: str, holder_ref: str, fields: dict[str, str], valid_until: date | None = None,
           public_fields: Sequence[str] = ()) -> Document:
     """Issue a document in the caller's transaction. `public_fields` names the fields the public
     verification page shows besides what, to whom (masked) and when (e.g. a receipt's amount)."""
-    problems = []
-    if not title.get("id"):
-        problems.append("title needs its Bahasa Indonesia text (key 'id')")
-    if not service or not case_ref or not kind:
-        problems.append("service, case_ref and kind are required")
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in fields.items()):
-        problems.append("fields are text: {label: value}")
-    unknown = [name for name in public_fields if name not in fields]
-    if unknown:
-        problems.append(f"public_fields names fields that are not given: {', '.join(unknown)}")
-    if problems:
-        raise DocumentError("the document was not issued", problems)
-    code = new_code(code_key(conn))
-    row = conn.execute(text(
-        f"INSERT INTO documents.documents (code, service, case_ref, kind, title, holder_name, holder_ref, fields, "  # noqa: S608
-        f"valid_until, public_fields, issued_at) VALUES (:code, :service, :case_ref, :kind, CAST(:title AS jsonb), "
-        f":holder_name, :holder_ref, CAST(:fields AS json), :valid_until, :public_fields, :now) RETURNING {COLUMNS}"),
-        {"code": code, "service": service, "case_ref": case_ref, "kind": kind, "title": json.dumps(title),
-         "holder_name": holder_name, "holder_ref": holder_ref, "fields": json.dumps(fields),
-         "valid_until": valid_until, "public_fields": list(public_fields), "now": datetime.now(UTC)}).one()
-    return _document(row)
+    code = issue_many(conn, [ToIssue(service, case_ref, kind, title, holder_name, holder_ref, fields, valid_until,
+                                     tuple(public_fields))])[0]
+    found = document(conn, code)
+    assert found is not None
+    return found
+
+
+def issue_many(conn: Connection, items: Sequence[ToIssue]) -> list[str]:
+    """Issue documents in the caller's transaction, in one statement; their codes, in order.
+
+    Every item is checked before any is written: one bad item issues none (a year's SPPTs are
+    issued in batches with this, not one round trip each).
+    """
+    for number, item in enumerate(items):
+        problems = _problems(item)
+        if problems:
+            raise DocumentError(f"the document{'s were' if len(items) > 1 else ' was'} not issued"
+                                + (f" (item {number + 1})" if len(items) > 1 else ""), problems)
+    if not items:
+        return []
+    key, now = code_key(conn), datetime.now(UTC)
+    rows = [{"code": new_code(key), "service": item.service, "case_ref": item.case_ref, "kind": item.kind,
+             "title": json.dumps(item.title), "holder_name": item.holder_name, "holder_ref": item.holder_ref,
+             "fields": json.dumps(item.fields), "valid_until": item.valid_until,
+             "public_fields": list(item.public_fields), "now": now} for item in items]
+    conn.execute(_INSERT, rows)
+    return [row["code"] for row in rows]
 
 
 def document(conn: Connection, code: str) -> Document | None:
