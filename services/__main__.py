@@ -7,6 +7,7 @@
     python -m services angkot 98.672,3.595 98.650,3.540
     python -m services runs                     # provenance of the latest runs
     python -m services hazard                   # rebuild the synthetic flood-prone raster
+    python -m services notify run               # the notification worker (./medan run starts it)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import click
 
 from services.analysis.common import AnalysisError
+from services.engine.notify.cli import notify
 
 
 def _engine():  # noqa: ANN202
@@ -116,6 +118,9 @@ def hazard() -> None:
     from services.analysis.hazard import write_flood_index
 
     click.echo(f"wrote {write_flood_index()}")
+
+
+main.add_command(notify)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The generic service engine (issue 18): what every declared service uses. Flask-free."""
