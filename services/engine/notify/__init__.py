@@ -16,7 +16,14 @@ import sys
 
 from sqlalchemy import Connection
 
-from services.engine.notify.outbox import CHANNELS, BadMessage, Message, insert, requeue_dead
+from services.engine.notify.outbox import (
+    CHANNELS,
+    BadMessage,
+    Message,
+    insert,
+    requeue_dead,
+    valid_address,
+)
 from services.engine.notify.providers import (
     MessageProvider,
     MessageRejected,
@@ -44,4 +51,4 @@ def background_commands(database_url: str) -> list[tuple[str, list[str]]]:
 
 __all__ = ["CHANNELS", "BadMessage", "Message", "MessageProvider", "MessageRejected", "ProviderUnavailable",
            "RecordingProvider", "SendReport", "SmtpProvider", "backoff_s", "background_commands", "enqueue",
-           "providers_from_settings", "requeue_dead", "run_worker", "send_due"]
+           "providers_from_settings", "requeue_dead", "run_worker", "send_due", "valid_address"]

@@ -42,12 +42,18 @@ class Message:
     origin: str
 
 
+def valid_address(channel: str, address: str) -> bool:
+    """Is `address` a recipient of `channel` (an e-mail address, or an E.164 phone number)?"""
+    pattern = EMAIL if channel == "email" else PHONE
+    return channel in CHANNELS and isinstance(address, str) and len(address) <= 254 and bool(pattern.match(address))
+
+
 def check_message(channel: str, recipient: str, subject: str, body: str, dedupe_key: str | None) -> None:
     """BadMessage naming what is wrong, before anything is written."""
     if channel not in CHANNELS:
         raise BadMessage(f"channel must be one of {', '.join(CHANNELS)}, not {channel!r}")
-    pattern, what = (EMAIL, "an e-mail address") if channel == "email" else (PHONE, "a phone number as +62…")
-    if not isinstance(recipient, str) or len(recipient) > 254 or not pattern.match(recipient):
+    what = "an e-mail address" if channel == "email" else "a phone number as +62…"
+    if not valid_address(channel, recipient):
         raise BadMessage(f"recipient of a {channel} message must be {what}, not {recipient!r}")
     if channel == "email" and not subject.strip():
         raise BadMessage("an e-mail needs a subject")

@@ -11,6 +11,7 @@ in notify.recorded_messages. A real gateway is one more class named in the setti
 
 from __future__ import annotations
 
+import email.policy
 import importlib
 import smtplib
 import ssl
@@ -60,7 +61,9 @@ class SmtpProvider:
         return client
 
     def email(self, message: Message) -> EmailMessage:
-        mail = EmailMessage()
+        # Headers up to the subject's 200 characters stay on one line: folded at 78, a long
+        # subject broke right after "Subject:" and readers showed it with a leading space.
+        mail = EmailMessage(policy=email.policy.default.clone(max_line_length=300))
         mail["From"] = self.settings.sender
         mail["To"] = message.recipient
         mail["Subject"] = message.subject
