@@ -77,15 +77,17 @@ def _state(conn: Connection, device: str) -> dict | None:
 
 def _event(conn: Connection, device: str, event: str, actor: str, detail: str = "", *,
            previous: Mapping | None = None, plan: Mapping | None = None, queues: Mapping | None = None,
-           command_ids: list[int] | None = None) -> None:
+           command_ids: list[int] | None = None, loop_clock: float | None = None) -> None:
     conn.execute(text(
-        "INSERT INTO devices.adaptive_events (device_id, event, actor, detail, previous, plan, queues, command_ids) "
-        "VALUES (:device, :event, :actor, :detail, CAST(:previous AS jsonb), CAST(:plan AS jsonb), "
-        "CAST(:queues AS jsonb), :ids)"),
+        # clock_timestamp(): when the event happened (its commands done), not when its transaction began.
+        "INSERT INTO devices.adaptive_events (at, device_id, event, actor, detail, previous, plan, queues, command_ids, "
+        "loop_clock) VALUES (clock_timestamp(), :device, :event, :actor, :detail, CAST(:previous AS jsonb), "
+        "CAST(:plan AS jsonb), CAST(:queues AS jsonb), :ids, :clock)"),
         {"device": device, "event": event, "actor": actor, "detail": detail[:500],
          "previous": json.dumps(previous) if previous is not None else None,
          "plan": json.dumps(plan) if plan is not None else None,
-         "queues": json.dumps(queues) if queues is not None else None, "ids": command_ids or []})
+         "queues": json.dumps(queues) if queues is not None else None, "ids": command_ids or [],
+         "clock": loop_clock})
 
 
 def write_greens(engine: Engine, layer: str, code: str, plan: Mapping[str, int], current: Mapping[str, int],
@@ -332,7 +334,7 @@ class AdaptiveLoop:
         flows_shown = {a: None if f is None else round(f) for a, f in flows.items()}
         _event(conn, row["device_id"], "change", LOOP_ACTOR,
                f"demand (veh/h) {json.dumps({a: round(d) for a, d in demand.items()})}, flows {json.dumps(flows_shown)}",
-               previous=current, plan=plan, queues=queues, command_ids=ids)
+               previous=current, plan=plan, queues=queues, command_ids=ids, loop_clock=now)
         return "changed"
 
     def run(self, stop: Callable[[], bool], every_s: float = 1.0) -> None:

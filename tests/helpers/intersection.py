@@ -45,8 +45,9 @@ class FastClock:
     def __call__(self) -> float:
         return self.start + (time.time() - self.t0) * self.speed
 
-    def wall_s(self, simulated_s: float) -> float:
-        return simulated_s / self.speed
+    def at(self, wall: float) -> float:
+        """The simulated time of a wall-clock time (e.g. a database timestamp)."""
+        return self.start + (wall - self.t0) * self.speed
 
 
 @dataclasses.dataclass

@@ -42,7 +42,8 @@ def upgrade() -> None:
         previous jsonb,
         plan jsonb,
         queues jsonb,
-        command_ids bigint[] NOT NULL DEFAULT '{}'
+        command_ids bigint[] NOT NULL DEFAULT '{}',
+        loop_clock double precision  -- the loop's clock at a change (cycles are paced on it)
     )""")
     op.execute("CREATE INDEX ix_adaptive_events_device ON devices.adaptive_events (device_id, id DESC)")
 
