@@ -8,6 +8,8 @@ Groups per concern, each with its own environment prefix:
 - WEBGIS_PG_*: the project-local cluster (port, data directory, database name).
 - WEBGIS_WEB_*: the web server.
 - NOTEBOOK_OUTPUT_DIR: where notebooks save maps (default .var/notebooks/).
+- WEBGIS_SMTP_*: the mail server notifications are sent through; WEBGIS_NOTIFY_*: the
+  notification worker (retries, back-off, the SMS/WhatsApp providers).
 """
 
 from __future__ import annotations
@@ -108,6 +110,42 @@ class DocumentSettings(BaseSettings):
     code_secret: str = ""
 
 
+class SmtpSettings(BaseSettings):
+    """The mail server of the notification outbox (services/engine/notify/)."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_SMTP_")
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    user: str = ""
+    password: str = ""
+    sender: str = Field(default="WebGIS Kota Medan <noreply@medan.go.id>",
+                        validation_alias=AliasChoices("WEBGIS_SMTP_FROM", "WEBGIS_SMTP_SENDER"))
+    # "none", "starttls" (submission, port 587) or "ssl" (implicit TLS, port 465).
+    tls: str = Field(default="none", pattern="^(none|starttls|ssl)$")
+    timeout_s: float = 10.0
+
+
+class NotifySettings(BaseSettings):
+    """The notification worker: how often it looks, how it retries, who carries SMS and WhatsApp."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_NOTIFY_")
+
+    # After this many failed attempts a message is dead (kept with its last reason).
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    # Back-off after the n-th failure: base * 2**(n-1), at most max (8 attempts span ~2 h).
+    backoff_base_s: float = Field(default=30.0, gt=0)
+    backoff_max_s: float = Field(default=3600.0, gt=0)
+    poll_every_s: float = Field(default=2.0, gt=0)
+    # A claimed message not settled within this many seconds (the worker died while
+    # sending) is due again.
+    lease_s: float = Field(default=120.0, gt=0)
+    # "record" (built in: kept in notify.recorded_messages, no gateway) or
+    # "package.module:Factory" of a real gateway's MessageProvider.
+    sms_provider: str = "record"
+    whatsapp_provider: str = "record"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEBGIS_")
 
@@ -123,6 +161,8 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     pay: PaymentSettings = Field(default_factory=PaymentSettings)
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
     @property
     def uses_local_cluster(self) -> bool:

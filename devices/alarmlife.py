@@ -16,8 +16,8 @@ off the active list but listed apart, and comes back by itself at the expiry (th
 records it; the lists compare the expiry with the clock, so a late sweep never shows a
 stale shelf). Escalation: an alarm unacknowledged beyond its priority's
 ``escalate_after_s`` is marked ``escalated_at`` and an ``escalate`` event is appended to
-devices.alarm_history. That event is the seam for notifications: this module sends
-nothing; a notification outbox (a later issue) reads the events.
+devices.alarm_history; writing that event queues its notifications to the operators on
+duty in the same transaction (devices/alarmnotify.py, through the notification outbox).
 
 Suppressed-by-design and out-of-service are not modelled: no rule or register map
 declares them yet. The policy is data: devices/alarm_lifecycle.yaml.
@@ -25,84 +25,29 @@ declares them yet. The policy is data: devices/alarm_lifecycle.yaml.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import Connection, Engine, text
 
+from devices.alarmpolicy import (
+    POLICY_FILE,
+    LifecycleError,
+    Policy,
+    Priority,
+    load_policy,
+    parse_policy,
+)
 from devices.alarms import POLLER_ACTOR, AlarmError, UnknownAlarm, history_event, operator_name
-from devices.rules import SEVERITIES
 from layers.access import Principal
 from layers.errors import StatusError
-
-POLICY_FILE = Path(__file__).with_name("alarm_lifecycle.yaml")
-
-
-class LifecycleError(ValueError):
-    """devices/alarm_lifecycle.yaml cannot be used; the message says what is wrong."""
 
 
 class BadShelf(StatusError, ValueError):
     """A shelve request with a missing reason or a duration out of bounds: 400, nothing changed."""
 
     status = 400
-
-
-@dataclass(frozen=True)
-class Priority:
-    ack_after_clear: bool
-    escalate_after_s: float | None
-
-
-@dataclass(frozen=True)
-class Policy:
-    priorities: Mapping[str, Priority]
-    shelve_min_s: float
-    shelve_max_s: float
-    reason_min_chars: int
-    reason_max_chars: int
-    durations_s: tuple[float, ...]
-    sweep_every_s: float
-
-    @property
-    def latching(self) -> list[str]:
-        """The priorities whose alarms stay listed after clearing until acknowledged."""
-        return [s for s, p in self.priorities.items() if p.ack_after_clear]
-
-
-def _seconds(value: Any, what: str, *, optional: bool = False) -> float | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise LifecycleError(f"{what} must be a positive number of seconds, not {value!r}")
-    return float(value)
-
-
-def parse_policy(doc: Mapping[str, Any]) -> Policy:
-    """The lifecycle policy from its YAML document; LifecycleError names what is wrong."""
-    declared = doc.get("priorities") or {}
-    if set(declared) != set(SEVERITIES):
-        raise LifecycleError(f"priorities must declare exactly {', '.join(SEVERITIES)}")
-    priorities = {s: Priority(bool(declared[s].get("ack_after_clear", True)),
-                              _seconds(declared[s].get("escalate_after_s"), f"{s}.escalate_after_s", optional=True))
-                  for s in SEVERITIES}
-    shelf = doc.get("shelving") or {}
-    low, high = _seconds(shelf.get("min_s"), "shelving.min_s"), _seconds(shelf.get("max_s"), "shelving.max_s")
-    durations = tuple(_seconds(d, "shelving.durations_s") for d in shelf.get("durations_s") or ())
-    if not low <= high or not durations or any(not low <= d <= high for d in durations):
-        raise LifecycleError("shelving needs min_s <= max_s and durations_s within them")
-    return Policy(priorities, low, high, int(shelf.get("reason_min_chars", 5)), int(shelf.get("reason_max_chars", 500)),
-                  durations, _seconds(doc.get("sweep_every_s", 5), "sweep_every_s"))
-
-
-@functools.cache
-def load_policy(path: Path = POLICY_FILE) -> Policy:
-    return parse_policy(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
 
 
 def _now(now: datetime | None) -> datetime:
@@ -247,3 +192,9 @@ def sweep(engine: Engine, now: datetime | None = None, policy: Policy | None = N
                               f"after {priority.escalate_after_s:g} s")
                 done["escalated"].append(r.id)
     return done
+
+
+# The policy is read in devices/alarmpolicy.py; its names stay importable from here.
+__all__ = ["POLICY_FILE", "BadShelf", "LifecycleError", "Policy", "Priority", "check_shelf", "is_shelved",
+           "isa_state", "lifecycle_json", "load_policy", "operator_alarms", "parse_policy", "shelve", "sweep",
+           "unshelve"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
+from devices.alarmnotify import notify_alarm_event
 from devices.datatypes import Batch
 from devices.registry import DeviceRecord, split_device_id
 from devices.rules import Evaluator, Transition
@@ -87,10 +88,14 @@ def _publish(conn: Connection, row: Mapping[str, Any], actor: str, locate: Locat
         upsert_features(conn, ALARM_LAYER, [_feature(row, *where)], actor=actor, source="devices")
 
 
-def history_event(conn: Connection, alarm_id: int, event: str, actor: str, detail: str = "") -> None:
-    conn.execute(text("INSERT INTO devices.alarm_history (alarm_id, event, actor, detail) "
-                      "VALUES (:id, :event, :actor, :detail)"),
-                 {"id": alarm_id, "event": event, "actor": actor, "detail": detail})
+def history_event(conn: Connection, alarm_id: int, event: str, actor: str, detail: str = "") -> int:
+    """Append an event to the alarm's history; the notifications it calls for (an escalation,
+    a new critical alarm) are queued in the same transaction. The history row's id."""
+    history_id = conn.execute(text("INSERT INTO devices.alarm_history (alarm_id, event, actor, detail) "
+                                   "VALUES (:id, :event, :actor, :detail) RETURNING id"),
+                              {"id": alarm_id, "event": event, "actor": actor, "detail": detail}).scalar_one()
+    notify_alarm_event(conn, history_id, alarm_id, event, detail)
+    return history_id
 
 
 def open_alarm(conn: Connection, t: Transition, model: str, locate: Locator,

@@ -69,12 +69,19 @@ def step_lpju(state: State, t: float, dt: float, rng: random.Random) -> None:
 # -- ATCS intersection ----------------------------------------------------------------
 
 APPROACHES = ("north", "east", "south", "west")
-# Green seconds per approach that the base capacity (750 vehicles/hour) is quoted for.
+# Green seconds per approach that the base capacity (750 vehicles/hour) is quoted for,
+# in the default 90 s cycle: a saturation flow of 750 * 90 / 22 ~ 3,070 vehicles/hour of
+# green (two lanes).
 DEFAULT_GREEN_S = 22
+DEFAULT_CYCLE_S = 90
+SATURATION_VPH = 750 * DEFAULT_CYCLE_S / DEFAULT_GREEN_S
+# Queue length per waiting vehicle on a two-lane approach (7 m per car and lane).
+METRES_PER_VEHICLE = 3.5
+MAX_QUEUE_M = 999.0
 
 
 def init_atcs(state: State, t: float, rng: random.Random) -> None:
-    state.update(signal_plan=1, cycle_time=90, flash_mode=0, controller_fault=0, door_open=0,
+    state.update(signal_plan=1, cycle_time=DEFAULT_CYCLE_S, flash_mode=0, controller_fault=0, door_open=0,
                  detector_fault=0, fault_flags=0, current_phase=1, phase_elapsed=0)
     for a in APPROACHES:
         state[f"count_{a}"] = rng.uniform(0, 2e5)
@@ -82,6 +89,8 @@ def init_atcs(state: State, t: float, rng: random.Random) -> None:
         # Main roads carry more; each approach has its own base flow (vehicles/hour).
         state[f"_base_{a}"] = rng.uniform(250, 700)
         state[f"green_{a}"] = DEFAULT_GREEN_S
+        # Vehicles left over when a green ends (the overflow queue), carried cycle to cycle.
+        state[f"_overflow_{a}"] = 0.0
     state["_offset"] = rng.uniform(0, 180)
 
 
@@ -91,6 +100,11 @@ def traffic_factor(h: float) -> float:
 
 
 def step_atcs(state: State, t: float, dt: float, rng: random.Random) -> None:
+    """A store-and-forward queue per approach (the model of traffic-responsive signal control):
+    vehicles arrive at the approach's flow and leave at the saturation flow during its share
+    of the cycle (green / cycle), so the queue an approach carries over grows while its flow
+    exceeds that capacity and drains when a longer green gives it more. The reported queue
+    is that overflow plus the vehicles that stand at the red on average."""
     cycle = max(1.0, state["cycle_time"])
     split = cycle / len(APPROACHES)
     in_cycle = (t + state["_offset"]) % cycle
@@ -100,10 +114,13 @@ def step_atcs(state: State, t: float, dt: float, rng: random.Random) -> None:
     for a in APPROACHES:
         flow = state[f"_base_{a}"] * factor * rng.uniform(0.9, 1.1)
         state[f"count_{a}"] += flow * dt / 3600
-        # Queues grow steeply as flow nears the approach's share of capacity, which
-        # scales with its green time (so an operator's longer green shortens the queue).
-        saturation = flow / (750 * max(1.0, state[f"green_{a}"]) / DEFAULT_GREEN_S)
-        state[f"queue_{a}"] = round(min(999.0, 160 * saturation**3 * rng.uniform(0.85, 1.15)), 1)
+        green = min(max(1.0, state[f"green_{a}"]), cycle)
+        capacity = SATURATION_VPH * green / cycle
+        overflow = state.get(f"_overflow_{a}", 0.0) + (flow - capacity) * dt / 3600
+        state[f"_overflow_{a}"] = min(max(0.0, overflow), MAX_QUEUE_M / METRES_PER_VEHICLE)
+        at_red = flow * (cycle - green) / 3600 / 2
+        queue = (state[f"_overflow_{a}"] + at_red) * METRES_PER_VEHICLE * rng.uniform(0.95, 1.05)
+        state[f"queue_{a}"] = round(min(MAX_QUEUE_M, queue), 1)
 
 
 # -- CCTV ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@
     python -m services hazard                   # rebuild the synthetic flood-prone raster
     python -m services payments --help          # the sandbox gateway, callbacks, reconciliation
     python -m services pbb terbit --tahun 2026  # PBB-P2: SPPTs, `lihat NOP`, `realisasi` (services/pbb/cli.py)
+    python -m services notify run               # the notification worker (./medan run starts it)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import click
 
 from services.analysis.common import AnalysisError
+from services.engine.notify.cli import notify
 
 
 def _engine():  # noqa: ANN202
@@ -126,6 +128,7 @@ def _add_engine_commands() -> None:
 
     main.add_command(payments_cli)
     main.add_command(pbb)
+    main.add_command(notify)
 
 
 _add_engine_commands()

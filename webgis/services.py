@@ -1,6 +1,6 @@
 """Long-running processes that `webgis up` starts beside the web server.
 
-Each room that has them (devices: simulator and poller) exposes
+Each room that has them (devices: simulator and poller; the notification worker) exposes
 `background_commands(database_url) -> list[(name, argv)]`; the web room only
 starts and stops them, so it knows nothing of what they do.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-ROOMS_WITH_BACKGROUND_PROCESSES = ("devices",)
+ROOMS_WITH_BACKGROUND_PROCESSES = ("devices", "services.engine.notify")
 
 
 def background_commands(database_url: str) -> list[tuple[str, list[str]]]:

@@ -7,6 +7,7 @@
     seams.py      the one door to notifications, payments and documents (other packages of the engine)
     payments/     bills, the sandbox VA/QRIS gateway, signed callbacks, reconciliation
     documents/    issued documents: PDF with a QR code, verification at /verifikasi/<code>
+    notify/       the notification outbox: e-mail by SMTP, SMS and WhatsApp providers, a worker with retries
 
 Flask-free: the web (webgis/layanan, webgis/payments, webgis/verify), the CLI and notebooks call the
 same functions.

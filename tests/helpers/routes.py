@@ -82,7 +82,7 @@ FILLERS: dict[str, Filler] = {
     "name": lambda s: ["site_plan"],
     "event_id": lambda s: [999999],  # no such visit: no photo
     "nop": lambda s: ["12.71.001.001.001-0001.0"],  # a seeded parcel (its SPPTs exist once a year is issued)
-    "tahun": lambda s: [1999],  # no SPPT that year: an allowed payment opens no bill  # no such entry: an allowed restore must change nothing
+    "tahun": lambda s: [1999],  # no SPPT that year: an allowed payment opens no bill
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.
