@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, text
 
 from devices import partitions
 from devices.telemetry import GOOD
+from devices.telemetry import progress as _progress
 
 # Readings normally reach the database within a second or two of the poll; a minute is
 # rolled up once this much time has passed after it, so on-time readings never
@@ -103,10 +104,6 @@ def move_threshold(engine: Engine, until: datetime) -> datetime:
         return conn.execute(text(
             "UPDATE devices.rollup_threshold SET threshold = greatest(threshold, :t) RETURNING threshold"),
             {"t": _minute(until)}).scalar_one()
-
-
-def _progress(conn: Connection) -> dict[str, datetime | None]:
-    return {level: done for level, done in conn.execute(text("SELECT level, done_until FROM devices.rollup_progress"))}
 
 
 def _ensure_rollup_partitions(conn: Connection, start: datetime, end: datetime) -> None:

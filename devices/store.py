@@ -66,6 +66,16 @@ def check_schema(engine: Engine) -> None:
             "0003 and 0020). A database migrated while 0003 was still an empty placeholder must be recreated.")
 
 
+def copy_readings(conn: Connection, readings: Sequence[Reading]) -> int:
+    """COPY readings in `conn`'s transaction (for one-off writers; the sink keeps its writer's caches)."""
+    if not readings:
+        return 0
+    writer = store_telemetry.TelemetryWriter(conn.engine)
+    writer.prepare(readings)
+    note_writes(conn, _ts(min(r.time for r in readings)))
+    return writer.copy(conn, readings)
+
+
 _UPSERT_LATEST = """
 INSERT INTO devices.device_state AS s
     (device_id, layer, code, model, status, status_since, last_seen, scaled, raw, out_of_range, updated_at)
