@@ -20,15 +20,16 @@ import asyncio
 import json
 import logging
 import math
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
 
-from devices import rollups
+from devices import partitions, rollups
 from devices import telemetry as store_telemetry
 from devices.datatypes import Batch, Reading, StatusChange
 from devices.diagnostics import store_counts
@@ -172,6 +173,9 @@ class PostgisSink:
         self.rollup_every_s = ROLLUP_EVERY_S
         self._last_rollup = time.monotonic()
         self.writer = store_telemetry.TelemetryWriter(self.engine)
+        self._maintenance: threading.Thread | None = None
+        with self.engine.begin() as conn:  # today's and the next days' partitions before the first batch
+            partitions.ensure_ahead(conn, datetime.now(UTC))
         # Congestion layer refresh (devices/traffic.py); None: only `python -m devices traffic` does it.
         self.traffic_every_s = traffic_every_s
         self._last_traffic = time.monotonic()
@@ -179,7 +183,8 @@ class PostgisSink:
         self._faults = {name: FaultLog(log, what) for name, what in (
             ("commands", "commands: settling unconfirmed commands"), ("alarms", "alarms: persisting transitions"),
             ("traffic", "traffic: refreshing the congestion layer"),
-            ("lifecycle", "alarms: the shelf-expiry and escalation sweep"))}
+            ("lifecycle", "alarms: the shelf-expiry and escalation sweep"),
+            ("maintenance", "telemetry: rolling up and rotating partitions"))}
         # The alarm lifecycle policy (devices/alarmlife.py; None: devices/alarm_lifecycle.yaml)
         # and when its sweep is next due (time.time()).
         self.lifecycle: Policy | None = None
@@ -271,19 +276,40 @@ class PostgisSink:
         self._maintain()
 
     def _maintain(self) -> None:
-        """Roll up every minute; drop and create partitions every hour (only when keeping a retention)."""
-        if self.retention is None:
+        """Roll up every minute, drop and create partitions every hour, in a thread of their own.
+
+        A minute of 10,000 devices takes seconds to roll up; run in the write path it
+        would hold back the next batch. Without a retention the sink leaves both to
+        `python -m devices prune` / `rollup`.
+        """
+        if self.retention is None or (self._maintenance is not None and self._maintenance.is_alive()):
             return
         now = time.monotonic()
+        if now - self._last_maintenance >= self.maintenance_every_s:
+            self._last_maintenance = self._last_rollup = now
+            retention = self.retention
+            job = lambda: rollups.prune(self.engine, retention)  # noqa: E731
+        elif now - self._last_rollup >= self.rollup_every_s:
+            self._last_rollup = now
+            job = lambda: roll_up(self.engine)  # noqa: E731
+        else:
+            return
+        self._maintenance = threading.Thread(target=self._run_maintenance, args=(job,),
+                                             name="telemetry-maintenance", daemon=True)
+        self._maintenance.start()
+
+    def join_maintenance(self, timeout: float | None = None) -> None:
+        """Wait for a running roll-up or rotation to finish (shutdown, tests)."""
+        if self._maintenance is not None:
+            self._maintenance.join(timeout)
+
+    def _run_maintenance(self, job: Callable[[], object]) -> None:
         try:
-            if now - self._last_maintenance >= self.maintenance_every_s:
-                self._last_maintenance = self._last_rollup = now
-                rollups.prune(self.engine, self.retention)
-            elif now - self._last_rollup >= self.rollup_every_s:
-                self._last_rollup = now
-                roll_up(self.engine)
-        except Exception:
-            log.exception("telemetry maintenance failed; will retry")
+            job()
+        except Exception as exc:  # the next minute tries again
+            self._faults["maintenance"].failed(exc)
+        else:
+            self._faults["maintenance"].ok()
 
 
 # -- aggregates and retention (devices/rollups.py) ------------------------------------

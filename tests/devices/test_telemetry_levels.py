@@ -123,3 +123,13 @@ def test_raw_readings_keep_values_and_quality(isolated_database_url) -> None:  #
     assert row["scaled"]["count_north"] == counter and row["out_of_range"] == ["queue_north"]
     assert [(r["value"], r["quality"]) for r in telemetry(engine, "x/9", HOUR, "queue_north")] == [(999.0, "bad")]
     assert [r["quality"] for r in telemetry(engine, "x/9", HOUR, "count_north")] == ["good"]
+
+
+def test_the_sink_rolls_up_in_a_thread_of_its_own(isolated_database_url) -> None:  # noqa: ANN001
+    engine = engine_for(isolated_database_url)
+    sink = PostgisSink(engine, alarms=False)
+    sink.rollup_every_s = 0  # due at the next batch
+    sink.write_sync(Batch(_readings("x/1", HOUR, 3)))
+    sink.join_maintenance(60)
+    (hour,) = telemetry(engine, "x/1", HOUR, "battery_soc", hourly=True)
+    assert hour["samples"] == 9 and hour["time"] == HOUR

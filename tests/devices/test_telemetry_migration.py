@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic import command
 from sqlalchemy import create_engine, text
 
 from devices.rollups import roll_up
 from devices.store import telemetry_buckets
 from geodata.cluster import drop_database, ensure_database
-from geodata.migrate import upgrade
+from geodata.migrate import alembic_config, upgrade
 from layers.db import sqlalchemy_url
 from tests.helpers.database import database_url_on
 
@@ -94,4 +95,11 @@ def test_every_reading_survives_the_migration_with_its_values_and_quality(databa
                     expected.setdefault((point, hour), []).append(value)
     assert chart.keys() == expected.keys()
     assert all(chart[k] == pytest.approx(sum(v) / len(v)) for k, v in expected.items())
+    # And back: the downgrade rebuilds today's table with every reading.
+    command.downgrade(alembic_config(database_at_0019), "0019")
+    with engine.connect() as conn:
+        back = conn.execute(text("SELECT time, device_id, scaled, out_of_range FROM devices.telemetry "
+                                 "ORDER BY device_id, time")).all()
+    assert [(b.time, b.device_id, b.scaled, sorted(b.out_of_range)) for b in back] == [
+        (o.time, o.device_id, o.scaled, sorted(o.out_of_range)) for o in before]
     engine.dispose()
