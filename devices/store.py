@@ -245,13 +245,20 @@ class PostgisSink:
         if self._reload_alarms and self.alarms is not None:
             self.alarms.load_active()  # raises while the database is down: the poller keeps the batch
             self._reload_alarms = False
-        self.writer.prepare(batch.readings)
-        with self.engine.begin() as conn:
-            note_writes(conn, _ts(min(r.time for r in batch.readings)) if batch.readings else None)
-            self.rows_written += self.writer.copy(conn, batch.readings)
-            upsert_latest(conn, batch.readings)
-            record_changes(conn, batch.changes, self.models)
-            store_counts(conn, batch.comm)
+        try:
+            self.writer.prepare(batch.readings)
+            with self.engine.begin() as conn:
+                note_writes(conn, _ts(min(r.time for r in batch.readings)) if batch.readings else None)
+                written = self.writer.copy(conn, batch.readings)
+                upsert_latest(conn, batch.readings)
+                record_changes(conn, batch.changes, self.models)
+                store_counts(conn, batch.comm)
+        except Exception:
+            # A partition dropped by retention elsewhere, or a database recreated: the retry
+            # must not trust what was cached.
+            self.writer.forget()
+            raise
+        self.rows_written += written
         if batch.readings:
             self._settle_commands(batch.readings)
         if self.alarms is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, text
 
@@ -81,7 +81,16 @@ class TelemetryWriter:
         if new_days:
             with self.engine.begin() as conn:
                 partitions.ensure(conn, partitions.READINGS, new_days)
-            self.days |= new_days
+            # Only recent days are remembered: an old day's partition may be dropped by
+            # retention at any time, so a late reading for it checks again.
+            recent = datetime.now(UTC) - timedelta(days=1)
+            self.days |= {d for d in new_days if d >= recent}
+
+    def forget(self) -> None:
+        """Drop the caches (after a failed write: the next one registers and checks again)."""
+        self.devices.clear()
+        self.layouts.clear()
+        self.days.clear()
 
     def copy(self, conn: Connection, readings: Sequence[Reading]) -> int:
         """COPY readings into devices.readings in `conn`'s transaction; returns the rows written."""

@@ -54,6 +54,9 @@ def test_partitions_are_made_for_new_days_and_ahead_and_dropped_behind(isolated_
         assert f"readings_p{now + timedelta(days=ahead):%Y%m%d}" in days
         assert f"readings_minute_p{now + timedelta(days=ahead):%Y%m%d}" in _partitions(engine, partitions.MINUTES)
     assert f"readings_hour_p{now:%Y%m}" in _partitions(engine, partitions.HOURS)
+    # A late reading for the dropped day finds its partition made again, not a cached "exists".
+    sink.write_sync(Batch(_readings("x/1", old + timedelta(hours=1), 1)))
+    assert f"readings_p{old:%Y%m%d}" in _partitions(engine, partitions.READINGS)
     # The minutes of the dropped day outlive it.
     with engine.connect() as conn:
         minutes = conn.execute(text("SELECT sum(readings) FROM devices.readings_minute WHERE minute < :t"),
