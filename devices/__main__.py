@@ -20,7 +20,8 @@ Examples::
     python -m devices alarms list
     python -m devices alarms ack 12 --actor operator:ani
     python -m devices alarms report   # file complaint reports an alarm rule asked for but did not get
-    python -m devices prune --days 90
+    python -m devices prune --days 14   # drop raw-reading partitions older than 14 days (roll-ups stay)
+    python -m devices rollup            # roll up the new minutes and hours now (the poller does it every minute)
     # congestion per ATCS intersection (also refreshed by `poll --from-db` every minute)
     python -m devices traffic --window 15
 """
@@ -280,6 +281,11 @@ def _prune(args: argparse.Namespace) -> int:
 
     from devices.store import prune
 
+    if args.command == "rollup":
+        from devices.rollups import roll_up
+
+        print(roll_up(_engine(args)))
+        return 0
     print(prune(_engine(args), timedelta(days=args.days)))
     return 0
 
@@ -312,11 +318,12 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     alarms.add_argument("--actor", help="who acknowledges (ack)")
     alarms.add_argument("--note")
     alarms.add_argument("--all", action="store_true", help="list every alarm, acknowledged and cleared ones too")
-    prune = sub.add_parser("prune", help="delete old raw telemetry, keeping hourly aggregates")
-    prune.add_argument("--days", type=float, default=90)
+    prune = sub.add_parser("prune", help="drop partitions of raw readings older than --days, keeping the roll-ups")
+    prune.add_argument("--days", type=float, default=14)
+    rollup = sub.add_parser("rollup", help="roll up the minutes and hours of telemetry not rolled up yet")
     traffic = sub.add_parser("traffic", help="refresh the traffic_congestion layer and print green-time suggestions")
     traffic.add_argument("--window", type=int, help="minutes of telemetry (default: devices/traffic.yaml)")
-    for p in (cmd, alarms, prune, traffic):
+    for p in (cmd, alarms, prune, rollup, traffic):
         p.add_argument("--database-url", help="default: DATABASE_URL, else the project-local cluster")
 
 

@@ -1,6 +1,7 @@
 """The poller's PostGIS sink: telemetry, latest state per device, status events, alarms.
 
-Each batch is written in one transaction: readings by COPY into devices.telemetry,
+Each batch is written in one transaction: readings by COPY into devices.readings
+(devices/telemetry.py: compact rows in daily partitions),
 the latest reading and status of each device upserted into devices.device_state (one
 row per device, so the operator map reads it without touching telemetry), and status
 changes appended to devices.status_events. Alarm rules are then evaluated on the batch
@@ -8,29 +9,33 @@ and their transitions persisted by devices/alarms.py (a separate transaction, so
 alarm problem never costs telemetry).
 
 psycopg2 blocks, so writes run in a worker thread; the poller's loop keeps polling.
-Retention: ``prune(older_than)`` first rolls the hours it will delete into
-devices.telemetry_hourly, so aggregates outlive raw rows.
+Every minute the sink rolls up the new minutes and hours (devices/rollups.py); every
+hour it drops the partitions past retention and creates the next ones, so roll-ups
+outlive raw readings and no row is ever deleted one by one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import logging
+import math
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from psycopg2.extras import execute_values
 from sqlalchemy import Connection, Engine, text
 
+from devices import partitions, rollups
+from devices import telemetry as store_telemetry
 from devices.datatypes import Batch, Reading, StatusChange
 from devices.diagnostics import store_counts
 from devices.faultlog import FaultLog
 from devices.registry import DeviceRecord, split_device_id
+from devices.rollups import RETENTION, Retention, note_writes, roll_up
 from devices.rules import Evaluator, Rule, load_rules
 from layers.db import engine_for
 
@@ -39,9 +44,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_RETENTION = timedelta(days=90)
+DEFAULT_RETENTION = RETENTION
 MAINTENANCE_EVERY_S = 3600.0
-TELEMETRY_COLUMNS = ("time", "device_id", "model", "scaled", "raw", "out_of_range", "latency_ms")
+ROLLUP_EVERY_S = 60.0
 
 
 class StoreNotReady(RuntimeError):
@@ -52,37 +57,24 @@ def _ts(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
 
-def _pg_array(items: Sequence[str]) -> str:
-    # Point names are identifiers from the register maps, so no quoting is needed.
-    return "{" + ",".join(items) + "}"
-
-
 def check_schema(engine: Engine) -> None:
     """Fail with a clear message when the devices tables are missing."""
     with engine.connect() as conn:
-        present = conn.execute(text("SELECT to_regclass('devices.telemetry') IS NOT NULL")).scalar_one()
+        present = conn.execute(text("SELECT to_regclass('devices.readings') IS NOT NULL")).scalar_one()
     if not present:
         raise StoreNotReady(
-            "schema devices is missing: run `python -m webgis db migrate` (migration 0003). A database "
-            "migrated while 0003 was still an empty placeholder must be recreated.")
+            "schema devices or its telemetry tables are missing: run `python -m webgis db migrate` (migrations "
+            "0003 and 0020). A database migrated while 0003 was still an empty placeholder must be recreated.")
 
 
 def copy_readings(conn: Connection, readings: Sequence[Reading]) -> int:
-    """Bulk-insert readings with COPY; returns the rows written."""
+    """COPY readings in `conn`'s transaction (for one-off writers; the sink keeps its writer's caches)."""
     if not readings:
         return 0
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for r in readings:
-        writer.writerow([_ts(r.time).isoformat(), r.device_id, r.model,
-                         json.dumps(r.values, separators=(",", ":")),
-                         json.dumps(r.raw, separators=(",", ":")),
-                         _pg_array(r.out_of_range), round(r.latency_s * 1000, 3)])
-    buffer.seek(0)
-    cursor = conn.connection.dbapi_connection.cursor()
-    cursor.copy_expert(f"COPY devices.telemetry ({', '.join(TELEMETRY_COLUMNS)}) FROM STDIN WITH (FORMAT csv)",
-                       buffer)
-    return len(readings)
+    writer = store_telemetry.TelemetryWriter(conn.engine)
+    writer.prepare(readings)
+    note_writes(conn, _ts(min(r.time for r in readings)))
+    return writer.copy(conn, readings)
 
 
 _UPSERT_LATEST = """
@@ -120,6 +112,12 @@ def _where(device: str) -> tuple[str | None, str | None]:
     return found if found else (None, None)
 
 
+def _json(values: Mapping[str, float]) -> str:
+    # A float32 register can read NaN or infinity, which JSON cannot hold: such a value
+    # is stored as null instead of failing (and endlessly retrying) the whole batch.
+    return json.dumps({k: v if v is None or math.isfinite(v) else None for k, v in values.items()})
+
+
 def upsert_latest(conn: Connection, readings: Sequence[Reading]) -> int:
     """Keep one row per device with its newest values."""
     latest: dict[str, Reading] = {}
@@ -127,7 +125,7 @@ def upsert_latest(conn: Connection, readings: Sequence[Reading]) -> int:
         if r.device_id not in latest or r.time >= latest[r.device_id].time:
             latest[r.device_id] = r
     rows = [(r.device_id, *_where(r.device_id), r.model, "online", _ts(r.time), _ts(r.time),
-             json.dumps(r.values), json.dumps(r.raw), list(r.out_of_range), datetime.now(UTC))
+             _json(r.values), _json(r.raw), list(r.out_of_range), datetime.now(UTC))
             for r in latest.values()]
     if rows:
         execute_values(conn.connection.dbapi_connection.cursor(), _UPSERT_LATEST, rows, page_size=500)
@@ -162,7 +160,7 @@ class PostgisSink:
 
     def __init__(self, database: str | Engine, *, devices: Sequence[DeviceRecord] = (),
                  rules: Mapping[str, list[Rule]] | None = None, alarms: bool = True,
-                 retention: timedelta | None = DEFAULT_RETENTION,
+                 retention: Retention | timedelta | None = DEFAULT_RETENTION,
                  maintenance_every_s: float = MAINTENANCE_EVERY_S,
                  traffic_every_s: float | None = None, confirm_window_s: float = 60.0) -> None:
         self.engine = engine_for(database) if isinstance(database, str) else database
@@ -172,6 +170,12 @@ class PostgisSink:
         self.retention = retention
         self.maintenance_every_s = maintenance_every_s
         self._last_maintenance = time.monotonic()
+        self.rollup_every_s = ROLLUP_EVERY_S
+        self._last_rollup = time.monotonic()
+        self.writer = store_telemetry.TelemetryWriter(self.engine)
+        self._maintenance: threading.Thread | None = None
+        with self.engine.begin() as conn:  # today's and the next days' partitions before the first batch
+            partitions.ensure_ahead(conn, datetime.now(UTC))
         # Congestion layer refresh (devices/traffic.py); None: only `python -m devices traffic` does it.
         self.traffic_every_s = traffic_every_s
         self._last_traffic = time.monotonic()
@@ -179,7 +183,8 @@ class PostgisSink:
         self._faults = {name: FaultLog(log, what) for name, what in (
             ("commands", "commands: settling unconfirmed commands"), ("alarms", "alarms: persisting transitions"),
             ("traffic", "traffic: refreshing the congestion layer"),
-            ("lifecycle", "alarms: the shelf-expiry and escalation sweep"))}
+            ("lifecycle", "alarms: the shelf-expiry and escalation sweep"),
+            ("maintenance", "telemetry: rolling up and rotating partitions"))}
         # The alarm lifecycle policy (devices/alarmlife.py; None: devices/alarm_lifecycle.yaml)
         # and when its sweep is next due (time.time()).
         self.lifecycle: Policy | None = None
@@ -240,11 +245,20 @@ class PostgisSink:
         if self._reload_alarms and self.alarms is not None:
             self.alarms.load_active()  # raises while the database is down: the poller keeps the batch
             self._reload_alarms = False
-        with self.engine.begin() as conn:
-            self.rows_written += copy_readings(conn, batch.readings)
-            upsert_latest(conn, batch.readings)
-            record_changes(conn, batch.changes, self.models)
-            store_counts(conn, batch.comm)
+        try:
+            self.writer.prepare(batch.readings)
+            with self.engine.begin() as conn:
+                note_writes(conn, _ts(min(r.time for r in batch.readings)) if batch.readings else None)
+                written = self.writer.copy(conn, batch.readings)
+                upsert_latest(conn, batch.readings)
+                record_changes(conn, batch.changes, self.models)
+                store_counts(conn, batch.comm)
+        except Exception:
+            # A partition dropped by retention elsewhere, or a database recreated: the retry
+            # must not trust what was cached.
+            self.writer.forget()
+            raise
+        self.rows_written += written
         if batch.readings:
             self._settle_commands(batch.readings)
         if self.alarms is not None:
@@ -266,64 +280,61 @@ class PostgisSink:
                 self._faults["traffic"].failed(exc)
             else:
                 self._faults["traffic"].ok()
-        if self.retention is not None and time.monotonic() - self._last_maintenance >= self.maintenance_every_s:
-            self._last_maintenance = time.monotonic()
-            try:
-                aggregate_hours(self.engine, datetime.now(UTC) - timedelta(hours=3))
-                prune(self.engine, self.retention)
-            except Exception:
-                log.exception("telemetry maintenance failed; will retry next hour")
+        self._maintain()
+
+    def _maintain(self) -> None:
+        """Roll up every minute, drop and create partitions every hour, in a thread of their own.
+
+        A minute of 10,000 devices takes seconds to roll up; run in the write path it
+        would hold back the next batch. Without a retention the sink leaves both to
+        `python -m devices prune` / `rollup`.
+        """
+        if self.retention is None or (self._maintenance is not None and self._maintenance.is_alive()):
+            return
+        now = time.monotonic()
+        if now - self._last_maintenance >= self.maintenance_every_s:
+            self._last_maintenance = self._last_rollup = now
+            retention = self.retention
+            job = lambda: rollups.prune(self.engine, retention)  # noqa: E731
+        elif now - self._last_rollup >= self.rollup_every_s:
+            self._last_rollup = now
+            job = lambda: roll_up(self.engine)  # noqa: E731
+        else:
+            return
+        self._maintenance = threading.Thread(target=self._run_maintenance, args=(job,),
+                                             name="telemetry-maintenance", daemon=True)
+        self._maintenance.start()
+
+    def join_maintenance(self, timeout: float | None = None) -> None:
+        """Wait for a running roll-up or rotation to finish (shutdown, tests)."""
+        if self._maintenance is not None:
+            self._maintenance.join(timeout)
+
+    def _run_maintenance(self, job: Callable[[], object]) -> None:
+        try:
+            job()
+        except Exception as exc:  # the next minute tries again
+            self._faults["maintenance"].failed(exc)
+        else:
+            self._faults["maintenance"].ok()
 
 
-# -- aggregates and retention ---------------------------------------------------------
-
-_AGGREGATE = """
-INSERT INTO devices.telemetry_hourly AS h (device_id, point, hour, samples, avg, min, max, last)
-SELECT t.device_id, kv.key, date_trunc('hour', t.time), count(*),
-       avg(kv.value::double precision), min(kv.value::double precision),
-       max(kv.value::double precision),
-       (array_agg(kv.value::double precision ORDER BY t.time DESC))[1]
-FROM devices.telemetry t CROSS JOIN LATERAL jsonb_each(t.scaled) kv
-WHERE t.time >= :start AND t.time < :end AND jsonb_typeof(kv.value) = 'number'
-  AND NOT kv.key = ANY(t.out_of_range)  -- implausible values never enter an aggregate
-GROUP BY 1, 2, 3
-ON CONFLICT (device_id, point, hour) DO UPDATE SET
-    samples = EXCLUDED.samples, avg = EXCLUDED.avg, min = EXCLUDED.min, max = EXCLUDED.max,
-    last = EXCLUDED.last
-"""
+# -- aggregates and retention (devices/rollups.py) ------------------------------------
 
 
-def _hour(t: datetime) -> datetime:
-    return t.replace(minute=0, second=0, microsecond=0)
+def aggregate_hours(engine: Engine, start: datetime | None = None, end: datetime | None = None) -> dict:
+    """Roll up minutes and hours up to `end` (default: now less the settling time).
 
-
-def aggregate_hours(engine: Engine, start: datetime | None = None, end: datetime | None = None) -> int:
-    """(Re)compute hourly aggregates for the whole hours in [start, end); returns rows upserted.
-
-    Defaults: from the oldest telemetry to the start of the current hour, so only
-    complete hours are rolled up (a partial hour would be overwritten later anyway).
+    Roll-ups are incremental: `start` is accepted for the callers of the old
+    recompute-from-scratch version and ignored (late readings are caught by invalidation).
     """
-    with engine.begin() as conn:
-        if start is None:
-            start = conn.execute(text("SELECT min(time) FROM devices.telemetry")).scalar_one()
-            if start is None:
-                return 0
-        end = end or datetime.now(UTC)
-        return conn.execute(text(_AGGREGATE), {"start": _hour(start), "end": _hour(end)}).rowcount
+    del start
+    return roll_up(engine, end)
 
 
-def prune(engine: Engine, older_than: timedelta = DEFAULT_RETENTION) -> dict[str, int]:
-    """Delete raw telemetry and status events older than `older_than`, keeping hourly aggregates.
-
-    The cut is rounded down to a whole hour and the hours before it are aggregated
-    first, so an hour is never aggregated from a partly deleted set of rows.
-    """
-    cut = _hour(datetime.now(UTC) - older_than)
-    aggregated = aggregate_hours(engine, None, cut)
-    with engine.begin() as conn:
-        telemetry = conn.execute(text("DELETE FROM devices.telemetry WHERE time < :cut"), {"cut": cut}).rowcount
-        events = conn.execute(text("DELETE FROM devices.status_events WHERE time < :cut"), {"cut": cut}).rowcount
-    return {"aggregated": aggregated, "telemetry": telemetry, "status_events": events}
+def prune(engine: Engine, older_than: timedelta | Retention = RETENTION) -> dict:
+    """Drop raw readings older than `older_than` by whole partitions, keeping the roll-ups."""
+    return rollups.prune(engine, older_than)
 
 
 def latest_state(engine: Engine, layer: str | None = None) -> list[dict]:
@@ -337,39 +348,21 @@ def latest_state(engine: Engine, layer: str | None = None) -> list[dict]:
 
 def telemetry(engine: Engine, device: str, since: datetime, point: str | None = None,
               hourly: bool = False) -> list[dict]:
-    """A device's readings since a time (for charts); hourly=True reads the aggregates."""
-    query = _HOURLY if hourly else _RAW_POINT if point else _RAW
-    with engine.connect() as conn:
-        rows = conn.execute(text(query), {"device": device, "since": since, "point": point}).mappings()
-        return [dict(r) for r in rows]
+    """A device's readings since a time; hourly=True reads the hour roll-ups.
 
-
-_HOURLY = ("SELECT hour AS time, point, samples, avg, min, max, last FROM devices.telemetry_hourly "
-           "WHERE device_id = :device AND hour >= :since AND (CAST(:point AS text) IS NULL OR point = :point) "
-           "ORDER BY hour, point")
-# Each raw row carries its quality: out_of_range lists the points whose value is implausible.
-_RAW = ("SELECT time, scaled, out_of_range FROM devices.telemetry WHERE device_id = :device AND time >= :since "
-        "ORDER BY time")
-_RAW_POINT = ("SELECT time, (scaled ->> CAST(:point AS text))::double precision AS value, "
-              "CASE WHEN CAST(:point AS text) = ANY(out_of_range) THEN 'bad' ELSE 'good' END AS quality "
-              "FROM devices.telemetry WHERE device_id = :device AND time >= :since ORDER BY time")
-
-
-# Chart buckets: one average per point and bucket of `bucket_s` seconds (numbers only).
-_BUCKETS = """
-SELECT to_timestamp(floor(extract(epoch FROM t.time) / :bucket) * :bucket) AS t, kv.key AS point,
-       avg(kv.value::double precision) AS avg
-FROM devices.telemetry t CROSS JOIN LATERAL jsonb_each(t.scaled) kv
-WHERE t.device_id = :device AND t.time >= :since AND jsonb_typeof(kv.value) = 'number'
-  AND NOT kv.key = ANY(t.out_of_range)  -- implausible values are not charted as data
-GROUP BY 1, 2 ORDER BY 2, 1
-"""
+    Raw rows are {time, scaled, out_of_range} ({time, value, quality} for one point);
+    hour rows {time, point, samples, avg, min, max, last}.
+    """
+    if hourly:
+        return store_telemetry.hourly(engine, device, since, point)
+    if point:
+        return store_telemetry.point_readings(engine, device, since, point)
+    return store_telemetry.raw_readings(engine, device, since)
 
 
 def telemetry_buckets(engine: Engine, device: str, since: datetime, bucket_s: int) -> list[dict]:
-    """A device's numeric points averaged per time bucket since a time (the operator's charts)."""
-    if bucket_s < 1:
-        raise ValueError("bucket_s must be at least 1 second")
-    with engine.connect() as conn:
-        rows = conn.execute(text(_BUCKETS), {"device": device, "since": since, "bucket": bucket_s}).mappings()
-        return [dict(r) for r in rows]
+    """A device's numeric points averaged per time bucket since a time (the operator's charts).
+
+    Read from the roll-up level the bucket allows (devices/telemetry.py).
+    """
+    return store_telemetry.series(engine, device, since, bucket_s)

@@ -99,12 +99,14 @@ def load_rules(path: Path = RULES_FILE) -> TrafficRules:
 # step, counts nothing), the span they cover, and the queue statistics.
 _AGGREGATE = """
 WITH readings AS (
-    SELECT t.device_id, t.time, a.approach,
-           (t.scaled ->> ('count_' || a.approach))::double precision AS count,
-           (t.scaled ->> ('queue_' || a.approach))::double precision AS queue
-    FROM devices.telemetry t CROSS JOIN unnest(CAST(:approaches AS text[])) AS a (approach)
-    WHERE t.model = :model AND t.time >= :since AND t.time <= :until
-      AND (CAST(:devices AS text[]) IS NULL OR t.device_id = ANY(CAST(:devices AS text[])))
+    SELECT d.device_id, t.time, a.approach,
+           t.values[array_position(l.points, 'count_' || a.approach)] AS count,
+           t.values[array_position(l.points, 'queue_' || a.approach)] AS queue
+    FROM devices.readings t JOIN devices.point_layouts l ON l.id = t.layout
+    JOIN devices.telemetry_devices d ON d.id = t.device
+    CROSS JOIN unnest(CAST(:approaches AS text[])) AS a (approach)
+    WHERE l.model = :model AND t.time >= :since AND t.time <= :until
+      AND (CAST(:devices AS text[]) IS NULL OR d.device_id = ANY(CAST(:devices AS text[])))
 ), steps AS (
     SELECT *, count - lag(count) OVER (PARTITION BY device_id, approach ORDER BY time) AS step
     FROM readings
