@@ -13,6 +13,7 @@ from webgis import accounts
 from webgis.accounts.principal import audit_csrf_refusal, rate_limit_identity
 from webgis.cors import init_cors
 from webgis.errors import register_error_handlers
+from webgis.readroute import init_read_routing
 from webgis.representation import init_representation_headers
 from webgis.security import init_security
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     init_representation_headers(app)
     _register_blueprints(app)
     accounts.register(app)
+    init_read_routing(app)
     _install_tile_lane(app)
     app.after_request(_no_content_type_without_content)
     return app

@@ -20,6 +20,7 @@ from webgis.pages.catalogue import DOWNLOAD_FORMATS, catalogue_entries, export_r
 from webgis.pages.config import map_config
 from webgis.pages.delivery import bundle_response, init_delivery, script_bundle
 from webgis.pages.strings import language_of, ui_strings
+from webgis.readroute import read_engine
 from webgis.security import rate_limit
 
 blueprint = Blueprint("pages", __name__)
@@ -33,7 +34,8 @@ def _settings() -> Settings:
 
 
 def _engine():  # noqa: ANN202
-    return current_app.extensions["engine"]
+    """Every read here may be slightly stale: a replica's when one is ready (webgis/readroute.py)."""
+    return read_engine()
 
 
 def _page(template: str, **context: object) -> Response:
