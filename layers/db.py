@@ -36,7 +36,8 @@ def engine_for(database_url: str, *, transaction_pooled: bool = False) -> Engine
     transaction mode, where each transaction may run on another server connection, so
     nothing may outlive a transaction on one: no statement is kept PREPAREd
     (AutocommitReads), settings are only SET LOCAL / set_config(..., true), advisory locks
-    only the _xact_ kinds, no LISTEN, no WITH HOLD cursor (the code keeps to that; see
+    only the _xact_ kinds, no listening for notifications, no cursor kept open past its
+    transaction (the code keeps to that, tests/scaleout/test_pooler.py checks; see
     docs/scaling.md). psycopg2 itself prepares nothing on the server."""
     engine = create_engine(sqlalchemy_url(database_url), pool_size=8, max_overflow=16, pool_recycle=1800)
     if transaction_pooled:

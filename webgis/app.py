@@ -27,7 +27,8 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
         JSON_SORT_KEYS=False,
         **overrides,
     )
-    app.extensions["engine"] = engine_for(settings.effective_database_url)
+    app.extensions["engine"] = engine_for(settings.effective_database_url,
+                                          transaction_pooled=settings.db.pool_mode == "transaction")
     if verify_schema:
         verify_database(app.extensions["engine"])
     register_error_handlers(app)
