@@ -74,6 +74,10 @@ class WebSettings(BaseSettings):
     # Vector tiles up to this zoom are kept in the shared tile cache (layers/tiles/cache.py);
     # -1 switches the cache off (every tile rendered, e.g. to measure the render alone).
     tile_cache_max_zoom: int = Field(default=16, ge=-1, le=22)
+    # Proxies in front of the app whose X-Forwarded-For is trusted (HAProxy of
+    # `serve --instances N` sets 1): the client's address for rate limits and the audit
+    # trail is then the one the nearest proxy saw. 0: the connection's peer is the client.
+    proxy_hops: int = Field(default=0, ge=0, le=5)
 
 
 class DatabaseRoutingSettings(BaseSettings):
@@ -95,6 +99,8 @@ class DatabaseRoutingSettings(BaseSettings):
     # "transaction" when DATABASE_URL (and the replicas) point at PgBouncer in transaction
     # mode: no statement is kept PREPAREd on a server connection (layers/db.py).
     pool_mode: Literal["session", "transaction"] = "session"
+    # Where `serve --pooled` starts PgBouncer.
+    pooler_port: int = 6432
 
 
 class Settings(BaseSettings):

@@ -125,7 +125,7 @@ class LocalCluster:
             f"-c listen_addresses={self.settings.host} -p {self.settings.port} "
             f"-c unix_socket_directories={self.socket_dir} "
             "-c shared_buffers=512MB -c work_mem=32MB -c maintenance_work_mem=256MB "
-            "-c max_connections=200 -c fsync=on -c synchronous_commit=off "
+            "-c max_connections=200 -c fsync=on -c synchronous_commit=on "
             "-c jit=off"
         ) + (f" {self.extra_options}" if self.extra_options else "")
         result = self.run_as_owner(

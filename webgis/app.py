@@ -39,6 +39,10 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     accounts.register(app)
     init_read_routing(app)
     _install_tile_lane(app)
+    if settings.web.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.web.proxy_hops)  # type: ignore[method-assign]
     app.after_request(_no_content_type_without_content)
     return app
 

@@ -7,8 +7,8 @@
     layers list|import|export|history|restore    work with layers                 (layers.py)
     users create|roles|list                      accounts and roles               (users.py)
     tokens create|revoke|list                    API tokens                       (tokens.py)
-    serve [--dev]                                the web server                   (serve.py)
-    up                                           all of the above, then serve     (serve.py)
+    serve [--dev] [--instances N] [--pooled]     the web server; N behind HAProxy (serve.py, fleet.py)
+    up [--instances N] [--pooled]                all of the above, then serve     (serve.py)
     assets                                       front-end packages into static/  (serve.py)
 
 The groups share only webgis/cli/common.py (database URL, engine, actor, failing).
