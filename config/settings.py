@@ -7,6 +7,7 @@ Groups per concern, each with its own environment prefix:
   project-local cluster under `.var/` is used and managed by the CLI.
 - WEBGIS_PG_*: the project-local cluster (port, data directory, database name).
 - WEBGIS_WEB_*: the web server.
+- WEBGIS_DB_*: read replicas and connection pooling (scale-out, docs/scaling.md).
 - NOTEBOOK_OUTPUT_DIR: where notebooks save maps (default .var/notebooks/).
 - WEBGIS_SMTP_*: the mail server notifications are sent through; WEBGIS_NOTIFY_*: the
   notification worker (retries, back-off, the SMS/WhatsApp providers).
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -144,6 +146,28 @@ class NotifySettings(BaseSettings):
     # "package.module:Factory" of a real gateway's MessageProvider.
     sms_provider: str = "record"
     whatsapp_provider: str = "record"
+    # Proxies in front of the app whose X-Forwarded-For is trusted (HAProxy of
+    # `serve --instances N` sets 1): the client's address for rate limits and the audit
+    # trail is then the one the nearest proxy saw. 0: the connection's peer is the client.
+    proxy_hops: int = Field(default=0, ge=0, le=5)
+class DatabaseRoutingSettings(BaseSettings):
+    """Where reads go and how connections are pooled (docs/scaling.md).
+    replicas: comma-separated URLs of streaming replicas of the primary, for reads that
+    may be slightly stale (items, tiles, search, catalogue, pages). When unset and the
+    project-local cluster is used, the replicas `python -m webgis db replica add` made
+    beside it are listed (Settings.replica_urls).
+    """
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_DB_")
+    replicas: str = ""
+    # A replica further behind the primary than this is dropped from rotation until it
+    # catches up (checked every `replica_check_interval_s`, so within a second).
+    replica_max_lag_s: float = Field(default=2.0, gt=0)
+    replica_check_interval_s: float = Field(default=0.25, gt=0, le=1)
+    # "transaction" when DATABASE_URL (and the replicas) point at PgBouncer in transaction
+    # mode: no statement is kept PREPAREd on a server connection (layers/db.py).
+    pool_mode: Literal["session", "transaction"] = "session"
+    # Where `serve --pooled` starts PgBouncer.
+    pooler_port: int = 6432
 
 
 class Settings(BaseSettings):
@@ -163,6 +187,7 @@ class Settings(BaseSettings):
     documents: DocumentSettings = Field(default_factory=DocumentSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    db: DatabaseRoutingSettings = Field(default_factory=DatabaseRoutingSettings)
 
     @property
     def uses_local_cluster(self) -> bool:
@@ -176,8 +201,35 @@ class Settings(BaseSettings):
         return f"postgresql://{pg.user}@{pg.host}:{pg.port}/{pg.database}"
 
     @property
+    def replica_urls(self) -> list[str]:
+        """The read replicas: WEBGIS_DB_REPLICAS, else the local cluster's own replicas."""
+        if self.db.replicas.strip():
+            return [url.strip() for url in self.db.replicas.split(",") if url.strip()]
+        if not self.uses_local_cluster:
+            return []
+        pg = self.pg
+        return [f"postgresql://{pg.user}@{pg.host}:{port}/{pg.database}"
+                for port in local_replica_ports(pg.data_dir)]
+
+    @property
     def medan_extent(self) -> tuple[float, float, float, float]:
         return MEDAN_EXTENT
+
+
+def local_replica_dir(primary_data_dir: Path, port: int) -> Path:
+    """The data directory of the local cluster's replica listening on `port` (`db replica add`);
+    its socket directory and log sit beside it, in the folder named after the port."""
+    return primary_data_dir.parent / f"{primary_data_dir.name}-replica-{port}" / "data"
+
+
+def local_replica_ports(primary_data_dir: Path) -> list[int]:
+    """Ports of the local cluster's replicas (each a data directory with standby.signal)."""
+    prefix = f"{primary_data_dir.name}-replica-"
+    ports = []
+    for path in primary_data_dir.parent.glob(f"{prefix}*"):
+        if path.name[len(prefix):].isdigit() and (path / "data" / "standby.signal").exists():
+            ports.append(int(path.name[len(prefix):]))
+    return sorted(ports)
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,7 @@ class ClusterError(RuntimeError):
     """The local cluster cannot be set up; the message says what to install or fix."""
 
 
-def _postgres_bindir() -> Path:
+def postgres_bindir() -> Path:
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), reverse=True)
     if candidates:
         return candidates[0].parent
@@ -42,6 +42,8 @@ def _postgres_bindir() -> Path:
 @dataclass
 class LocalCluster:
     settings: LocalClusterSettings
+    # More server options (a replica's hot standby ones, geodata/replicas.py).
+    extra_options: str = ""
 
     @property
     def data_dir(self) -> Path:
@@ -55,12 +57,12 @@ class LocalCluster:
     def log_file(self) -> Path:
         return self.data_dir.parent / "pg.log"
 
-    def _run_as_owner(self, args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    def run_as_owner(self, args: list[str], **kwargs) -> subprocess.CompletedProcess:
         if os.geteuid() == 0:
             args = ["runuser", "-u", "postgres", "--", *args]
         return subprocess.run(args, capture_output=True, text=True, **kwargs)
 
-    def _prepare_dirs(self) -> None:
+    def prepare_dirs(self) -> None:
         for d in (self.data_dir.parent, self.socket_dir):
             d.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
@@ -88,11 +90,11 @@ class LocalCluster:
 
     def init(self) -> bool:
         """Run initdb on first use. Returns True when a new cluster was made."""
-        self._prepare_dirs()
+        self.prepare_dirs()
         if self.is_initialised():
             return False
-        bindir = _postgres_bindir()
-        result = self._run_as_owner(
+        bindir = postgres_bindir()
+        result = self.run_as_owner(
             [
                 str(bindir / "initdb"),
                 "-D", str(self.data_dir),
@@ -107,10 +109,10 @@ class LocalCluster:
         return True
 
     def is_running(self) -> bool:
-        bindir = _postgres_bindir()
+        bindir = postgres_bindir()
         if not self.is_initialised():
             return False
-        result = self._run_as_owner([str(bindir / "pg_ctl"), "status", "-D", str(self.data_dir)])
+        result = self.run_as_owner([str(bindir / "pg_ctl"), "status", "-D", str(self.data_dir)])
         return result.returncode == 0
 
     def start(self) -> bool:
@@ -118,15 +120,15 @@ class LocalCluster:
         self.init()
         if self.is_running():
             return False
-        bindir = _postgres_bindir()
+        bindir = postgres_bindir()
         options = (
             f"-c listen_addresses={self.settings.host} -p {self.settings.port} "
             f"-c unix_socket_directories={self.socket_dir} "
             "-c shared_buffers=512MB -c work_mem=32MB -c maintenance_work_mem=256MB "
-            "-c max_connections=200 -c fsync=on -c synchronous_commit=off "
+            "-c max_connections=200 -c fsync=on -c synchronous_commit=on "
             "-c jit=off"
-        )
-        result = self._run_as_owner(
+        ) + (f" {self.extra_options}" if self.extra_options else "")
+        result = self.run_as_owner(
             [
                 str(bindir / "pg_ctl"), "start", "-w", "-t", "60",
                 "-D", str(self.data_dir), "-l", str(self.log_file), "-o", options,
@@ -152,8 +154,8 @@ class LocalCluster:
     def stop(self) -> bool:
         if not self.is_running():
             return False
-        bindir = _postgres_bindir()
-        result = self._run_as_owner(
+        bindir = postgres_bindir()
+        result = self.run_as_owner(
             [str(bindir / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(self.data_dir)]
         )
         if result.returncode != 0:

@@ -31,8 +31,21 @@ def libpq_url(database_url: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def engine_for(database_url: str) -> Engine:
-    return create_engine(sqlalchemy_url(database_url), pool_size=8, max_overflow=16, pool_recycle=1800)
+def engine_for(database_url: str, *, transaction_pooled: bool = False) -> Engine:
+    """The process's engine of this database. `transaction_pooled`: the URL is PgBouncer in
+    transaction mode, where each transaction may run on another server connection, so
+    nothing may outlive a transaction on one: no statement is kept PREPAREd
+    (AutocommitReads), settings are only SET LOCAL / set_config(..., true), advisory locks
+    only the _xact_ kinds, no listening for notifications, no cursor kept open past its
+    transaction (the code keeps to that, tests/scaleout/test_pooler.py checks; see
+    docs/scaling.md). psycopg2 itself prepares nothing on the server."""
+    engine = create_engine(sqlalchemy_url(database_url), pool_size=8, max_overflow=16, pool_recycle=1800)
+    if transaction_pooled:
+        _TRANSACTION_POOLED.add(engine)
+    return engine
+
+
+_TRANSACTION_POOLED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 APPLICATION_NAME = "webgis autocommit reads"
@@ -49,15 +62,26 @@ class AutocommitReads:
     never more connections than threads that read at the same moment; they close
     with the engine. When one is found lost (server restart, killed backend) all the
     kept ones are dropped and the read is tried once more on a new connection.
-    Statements to PREPARE are named by the caller and prepared once per connection.
+    Statements to PREPARE are named by the caller and prepared once per connection;
+    through a transaction pooler (`transaction_pooled`) a statement prepared on one server
+    connection is unknown on the next, so there the caller's `unprepared` form runs instead.
     The connections are named APPLICATION_NAME in pg_stat_activity.
     """
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, transaction_pooled: bool = False):
         self.url = url
+        self.transaction_pooled = transaction_pooled
         self.idle: list[tuple[Any, set[str]]] = []
 
-    def fetch_one(self, statement: str | bytes, params: Any = None, *, prepare: str | None = None) -> tuple | None:
+    def fetch_one(self, statement: str | bytes, params: Any = None, *, prepare: str | None = None,
+                  unprepared: str | None = None) -> tuple | None:
+        """One row of `statement` (an EXECUTE of `prepare`, when given); `unprepared` is the same
+        read without PREPARE/EXECUTE, with the same parameters, for a transaction pooler."""
+        if prepare is not None and self.transaction_pooled:
+            if unprepared is None:
+                raise ValueError("a prepared read needs its unprepared form behind a transaction pooler")
+            statement, prepare = unprepared, None
+
         def one(cursor: Any) -> tuple | None:
             cursor.execute(statement, params)
             return cursor.fetchone()
@@ -115,6 +139,7 @@ def autocommit_reads(engine: Engine) -> AutocommitReads:
             reads = _READS.get(engine)
             if reads is None:
                 reads = _READS[engine] = AutocommitReads(
-                    engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+                    engine.url.set(drivername="postgresql").render_as_string(hide_password=False),
+                    transaction_pooled=engine in _TRANSACTION_POOLED)
                 event.listen(engine, "engine_disposed", reads.close)
     return reads

@@ -13,6 +13,7 @@ from webgis import accounts
 from webgis.accounts.principal import audit_csrf_refusal, rate_limit_identity
 from webgis.cors import init_cors
 from webgis.errors import register_error_handlers
+from webgis.readroute import init_read_routing
 from webgis.representation import init_representation_headers
 from webgis.security import init_security
 
@@ -26,7 +27,8 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
         JSON_SORT_KEYS=False,
         **overrides,
     )
-    app.extensions["engine"] = engine_for(settings.effective_database_url)
+    app.extensions["engine"] = engine_for(settings.effective_database_url,
+                                          transaction_pooled=settings.db.pool_mode == "transaction")
     if verify_schema:
         verify_database(app.extensions["engine"])
     register_error_handlers(app)
@@ -36,7 +38,12 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
     _register_blueprints(app)
     _install_payment_handler()
     accounts.register(app)
+    init_read_routing(app)
     _install_tile_lane(app)
+    if settings.web.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.web.proxy_hops)  # type: ignore[method-assign]
     app.after_request(_no_content_type_without_content)
     return app
 

@@ -169,18 +169,19 @@ def read_item(engine: Engine, layer_id: str, fid: int, crs: Crs, *, private: boo
     autocommit switching, and the statement is prepared once per connection, so
     PostgreSQL does not parse and plan the feature expression on every request.
     """
-    prepare, execute = _item_statements(engine, layer_id, crs, private, scope)
-    row = autocommit_reads(engine).fetch_one(execute, (fid,), prepare=prepare)
+    prepare, execute, unprepared = _item_statements(engine, layer_id, crs, private, scope)
+    row = autocommit_reads(engine).fetch_one(execute, (fid,), prepare=prepare, unprepared=unprepared)
     return (row[0], row[1]) if row else None
 
 
-_ITEM_STATEMENTS: dict[tuple[str, Crs, bool, RowScope | None], tuple[str, str]] = {}
+_ITEM_STATEMENTS: dict[tuple[str, Crs, bool, RowScope | None], tuple[str, str, str]] = {}
 
 
 def _item_statements(engine: Engine, layer_id: str, crs: Crs, private: bool,
-                     scope: RowScope | None) -> tuple[str, str]:
-    """(PREPARE, EXECUTE) of the single-item statement, rendered once per process (composing it
-    on every request was ~0.5 ms of Python). Identifiers in it come from declarations only."""
+                     scope: RowScope | None) -> tuple[str, str, str]:
+    """(PREPARE, EXECUTE, the statement unprepared) of the single-item statement, rendered once
+    per process (composing it on every request was ~0.5 ms of Python). Identifiers in it come
+    from declarations only."""
     key = (layer_id, crs, private, scope)
     statements = _ITEM_STATEMENTS.get(key)
     if statements is None:
@@ -193,7 +194,7 @@ def _item_statements(engine: Engine, layer_id: str, crs: Crs, private: bool,
         finally:
             connection.close()
         name = "item_" + hashlib.blake2b(body.encode(), digest_size=8).hexdigest()
-        statements = _ITEM_STATEMENTS[key] = (f"PREPARE {name}(bigint) AS {body}", f"EXECUTE {name}(%s)")
+        statements = _ITEM_STATEMENTS[key] = (f"PREPARE {name}(bigint) AS {body}", f"EXECUTE {name}(%s)", text)
     return statements
 
 

@@ -63,6 +63,10 @@ CACHE_LOOKUP_PREPARE = (
     "WHERE key = $2 AND z = $3 AND x = $4 AND y = $5"
 )
 CACHE_LOOKUP = "EXECUTE tile_cache_lookup(%s, %s, %s, %s, %s)"
+CACHE_LOOKUP_UNPREPARED = (  # the same, behind a transaction pooler (layers.db.AutocommitReads)
+    "SELECT etag, CASE WHEN etag = %s THEN NULL ELSE mvt END FROM tiles.cache "
+    "WHERE key = %s AND z = %s::smallint AND x = %s AND y = %s"
+)
 CACHE_LOCK = (
     "SELECT coalesce(bool_and(pg_try_advisory_xact_lock_shared(%s, hashtext(l))), true) "
     "FROM unnest(%s::text[]) AS l"
@@ -70,11 +74,14 @@ CACHE_LOCK = (
 
 
 def get_tile(engine: Engine, layers: Sequence[str | TileLayer], z: int, x: int, y: int,
-             cache_max_zoom: int = CACHE_MAX_ZOOM) -> Tile:
+             cache_max_zoom: int = CACHE_MAX_ZOOM, *, uncached_from: Engine | None = None) -> Tile:
     """The tile of these layers (already checked and narrowed to the caller's rights,
     see layers.tiles.selection.tile_layers; a bare id means its public view), from the
     cache when it holds it. Zooms deeper than `cache_max_zoom` (the deployment's
-    setting) are rendered every time."""
+    setting) are rendered every time, from `uncached_from` when given (a read replica:
+    such a tile is one read that may be slightly stale). The cache itself, and a tile
+    rendered into it, are the primary's (`engine`): the cache is an UNLOGGED table,
+    which replicas do not have, and its freshness rests on the primary's locks."""
     chosen = as_tile_layers(layers)
     layer_ids = tuple(t.id for t in chosen)
     public = all(t.public for t in chosen)
@@ -82,7 +89,8 @@ def get_tile(engine: Engine, layers: Sequence[str | TileLayer], z: int, x: int, 
         return Tile(b"", etag_of(b""), (), "bypass", public)
     query = tile_query(chosen)
     if z > cache_max_zoom:  # one read-only statement: no transaction, no lock, nothing stored
-        data, etag = autocommit_reads(engine).run(lambda cursor: render(cursor, query, layer_ids, z, x, y))
+        reads = autocommit_reads(uncached_from or engine)
+        data, etag = reads.run(lambda cursor: render(cursor, query, layer_ids, z, x, y, store=None))
         return Tile(data, etag, layer_ids, "bypass", public)
     hit = cached_tile(engine, chosen, z, x, y)
     if hit is not None:
@@ -115,7 +123,7 @@ def _cached(engine: Engine, key: str, z: int, x: int, y: int) -> tuple[str, byte
     address = (key, z, x, y)
     remembered = MEMORY.get(address)
     row = autocommit_reads(engine).fetch_one(CACHE_LOOKUP, (remembered[0] if remembered else "", key, z, x, y),
-                                             prepare=CACHE_LOOKUP_PREPARE)
+                                             prepare=CACHE_LOOKUP_PREPARE, unprepared=CACHE_LOOKUP_UNPREPARED)
     if row is None:
         return None
     if row[1] is None and remembered is not None:

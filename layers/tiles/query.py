@@ -88,6 +88,9 @@ def _layer_sql(spec: LayerSpec, properties: Sequence[str], scope: RowScope | Non
 class TileQuery:
     statement: sql.Composed
     key: str  # the cache key: a hash of the statement (so of the columns put in) and the layer ids
+    # The same render without the INSERT into the cache: a statement holding a data-modifying
+    # WITH is refused in a read-only transaction (a read replica's), even when it writes nothing.
+    read_statement: sql.Composed
 
 
 @lru_cache(maxsize=256)
@@ -102,24 +105,25 @@ def tile_query(layers: tuple[TileLayer | str, ...]) -> TileQuery:
     registry = get_registry()
     chosen = as_tile_layers(layers)
     parts = sql.SQL(" || ").join(_layer_sql(registry.get(t.id), t.properties, t.scope) for t in chosen)
-    statement = sql.SQL(
+    rendering = sql.SQL(
         "WITH env AS (SELECT ST_TileEnvelope(%(z)s, %(x)s, %(y)s) AS bounds, "
         "ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326) AS selection, "
         "%(tolerance)s::float8 AS tolerance, %(kx)s::float8 AS kx, %(cx)s::float8 AS cx, "
         "%(ky)s::float8 AS ky, %(cy)s::float8 AS cy), "
         "rendered AS MATERIALIZED (SELECT {parts} AS m FROM env), "
-        "tile AS (SELECT m AS mvt, md5(m) AS etag FROM rendered), "
-        "stored AS (INSERT INTO tiles.cache (key, z, x, y, layers, envelope, etag, mvt) "
+        "tile AS (SELECT m AS mvt, md5(m) AS etag FROM rendered)").format(parts=parts)
+    statement = rendering + sql.SQL(
+        ", stored AS (INSERT INTO tiles.cache (key, z, x, y, layers, envelope, etag, mvt) "
         "SELECT %(key)s, %(z)s, %(x)s, %(y)s, %(layers)s, env.selection, tile.etag, tile.mvt "
         "FROM tile, env WHERE %(store)s "
         "ON CONFLICT (key, z, x, y) DO UPDATE SET layers = EXCLUDED.layers, envelope = EXCLUDED.envelope, "
         "etag = EXCLUDED.etag, mvt = EXCLUDED.mvt, created_at = now() RETURNING 1) "
-        "SELECT mvt, etag FROM tile"
-    ).format(parts=parts)
+        "SELECT mvt, etag FROM tile")
+    read_statement = rendering + sql.SQL(" SELECT mvt, etag FROM tile")
     # The statement's text changes whenever a declaration, the columns put in or this
     # module's SQL does, so tiles cached by another recipe are never served (they age out).
     recipe = hashlib.blake2b(repr(statement).encode(), digest_size=6).hexdigest()
-    return TileQuery(statement, f"{recipe}:{','.join(t.id for t in chosen)}")
+    return TileQuery(statement, f"{recipe}:{','.join(t.id for t in chosen)}", read_statement)
 
 
 def etag_of(data: bytes) -> str:

@@ -14,23 +14,26 @@ COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 
 
 def render(cursor: Any, query: TileQuery, layer_ids: tuple[str, ...], z: int, x: int, y: int,
-           store: bool = False) -> tuple[bytes, str]:
+           store: bool | None = False) -> tuple[bytes, str]:
     """(mvt, etag), read through COPY in binary format: a 1 MB tile as 1 MB, not as 2 MB of hex.
+    store=None: a read only (query.read_statement), as a read replica allows.
 
     mogrify binds the values exactly as execute() does (psycopg2 always binds on the
     client); COPY just cannot take them any other way.
     """
     params = tile_params(layer_ids, z, x, y)
-    params.update(key=query.key, store=store)
-    text = _STATEMENT_TEXTS.get(query.key)
+    params.update(key=query.key, store=bool(store))
+    text_key = (query.key, store is None)
+    text = _STATEMENT_TEXTS.get(text_key)
     if text is None:  # composing the statement's tree costs ~1 ms of Python: once per process
-        text = _STATEMENT_TEXTS[query.key] = query.statement.as_string(cursor)
+        statement = query.read_statement if store is None else query.statement
+        text = _STATEMENT_TEXTS[text_key] = statement.as_string(cursor)
     buffer = io.BytesIO()
     cursor.copy_expert(b"COPY (" + cursor.mogrify(text, params) + b") TO STDOUT (FORMAT binary)", buffer)
     return _one_binary_row(buffer.getvalue())
 
 
-_STATEMENT_TEXTS: dict[str, str] = {}
+_STATEMENT_TEXTS: dict[tuple[str, bool], str] = {}
 
 
 def _one_binary_row(raw: bytes) -> tuple[bytes, str]:

@@ -2,12 +2,13 @@
 
     db start|stop|status|migrate|url|revision    the database                     (db.py)
     db backup FILE | db restore FILE URL         a dump of it, and back           (backup.py)
+    db replica add|list|start|stop|remove        streaming read replicas          (replicas.py)
     seed [LAYER ...]                             load Medan's data                (seed.py)
     layers list|import|export|history|restore    work with layers                 (layers.py)
     users create|roles|list                      accounts and roles               (users.py)
     tokens create|revoke|list                    API tokens                       (tokens.py)
-    serve [--dev]                                the web server                   (serve.py)
-    up                                           all of the above, then serve     (serve.py)
+    serve [--dev] [--instances N] [--pooled]     the web server; N behind HAProxy (serve.py, fleet.py)
+    up [--instances N] [--pooled]                all of the above, then serve     (serve.py)
     assets                                       front-end packages into static/  (serve.py)
 
 The groups share only webgis/cli/common.py (database URL, engine, actor, failing).
@@ -20,6 +21,7 @@ import click
 from webgis.cli.backup import backup_dump, backup_restore
 from webgis.cli.db import db
 from webgis.cli.layers import layers
+from webgis.cli.replicas import replica
 from webgis.cli.seed import seed
 from webgis.cli.serve import assets, serve, up
 from webgis.cli.tokens import tokens
@@ -33,5 +35,6 @@ def main() -> None:
 
 db.add_command(backup_dump)
 db.add_command(backup_restore)
+db.add_command(replica)
 for command in (db, seed, layers, assets, serve, up, users, tokens):
     main.add_command(command)

@@ -1,4 +1,5 @@
-"""`serve [--dev]`, `up` (database, migrations, seed, background services, then serve) and
+"""`serve [--dev] [--instances N] [--pooled]`, `up` (database, migrations, seed, background services,
+then serve; same options) and
 `assets`: running the platform, and how it is served (gunicorn_command, also used by benchmarks/)."""
 
 from __future__ import annotations
@@ -25,19 +26,37 @@ def assets() -> None:
         click.echo(line)
 
 
+INSTANCES = click.option("--instances", type=click.IntRange(1, 16), default=1,
+                         help="gunicorn instances behind HAProxy on the web port (webgis/cli/fleet.py)")
+POOLED = click.option("--pooled", is_flag=True, help="the instances reach PostgreSQL through PgBouncer (transaction mode)")
+WORKERS = click.option("--workers", type=click.IntRange(1, 64), default=None,
+                       help="workers per instance (default WEBGIS_WEB_WORKERS)")
+
+
 @click.command()
 @click.option("--dev", is_flag=True, help="Flask's development server (auto-reload) instead of gunicorn")
-def serve(dev: bool) -> None:
-    """Serve the WebGIS (gunicorn with several workers)."""
+@INSTANCES
+@POOLED
+@WORKERS
+def serve(dev: bool, instances: int, pooled: bool, workers: int | None) -> None:
+    """Serve the WebGIS (gunicorn with several workers; --instances N: N of them behind HAProxy)."""
     settings = get_settings()
     env = {**os.environ, "DATABASE_URL": running_database_url()}
+    if instances > 1 or pooled:
+        from webgis.cli.fleet import plan_fleet, run_fleet
+
+        plan = plan_fleet(settings, env["DATABASE_URL"], instances, pooled, workers)
+        for port in (plan.port, *plan.instance_ports):
+            _refuse_a_busy_port(settings.web.host if port == plan.port else "127.0.0.1", port)
+        run_fleet(plan, gunicorn_command)
+        return
     if dev:
         from webgis.app import create_app
 
         create_app().run(host=settings.web.host, port=settings.web.port, debug=True)
         return
     _refuse_a_busy_port(settings.web.host, settings.web.port)
-    command = gunicorn_command(f"{settings.web.host}:{settings.web.port}", settings.web.workers)
+    command = gunicorn_command(f"{settings.web.host}:{settings.web.port}", workers or settings.web.workers)
     command += ["--access-logfile", "-", "--timeout", "120", "--graceful-timeout", "10"]
     click.echo(f"serving Medan WebGIS at http://{settings.web.host}:{settings.web.port}", err=True)
     os.execve(sys.executable, command, env)
@@ -70,8 +89,11 @@ def _refuse_a_busy_port(host: str, port: int) -> None:
 
 
 @click.command()
+@INSTANCES
+@POOLED
+@WORKERS
 @click.pass_context
-def up(ctx: click.Context) -> None:
+def up(ctx: click.Context, instances: int, pooled: bool, workers: int | None) -> None:
     """Database, migrations, seed data, device simulator and poller, then serve."""
     ctx.invoke(migrate)
     ctx.invoke(seed)
@@ -79,7 +101,9 @@ def up(ctx: click.Context) -> None:
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
     children = _start_background_services()
     env = {**os.environ, "DATABASE_URL": running_database_url()}
-    children.append(subprocess.Popen([sys.executable, "-m", "webgis", "serve"], env=env, cwd=PROJECT_ROOT))
+    serve_command = [sys.executable, "-m", "webgis", "serve", "--instances", str(instances)]
+    serve_command += (["--pooled"] if pooled else []) + (["--workers", str(workers)] if workers else [])
+    children.append(subprocess.Popen(serve_command, env=env, cwd=PROJECT_ROOT))
     try:
         children[-1].wait()
     except KeyboardInterrupt:

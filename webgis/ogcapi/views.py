@@ -31,6 +31,7 @@ from webgis.ogcapi.params import (
     parse_items_query,
     reject_unknown,
 )
+from webgis.readroute import read_engine
 from webgis.representation import mark_private, representation_etag
 from webgis.security import rate_limit
 
@@ -130,12 +131,13 @@ def script_json(text: str) -> str:
 
 
 def connection() -> Any:
-    """A psycopg2 connection from the app's SQLAlchemy pool; close() gives it back."""
-    return current_app.extensions["engine"].raw_connection()
+    """A psycopg2 connection for reads that may be slightly stale (a replica's, or the primary's:
+    webgis/readroute.py) from its SQLAlchemy pool; close() gives it back."""
+    return read_engine().raw_connection()
 
 
 def database_name() -> str:
-    return current_app.extensions["engine"].url.database or ""
+    return read_engine().url.database or ""
 
 
 _extents: dict[tuple[str, str], tuple[float, Any]] = {}
@@ -329,7 +331,7 @@ def item(collection_id: str, item_id: str) -> Any:
     except QueryError as exc:
         raise BadRequest(exc.message) from None
     private = sees_private(spec)
-    found = read_item(current_app.extensions["engine"], spec.id, fid, crs, private=private,
+    found = read_item(read_engine(), spec.id, fid, crs, private=private,
                       scope=rows_reached(spec))
     if found is None:
         raise NotFound(f"no feature {fid} in collection {spec.id}")

@@ -37,6 +37,7 @@ from webgis.pages.delivery import (
     script_bundle,
 )
 from webgis.pages.strings import edit_strings, language_of, ui_strings
+from webgis.readroute import read_engine
 from webgis.security import rate_limit
 
 blueprint = Blueprint("pages", __name__)
@@ -50,7 +51,8 @@ def _settings() -> Settings:
 
 
 def _engine():  # noqa: ANN202
-    return current_app.extensions["engine"]
+    """Every read here may be slightly stale: a replica's when one is ready (webgis/readroute.py)."""
+    return read_engine()
 
 
 def _page(template: str, **context: object) -> Response:

@@ -46,6 +46,7 @@ from layers.tiles.selection import (
 )
 from webgis.accounts.principal import principal_from_request
 from webgis.errors import BadRequest, NotFound, refuse_unknown_parameters
+from webgis.readroute import read_engine
 from webgis.tiles import metadata
 from webgis.tiles.encoding import encoded_tile, etag_matches
 
@@ -168,7 +169,7 @@ def multi_tile_layers(collections: list[str] | None, z: int, x: int, y: int, pri
 
 def _get_tile(layers: tuple[TileLayer, ...], z: int, x: int, y: int) -> Tile:
     settings: Settings = current_app.config["SETTINGS"]
-    return get_tile(_engine(), layers, z, x, y, settings.web.tile_cache_max_zoom)
+    return get_tile(_engine(), layers, z, x, y, settings.web.tile_cache_max_zoom, uncached_from=read_engine())
 
 
 def tile_headers(tile: Tile, etag: str | None = None) -> list[tuple[str, str]]:
