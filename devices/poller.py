@@ -38,6 +38,7 @@ from devices.diagnostics import CommLedger
 from devices.faultlog import FaultLog
 from devices.pollconfig import PollerConfig, PollStats
 from devices.pollconnect import Connections
+from devices.pollmetrics import PollerMetrics
 from devices.polloutcome import Outcomes
 from devices.pollschedule import Scheduling
 from devices.pollstate import DeviceState, Endpoint, PollFailure, classify_failure
@@ -70,6 +71,7 @@ class Poller(Scheduling, Connections, Outcomes):
         self._stopping = False
         self._last_write = time.monotonic()
         self._comm = CommLedger()  # requests per device since the counts last went to the sink
+        self.metrics: PollerMetrics | None = None  # Prometheus series (devices/pollmetrics.py), if served
         self._last_comm = time.monotonic()
 
     def _add(self, d: DeviceConfig) -> DeviceState:
@@ -91,12 +93,14 @@ class Poller(Scheduling, Connections, Outcomes):
         else:
             ep.reframe(d.transport)
 
-    def set_devices(self, devices: Sequence[DeviceConfig]) -> dict[str, list[str]]:
+    def set_devices(self, devices: Sequence[DeviceConfig],
+                    first_within_s: float | None = None) -> dict[str, list[str]]:
         """Take a new fleet while running: add new devices, drop retired ones, re-address moved ones.
 
         A device whose configuration changed (address, model, interval) starts afresh
-        (first poll within one interval); the others keep their schedule and status.
-        Returns the ids added, removed and changed.
+        (first poll within one interval, or within `first_within_s` if shorter: devices
+        taken over from a dead poller are due now, not a whole interval later); the others
+        keep their schedule and status. Returns the ids added, removed and changed.
         """
         wanted = {d.device_id: d for d in devices}
         bad = [d.device_id for d in devices if d.model not in self.maps]
@@ -112,7 +116,8 @@ class Poller(Scheduling, Connections, Outcomes):
             state = self._add(wanted[device])
             if self._tasks:  # running: schedule it now; start() schedules the rest
                 ep = self.endpoints[(state.config.host, state.config.port)]
-                self._push(ep, now + self.rng.uniform(0, state.config.interval_s), state)
+                spread = min(state.config.interval_s, first_within_s or state.config.interval_s)
+                self._push(ep, now + self.rng.uniform(0, spread), state)
                 self._ensure_workers(ep)
         if added or removed or changed:
             log.info("poller: registry changed: %d added, %d removed, %d changed",
@@ -158,6 +163,28 @@ class Poller(Scheduling, Connections, Outcomes):
             ep.workers = []
         await self._flush(comm=True)
 
+    async def close_idle_endpoints(self) -> list[tuple[str, int]]:
+        """Stop the workers and close the connections of endpoints none of whose devices is left.
+
+        After set_devices dropped a gateway's devices (its lease went to another poller):
+        once this returns, nothing of this poller talks to that gateway any more.
+        """
+        used = {(s.config.host, s.config.port) for s in self.states.values()}
+        idle = [key for key in self.endpoints if key not in used]
+        for key in idle:
+            ep = self.endpoints.pop(key)
+            pending = set(ep.workers)
+            while pending:  # repeated cancel: see stop()
+                for task in pending:
+                    task.cancel()
+                _, pending = await asyncio.wait(pending, timeout=1.0)
+            self._tasks = [t for t in self._tasks if t not in ep.workers]
+            for client in ep.clients.values():
+                client.close()
+            ep.clients.clear()
+            ep.workers = []
+        return idle
+
     async def run(self, duration_s: float) -> PollStats:
         """Poll for duration_s seconds, then stop."""
         await self.start()
@@ -200,6 +227,8 @@ class Poller(Scheduling, Connections, Outcomes):
         else:
             self.stats.failed += 1
             self._on_failure(state, failure)
+        if self.metrics is not None:
+            self.metrics.poll(f"{ep.host}:{ep.port}", start - due, None if failure is None else failure.fault)
         self._choose_lane(state, end - start, failure)
 
     def _choose_lane(self, state: DeviceState, latency: float, failure: PollFailure | None) -> None:

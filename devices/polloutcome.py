@@ -15,6 +15,7 @@ from devices.datatypes import Batch, Reading, Sink, StatusChange
 from devices.diagnostics import CommLedger, merge_counts
 from devices.faultlog import FaultLog
 from devices.pollconfig import PollerConfig
+from devices.pollmetrics import PollerMetrics
 from devices.pollstate import DeviceState, PollFailure
 
 log = logging.getLogger("devices.poller")
@@ -30,6 +31,8 @@ class Outcomes:
     _comm: CommLedger
     _last_comm: float
     _last_write: float
+    states: dict[str, DeviceState]
+    metrics: PollerMetrics | None
 
     def _change(self, state: DeviceState, status: str, detail: str = "",
                 level: int = logging.WARNING, fault: str = "") -> None:
@@ -94,6 +97,9 @@ class Outcomes:
             await self._flush()
 
     async def _flush(self, comm: bool = False) -> None:
+        if self.metrics is not None:
+            self.metrics.buffered.set(len(self._buffer.readings))
+            self.metrics.devices.set(len(self.states))
         batch, self._buffer = self._buffer, Batch()
         if comm or time.monotonic() - self._last_comm >= self.config.comm_flush_s:
             # Counters ride along every comm_flush_s: a few rows, not one write per poll.
