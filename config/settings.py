@@ -7,6 +7,7 @@ Groups per concern, each with its own environment prefix:
   project-local cluster under `.var/` is used and managed by the CLI.
 - WEBGIS_PG_*: the project-local cluster (port, data directory, database name).
 - WEBGIS_WEB_*: the web server.
+- WEBGIS_POLLER_*: the device pollers `webgis up` starts (how many, their metrics ports).
 - NOTEBOOK_OUTPUT_DIR: where notebooks save maps (default .var/notebooks/).
 """
 
@@ -74,6 +75,16 @@ class WebSettings(BaseSettings):
     tile_cache_max_zoom: int = Field(default=16, ge=-1, le=22)
 
 
+class PollerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_POLLER_")
+
+    # Device poller processes `webgis up` starts; more than one share the fleet by leases
+    # per gateway in PostgreSQL (devices/leases.py). `./medan run --pollers N` overrides it.
+    count: int = Field(default=1, ge=1, le=64)
+    # Prometheus metrics of poller i (0, 1, ...) on 127.0.0.1:(metrics_port + i); 0 = none.
+    metrics_port: int = Field(default=9470, ge=0, lt=32768)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEBGIS_")
 
@@ -87,6 +98,7 @@ class Settings(BaseSettings):
     )
     pg: LocalClusterSettings = Field(default_factory=LocalClusterSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    poller: PollerSettings = Field(default_factory=PollerSettings)
 
     @property
     def uses_local_cluster(self) -> bool:

@@ -217,10 +217,15 @@ def _serve_metrics(poller: Poller, port: int):  # noqa: ANN202 - a PollerMetrics
         return None
     from devices.pollmetrics import PollerMetrics
 
-    poller.metrics = PollerMetrics()
-    poller.metrics.serve(port)
+    metrics = PollerMetrics()
+    try:
+        metrics.serve(port)
+    except OSError as exc:  # a busy port costs the metrics, never the polling
+        log.warning("poller: no Prometheus metrics: cannot serve on 127.0.0.1:%d (%s)", port, exc.strerror)
+        return None
+    poller.metrics = metrics
     log.info("poller: Prometheus metrics on http://127.0.0.1:%d/metrics", port)
-    return poller.metrics
+    return metrics
 
 
 async def _join_group(poller: Poller, sink: Sink, devices: Sequence[DeviceConfig], lender: Lender,

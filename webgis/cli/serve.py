@@ -70,13 +70,15 @@ def _refuse_a_busy_port(host: str, port: int) -> None:
 
 
 @click.command()
+@click.option("--pollers", type=click.IntRange(1, 64), default=None,
+              help="device poller processes sharing the fleet by leases (default: WEBGIS_POLLER_COUNT, else 1)")
 @click.pass_context
-def up(ctx: click.Context) -> None:
-    """Database, migrations, seed data, device simulator and poller, then serve."""
+def up(ctx: click.Context, pollers: int | None) -> None:
+    """Database, migrations, seed data, device simulator and poller(s), then serve."""
     ctx.invoke(migrate)
     ctx.invoke(seed)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
-    children = _start_background_services()
+    children = _start_background_services(pollers)
     env = {**os.environ, "DATABASE_URL": running_database_url()}
     children.append(subprocess.Popen([sys.executable, "-m", "webgis", "serve"], env=env, cwd=PROJECT_ROOT))
     try:
@@ -97,13 +99,13 @@ def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _start_background_services() -> list[subprocess.Popen]:
-    """Other rooms' long-running processes (device simulator and poller) when present."""
+def _start_background_services(pollers: int | None = None) -> list[subprocess.Popen]:
+    """Other rooms' long-running processes (device simulator and pollers) when present."""
     from webgis.services import background_commands
 
     env = {**os.environ, "DATABASE_URL": running_database_url()}
     children = []
-    for name, command in background_commands(env["DATABASE_URL"]):
+    for name, command in background_commands(env["DATABASE_URL"], pollers=pollers):
         click.echo(f"starting {name}: {' '.join(command)}", err=True)
         children.append(subprocess.Popen(command, env=env, cwd=PROJECT_ROOT))
     return children
