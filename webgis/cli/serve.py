@@ -53,7 +53,9 @@ def gunicorn_command(bind: str, workers: int, app: str = "webgis.wsgi:app") -> l
     ~520 and ~1,130 req/s from run to run with that split).
     """
     return [sys.executable, "-m", "gunicorn", app, "--bind", bind, "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", "4", "--reuse-port"]
+            "--worker-class", "gthread", "--threads", "4", "--reuse-port",
+            # Prometheus multiprocess mode: the workers' metrics summed at /metrics (webgis/metrics.py).
+            "--config", "python:webgis.gunicorn_hooks"]
 
 
 def _refuse_a_busy_port(host: str, port: int) -> None:
