@@ -4,10 +4,12 @@ N poller processes (devices/pollgroup.py, leases in PostgreSQL) poll D simulated
 1 Hz behind G gateways; after `--kill-at` seconds one poller is killed with SIGKILL. The
 gateways are tests/helpers/modbus.py MisbehavingPeer servers (one request at a time, like
 an RS-485 gateway) in child processes, and they log the time of every request: a device's
-polls are counted where they land. Per phase (before the kill, the 10 s after it, after
-that) the figures are the share of device-seconds with a poll ("on time", every slot of
-1 s counted once), devices polled twice within half an interval (must be 0), and for the
-killed poller's devices the time from the kill to their first poll by another poller.
+polls are counted where they land, and each poller reports the local port of every
+connection it opens, so each request is traced to its poller. Per phase (before the kill,
+the 10 s after it, after that) the figures are the share of device-seconds with a poll
+("on time", every slot of 1 s counted once), polls of a device by a second poller less than
+an interval after another's (must be 0), and for the killed poller's devices the time from
+the kill to their first poll by a survivor.
 
 The devices are one-block sensors (one Modbus request per poll, 8 input registers) by
 default; `--model lpju_solar_v1` polls the street-light map (4 requests per poll). The
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import multiprocessing as mp
 import os
 import signal
@@ -33,6 +36,7 @@ from sqlalchemy import text
 
 from devices.datatypes import Batch, DeviceConfig
 from devices.leases import LeaseBook, lease_table
+from devices.modbustcp import ModbusTcpConnection
 from devices.pollconfig import PollerConfig
 from devices.poller import Poller
 from devices.pollgroup import PollerGroupMember
@@ -60,7 +64,8 @@ def serve_gateways(ports: Sequence[int], units: int, ready: mp.Event, stop: mp.E
             peer.unit(unit)
     ready.set()
     stop.wait()
-    logs = {(peer.port, unit): [t for t, _ in peer.unit(unit).log] for peer in peers for unit in range(1, units + 1)}
+    logs = {(peer.port, unit): [(t, client) for t, _, client in peer.unit(unit).log]
+            for peer in peers for unit in range(1, units + 1)}
     for peer in peers:
         peer.__exit__(None, None, None)
     out.put(logs)
@@ -74,8 +79,21 @@ class CountingSink:
         self.readings += len(batch.readings)
 
 
-def run_poller(url: str, fleet: list[DeviceConfig], model: str) -> None:
-    """A child process: one member of the group, until SIGTERM (or SIGKILL)."""
+def run_poller(url: str, fleet: list[DeviceConfig], model: str, index: int, sockets: mp.Queue) -> None:
+    """A child process: one member of the group, until SIGTERM (or SIGKILL).
+
+    Each connection it opens is reported (its local port, poller index) as it opens, so the
+    gateways' request logs tell which poller sent each request, even the killed one's.
+    """
+    logging.getLogger("devices").setLevel(logging.ERROR)  # per-device faults of an overloaded run: figures say it
+    connect = ModbusTcpConnection.connect
+
+    async def reporting_connect(self: ModbusTcpConnection) -> None:
+        await connect(self)
+        sockets.put((self._writer.get_extra_info("sockname")[1], index))
+
+    ModbusTcpConnection.connect = reporting_connect  # type: ignore[method-assign]
+
     async def main() -> None:
         poller = Poller([], CountingSink(), PollerConfig(timeout_s=1.0, flush_interval_s=1.0), maps=maps(model))
         member = PollerGroupMember(poller, LeaseBook(engine_for(url)), fleet)
@@ -91,14 +109,17 @@ def run_poller(url: str, fleet: list[DeviceConfig], model: str) -> None:
     asyncio.run(main())
 
 
-def phase_figures(logs: dict, start: float, end: float, devices: Sequence[tuple[int, int]]) -> dict:
-    """On-time share of device-seconds in [start, end), and polls closer than half an interval."""
+def phase_figures(logs: dict, owner: dict[int, int], start: float, end: float,
+                  devices: Sequence[tuple[int, int]]) -> dict:
+    """In [start, end): the share of device-seconds with a poll, and polls of a device by a second
+    poller less than an interval after another poller's (two pollers on one device at once)."""
     slots = int((end - start) // INTERVAL_S)
     covered = doubles = 0
     for key in devices:
-        times = [t for t in logs[key] if start <= t < start + slots * INTERVAL_S]
-        covered += len({int((t - start) // INTERVAL_S) for t in times})
-        doubles += sum(1 for a, b in zip(times, times[1:], strict=False) if b - a < INTERVAL_S / 2)
+        polls = [(t, owner.get(client, -1)) for t, client in logs[key] if start <= t < start + slots * INTERVAL_S]
+        covered += len({int((t - start) // INTERVAL_S) for t, _ in polls})
+        doubles += sum(1 for (a, pa), (b, pb) in zip(polls, polls[1:], strict=False)
+                       if pa != pb and b - a < INTERVAL_S)
     expected = slots * len(devices)
     return {"slots": expected, "on_time": covered / expected if expected else 0.0, "doubles": doubles}
 
@@ -170,7 +191,8 @@ def main() -> None:
              for p in ports for u in range(1, units + 1)]
     _reset(url)
     stop, out, gateway_children = _start_gateways(ctx, ports, units, args.gateway_processes)
-    procs = [ctx.Process(target=run_poller, args=(url, fleet, args.model)) for _ in range(args.pollers)]
+    sockets = ctx.Queue()
+    procs = [ctx.Process(target=run_poller, args=(url, fleet, args.model, i, sockets)) for i in range(args.pollers)]
     for proc in procs:
         proc.start()
     try:
@@ -195,10 +217,14 @@ def main() -> None:
             logs.update(out.get(timeout=60))
         for child in gateway_children:
             child.join(10)
-    report(args, logs, fleet, shared_after, start, killed, end, orphans)
+    owner: dict[int, int] = {}
+    while not sockets.empty():
+        port, index = sockets.get()
+        owner[port] = index
+    report(args, logs, owner, fleet, shared_after, start, killed, end, orphans)
 
 
-def report(args: argparse.Namespace, logs: dict, fleet: list[DeviceConfig], shared_after: float,
+def report(args: argparse.Namespace, logs: dict, owner: dict[int, int], fleet: list[DeviceConfig], shared_after: float,
            start: float, killed: float, end: float, orphans: set[int]) -> None:
     everyone = [(d.port, d.unit) for d in fleet]
     orphaned = [k for k in everyone if k[0] in orphans]
@@ -207,13 +233,16 @@ def report(args: argparse.Namespace, logs: dict, fleet: list[DeviceConfig], shar
     print(f"{len(fleet)} devices ({args.model}) behind {args.gateways} gateways, {args.pollers} pollers at "
           f"{1 / INTERVAL_S:g} Hz; {os.cpu_count()} CPUs; shared out {shared_after:.1f} s after start; "
           f"poller killed (SIGKILL) at {killed - start:.1f} s, holding {len(orphans)} gateways ({len(orphaned)} devices)")
-    print(f"{'phase':<18} {'devices':>8} {'device-seconds':>15} {'on time':>9} {'double polls':>13}")
+    print(f"{'phase':<18} {'devices':>8} {'device-seconds':>15} {'on time':>9} {'two pollers':>12}")
     for name, (a, b) in phases.items():
         for who, keys in (("all", everyone), ("orphaned", orphaned)):
-            f = phase_figures(logs, a, b, keys)
-            print(f"{name:<18} {who:>8} {f['slots']:>15,} {f['on_time']:>8.2%} {f['doubles']:>13}")
+            f = phase_figures(logs, owner, a, b, keys)
+            print(f"{name:<18} {who:>8} {f['slots']:>15,} {f['on_time']:>8.2%} {f['doubles']:>12}")
     # A request sent just before the kill can reach its gateway just after it: count from 0.5 s.
-    takeover = [min((t for t in logs[k] if t >= killed + 0.5), default=float("inf")) - killed for k in orphaned]
+    takeover = [min((t for t, _ in logs[k] if t >= killed + 0.5), default=float("inf")) - killed for k in orphaned]
+    unknown = sum(1 for k in everyone for _, client in logs[k] if client not in owner)
+    if unknown:
+        print(f"({unknown} requests from connections no poller reported; counted as a poller of their own)")
     if takeover:
         print(f"takeover (kill -> first poll by a survivor): median {statistics.median(takeover):.2f} s, "
               f"max {max(takeover):.2f} s over {len(takeover)} devices (bound: 10 s)")

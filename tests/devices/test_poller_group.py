@@ -33,7 +33,7 @@ TAKEOVER_BOUND_S = 10.0
 
 
 def _polls(peer, unit: int, start: float, end: float) -> list[float]:  # noqa: ANN001
-    return [t for t, function in list(peer.unit(unit).log) if function == COIL_READ and start <= t < end]
+    return [t for t, function, _client in list(peer.unit(unit).log) if function == COIL_READ and start <= t < end]
 
 
 def _start_poller(url: str, fleet: Path, metrics_port: int) -> subprocess.Popen:
