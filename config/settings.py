@@ -7,10 +7,13 @@ Groups per concern, each with its own environment prefix:
   project-local cluster under `.var/` is used and managed by the CLI.
 - WEBGIS_PG_*: the project-local cluster (port, data directory, database name).
 - WEBGIS_WEB_*: the web server.
-- WEBGIS_DB_*: read replicas and connection pooling (scale-out, docs/scaling.md).
-- NOTEBOOK_OUTPUT_DIR: where notebooks save maps (default .var/notebooks/).
+- WEBGIS_PAY_*, WEBGIS_DOC_*: payments (the sandbox gateway) and issued documents.
 - WEBGIS_SMTP_*: the mail server notifications are sent through; WEBGIS_NOTIFY_*: the
   notification worker (retries, back-off, the SMS/WhatsApp providers).
+- WEBGIS_DB_*: read replicas and connection pooling (scale-out, docs/scaling.md).
+- WEBGIS_POLLER_*: the device pollers `webgis up` starts (how many, their metrics ports).
+- WEBGIS_DASK_*: where the heavy analyses run (services/analysis/distributed.py).
+- NOTEBOOK_OUTPUT_DIR: where notebooks save maps (default .var/notebooks/).
 """
 
 from __future__ import annotations
@@ -84,6 +87,11 @@ class WebSettings(BaseSettings):
     def public_base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
+    # Proxies in front of the app whose X-Forwarded-For is trusted (HAProxy of
+    # `serve --instances N` sets 1): the client's address for rate limits and the audit
+    # trail is then the one the nearest proxy saw. 0: the connection's peer is the client.
+    proxy_hops: int = Field(default=0, ge=0, le=5)
+
 
 class PaymentSettings(BaseSettings):
     """Payments (services/engine/payments): the built-in sandbox gateway and its callbacks."""
@@ -146,18 +154,19 @@ class NotifySettings(BaseSettings):
     # "package.module:Factory" of a real gateway's MessageProvider.
     sms_provider: str = "record"
     whatsapp_provider: str = "record"
-    # Proxies in front of the app whose X-Forwarded-For is trusted (HAProxy of
-    # `serve --instances N` sets 1): the client's address for rate limits and the audit
-    # trail is then the one the nearest proxy saw. 0: the connection's peer is the client.
-    proxy_hops: int = Field(default=0, ge=0, le=5)
+
+
 class DatabaseRoutingSettings(BaseSettings):
     """Where reads go and how connections are pooled (docs/scaling.md).
+
     replicas: comma-separated URLs of streaming replicas of the primary, for reads that
     may be slightly stale (items, tiles, search, catalogue, pages). When unset and the
     project-local cluster is used, the replicas `python -m webgis db replica add` made
     beside it are listed (Settings.replica_urls).
     """
+
     model_config = SettingsConfigDict(env_prefix="WEBGIS_DB_")
+
     replicas: str = ""
     # A replica further behind the primary than this is dropped from rotation until it
     # catches up (checked every `replica_check_interval_s`, so within a second).
@@ -168,6 +177,32 @@ class DatabaseRoutingSettings(BaseSettings):
     pool_mode: Literal["session", "transaction"] = "session"
     # Where `serve --pooled` starts PgBouncer.
     pooler_port: int = 6432
+
+
+class PollerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_POLLER_")
+
+    # Device poller processes `webgis up` starts; more than one share the fleet by leases
+    # per gateway in PostgreSQL (devices/leases.py). `./medan run --pollers N` overrides it.
+    count: int = Field(default=1, ge=1, le=64)
+    # Prometheus metrics of poller i (0, 1, ...) on 127.0.0.1:(metrics_port + i); 0 = none.
+    metrics_port: int = Field(default=9470, ge=0, lt=32768)
+
+
+class DaskSettings(BaseSettings):
+    """Where the partitionable part of the heavy analyses runs (dask.distributed)."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_DASK_")
+
+    # Address of a running `dask scheduler` (tcp://host:port); empty = a LocalCluster started
+    # for the run and closed after it; "serial" = in this process, without dask.
+    scheduler: str = ""
+    # The LocalCluster's size: 0 workers = one per core (dask's choice). One thread per worker,
+    # since the analyses are numpy/shapely work that holds the GIL in places.
+    workers: int = Field(default=0, ge=0)
+    threads_per_worker: int = Field(default=1, ge=1)
+    # host:port of the LocalCluster's dashboard; empty = no dashboard (nothing listens).
+    dashboard: str = ""
 
 
 class Settings(BaseSettings):
@@ -188,6 +223,8 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     db: DatabaseRoutingSettings = Field(default_factory=DatabaseRoutingSettings)
+    poller: PollerSettings = Field(default_factory=PollerSettings)
+    dask: DaskSettings = Field(default_factory=DaskSettings)
 
     @property
     def uses_local_cluster(self) -> bool:

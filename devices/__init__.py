@@ -12,12 +12,24 @@ import sys
 from sqlalchemy.engine import make_url
 
 
-def background_commands(database_url: str) -> list[tuple[str, list[str]]]:
-    """(name, argv) of the long-running device processes for a database."""
+def background_commands(database_url: str, pollers: int | None = None) -> list[tuple[str, list[str]]]:
+    """(name, argv) of the long-running device processes for a database.
+
+    One poller by default (settings: WEBGIS_POLLER_COUNT); several share the fleet with
+    leases per gateway (`--group`), each serving its metrics on a port of its own.
+    """
+    from config.settings import get_settings
+
+    settings = get_settings().poller
+    pollers = pollers or settings.count
     # A URL with a password would show in `ps`; the caller also exports DATABASE_URL,
     # which --from-db falls back to, so such a URL stays off the command line.
     url_args = [] if make_url(database_url).password else ["--database-url", database_url]
-    return [
-        ("device simulator", [sys.executable, "-m", "devices", "simulate", "--from-db", *url_args]),
-        ("device poller", [sys.executable, "-m", "devices", "poll", "--from-db", *url_args]),
-    ]
+    commands = [("device simulator", [sys.executable, "-m", "devices", "simulate", "--from-db", *url_args])]
+    for i in range(pollers):
+        options = ["--group"] if pollers > 1 else []
+        if settings.metrics_port:
+            options += ["--metrics-port", str(settings.metrics_port + i)]
+        name = "device poller" if pollers == 1 else f"device poller {i + 1} of {pollers}"
+        commands.append((name, [sys.executable, "-m", "devices", "poll", "--from-db", *url_args, *options]))
+    return commands

@@ -138,6 +138,11 @@ def add_poll_args(p: argparse.ArgumentParser) -> None:
                         "retired devices (0: never)")
     p.add_argument("--traffic-every", type=float, default=60.0,
                    help="with a database: seconds between refreshes of the traffic_congestion layer (0: never)")
+    p.add_argument("--group", action="store_true",
+                   help="with a database: share the fleet with the other pollers started with --group on it "
+                        "(a lease per gateway in PostgreSQL; a dead poller's gateways are taken within 10 s)")
+    p.add_argument("--metrics-port", type=int, default=0,
+                   help="serve Prometheus metrics on 127.0.0.1:PORT/metrics (0: none)")
 
 
 class LogSink:
@@ -162,11 +167,17 @@ async def run_poll_cli(args: argparse.Namespace, devices: Sequence[DeviceConfig]
                            traffic_every_s=args.traffic_every or None)
     config = PollerConfig(timeout_s=args.timeout, retries=args.retries,
                           max_concurrency=args.concurrency, offline_after=args.offline_after)
-    poller = Poller(devices, sink, config)
+    if args.group and not args.database_url:
+        raise SystemExit("--group needs a database (--database-url or --from-db): the leases live there")
+    # In a group the poller starts empty; the leases decide what it polls.
+    poller = Poller([] if args.group else devices, sink, config)
+    metrics = _serve_metrics(poller, args.metrics_port)
     await poller.start()
     # Gateways that allow one connection: commands go out on the poller's (devices/gatewaylink.py).
     lender = Lender(poller, getattr(sink, "engine", None))
     await lender.refresh()
+    member, grouping = (await _join_group(poller, sink, devices, lender, metrics, args.metrics_port)
+                        if args.group else (None, None))
     watcher = None
     if records and args.database_url and args.reload_every > 0:
         from devices.registry import follow_registry
@@ -175,8 +186,11 @@ async def run_poll_cli(args: argparse.Namespace, devices: Sequence[DeviceConfig]
         extra = [d for d in devices if d.device_id not in {r.device_id for r in records}]
 
         def reload(new_records: list) -> None:
-            poller.set_devices([r.config() for r in new_records] + extra)
             sink.set_devices(new_records)  # type: ignore[union-attr]
+            if member is not None:  # the next renewal applies it to the leased gateways
+                member.set_fleet([r.config() for r in new_records] + extra)
+                return
+            poller.set_devices([r.config() for r in new_records] + extra)
             refreshing.add(asyncio.create_task(lender.refresh()))
             refreshing.difference_update({t for t in refreshing if t.done()})
 
@@ -186,14 +200,57 @@ async def run_poll_cli(args: argparse.Namespace, devices: Sequence[DeviceConfig]
     try:
         await _run_until_signal(args.duration)
     finally:
-        if watcher is not None:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watcher
+        for task in (watcher, grouping):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        if member is not None:
+            await member.leave()
         await lender.stop()
         await poller.stop()
     s = poller.stats
     log.info("polled %d of %d scheduled, %d ok, %d failed", s.polled, s.scheduled, s.ok, s.failed)
+
+
+def _serve_metrics(poller: Poller, port: int):  # noqa: ANN202 - a PollerMetrics or None
+    if not port:
+        return None
+    from devices.pollmetrics import PollerMetrics
+
+    metrics = PollerMetrics()
+    try:
+        metrics.serve(port)
+    except OSError as exc:  # a busy port costs the metrics, never the polling
+        log.warning("poller: no Prometheus metrics: cannot serve on 127.0.0.1:%d (%s)", port, exc.strerror)
+        return None
+    poller.metrics = metrics
+    log.info("poller: Prometheus metrics on http://127.0.0.1:%d/metrics", port)
+    return metrics
+
+
+async def _join_group(poller: Poller, sink: Sink, devices: Sequence[DeviceConfig], lender: Lender,
+                      metrics, metrics_port: int) -> tuple:  # noqa: ANN001 - PollerMetrics or None
+    """Lease gateways with the other pollers of the database; returns the member and its renewing task."""
+    from devices.leases import LeaseBook
+    from devices.pollgroup import PollerGroupMember
+
+    owned = getattr(sink, "set_owned", None)
+    if owned is not None:
+        owned([], set())  # judge no device's alarms until its gateway is ours
+    url = f"http://127.0.0.1:{metrics_port}/metrics" if metrics_port else None
+    member = PollerGroupMember(poller, LeaseBook(sink.engine, metrics_url=url), devices,  # type: ignore[attr-defined]
+                               on_owned=owned)
+
+    async def after_tick() -> None:
+        await lender.refresh()
+        await lender.retain()
+        if metrics is not None:
+            member.export(metrics)
+
+    log.info("poller: in a group as %s; %d devices behind %d gateways to share",
+             member.book.poller_id, len(devices), len(member.gateways))
+    return member, asyncio.create_task(member.run(after_tick), name="poller group")
 
 
 def _poll(args: argparse.Namespace) -> None:

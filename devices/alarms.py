@@ -10,7 +10,8 @@ its changes too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -194,28 +195,81 @@ class AlarmStore:
         self.engine = engine
         self.evaluator = evaluator
         self.locate = Locator(devices)
+        # With several pollers (devices/pollgroup.py) this one evaluates only the devices it
+        # polls (None: every device); those it just took start from the database's state.
+        self.owned: set[str] | None = None
+        self._to_load: set[str] = set()
+        self._lock = threading.RLock()  # scope() runs on the poller's loop, process() in the sink's thread
 
-    def load_active(self) -> None:
+    def load_active(self, devices: Collection[str] | None = None) -> None:
         """Take the database's alarm state as the evaluator's (after a restart or a failure).
 
         The active alarms, since when each device has been offline and its current fault
         (and since when): without them a restart would clear every offline or fault alarm
-        of a device still failing, and restart its timers.
+        of a device still failing, and restart its timers. `devices`: only theirs (taken
+        over from another poller), the rest of the evaluator's state is kept.
         """
+        if devices is None and self.owned is not None:
+            devices = self.owned
+        only = None if devices is None else sorted(devices)
         with self.engine.connect() as conn:
-            rows = conn.execute(text("SELECT device_id, rule FROM devices.alarms WHERE state <> 'cleared'"))
-            self.evaluator.active = {(r.device_id, r.rule) for r in rows}
+            rows = conn.execute(text("SELECT device_id, rule FROM devices.alarms WHERE state <> 'cleared' "
+                                     "AND (CAST(:ids AS text[]) IS NULL OR device_id = ANY(:ids))"), {"ids": only})
+            active = {(r.device_id, r.rule) for r in rows}
             state = conn.execute(text("SELECT device_id, status, status_since, fault, fault_since "
-                                      "FROM devices.device_state WHERE status = 'offline' OR fault_since IS NOT NULL"))
+                                      "FROM devices.device_state WHERE (status = 'offline' OR fault_since IS NOT NULL) "
+                                      "AND (CAST(:ids AS text[]) IS NULL OR device_id = ANY(:ids))"), {"ids": only})
             offline, faults = {}, {}
             for r in state:
                 if r.status == "offline":
                     offline[r.device_id] = r.status_since.timestamp()
                 if r.fault and r.fault_since is not None:
                     faults[r.device_id] = (r.fault.partition(":")[0], r.fault_since.timestamp())
-            self.evaluator.offline_since, self.evaluator.faults = offline, faults
+        with self._lock:
+            self._take_state(devices, active, offline, faults)
+
+    def _take_state(self, devices: Collection[str] | None, active: set, offline: dict, faults: dict) -> None:
+        ev = self.evaluator
+        if devices is None:
+            ev.active, ev.offline_since, ev.faults = active, offline, faults
+            return
+        ev.active = {k for k in ev.active if k[0] not in devices} | active
+        for d in devices:
+            ev.offline_since.pop(d, None)
+            ev.faults.pop(d, None)
+        ev.offline_since.update(offline)
+        ev.faults.update(faults)
+
+    def scope(self, models: Mapping[str, str], gained: Collection[str]) -> None:
+        """Evaluate only these devices (id -> model) from now on; `gained` ones load their state first.
+
+        A device handed to another poller is forgotten here (its timers, its active alarms):
+        the other poller reads them from the database, as after a restart, so an alarm is
+        neither cleared nor opened twice by the hand-over.
+        """
+        with self._lock:
+            ev, keep = self.evaluator, set(models)
+            self.owned = keep
+            for table in (ev.models, ev.offline_since, ev.faults):
+                for device in [d for d in table if d not in keep]:
+                    del table[device]
+            ev.active = {k for k in ev.active if k[0] in keep}
+            ev.pending = {k: v for k, v in ev.pending.items() if k[0] in keep}
+            ev.clearing = {k: v for k, v in ev.clearing.items() if k[0] in keep}
+            ev.models.update(models)
+            self._to_load = (self._to_load & keep) | set(gained)
 
     def process(self, batch: Batch, now: float) -> list[Transition]:
+        with self._lock:
+            if self._to_load:  # raises while the database is away: the batch is kept and retried
+                self.load_active(self._to_load)
+                self._to_load = set()
+            if self.owned is not None:  # rows polled just before a hand-over are not ours to judge
+                batch = Batch([r for r in batch.readings if r.device_id in self.owned],
+                              [c for c in batch.changes if c.device_id in self.owned])
+            return self._process(batch, now)
+
+    def _process(self, batch: Batch, now: float) -> list[Transition]:
         ev = self.evaluator
         transitions = [t for c in sorted(batch.changes, key=lambda c: c.time) for t in ev.on_change(c)]
         transitions += [t for r in batch.readings for t in ev.on_reading(r)]

@@ -93,6 +93,15 @@ class Lender:
         if new and self.engine is not None:
             await asyncio.to_thread(publish, self.engine, new)
 
+    async def retain(self) -> None:
+        """Stop lending gateways the poller no longer polls (their lease went to another poller)."""
+        gone = [link for key, link in self.links.items() if key not in self.poller.endpoints]
+        for link in gone:
+            del self.links[(link.host, link.port)]
+            await link.stop()
+        if gone and self.engine is not None:
+            await asyncio.to_thread(withdraw, self.engine, gone)
+
     async def stop(self) -> None:
         if self.engine is not None:
             await asyncio.to_thread(withdraw, self.engine, list(self.links.values()))

@@ -22,7 +22,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ from sqlalchemy import Connection, Engine, text
 
 from devices import partitions, rollups
 from devices import telemetry as store_telemetry
-from devices.datatypes import Batch, Reading, StatusChange
+from devices.datatypes import Batch, DeviceConfig, Reading, StatusChange
 from devices.diagnostics import store_counts
 from devices.faultlog import FaultLog
 from devices.registry import DeviceRecord, split_device_id
@@ -207,6 +207,12 @@ class PostgisSink:
         if self.alarms is not None:
             self.alarms.evaluator.models.update({d.device_id: d.model for d in devices})
             self.alarms.locate.known.update({d.device_id: (d.lon, d.lat) for d in devices})
+
+    def set_owned(self, devices: Sequence[DeviceConfig], gained: Collection[str]) -> None:
+        """Several pollers: judge alarms of these devices only; `gained` ones were taken over (devices/pollgroup.py)."""
+        self.models.update({d.device_id: d.model for d in devices})
+        if self.alarms is not None:
+            self.alarms.scope({d.device_id: d.model for d in devices}, gained)
 
     def _settle_commands(self, readings: Sequence[Reading]) -> None:
         """Unconfirmed commands (a write whose answer was lost) are settled by what the polls show."""

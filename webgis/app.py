@@ -13,6 +13,7 @@ from webgis import accounts
 from webgis.accounts.principal import audit_csrf_refusal, rate_limit_identity
 from webgis.cors import init_cors
 from webgis.errors import register_error_handlers
+from webgis.metrics import init_metrics
 from webgis.readroute import init_read_routing
 from webgis.representation import init_representation_headers
 from webgis.security import init_security
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, *, verify_schema: bool = True, 
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.web.proxy_hops)  # type: ignore[method-assign]
     app.after_request(_no_content_type_without_content)
+    init_metrics(app)  # last: its WSGI layer must be the outermost, to count the tile lane's answers too
     return app
 
 

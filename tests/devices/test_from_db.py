@@ -52,6 +52,16 @@ def test_background_commands_start_simulator_and_poller_from_the_database() -> N
     assert not any("s3cret" in arg for argv in secret.values() for arg in argv)
 
 
+def test_several_pollers_are_started_as_a_group_each_with_its_own_metrics_port() -> None:
+    one = dict(devices.background_commands("postgresql://webgis@127.0.0.1:54329/medan"))
+    assert "--group" not in one["device poller"]  # one poller by default, no leases to renew
+    three = devices.background_commands("postgresql://webgis@127.0.0.1:54329/medan", pollers=3)
+    pollers = [argv for name, argv in three if name.startswith("device poller")]
+    assert len(pollers) == 3 and all("--group" in argv for argv in pollers)
+    ports = {argv[argv.index("--metrics-port") + 1] for argv in pollers}
+    assert len(ports) == 3
+
+
 def _readdress(engine, free_ports) -> dict[str, int]:  # noqa: ANN001
     """Keep a few devices per layer active on free ports, retire the rest (layers API, with history)."""
     active: dict[str, int] = {}

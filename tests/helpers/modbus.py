@@ -6,6 +6,7 @@ import asyncio
 import socket
 import struct
 import threading
+import time
 from typing import Any
 
 from devices.modbusrtu import crc16, rtu_frame
@@ -76,6 +77,9 @@ class PeerUnit:
         self.kind = "ok"
         self.options: dict[str, Any] = {}
         self.requests = 0
+        # (time.monotonic(), function code, client's TCP port) of every request: polls per
+        # interval, and which client (poller) sent each.
+        self.log: list[tuple[float, int, int]] = []
 
 
 class MisbehavingPeer:
@@ -195,6 +199,7 @@ class MisbehavingPeer:
         """Answer one request as the unit behaves; False when the connection is to close."""
         u = self.unit(unit_id)
         u.requests += 1
+        u.log.append((time.monotonic(), pdu[0], (writer.get_extra_info("peername") or ("", 0))[1]))
         kind, opts = u.kind, u.options
         if kind == "silent" or (kind == "write_lost" and pdu[0] in WRITES):
             await asyncio.sleep(opts.get("busy_s", 0.0))

@@ -46,6 +46,7 @@ HISTORY, RESTORE = "HISTORY", "RESTORE"
 
 TABLE: dict[tuple[str, str], str] = {
     ("health.healthz", "GET"): PUBLIC,
+    ("metrics.metrics", "GET"): ADMIN,  # Prometheus scrapes with an admin's (or the configured) token
     ("static", "GET"): PUBLIC,
     ("ogcapi.landing", "GET"): PUBLIC,
     ("ogcapi.conformance", "GET"): PUBLIC,

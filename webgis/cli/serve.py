@@ -72,7 +72,9 @@ def gunicorn_command(bind: str, workers: int, app: str = "webgis.wsgi:app") -> l
     ~520 and ~1,130 req/s from run to run with that split).
     """
     return [sys.executable, "-m", "gunicorn", app, "--bind", bind, "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", "4", "--reuse-port"]
+            "--worker-class", "gthread", "--threads", "4", "--reuse-port",
+            # Prometheus multiprocess mode: the workers' metrics summed at /metrics (webgis/metrics.py).
+            "--config", "python:webgis.gunicorn_hooks"]
 
 
 def _refuse_a_busy_port(host: str, port: int) -> None:
@@ -92,14 +94,16 @@ def _refuse_a_busy_port(host: str, port: int) -> None:
 @INSTANCES
 @POOLED
 @WORKERS
+@click.option("--pollers", type=click.IntRange(1, 64), default=None,
+              help="device poller processes sharing the fleet by leases (default: WEBGIS_POLLER_COUNT, else 1)")
 @click.pass_context
-def up(ctx: click.Context, instances: int, pooled: bool, workers: int | None) -> None:
-    """Database, migrations, seed data, device simulator and poller, then serve."""
+def up(ctx: click.Context, instances: int, pooled: bool, workers: int | None, pollers: int | None) -> None:
+    """Database, migrations, seed data, device simulator and poller(s), then serve."""
     ctx.invoke(migrate)
     ctx.invoke(seed)
     _issue_this_years_tax_bills()
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
-    children = _start_background_services()
+    children = _start_background_services(pollers)
     env = {**os.environ, "DATABASE_URL": running_database_url()}
     serve_command = [sys.executable, "-m", "webgis", "serve", "--instances", str(instances)]
     serve_command += (["--pooled"] if pooled else []) + (["--workers", str(workers)] if workers else [])
@@ -131,13 +135,13 @@ def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _start_background_services() -> list[subprocess.Popen]:
-    """Other rooms' long-running processes (device simulator and poller) when present."""
+def _start_background_services(pollers: int | None = None) -> list[subprocess.Popen]:
+    """Other rooms' long-running processes (device simulator and pollers) when present."""
     from webgis.services import background_commands
 
     env = {**os.environ, "DATABASE_URL": running_database_url()}
     children = []
-    for name, command in background_commands(env["DATABASE_URL"]):
+    for name, command in background_commands(env["DATABASE_URL"], pollers=pollers):
         click.echo(f"starting {name}: {' '.join(command)}", err=True)
         children.append(subprocess.Popen(command, env=env, cwd=PROJECT_ROOT))
     return children
