@@ -7,6 +7,7 @@ Groups per concern, each with its own environment prefix:
   project-local cluster under `.var/` is used and managed by the CLI.
 - WEBGIS_PG_*: the project-local cluster (port, data directory, database name).
 - WEBGIS_WEB_*: the web server.
+- WEBGIS_DASK_*: where the heavy analyses run (services/analysis/distributed.py).
 - NOTEBOOK_OUTPUT_DIR: where notebooks save maps (default .var/notebooks/).
 """
 
@@ -74,6 +75,22 @@ class WebSettings(BaseSettings):
     tile_cache_max_zoom: int = Field(default=16, ge=-1, le=22)
 
 
+class DaskSettings(BaseSettings):
+    """Where the partitionable part of the heavy analyses runs (dask.distributed)."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_DASK_")
+
+    # Address of a running `dask scheduler` (tcp://host:port); empty = a LocalCluster started
+    # for the run and closed after it; "serial" = in this process, without dask.
+    scheduler: str = ""
+    # The LocalCluster's size: 0 workers = one per core (dask's choice). One thread per worker,
+    # since the analyses are numpy/shapely work that holds the GIL in places.
+    workers: int = Field(default=0, ge=0)
+    threads_per_worker: int = Field(default=1, ge=1)
+    # host:port of the LocalCluster's dashboard; empty = no dashboard (nothing listens).
+    dashboard: str = ""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEBGIS_")
 
@@ -87,6 +104,7 @@ class Settings(BaseSettings):
     )
     pg: LocalClusterSettings = Field(default_factory=LocalClusterSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    dask: DaskSettings = Field(default_factory=DaskSettings)
 
     @property
     def uses_local_cluster(self) -> bool:
