@@ -124,8 +124,10 @@ def zonal_stats(raster: HazardRaster, zones: gpd.GeoSeries, breaks: list[float],
     if _overlapping(geoms):
         tables = runner.map(_zones_one_by_one, parts, raster=raster, geoms=geoms, breaks=breaks)
     else:
-        tables = runner.map(_zones_of_label_grid, parts, raster=raster, labels=_labels(raster, geoms),
-                            geoms=geoms, breaks=breaks)
+        labels = _labels(raster, geoms)
+        # Each task gets only the window of its zones (views here, copied when shipped), not the grid.
+        tables = runner.map(_zones_of_label_grid, [_grid_part(raster, labels, geoms, rows) for rows in parts],
+                            n_zones=len(geoms), breaks=breaks)
     table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     table.index = zones.index
     return table
@@ -140,16 +142,24 @@ def _columns(n_classes: int) -> list[str]:
     return ["count", "mean", "min", "max", *(f"share_{k}" for k in range(n_classes))]
 
 
-def _zones_of_label_grid(rows: np.ndarray, raster: HazardRaster, labels: np.ndarray, geoms: np.ndarray,
-                         breaks: list[float]) -> pd.DataFrame:
-    """The statistics of zones `rows` (0-based) from the label grid, over the window holding them."""
-    if len(rows) == len(geoms):  # every zone: the whole grid, as numbered
-        return _all_zones(raster.values, labels, len(geoms), breaks, len(breaks) + 1)
+def _grid_part(raster: HazardRaster, labels: np.ndarray, geoms: np.ndarray,
+               rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zones `rows` (0-based) with the raster values and labels of the window holding them."""
+    if len(rows) == len(geoms):  # every zone: the whole grid
+        return rows, raster.values, labels
     top, bottom, left, right = _window_of(raster, geoms[rows])
-    window = labels[top:bottom, left:right]
-    local = np.zeros(len(geoms) + 1, dtype="int32")  # global label -> 1-based number within the part
+    return rows, raster.values[top:bottom, left:right], labels[top:bottom, left:right]
+
+
+def _zones_of_label_grid(part: tuple[np.ndarray, np.ndarray, np.ndarray], n_zones: int,
+                         breaks: list[float]) -> pd.DataFrame:
+    """The statistics of a part's zones from its window of the label grid, cells in the grid's order."""
+    rows, values, labels = part
+    if len(rows) == n_zones:
+        return _all_zones(values, labels, n_zones, breaks, len(breaks) + 1)
+    local = np.zeros(n_zones + 1, dtype="int32")  # global label -> 1-based number within the part
     local[rows + 1] = np.arange(1, len(rows) + 1)
-    return _all_zones(raster.values[top:bottom, left:right], local[window], len(rows), breaks, len(breaks) + 1)
+    return _all_zones(values, local[labels], len(rows), breaks, len(breaks) + 1)
 
 
 def _window_of(raster: HazardRaster, geoms: np.ndarray) -> tuple[int, int, int, int]:

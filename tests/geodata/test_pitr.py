@@ -79,6 +79,16 @@ def _write(url: str, statement: str) -> datetime:
         conn.close()
 
 
+def _show(url: str, setting: str) -> str:
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT current_setting(%s)", (setting,))
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
+
+
 def _names(url: str) -> list[str]:
     conn = psycopg2.connect(url)
     try:
@@ -96,6 +106,8 @@ def test_restore_to_a_moment_between_two_writes(drill_cluster: tuple[LocalCluste
     _write(url, "CREATE TABLE drill (name text PRIMARY KEY)")
     cli("pitr", "restore", "--to", datetime.now(UTC).isoformat(), "--yes", ok=False)  # nothing set up yet
     cli("pitr", "setup")
+    assert _show(url, "archive_mode") == "on"
+    assert _show(url, "archive_timeout") == "1min"  # a quiet database's last writes wait at most a minute
     assert "full" in cli("pitr", "backup").stdout
 
     first_done = _write(url, "INSERT INTO drill VALUES ('first')")
