@@ -21,6 +21,11 @@ import psycopg2
 
 from config.settings import LocalClusterSettings, Settings
 
+# Every server of this cluster's data starts with these (a restored copy too: recovery refuses
+# a max_connections lower than the primary's).
+SERVER_OPTIONS = ("-c shared_buffers=512MB -c work_mem=32MB -c maintenance_work_mem=256MB "
+                  "-c max_connections=200 -c fsync=on -c synchronous_commit=on -c jit=off")
+
 
 class ClusterError(RuntimeError):
     """The local cluster cannot be set up; the message says what to install or fix."""
@@ -123,10 +128,7 @@ class LocalCluster:
         bindir = postgres_bindir()
         options = (
             f"-c listen_addresses={self.settings.host} -p {self.settings.port} "
-            f"-c unix_socket_directories={self.socket_dir} "
-            "-c shared_buffers=512MB -c work_mem=32MB -c maintenance_work_mem=256MB "
-            "-c max_connections=200 -c fsync=on -c synchronous_commit=on "
-            "-c jit=off"
+            f"-c unix_socket_directories={self.socket_dir} {SERVER_OPTIONS}"
         ) + (f" {self.extra_options}" if self.extra_options else "")
         result = self.run_as_owner(
             [

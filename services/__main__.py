@@ -42,20 +42,58 @@ ORDER = ["poverty", "risk", "hazard_zones", "food", "transit", "access"]
 @click.argument("which", nargs=-1, type=click.Choice(["all", *ORDER]))
 @click.option("--hazard", type=click.Path(exists=True, path_type=Path), help="hazard raster for risk and hazard_zones")
 def analyse(which: tuple[str, ...], hazard: Path | None) -> None:
-    """Run analyses and publish their result layers with provenance."""
+    """Run analyses and publish their result layers with provenance.
+
+    The heavy ones (risk, transit, access) run their parts on dask.distributed:
+    the scheduler at WEBGIS_DASK_SCHEDULER, else a local cluster for this run.
+    """
     from services.analysis import access, food, hazard_zones, poverty, risk, transit
+    from services.analysis.distributed import analysis_runner
 
     runners = {"poverty": poverty.run_poverty, "risk": risk.run_risk, "food": food.run_food,
                "transit": transit.run_transit_coverage, "access": access.run_access,
                "hazard_zones": hazard_zones.run_hazard_zones}
+    spread = {"risk", "transit", "access"}
     chosen = ORDER if not which or "all" in which else [n for n in ORDER if n in which]
     engine = _engine()
-    for name in chosen:
-        options = {"hazard_path": hazard} if name in ("risk", "hazard_zones") and hazard else {}
-        try:
-            click.echo(str(runners[name](engine, **options)))
-        except AnalysisError as exc:
-            raise click.ClickException(f"{name}: {exc}") from None
+    bar = _ProgressBar()
+    with analysis_runner(progress=bar.update) as runner:
+        for name in chosen:
+            options = {"hazard_path": hazard} if name in ("risk", "hazard_zones") and hazard else {}
+            options |= {"runner": runner} if name in spread else {}
+            bar.start(name)
+            try:
+                report = runners[name](engine, **options)
+            except AnalysisError as exc:
+                raise click.ClickException(f"{name}: {exc}") from None
+            finally:
+                bar.close()
+            click.echo(str(report))
+
+
+class _ProgressBar:
+    """A tqdm bar per analysis on stderr, advanced as its parts finish (silent when not a terminal)."""
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._name = ""
+
+    def start(self, name: str) -> None:
+        self._name = name
+
+    def update(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self._bar is None or done == 1:
+            self.close()
+            self._bar = tqdm(desc=self._name, total=total, unit=" parts", file=sys.stderr, disable=None)
+        self._bar.total = total
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 @main.group()

@@ -32,6 +32,7 @@ from services.analysis.common import (
     now,
     publish,
 )
+from services.analysis.distributed import SERIAL, Runner, given_or_configured
 
 # result property -> (layer, property, value) selecting the facilities
 TARGETS = {
@@ -45,6 +46,8 @@ TARGETS = {
 DEFAULT_THRESHOLDS_KM = {"jarak_puskesmas_km": 3.0, "jarak_rs_km": 5.0, "jarak_sd_km": 1.0,
                          "jarak_smp_km": 1.0, "jarak_sma_km": 3.0, "jarak_smk_km": 3.0}
 INPUT_LAYERS = ["kelurahan", "health_facilities", "schools"]
+# Grid points per part: fewer cost more to ship and schedule than to search.
+POINTS_PER_PART = 5_000
 
 
 def grid_points(polys_utm: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.ndarray]:
@@ -62,9 +65,25 @@ def grid_points(polys_utm: np.ndarray, cell_m: float) -> tuple[np.ndarray, np.nd
     return points, owner
 
 
+def nearest_distances(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Metres from each point to the nearest target (both UTM)."""
+    _, dist = shapely.STRtree(targets).query_nearest(points, return_distance=True, all_matches=False)
+    return dist
+
+
+def _distances_of_part(rows: np.ndarray, points: np.ndarray, targets: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    part = points if len(rows) == len(points) else points[rows]
+    return {column: nearest_distances(part, chosen) for column, chosen in targets.items()}
+
+
 def compute_access(kelurahan: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, schools: gpd.GeoDataFrame, *,
-                   cell_m: float = 250.0, thresholds_km: Mapping[str, float] | None = None) -> gpd.GeoDataFrame:
-    """The service_access result frame, without touching the database."""
+                   cell_m: float = 250.0, thresholds_km: Mapping[str, float] | None = None,
+                   runner: Runner = SERIAL) -> gpd.GeoDataFrame:
+    """The service_access result frame, without touching the database.
+
+    The grid points' nearest-facility searches run in parts on `runner`; the
+    distances come back in the points' order, so the means are the same sums.
+    """
     limits = {**DEFAULT_THRESHOLDS_KM, **(thresholds_km or {})}
     unknown = sorted(set(limits) - set(TARGETS))
     if unknown:
@@ -75,12 +94,15 @@ def compute_access(kelurahan: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, sc
     points, owner = grid_points(np.asarray(kel.to_crs(UTM).geometry.values), cell_m)
     sources = {"health_facilities": facilities, "schools": schools}
     frame = pd.DataFrame({"kode_kel": kel["kode_kel"], "nama_kel": kel["nama_kel"]})
+    targets = {}
     for column, (layer, prop, value) in TARGETS.items():
         chosen = sources[layer][sources[layer][prop] == value]
         if len(chosen) == 0:
             raise AnalysisError(f"no {value} in {layer}: cannot measure {column}")
-        targets = np.asarray(chosen.to_crs(UTM).geometry.values)
-        _, dist = shapely.STRtree(targets).query_nearest(points, return_distance=True, all_matches=False)
+        targets[column] = np.asarray(chosen.to_crs(UTM).geometry.values)
+    parts = runner.map(_distances_of_part, runner.parts(len(points), POINTS_PER_PART), points=points, targets=targets)
+    for column in TARGETS:
+        dist = np.concatenate([part[column] for part in parts]) if len(parts) > 1 else parts[0][column]
         mean = np.bincount(owner, weights=dist, minlength=len(kel)) / np.bincount(owner, minlength=len(kel))
         frame[column] = np.round(mean / 1000, 2)
     too_far = pd.DataFrame({c: frame[c] > limits[c] for c in TARGETS})
@@ -90,10 +112,12 @@ def compute_access(kelurahan: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, sc
 
 
 def run_access(engine: Engine, *, cell_m: float = 250.0, thresholds_km: Mapping[str, float] | None = None,
-               actor: str = ANALYSIS_ACTOR) -> RunReport:
+               actor: str = ANALYSIS_ACTOR, runner: Runner | None = None) -> RunReport:
+    """Compute on `runner` (else the settings' cluster) and publish service_access with provenance."""
     started = now()
-    result = compute_access(read_layer(engine, "kelurahan"), read_layer(engine, "health_facilities"),
-                            read_layer(engine, "schools"), cell_m=cell_m, thresholds_km=thresholds_km)
+    inputs = (read_layer(engine, "kelurahan"), read_layer(engine, "health_facilities"), read_layer(engine, "schools"))
+    with given_or_configured(runner) as on:
+        result = compute_access(*inputs, cell_m=cell_m, thresholds_km=thresholds_km, runner=on)
     return publish(engine, "access", {"service_access": result}, input_layers=INPUT_LAYERS,
                    parameters={"cell_m": cell_m, "thresholds_km": {**DEFAULT_THRESHOLDS_KM, **(thresholds_km or {})},
                                "distance": "straight line, UTM 47N, mean over grid points"},

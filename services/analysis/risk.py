@@ -44,6 +44,7 @@ from services.analysis.common import (
     now,
     publish,
 )
+from services.analysis.distributed import SERIAL, Runner, given_or_configured, slices
 from services.analysis.hazard import FLOOD_INDEX_FILE
 from services.analysis.zonal import (
     CLASS_NAMES,
@@ -78,19 +79,31 @@ class RiskParameters:
         return RiskParameters(hazard, risk, weights, self.exposed_from)  # type: ignore[arg-type]
 
 
+# Fewer points than this per part cost more to ship and schedule than to count.
+POINTS_PER_PART = 20_000
+
+
 def points_by_class(kel: gpd.GeoDataFrame, points: gpd.GeoDataFrame | None, raster: HazardRaster,
-                    breaks: list[float]) -> np.ndarray:
+                    breaks: list[float], runner: Runner = SERIAL) -> np.ndarray:
     """Points per kelurahan (rows) and hazard class of the cell under each point (columns).
 
     A point on no valid cell (outside the raster, nodata) is in no class. A point
-    on the seam of two kelurahan is counted once, in the first by code.
+    on the seam of two kelurahan is counted once, in the first by code. Parts of
+    the points may run on `runner`; their counts add up.
     """
-    out = np.zeros((len(kel), len(breaks) + 1), dtype=int)
     if points is None or len(points) == 0:
-        return out
+        return np.zeros((len(kel), len(breaks) + 1), dtype=int)
+    counts = runner.map(_points_by_class_part, slices(runner, points[["geometry"]], POINTS_PER_PART),
+                        kel=kel[["geometry"]], raster=raster, breaks=breaks)
+    return np.sum(counts, axis=0) if len(counts) > 1 else counts[0]
+
+
+def _points_by_class_part(points: gpd.GeoDataFrame, kel: gpd.GeoDataFrame, raster: HazardRaster,
+                          breaks: list[float]) -> np.ndarray:
+    out = np.zeros((len(kel), len(breaks) + 1), dtype=int)
     classes = classify(sample_points(raster, points.geometry), breaks)
-    inside = points[["geometry"]].assign(kelas=classes)[classes >= 0]
-    joined = gpd.sjoin(inside.to_crs(kel.crs), kel[["geometry"]], predicate="within")
+    inside = points.assign(kelas=classes)[classes >= 0]
+    joined = gpd.sjoin(inside.to_crs(kel.crs), kel, predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
     np.add.at(out, (joined["index_right"].to_numpy(), joined["kelas"].to_numpy()), 1)
     return out
@@ -112,18 +125,19 @@ def flood_event_term(kel: gpd.GeoDataFrame, events: pd.DataFrame | None) -> np.n
 def compute_risk(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, schools: gpd.GeoDataFrame,
                  facilities: gpd.GeoDataFrame, routes: gpd.GeoDataFrame, raster: HazardRaster,
                  events: pd.DataFrame | None, params: RiskParameters,
-                 stops: gpd.GeoDataFrame | None = None) -> dict[str, gpd.GeoDataFrame]:
+                 stops: gpd.GeoDataFrame | None = None, runner: Runner = SERIAL) -> dict[str, gpd.GeoDataFrame]:
     """The two result frames (flood_exposure, disaster_risk_zones), without touching the database.
 
     flood_exposure keeps the exposure in every class (`jiwa_<kelas>`, ...) and the
     total in the exposed classes (`<what>_terpapar`). Roads are not among them:
     the repository has no real road network, and inventing one would make the
-    figure look measured when it is not.
+    figure look measured when it is not. The zonal statistics and the point
+    counts run their parts on `runner` (services/analysis/distributed.py).
     """
     params = params.checked()
     kel = kelurahan_frame(kelurahan)
     breaks = list(params.hazard_breaks)
-    stats = zonal_stats(raster, kel.geometry, breaks)
+    stats = zonal_stats(raster, kel.geometry, breaks, runner)
     if (stats["count"] == 0).all():
         raise AnalysisError("the hazard raster has no valid cell inside any kelurahan")
     people = kel[["kode_kel"]].merge(population[["kode_kel", "penduduk"]], on="kode_kel", how="left")["penduduk"]
@@ -132,9 +146,9 @@ def compute_risk(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, scho
     exposed_share = shares[:, params.exposed_from:].sum(axis=1)
     exposed_people = np.round(people * exposed_share).astype(int)
     people_by_class = np.round(people[:, None] * shares).astype(int)
-    schools_by_class = points_by_class(kel, schools, raster, breaks)
-    facilities_by_class = points_by_class(kel, facilities, raster, breaks)
-    stops_by_class = points_by_class(kel, stops, raster, breaks)
+    schools_by_class = points_by_class(kel, schools, raster, breaks, runner)
+    facilities_by_class = points_by_class(kel, facilities, raster, breaks, runner)
+    stops_by_class = points_by_class(kel, stops, raster, breaks, runner)
     exposed = slice(params.exposed_from, None)
     route_km = line_length_by_class(raster, routes.geometry, kel.geometry, breaks)
     counts = flood_event_term(kel, events)
@@ -168,16 +182,19 @@ def compute_risk(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, scho
 
 
 def run_risk(engine: Engine, *, hazard_path: Path = FLOOD_INDEX_FILE, events_path: Path | None = FLOOD_EVENTS_FILE,
-             params: RiskParameters | None = None, actor: str = ANALYSIS_ACTOR) -> RunReport:
-    """Read the inputs, compute, and publish both result layers with provenance."""
+             params: RiskParameters | None = None, actor: str = ANALYSIS_ACTOR,
+             runner: Runner | None = None) -> RunReport:
+    """Read the inputs, compute (on `runner`, else the settings' cluster), and publish both result layers."""
     started = now()
     params = (params or RiskParameters()).checked()
     kel = read_layer(engine, "kelurahan")
     raster = open_hazard(Path(hazard_path), kel)
     events = pd.read_csv(events_path) if events_path else None
-    results = compute_risk(kel, read_layer(engine, "poverty"), read_layer(engine, "schools"),
-                           read_layer(engine, "health_facilities"), read_layer(engine, "transit_routes"),
-                           raster, events, params, stops=read_layer(engine, "transit_stops"))
+    inputs = (read_layer(engine, "poverty"), read_layer(engine, "schools"), read_layer(engine, "health_facilities"),
+              read_layer(engine, "transit_routes"))
+    with given_or_configured(runner) as on:
+        results = compute_risk(kel, *inputs, raster, events, params, stops=read_layer(engine, "transit_stops"),
+                               runner=on)
     files = {"hazard": Path(hazard_path), **({"flood_events": Path(events_path)} if events_path else {})}
     parameters = {"hazard_breaks": params.hazard_breaks, "risk_breaks": params.risk_breaks,
                   "weights": dict(params.weights), "exposed_from": CLASS_NAMES[params.exposed_from],

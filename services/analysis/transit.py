@@ -35,28 +35,43 @@ from services.analysis.common import (
     now,
     publish,
 )
+from services.analysis.distributed import SERIAL, Runner, given_or_configured
 
 INPUT_LAYERS = ["kelurahan", "poverty", "transit_routes"]
 WALK_FACTOR = 3.0
 TRANSFER_PENALTY_M = 2000.0
 
 
+def _coverage_of_part(rows: np.ndarray, polys: np.ndarray, reach: shapely.Geometry,
+                      lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of each polygon within reach of a route, and how many routes pass through it."""
+    part = polys if len(rows) == len(polys) else polys[rows]
+    share = shapely.area(shapely.intersection(part, reach)) / shapely.area(part)
+    passing = np.zeros(len(part), dtype=int)
+    if len(lines):
+        hit_poly, _ = shapely.STRtree(lines).query(part, predicate="intersects")
+        passing = np.bincount(hit_poly, minlength=len(part))
+    return share, passing
+
+
 def compute_coverage(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, routes: gpd.GeoDataFrame, *,
-                     radius_m: float = 400.0) -> gpd.GeoDataFrame:
-    """The transit_coverage result frame, without touching the database."""
+                     radius_m: float = 400.0, runner: Runner = SERIAL) -> gpd.GeoDataFrame:
+    """The transit_coverage result frame, without touching the database.
+
+    The walking reach (one union of route buffers) is drawn once; the kelurahan
+    are cut by it in parts on `runner`, each polygon on its own as before.
+    """
     if radius_m <= 0:
         raise AnalysisError(f"the walking radius must be positive, not {radius_m}")
     kel = kelurahan_frame(kelurahan)
     polys = np.asarray(kel.to_crs(UTM).geometry.values)
     lines = np.asarray(routes.to_crs(UTM).geometry.values) if len(routes) else np.array([])
     reach = shapely.union_all(shapely.buffer(lines, radius_m)) if len(lines) else shapely.Polygon()
-    share = shapely.area(shapely.intersection(polys, reach)) / shapely.area(polys)
+    parts = runner.map(_coverage_of_part, runner.parts(len(polys)), polys=polys, reach=reach, lines=lines)
+    share = np.concatenate([p[0] for p in parts])
+    passing = np.concatenate([p[1] for p in parts])
     people = kel[["kode_kel"]].merge(population[["kode_kel", "penduduk"]], on="kode_kel", how="left")["penduduk"]
     people = people.fillna(0).to_numpy(dtype=float)
-    passing = np.zeros(len(kel), dtype=int)
-    if len(lines):
-        hit_poly, _ = shapely.STRtree(lines).query(polys, predicate="intersects")
-        passing = np.bincount(hit_poly, minlength=len(kel))
     frame = pd.DataFrame({
         "kode_kel": kel["kode_kel"], "nama_kel": kel["nama_kel"], "penduduk": people.astype(int),
         "penduduk_terlayani": np.round(people * share).astype(int),
@@ -65,10 +80,13 @@ def compute_coverage(kelurahan: gpd.GeoDataFrame, population: gpd.GeoDataFrame, 
     return gpd.GeoDataFrame(frame, geometry=kel.geometry.reset_index(drop=True), crs=kel.crs)
 
 
-def run_transit_coverage(engine: Engine, *, radius_m: float = 400.0, actor: str = ANALYSIS_ACTOR) -> RunReport:
+def run_transit_coverage(engine: Engine, *, radius_m: float = 400.0, actor: str = ANALYSIS_ACTOR,
+                         runner: Runner | None = None) -> RunReport:
+    """Compute on `runner` (else the settings' cluster) and publish transit_coverage with provenance."""
     started = now()
-    result = compute_coverage(read_layer(engine, "kelurahan"), read_layer(engine, "poverty"),
-                              read_layer(engine, "transit_routes"), radius_m=radius_m)
+    inputs = (read_layer(engine, "kelurahan"), read_layer(engine, "poverty"), read_layer(engine, "transit_routes"))
+    with given_or_configured(runner) as on:
+        result = compute_coverage(*inputs, radius_m=radius_m, runner=on)
     return publish(engine, "transit", {"transit_coverage": result}, input_layers=INPUT_LAYERS,
                    parameters={"radius_m": radius_m, "measured_to": "route line (hail-and-ride)",
                                "population": "even within each kelurahan"}, started_at=started, actor=actor)

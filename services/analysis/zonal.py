@@ -25,6 +25,7 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window, from_bounds
 
 from services.analysis.common import UTM, WGS84, AnalysisError
+from services.analysis.distributed import SERIAL, Runner
 
 CLASS_NAMES = ("rendah", "sedang", "tinggi")
 
@@ -98,39 +99,85 @@ def _zones_in_raster_crs(raster: HazardRaster, zones: gpd.GeoSeries) -> np.ndarr
 OVERLAP_TOLERANCE = 1e-3
 
 
-def _labels(raster: HazardRaster, geoms: np.ndarray) -> np.ndarray | None:
-    """A grid of zone numbers (1-based, 0 outside), or None if the zones overlap."""
-    areas = shapely.area(geoms)
-    union = shapely.union_all(geoms)
-    if areas.sum() > union.area * (1 + OVERLAP_TOLERANCE):
-        return None
+def _overlapping(geoms: np.ndarray) -> bool:
+    """True when the zones overlap beyond slivers, so that one label grid cannot hold them."""
+    return bool(shapely.area(geoms).sum() > shapely.union_all(geoms).area * (1 + OVERLAP_TOLERANCE))
+
+
+def _labels(raster: HazardRaster, geoms: np.ndarray) -> np.ndarray:
+    """A grid of zone numbers (1-based, 0 outside) of non-overlapping zones."""
     return rasterize(((g, i + 1) for i, g in enumerate(geoms) if not g.is_empty), out_shape=raster.shape,
                      transform=raster.transform, fill=0, dtype="int32")
 
 
-def zonal_stats(raster: HazardRaster, zones: gpd.GeoSeries, breaks: list[float]) -> pd.DataFrame:
+def zonal_stats(raster: HazardRaster, zones: gpd.GeoSeries, breaks: list[float],
+                runner: Runner = SERIAL) -> pd.DataFrame:
     """Per zone: cell count, mean, min, max of the raster and the share of cells in each class.
 
     One row per zone, in the zones' order. Zones without a valid cell get
-    count 0 and NaN statistics.
+    count 0 and NaN statistics. The zones are spread over `runner` in parts;
+    the label grid is burnt once, and a part reads the cells of its own zones
+    in the grid's order, so its figures are those of the whole computation.
     """
     geoms = _zones_in_raster_crs(raster, zones)
-    n_classes = len(breaks) + 1
-    labels = _labels(raster, geoms)
-    if labels is None:
-        rows = [_one_zone(raster, g, breaks, n_classes) for g in geoms]
-        table = pd.DataFrame(rows)
+    parts = runner.parts(len(geoms))
+    if _overlapping(geoms):
+        tables = runner.map(_zones_one_by_one, parts, raster=raster, geoms=geoms, breaks=breaks)
     else:
-        table = _all_zones(raster, labels, len(geoms), breaks, n_classes)
+        labels = _labels(raster, geoms)
+        # Each task gets only the window of its zones (views here, copied when shipped), not the grid.
+        tables = runner.map(_zones_of_label_grid, [_grid_part(raster, labels, geoms, rows) for rows in parts],
+                            n_zones=len(geoms), breaks=breaks)
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     table.index = zones.index
     return table
 
 
-def _all_zones(raster: HazardRaster, labels: np.ndarray, n: int, breaks: list[float],
+def _zones_one_by_one(rows: np.ndarray, raster: HazardRaster, geoms: np.ndarray, breaks: list[float]) -> pd.DataFrame:
+    return pd.DataFrame([_one_zone(raster, geoms[i], breaks, len(breaks) + 1) for i in rows],
+                        columns=_columns(len(breaks) + 1))
+
+
+def _columns(n_classes: int) -> list[str]:
+    return ["count", "mean", "min", "max", *(f"share_{k}" for k in range(n_classes))]
+
+
+def _grid_part(raster: HazardRaster, labels: np.ndarray, geoms: np.ndarray,
+               rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zones `rows` (0-based) with the raster values and labels of the window holding them."""
+    if len(rows) == len(geoms):  # every zone: the whole grid
+        return rows, raster.values, labels
+    top, bottom, left, right = _window_of(raster, geoms[rows])
+    return rows, raster.values[top:bottom, left:right], labels[top:bottom, left:right]
+
+
+def _zones_of_label_grid(part: tuple[np.ndarray, np.ndarray, np.ndarray], n_zones: int,
+                         breaks: list[float]) -> pd.DataFrame:
+    """The statistics of a part's zones from its window of the label grid, cells in the grid's order."""
+    rows, values, labels = part
+    if len(rows) == n_zones:
+        return _all_zones(values, labels, n_zones, breaks, len(breaks) + 1)
+    local = np.zeros(n_zones + 1, dtype="int32")  # global label -> 1-based number within the part
+    local[rows + 1] = np.arange(1, len(rows) + 1)
+    return _all_zones(values, local[labels], len(rows), breaks, len(breaks) + 1)
+
+
+def _window_of(raster: HazardRaster, geoms: np.ndarray) -> tuple[int, int, int, int]:
+    """Rows and columns (top, bottom, left, right; ends exclusive) covering the geometries, one cell padded."""
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    if not np.isfinite(x0):  # only empty geometries: no cell
+        return 0, 0, 0, 0
+    (r0, r1), (c0, c1) = rasterio.transform.rowcol(raster.transform, [x0, x1], [y0, y1])
+    top, bottom = sorted((r0, r1))
+    left, right = sorted((c0, c1))
+    return (max(top - 1, 0), min(bottom + 2, raster.shape[0]), max(left - 1, 0), min(right + 2, raster.shape[1]))
+
+
+def _all_zones(values: np.ndarray, labels: np.ndarray, n: int, breaks: list[float],
                n_classes: int) -> pd.DataFrame:
-    valid = (labels > 0) & ~np.isnan(raster.values)
+    valid = (labels > 0) & ~np.isnan(values)
     lab = labels[valid] - 1
-    vals = raster.values[valid]
+    vals = values[valid]
     count = np.bincount(lab, minlength=n)
     total = np.bincount(lab, weights=vals, minlength=n)
     lo = np.full(n, np.inf)
@@ -149,11 +196,7 @@ def _all_zones(raster: HazardRaster, labels: np.ndarray, n: int, breaks: list[fl
 
 def _one_zone(raster: HazardRaster, geom: shapely.Geometry, breaks: list[float], n_classes: int) -> dict:
     # Only the window around the zone is masked: the cost follows the zone, not the raster.
-    (r0, r1), (c0, c1) = rasterio.transform.rowcol(raster.transform, *np.array(geom.bounds).reshape(2, 2).T)
-    top, bottom = sorted((r0, r1))
-    left, right = sorted((c0, c1))
-    top, left = max(top - 1, 0), max(left - 1, 0)
-    bottom, right = min(bottom + 2, raster.shape[0]), min(right + 2, raster.shape[1])
+    top, bottom, left, right = _window_of(raster, np.array([geom]))
     window = raster.values[top:bottom, left:right]
     vals = np.array([])
     if window.size:

@@ -3,6 +3,7 @@
     db start|stop|status|migrate|url|revision    the database                     (db.py)
     db backup FILE | db restore FILE URL         a dump of it, and back           (backup.py)
     db replica add|list|start|stop|remove        streaming read replicas          (replicas.py)
+    db pitr setup|backup|info|restore --to T     WAL archiving, point-in-time     (pitr.py)
     seed [LAYER ...]                             load Medan's data                (seed.py)
     layers list|import|export|history|restore    work with layers                 (layers.py)
     users create|roles|list                      accounts and roles               (users.py)
@@ -22,6 +23,7 @@ from webgis.cli.backup import backup_dump, backup_restore
 from webgis.cli.db import db
 from webgis.cli.layers import layers
 from webgis.cli.replicas import replica
+from webgis.cli.pitr import pitr
 from webgis.cli.seed import seed
 from webgis.cli.serve import assets, serve, up
 from webgis.cli.tokens import tokens
@@ -36,5 +38,6 @@ def main() -> None:
 db.add_command(backup_dump)
 db.add_command(backup_restore)
 db.add_command(replica)
+db.add_command(pitr)
 for command in (db, seed, layers, assets, serve, up, users, tokens):
     main.add_command(command)
