@@ -35,7 +35,7 @@ from pathlib import Path
 
 import psycopg2
 
-from geodata.cluster import SERVER_OPTIONS, ClusterError, LocalCluster, _postgres_bindir
+from geodata.cluster import SERVER_OPTIONS, ClusterError, LocalCluster, postgres_bindir
 
 STANZA = "medan"
 ARCHIVE_TIMEOUT_S = 60
@@ -216,7 +216,7 @@ class Pitr:
         options = (f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={socket_dir} "
                    f"-c archive_mode=off {SERVER_OPTIONS}")
         log = data_dir.parent / f"{data_dir.name}.log"
-        result = self._as_owner([str(_postgres_bindir() / "pg_ctl"), "start", "-w", "-t", "120", "-D", str(data_dir),
+        result = self._as_owner([str(postgres_bindir() / "pg_ctl"), "start", "-w", "-t", "120", "-D", str(data_dir),
                                  "-l", str(log), "-o", options])
         if result.returncode != 0:
             tail = log.read_text()[-1500:] if log.exists() else ""
@@ -226,7 +226,7 @@ class Pitr:
         return url
 
     def stop_copy(self, data_dir: Path) -> None:
-        self._as_owner([str(_postgres_bindir() / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(data_dir)])
+        self._as_owner([str(postgres_bindir() / "pg_ctl"), "stop", "-w", "-m", "fast", "-D", str(data_dir)])
 
     def _check_target(self, target: datetime) -> None:
         recovery_time(target)  # refuses a moment without a time zone

@@ -22,8 +22,8 @@ import click
 from webgis.cli.backup import backup_dump, backup_restore
 from webgis.cli.db import db
 from webgis.cli.layers import layers
-from webgis.cli.replicas import replica
 from webgis.cli.pitr import pitr
+from webgis.cli.replicas import replica
 from webgis.cli.seed import seed
 from webgis.cli.serve import assets, serve, up
 from webgis.cli.tokens import tokens
