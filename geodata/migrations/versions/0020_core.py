@@ -13,7 +13,7 @@ complaints_public is (0012): a row trigger writes the public columns of an issue
 case and removes a case that is no longer issued; a guard refuses any other write.
 
 Revision ID: 0020_core
-Revises: 0019
+Revises: 0021_pbb
 Create Date: 2026-12-07 16:30:00
 """
 from alembic import op
@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from layers.schema import history_triggers_sql
 
 revision = '0020_core'
-down_revision = '0019'
+down_revision = '0021_pbb'
 branch_labels = None
 depends_on = None
 

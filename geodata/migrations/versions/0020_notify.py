@@ -1,7 +1,7 @@
 """Notification outbox (issue 18, room "notifications"; issue 21's alarm notifications use it)
 
 Revision ID: 0020_notify
-Revises: 0019
+Revises: 0020
 Create Date: 2026-12-07 16:10:00
 
 `notify.outbox`: one row per message to send (e-mail, SMS, WhatsApp), written in the
@@ -15,7 +15,7 @@ built-in SMS/WhatsApp provider's mailbox (no real gateway).
 from alembic import op
 
 revision = '0020_notify'
-down_revision = '0019'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Payments and documents of the service engine (issue 18): bills, payments, callbacks, the sandbox gateway, issued documents
 
 Revision ID: 0020_payments_documents
-Revises: 0019
+Revises: 0021_adaptive_signals
 Create Date: 2026-12-07 16:05:00
 
 Schema `payments` (services/engine/payments):
@@ -20,7 +20,7 @@ Schema `documents` (services/engine/documents): `documents`, one row per issued 
 from alembic import op
 
 revision = '0020_payments_documents'
-down_revision = '0019'
+down_revision = '0021_adaptive_signals'
 branch_labels = None
 depends_on = None
 

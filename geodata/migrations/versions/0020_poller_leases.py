@@ -1,7 +1,7 @@
 """Several pollers share the fleet (issue 22, item 5): poller heartbeats and one lease per gateway
 
 Revision ID: 0020_poller_leases
-Revises: 0019
+Revises: 0020_core
 Create Date: 2026-12-07 16:10:00
 
 `devices.pollers`: each running poller of a group, renewing its heartbeat every second;
@@ -14,7 +14,7 @@ one poller. `epoch` counts hand-overs (a fencing token, and what the tests watch
 from alembic import op
 
 revision = '0020_poller_leases'
-down_revision = '0019'
+down_revision = '0020_core'
 branch_labels = None
 depends_on = None
 
