@@ -2,7 +2,8 @@
 
 `background_commands` is what `webgis up` (the README's `./medan run`) starts beside the
 web server: the simulator standing in for the city's fleet and the poller writing its
-telemetry to PostGIS, both reading the fleet from the device layers.
+telemetry to PostGIS, both reading the fleet from the device layers, and the adaptive
+signal loop (devices/adaptivectl.py).
 """
 
 from __future__ import annotations
@@ -20,4 +21,6 @@ def background_commands(database_url: str) -> list[tuple[str, list[str]]]:
     return [
         ("device simulator", [sys.executable, "-m", "devices", "simulate", "--from-db", *url_args]),
         ("device poller", [sys.executable, "-m", "devices", "poll", "--from-db", *url_args]),
+        # The adaptive signal loop: idle until an operator turns it on for an intersection.
+        ("adaptive signal loop", [sys.executable, "-m", "devices", "adaptive", "run", *url_args]),
     ]

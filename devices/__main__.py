@@ -23,6 +23,9 @@ Examples::
     python -m devices prune --days 90
     # congestion per ATCS intersection (also refreshed by `poll --from-db` every minute)
     python -m devices traffic --window 15
+    # adaptive signals: the closed loop per intersection (./medan run starts `adaptive run`)
+    python -m devices adaptive on atcs_intersections ATCS-001 --actor operator:ani
+    python -m devices adaptive status atcs_intersections ATCS-001
 """
 
 from __future__ import annotations
@@ -316,7 +319,9 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     prune.add_argument("--days", type=float, default=90)
     traffic = sub.add_parser("traffic", help="refresh the traffic_congestion layer and print green-time suggestions")
     traffic.add_argument("--window", type=int, help="minutes of telemetry (default: devices/traffic.yaml)")
-    for p in (cmd, alarms, prune, traffic):
+    from devices.adaptivecli import add_parser
+
+    for p in (cmd, alarms, prune, traffic, add_parser(sub)):
         p.add_argument("--database-url", help="default: DATABASE_URL, else the project-local cluster")
 
 
@@ -356,6 +361,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _alarms(args)
     elif args.command == "traffic":
         return _traffic(args)
+    elif args.command == "adaptive":
+        from devices.adaptivecli import run_cli
+
+        return run_cli(args, _engine(args))
     else:
         return _prune(args)
     return 0
