@@ -2,7 +2,8 @@
 
 `background_commands` is what `webgis up` (the README's `./medan run`) starts beside the
 web server: the simulator standing in for the city's fleet and the poller writing its
-telemetry to PostGIS, both reading the fleet from the device layers.
+telemetry to PostGIS, both reading the fleet from the device layers, and the adaptive
+signal loop (devices/adaptivectl.py).
 """
 
 from __future__ import annotations
@@ -32,4 +33,6 @@ def background_commands(database_url: str, pollers: int | None = None) -> list[t
             options += ["--metrics-port", str(settings.metrics_port + i)]
         name = "device poller" if pollers == 1 else f"device poller {i + 1} of {pollers}"
         commands.append((name, [sys.executable, "-m", "devices", "poll", "--from-db", *url_args, *options]))
+    # The adaptive signal loop: idle until an operator turns it on for an intersection.
+    commands.append(("adaptive signal loop", [sys.executable, "-m", "devices", "adaptive", "run", *url_args]))
     return commands

@@ -24,6 +24,9 @@ Examples::
     python -m devices rollup            # roll up the new minutes and hours now (the poller does it every minute)
     # congestion per ATCS intersection (also refreshed by `poll --from-db` every minute)
     python -m devices traffic --window 15
+    # adaptive signals: the closed loop per intersection (./medan run starts `adaptive run`)
+    python -m devices adaptive on atcs_intersections ATCS-001 --actor operator:ani
+    python -m devices adaptive status atcs_intersections ATCS-001
 """
 
 from __future__ import annotations
@@ -380,7 +383,9 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     rollup = sub.add_parser("rollup", help="roll up the minutes and hours of telemetry not rolled up yet")
     traffic = sub.add_parser("traffic", help="refresh the traffic_congestion layer and print green-time suggestions")
     traffic.add_argument("--window", type=int, help="minutes of telemetry (default: devices/traffic.yaml)")
-    for p in (cmd, alarms, prune, rollup, traffic):
+    from devices.adaptivecli import add_parser
+
+    for p in (cmd, alarms, prune, rollup, traffic, add_parser(sub)):
         p.add_argument("--database-url", help="default: DATABASE_URL, else the project-local cluster")
 
 
@@ -420,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _alarms(args)
     elif args.command == "traffic":
         return _traffic(args)
+    elif args.command == "adaptive":
+        from devices.adaptivecli import run_cli
+
+        return run_cli(args, _engine(args))
     else:
         return _prune(args)
     return 0

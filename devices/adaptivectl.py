@@ -101,7 +101,7 @@ def write_greens(engine: Engine, layer: str, code: str, plan: Mapping[str, int],
     return ids
 
 
-def enable(engine: Engine, layer: str, code: str, actor: str | Principal, *, clock: Callable[[], float] = time.time,
+def enable(engine: Engine, layer: str, code: str, actor: str | Principal, *,
            declaration: Declaration | None = None) -> dict:
     """Put an intersection under the loop, its current plan kept as the fixed plan to fall back to."""
     declaration = declaration or load_declaration()
@@ -132,11 +132,10 @@ def enable(engine: Engine, layer: str, code: str, actor: str | Principal, *, clo
         conn.execute(text(
             "INSERT INTO devices.adaptive_signals (device_id, layer, code, mode, fixed_plan, reason, changed_by, "
             "changed_at, last_change_clock, healthy_since_clock) VALUES (:id, :layer, :code, 'adaptive', "
-            "CAST(:plan AS jsonb), '', :who, now(), :clock, NULL) ON CONFLICT (device_id) DO UPDATE SET "
+            "CAST(:plan AS jsonb), '', :who, now(), NULL, NULL) ON CONFLICT (device_id) DO UPDATE SET "
             "mode = 'adaptive', fixed_plan = EXCLUDED.fixed_plan, reason = '', changed_by = EXCLUDED.changed_by, "
-            "changed_at = now(), last_change_clock = EXCLUDED.last_change_clock, healthy_since_clock = NULL"),
-            {"id": device.device_id, "layer": layer, "code": code, "plan": json.dumps(fixed), "who": who,
-             "clock": clock()})
+            "changed_at = now(), last_change_clock = NULL, healthy_since_clock = NULL"),
+            {"id": device.device_id, "layer": layer, "code": code, "plan": json.dumps(fixed), "who": who})
         _event(conn, device.device_id, "enable", who, "closed loop on; fixed plan kept to fall back to",
                plan=fixed)
     return status(engine, layer, code)
@@ -310,7 +309,11 @@ class AdaptiveLoop:
     def _maybe_change(self, conn: Connection, row: dict, values: Mapping[str, float], now: float) -> str:
         cycle = float(values["cycle_time"])
         last = row["last_change_clock"]
-        if last is not None and now - last < cycle:
+        if last is None:  # just turned on: the first change after one whole cycle on the loop's clock
+            conn.execute(text("UPDATE devices.adaptive_signals SET last_change_clock = :now WHERE device_id = :id"),
+                         {"now": now, "id": row["device_id"]})
+            return "observing"
+        if now - last < cycle:
             return "waiting for the cycle"  # at most one change per cycle
         window = self.windows.get(row["device_id"])
         if window is None or not window.covers(cycle / 2):

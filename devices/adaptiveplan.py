@@ -185,6 +185,8 @@ def demand_of(flow_vph: Mapping[str, float | None], queue_m: Mapping[str, float]
 
 def fault_reason(row: Mapping[str, Any], wall_now: float, declaration: Declaration) -> str | None:
     """Why the loop must not act on this intersection's data now (device_state row), or None."""
+    if not row or row.get("last_seen") is None:
+        return "no readings from the controller yet"
     if row.get("status") != "online":
         return f"the controller is {row.get('status') or 'unknown'}"
     last_seen = row.get("last_seen")

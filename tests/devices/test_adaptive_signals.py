@@ -13,6 +13,8 @@ import pytest
 import yaml
 from sqlalchemy import text
 
+import devices
+from devices.__main__ import main
 from devices.adaptivectl import LOOP_ACTOR, AdaptiveError, disable, status
 from devices.adaptiveplan import (
     APPROACHES,
@@ -182,13 +184,14 @@ def test_a_detector_fault_sends_the_intersection_back_to_its_fixed_plan(isolated
     assert all(commands[i]["actor"] == LOOP_ACTOR and commands[i]["result"] == "ok" for i in restore["command_ids"])
 
 
-def test_the_loop_is_turned_on_only_on_a_safe_plan_and_off_restores_it(isolated_database_url, ports) -> None:  # noqa: ANN001
+def test_the_loop_is_turned_on_only_on_a_safe_plan_and_off_restores_it(isolated_database_url, ports,  # noqa: ANN001
+                                                                       capsys) -> None:  # noqa: ANN001
     (port,) = ports(1)
     engine = engine_for(isolated_database_url)
     x = Intersection(engine, port)
     layer, code = x.record.layer, x.record.code
     try:
-        with pytest.raises(AdaptiveError, match="stale|unknown"):
+        with pytest.raises(AdaptiveError, match="no readings from the controller yet"):
             x.enable()  # never polled: no data to trust
         x.sim.force(port, 1, "cycle_time", 150)
         x.run(20, loop=False)
@@ -200,7 +203,7 @@ def test_the_loop_is_turned_on_only_on_a_safe_plan_and_off_restores_it(isolated_
         with pytest.raises(AdaptiveError, match="operators only"):
             from devices.adaptivectl import enable
 
-            enable(engine, layer, code, with_roles("citizen:budi", "citizen"), clock=x.clock)
+            enable(engine, layer, code, with_roles("citizen:budi", "citizen"))
         assert status(engine, layer, code)["mode"] == "off" and _events(engine) == []
         x.enable()
         with pytest.raises(AdaptiveError, match="already runs"):
@@ -218,3 +221,11 @@ def test_the_loop_is_turned_on_only_on_a_safe_plan_and_off_restores_it(isolated_
             disable(engine, layer, code, "operator:ani")
     finally:
         x.close()
+    # The command line says the same; ./medan run starts the loop beside the poller.
+    assert main(["adaptive", "status", layer, code, "--database-url", isolated_database_url]) == 0
+    assert f"{layer} {code}: off" in capsys.readouterr().out
+    assert main(["adaptive", "off", layer, code, "--actor", "operator:ani", "--database-url",
+                 isolated_database_url]) == 2
+    assert "refused: the loop is not on" in capsys.readouterr().err
+    loop = dict(devices.background_commands(isolated_database_url))["adaptive signal loop"]
+    assert loop[1:5] == ["-m", "devices", "adaptive", "run"]

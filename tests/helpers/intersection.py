@@ -81,8 +81,7 @@ class Intersection:
         self.sim_thread.__exit__(None, None, None)
 
     def enable(self, actor: str = "operator:ani") -> dict:
-        return enable(self.engine, self.record.layer, self.record.code, actor, clock=self.clock,
-                      declaration=self.loop.declaration)
+        return enable(self.engine, self.record.layer, self.record.code, actor, declaration=self.loop.declaration)
 
     def _sample(self) -> None:
         s = self.device.state

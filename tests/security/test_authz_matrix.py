@@ -156,6 +156,8 @@ TABLE: dict[tuple[str, str], str] = {
     ("operator.api_ack", "POST"): OPERATOR,
     ("operator.api_shelve", "POST"): OPERATOR,
     ("operator.api_unshelve", "POST"): OPERATOR,
+    ("operator.api_adaptive", "GET"): OPERATOR,  # adaptive signals of an intersection (issue 21)
+    ("operator.api_adaptive_switch", "POST"): OPERATOR,
     # Hazard raster overlays (webgis/rasters): public analysis results, like their vector layers.
     ("rasters.rasters_json", "GET"): PUBLIC,
     ("rasters.raster_json", "GET"): PUBLIC,

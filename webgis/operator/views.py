@@ -22,6 +22,9 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from devices import operator as ops
+from devices.adaptivectl import disable as adaptive_off
+from devices.adaptivectl import enable as adaptive_on
+from devices.adaptiveview import adaptive_panel
 from devices.alarmlife import shelve, unshelve
 from devices.alarms import acknowledge
 from devices.commands import CommandFailed, preview, send
@@ -101,7 +104,7 @@ def device_page(layer_id: str, code: str) -> Any:
         raise NotFound(str(exc)) from None
     media = camera_media(_engine(), layer_id, code) if has_snapshot(layer_id) else None
     return render_template("operator/device.html", user=current_user(), device=_with_snapshots(detail),
-                           media=media)
+                           media=media, adaptive=adaptive_panel(_engine(), layer_id, code) is not None)
 
 
 def _with_snapshots(payload: dict[str, Any]) -> dict[str, Any]:
@@ -222,6 +225,33 @@ def api_command(layer_id: str, code: str) -> Response:
                "detail": result.detail}
     # 202: the write went out but its outcome is not known yet (the detail says not to resend).
     return _json(payload, 200 if result.ok else 202 if result.result == "unconfirmed" else 502)
+
+
+@blueprint.get("/api/devices/<layer_id>/<code>/adaptive")
+@operator_api
+def api_adaptive(layer_id: str, code: str) -> Response:
+    """The intersection's adaptive loop: mode, fixed plan, bounds, events, queues before/after."""
+    panel = adaptive_panel(_engine(), layer_id, code)
+    if panel is None:
+        raise NotFound(f"{layer_id}/{code} is not an intersection the adaptive loop can drive")
+    return _json(panel)
+
+
+@blueprint.post("/api/devices/<layer_id>/<code>/adaptive")
+@operator_api
+def api_adaptive_switch(layer_id: str, code: str) -> Response:
+    """{"enabled": true|false}: turn the loop on (409 with the reason when unsafe) or off (the
+    fixed plan is restored through the command path)."""
+    enabled = _body().get("enabled")
+    if not isinstance(enabled, bool):
+        raise BadRequest('send {"enabled": true} or {"enabled": false}')
+    if adaptive_panel(_engine(), layer_id, code) is None:
+        raise NotFound(f"{layer_id}/{code} is not an intersection the adaptive loop can drive")
+    switch = adaptive_on if enabled else adaptive_off
+    state = switch(_engine(), layer_id, code, principal_from_request())  # AdaptiveError: 409
+    audit_event("operator.adaptive_on" if enabled else "operator.adaptive_off", device=f"{layer_id}/{code}",
+                mode=state["mode"])
+    return _json(adaptive_panel(_engine(), layer_id, code))
 
 
 @blueprint.post("/api/alarms/<int:alarm_id>/ack")
