@@ -80,6 +80,9 @@ class DaskRunner:
 
     client: Any  # distributed.Client
     progress: ProgressFn | None = None
+    # Send data straight to the workers rather than through the scheduler: 4x faster for 64 MB
+    # on loopback (0.5 s against 2.2 s); only where this process reaches the workers (a LocalCluster).
+    direct: bool | None = None
     parts_per_thread: int = 2  # a little slack, so that a slow part does not idle the other threads
     _threads: int = field(default=0, init=False)
 
@@ -93,14 +96,17 @@ class DaskRunner:
 
         # Scattered once and referenced by every task, instead of pickled into each of them.
         # (Wrapped in a list: scatter would otherwise spread a list's or dict's items one by one.)
-        scattered = {name: self.client.scatter([value], broadcast=True, hash=False)[0]
+        scattered = {name: self.client.scatter([value], broadcast=True, hash=False, direct=self.direct)[0]
                      for name, value in shared.items()}
-        futures = [self.client.submit(fn, part, **scattered, pure=False) for part in parts]
+        # Parts too go out by scatter, each to one worker: as task arguments they would travel inside
+        # the task graph through the scheduler (a 70 MB graph for a 10 m raster's windows: 7 s).
+        shipped = self.client.scatter(list(parts), hash=False, direct=self.direct)
+        futures = [self.client.submit(fn, part, **scattered, pure=False) for part in shipped]
         for done, _ in enumerate(as_completed(futures), 1):
             if self.progress:
                 self.progress(done, len(futures))
         answers = self.client.gather(futures)
-        for future in [*futures, *scattered.values()]:
+        for future in [*futures, *shipped, *scattered.values()]:
             future.release()
         return answers
 
@@ -121,7 +127,7 @@ def analysis_runner(progress: ProgressFn | None = None, settings: DaskSettings |
     with LocalCluster(n_workers=settings.workers or None, threads_per_worker=settings.threads_per_worker,
                       processes=True, host="127.0.0.1", scheduler_port=0,
                       dashboard_address=settings.dashboard or None) as cluster, Client(cluster) as client:
-        yield DaskRunner(client, progress)
+        yield DaskRunner(client, progress, direct=True)
 
 
 def given_or_configured(runner: Runner | None) -> AbstractContextManager[Runner]:

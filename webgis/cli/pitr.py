@@ -30,7 +30,7 @@ def _pitr():  # noqa: ANN202
 def _moment(text: str) -> datetime:
     """An ISO 8601 moment; without a zone it is read as UTC (and said so)."""
     try:
-        moment = datetime.fromisoformat(text.strip().replace(" Z", "Z"))
+        moment = datetime.fromisoformat(text.strip())
     except ValueError:
         fail(f"cannot read {text!r} as a moment; write e.g. 2026-12-07T16:30:00+07:00")
     if moment.tzinfo is None:
