@@ -21,6 +21,8 @@ Examples::
     python -m devices alarms ack 12 --actor operator:ani
     python -m devices alarms report   # file complaint reports an alarm rule asked for but did not get
     python -m devices prune --days 90
+    # which poller of a group (poll --group) holds which gateway
+    python -m devices leases
     # congestion per ATCS intersection (also refreshed by `poll --from-db` every minute)
     python -m devices traffic --window 15
 """
@@ -341,6 +343,18 @@ def _prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _leases(args: argparse.Namespace) -> int:
+    from devices.leases import group_members, lease_table
+
+    engine = _engine(args)
+    for m in group_members(engine):
+        print(f"{m['poller_id']:<40} {'live' if m['live'] else 'gone':<5} {m['gateways']:>4} gateways "
+              f"since {m['started_at']:%Y-%m-%d %H:%M:%S} {m['metrics_url'] or ''}")
+    for row in lease_table(engine):
+        print(f"  {row['gateway']:<24} {row['holder'] if row['valid'] else '(free)'} epoch {row['epoch']}")
+    return 0
+
+
 def _traffic(args: argparse.Namespace) -> int:
     from devices.traffic import refresh
 
@@ -373,7 +387,8 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     prune.add_argument("--days", type=float, default=90)
     traffic = sub.add_parser("traffic", help="refresh the traffic_congestion layer and print green-time suggestions")
     traffic.add_argument("--window", type=int, help="minutes of telemetry (default: devices/traffic.yaml)")
-    for p in (cmd, alarms, prune, traffic):
+    leases = sub.add_parser("leases", help="the pollers of a group (poll --group) and the gateways each holds")
+    for p in (cmd, alarms, prune, traffic, leases):
         p.add_argument("--database-url", help="default: DATABASE_URL, else the project-local cluster")
 
 
@@ -413,6 +428,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _alarms(args)
     elif args.command == "traffic":
         return _traffic(args)
+    elif args.command == "leases":
+        return _leases(args)
     else:
         return _prune(args)
     return 0

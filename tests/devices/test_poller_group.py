@@ -171,6 +171,12 @@ def test_a_killed_pollers_gateways_are_polled_again_within_10_s_and_never_twice(
         epochs = dict(conn.execute(text("SELECT gateway, epoch FROM devices.poller_leases")).all())
     assert all(epochs[f"127.0.0.1:{port}"] >= 2 for port in orphans)  # taken twice: at start and after the kill
 
+    # The operator's view: two live pollers of three gateways each, the killed one gone.
+    listing = subprocess.run([sys.executable, "-m", "devices", "leases", "--database-url", str(engine.url)],
+                             cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60).stdout
+    members = [line for line in listing.splitlines() if not line.startswith(" ")]
+    assert sorted(line.split()[1:3] for line in members) == [["gone", "0"], ["live", "3"], ["live", "3"]], listing
+
     # The survivors' metrics say what they hold and what they polled.
     survivor = next(m for p, m in zip(procs, group["metrics"], strict=True) if p is not victim)
     scraped = _scrape(survivor)
