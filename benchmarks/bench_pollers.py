@@ -181,12 +181,14 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds measured after the pollers share")
     parser.add_argument("--kill-at", type=float, default=20.0, help="seconds into the measured run")
     parser.add_argument("--gateway-processes", type=int, default=3)
+    parser.add_argument("--base-port", type=int, default=0,
+                        help="gateways on base-port, base-port + 1, ... (keep below 32768); 0: free ports the kernel picks")
     parser.add_argument("--model", default="bench_sensor_v1", help="bench_sensor_v1 (1 request a poll) or a shipped map")
     args = parser.parse_args()
     url = args.database_url or database_url()
     units = args.devices // args.gateways
     ctx = mp.get_context("spawn")
-    ports = free_ports(args.gateways)
+    ports = list(range(args.base_port, args.base_port + args.gateways)) if args.base_port else free_ports(args.gateways)
     fleet = [DeviceConfig(f"bench/{p}/{u}", args.model, "127.0.0.1", p, u, INTERVAL_S)
              for p in ports for u in range(1, units + 1)]
     _reset(url)

@@ -22,6 +22,8 @@ Examples::
     python -m devices alarms report   # file complaint reports an alarm rule asked for but did not get
     python -m devices prune --days 14   # drop raw-reading partitions older than 14 days (roll-ups stay)
     python -m devices rollup            # roll up the new minutes and hours now (the poller does it every minute)
+    # which poller of a group (poll --group) holds which gateway
+    python -m devices leases
     # congestion per ATCS intersection (also refreshed by `poll --from-db` every minute)
     python -m devices traffic --window 15
     # adaptive signals: the closed loop per intersection (./medan run starts `adaptive run`)
@@ -350,6 +352,18 @@ def _prune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _leases(args: argparse.Namespace) -> int:
+    from devices.leases import group_members, lease_table
+
+    engine = _engine(args)
+    for m in group_members(engine):
+        print(f"{m['poller_id']:<40} {'live' if m['live'] else 'gone':<5} {m['gateways']:>4} gateways "
+              f"since {m['started_at']:%Y-%m-%d %H:%M:%S} {m['metrics_url'] or ''}")
+    for row in lease_table(engine):
+        print(f"  {row['gateway']:<24} {row['holder'] if row['valid'] else '(free)'} epoch {row['epoch']}")
+    return 0
+
+
 def _traffic(args: argparse.Namespace) -> int:
     from devices.traffic import refresh
 
@@ -383,9 +397,10 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     rollup = sub.add_parser("rollup", help="roll up the minutes and hours of telemetry not rolled up yet")
     traffic = sub.add_parser("traffic", help="refresh the traffic_congestion layer and print green-time suggestions")
     traffic.add_argument("--window", type=int, help="minutes of telemetry (default: devices/traffic.yaml)")
+    leases = sub.add_parser("leases", help="the pollers of a group (poll --group) and the gateways each holds")
     from devices.adaptivecli import add_parser
 
-    for p in (cmd, alarms, prune, rollup, traffic, add_parser(sub)):
+    for p in (cmd, alarms, prune, rollup, traffic, leases, add_parser(sub)):
         p.add_argument("--database-url", help="default: DATABASE_URL, else the project-local cluster")
 
 
@@ -429,6 +444,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from devices.adaptivecli import run_cli
 
         return run_cli(args, _engine(args))
+    elif args.command == "leases":
+        return _leases(args)
     else:
         return _prune(args)
     return 0

@@ -140,4 +140,15 @@ def lease_table(engine: Engine) -> list[dict]:
         return [dict(r) for r in rows]
 
 
-__all__ = ["LeaseBook", "LeaseConfig", "Tick", "gateway_key", "lease_table", "new_poller_id"]
+def group_members(engine: Engine) -> list[dict]:
+    """The group's pollers, live ones first, with how many gateways each holds."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT p.poller_id, p.started_at, p.heartbeat_at, p.expires_at > now() AS live, p.metrics_url, "
+            "count(l.gateway) FILTER (WHERE l.expires_at > now()) AS gateways FROM devices.pollers p "
+            "LEFT JOIN devices.poller_leases l ON l.holder = p.poller_id GROUP BY p.poller_id "
+            "ORDER BY live DESC, p.started_at")).mappings()
+        return [dict(r) for r in rows]
+
+
+__all__ = ["LeaseBook", "LeaseConfig", "Tick", "gateway_key", "group_members", "lease_table", "new_poller_id"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
+
+RECENT_POLLS = 200_000
 
 
 @dataclass
@@ -57,5 +60,7 @@ class PollStats:
     skipped_late: int = 0
     skipped_offline: int = 0
     quarantined: int = 0  # moves of a device to its endpoint's slow lane
-    latencies: list[float] = field(default_factory=list)
-    lateness: list[float] = field(default_factory=list)
+    # The newest polls only: a poller runs for months (1,000 devices at 1 Hz appended 86
+    # million floats a day, ~2.7 GB); the long-run view is its Prometheus histogram.
+    latencies: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_POLLS))
+    lateness: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_POLLS))

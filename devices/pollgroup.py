@@ -54,14 +54,18 @@ class PollerGroupMember:
 
     async def tick(self) -> None:
         """One renewal and its consequences; never raises (a failed renewal is logged once)."""
+        loop = asyncio.get_running_loop()
+        # Bounded: a renewal hanging on a lost database must not keep us polling past the
+        # leases' validity, so it may take only until then (and never over half a lease).
+        budget = self.book.config.ttl_s / 2
+        if self.held:
+            budget = max(0.05, min(budget, self._valid_until - loop.time()))
         try:
-            # Bounded: a renewal hanging on a lost database must not keep us polling past validity.
-            outcome = await asyncio.wait_for(asyncio.to_thread(self.book.tick, self.gateways),
-                                             self.book.config.ttl_s / 2)
+            outcome = await asyncio.wait_for(asyncio.to_thread(self.book.tick, self.gateways), budget)
         except Exception as exc:  # the database is away: poll on while the leases are surely ours
             self.renewal_failures += 1
             self._faults.failed(exc, "polling on until the leases lapse")
-            if self.held and asyncio.get_running_loop().time() >= self._valid_until:
+            if self.held and loop.time() >= self._valid_until:
                 log.warning("poller group: leases of %d gateways lapsed; stopped polling them", len(self.held))
                 await self._apply(set())
             return

@@ -73,6 +73,28 @@ def test_the_outbox_backlog_shows_when_the_outbox_exists(metrics_app, isolated_d
     assert 89 <= _value(scraped, "webgis_outbox_oldest_pending_seconds") < 200
 
 
+def test_a_streaming_replica_shows_its_lag(metrics_app, isolated_database_url: str, tmp_path) -> None:  # noqa: ANN001
+    """pg_receivewal streams WAL like a replica: the primary lists it in pg_stat_replication."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(isolated_database_url)
+    receiver = subprocess.Popen(
+        ["pg_receivewal", "-h", url.host, "-p", str(url.port), "-U", url.username, "-D", str(tmp_path),
+         "-d", "application_name=test_replica"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        series = 'webgis_db_replica_lag_seconds{replica="test_replica"}'
+        deadline = time.monotonic() + 20
+        scraped = ""
+        while time.monotonic() < deadline and series not in scraped:
+            time.sleep(0.3)
+            scraped = metrics_app.test_client().get("/metrics", headers=ADMIN).get_data(as_text=True)
+        assert _value(scraped, series) is not None and _value(scraped, series) >= 0, scraped[-800:]
+        assert _value(scraped, 'webgis_db_replica_lag_bytes{replica="test_replica"}') >= 0
+    finally:
+        receiver.terminate()
+        receiver.wait(timeout=10)
+
+
 @pytest.fixture
 def gunicorn(isolated_database_url: str) -> Iterator[str]:
     (port,) = free_ports(1)
