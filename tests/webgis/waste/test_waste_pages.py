@@ -81,3 +81,10 @@ def test_a_citizen_sees_the_accounts_of_their_login(waste_site: tuple[Flask, Eng
     login(client, username, PASSWORD)
     mine = client.get("/retribusi-sampah").get_data(as_text=True)
     assert 'id="waste-mine"' in mine and "RS-000004" in mine and "RS-000005" not in mine
+
+
+def test_the_services_page_leads_to_the_taxes_and_fees(waste_site: tuple[Flask, Engine]) -> None:
+    app, _ = waste_site
+    html = app.test_client().get("/layanan").get_data(as_text=True)
+    assert 'href="/pbb"' in html and 'href="/retribusi-sampah"' in html and "Pajak dan retribusi" in html
+    assert "Taxes and fees" in app.test_client().get("/layanan?lang=en").get_data(as_text=True)
