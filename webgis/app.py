@@ -77,9 +77,10 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.rasters import views as rasters
     from webgis.tiles import views as tiles
     from webgis.verify import views as verify
+    from webgis.waste import views as waste
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
-                   verify, layanan, layanan_api, layanan_desk, pbb):
+                   verify, layanan, layanan_api, layanan_desk, pbb, waste):
         app.register_blueprint(module.blueprint)
 
 

@@ -193,16 +193,11 @@ def start_payment(engine: Engine, nop: str, tahun: int, *, payer_ref: str = "",
         sppt = _sppt(row, today_wib(now))
         if sppt.lunas:
             raise AlreadyPaid(f"SPPT {tahun} NOP {nop} sudah lunas")
-        for earlier in payments.bills_for(conn, service=SERVICE, case_ref=sppt.case_ref):
-            if earlier.status == "open" and earlier.amount == sppt.harus_dibayar and earlier.expires_at > now:
-                return earlier
-            if earlier.status in ("open", "expired"):
-                payments.cancel_bill(conn, earlier.number, reason="diganti kode bayar baru")
         description = f"PBB-P2 {tahun} NOP {nop}" + (f" (pokok + bunga {rupiah(sppt.bunga)})" if sppt.bunga else "")
-        return payments.open_bill(conn, service=SERVICE, case_ref=sppt.case_ref, amount=sppt.harus_dibayar,
-                                  description=description, payer_ref=payer_ref or sppt.akun_wajib_pajak,
-                                  payer_name=sppt.wajib_pajak, expires_in=timedelta(hours=rule.payment_window_hours))
-
+        return payments.current_bill(conn, service=SERVICE, case_ref=sppt.case_ref, amount=sppt.harus_dibayar,
+                                     description=description, payer_ref=payer_ref or sppt.akun_wajib_pajak,
+                                     payer_name=sppt.wajib_pajak, now=now,
+                                     expires_in=timedelta(hours=rule.payment_window_hours))
 
 def sppt_paid(conn: Connection, bill: payments.Bill) -> None:
     """The on_paid handler: a paid PBB bill settles its SPPT, in the transaction that marked it paid."""

@@ -82,6 +82,8 @@ FILLERS: dict[str, Filler] = {
     "name": lambda s: ["site_plan"],
     "event_id": lambda s: [999999],  # no such visit: no photo
     "nop": lambda s: ["12.71.001.001.001-0001.0"],  # a seeded parcel (its SPPTs exist once a year is issued)
+    "nomor": lambda s: ["RS-000001"],  # a seeded waste fee payer
+    "periode": lambda s: ["2001-01"],  # no fee that month: an allowed payment opens no bill
     "tahun": lambda s: [1999],  # no SPPT that year: an allowed payment opens no bill
 }
 

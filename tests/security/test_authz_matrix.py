@@ -206,6 +206,11 @@ TABLE: dict[tuple[str, str], str] = {
     ("pbb.sppt_api", "GET"): PUBLIC,
     ("pbb.collection_page", "GET"): PUBLIC,
     ("pbb.collection_api", "GET"): PUBLIC,
+    # Waste fees (services/waste): a payer's months by customer number (the name masked; anyone may pay).
+    ("waste.lookup", "GET"): PUBLIC,
+    ("waste.customer", "GET"): PUBLIC,
+    ("waste.pay", "POST"): PUBLIC,
+    ("waste.customer_api", "GET"): PUBLIC,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

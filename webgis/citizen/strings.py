@@ -107,6 +107,10 @@ UI: dict[str, dict[str, str]] = {
     "nav_ppdb": {"id": "PPDB zonasi", "en": "School zoning"},
     "nav_home": {"id": "Peta kota", "en": "City map"},
     "nav_services": {"id": "Layanan online", "en": "Online services"},
+    "taxes_title": {"id": "Pajak dan retribusi", "en": "Taxes and fees"},
+    "pbb_link": {"id": "Cek dan bayar PBB (pajak bumi dan bangunan)", "en": "Check and pay the land and building tax (PBB)"},
+    "pbb_collection_link": {"id": "Realisasi PBB per kelurahan", "en": "PBB collection per kelurahan"},
+    "waste_link": {"id": "Retribusi sampah", "en": "Waste collection fee"},
 }
 
 STATUS: dict[str, dict[str, str]] = {

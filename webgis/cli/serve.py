@@ -101,7 +101,7 @@ def up(ctx: click.Context, instances: int, pooled: bool, workers: int | None, po
     """Database, migrations, seed data, device simulator and poller(s), then serve."""
     ctx.invoke(migrate)
     ctx.invoke(seed)
-    _issue_this_years_tax_bills()
+    _issue_this_periods_bills()
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
     children = _start_background_services(pollers)
     env = {**os.environ, "DATABASE_URL": running_database_url()}
@@ -122,13 +122,16 @@ def up(ctx: click.Context, instances: int, pooled: bool, workers: int | None, po
                 child.kill()
 
 
-def _issue_this_years_tax_bills() -> None:
-    """The tariff year's PBB bills (SPPT) for the seeded parcels, so /pbb answers from the first run
-    (idempotent: a parcel already issued is skipped)."""
+def _issue_this_periods_bills() -> None:
+    """The tariff year's PBB bills (SPPT) and this month's waste fees for the seeded parcels and
+    payers, so /pbb and /retribusi-sampah answer from the first run (idempotent: what is already
+    issued is skipped)."""
     from services.pbb.billing import issue_year
     from services.pbb.rules import pbb_tariff
+    from services.waste.billing import issue_month, this_month
 
     click.echo(str(issue_year(engine(), pbb_tariff().year)))
+    click.echo(f"retribusi sampah {this_month()}: {issue_month(engine(), this_month())} tagihan terbit")
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:

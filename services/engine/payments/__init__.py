@@ -16,6 +16,7 @@ from services.engine.payments.bills import (
     bill,
     bills_for,
     cancel_bill,
+    current_bill,
     expire_due,
     find_bill,
     open_bill,
@@ -42,5 +43,5 @@ from services.engine.payments.reconcile import reconcile
 
 __all__ = ["BadSignature", "Bill", "CallbackOutcome", "MalformedCallback", "Mismatch", "PaymentError",
            "PaymentProvider", "Reconciliation", "UnknownBill", "UnknownProvider", "WrongAmount", "bill",
-           "bills_for", "cancel_bill", "expire_due", "find_bill", "get_provider", "on_paid", "open_bill", "receive_callback",
+           "bills_for", "cancel_bill", "current_bill", "expire_due", "find_bill", "get_provider", "on_paid", "open_bill", "receive_callback",
            "reconcile", "register_provider", "remove_on_paid"]

@@ -107,3 +107,20 @@ def expire_due(conn: Connection, *, now: datetime | None = None) -> int:
     """Mark open bills past their expiry expired (they already read so); a late payment may still settle one."""
     return conn.execute(text("UPDATE payments.bills SET status = 'expired' WHERE status = 'open' AND expires_at <= :now"),
                         {"now": now or datetime.now(UTC)}).rowcount
+
+
+def current_bill(conn: Connection, *, service: str, case_ref: str, amount: int, description: str,
+                 payer_ref: str, expires_in: timedelta, payer_name: str = "", now: datetime | None = None,
+                 provider: str = "sandbox") -> Bill:
+    """The bill a payer should pay now for a charge: its open bill for exactly `amount` if one is
+    still valid, else a new one; older unpaid bills of the charge are cancelled (the gateway closes
+    their accounts, and anything still arriving on one is kept for refund), so a charge that is
+    paid through this is never paid twice. The caller holds the charge's row lock."""
+    now = now or datetime.now(UTC)
+    for earlier in bills_for(conn, service=service, case_ref=case_ref):
+        if earlier.status == "open" and earlier.amount == amount and earlier.expires_at > now:
+            return earlier
+        if earlier.status in ("open", "expired"):
+            cancel_bill(conn, earlier.number, reason="diganti kode bayar baru")
+    return open_bill(conn, service=service, case_ref=case_ref, amount=amount, description=description,
+                     payer_ref=payer_ref, expires_in=expires_in, provider=provider, payer_name=payer_name)
