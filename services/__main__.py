@@ -10,6 +10,8 @@
     python -m services payments --help          # the sandbox gateway, callbacks, reconciliation
     python -m services pbb terbit --tahun 2026  # PBB-P2: SPPTs, `lihat NOP`, `realisasi` (services/pbb/cli.py)
     python -m services notify run               # the notification worker (./medan run starts it)
+    python -m services layanan                  # the declared services and which engine rooms are present
+    python -m services layanan overdue pbg      # a service's cases past their state's due time
 """
 
 from __future__ import annotations
@@ -158,6 +160,34 @@ def hazard() -> None:
     from services.analysis.hazard import write_flood_index
 
     click.echo(f"wrote {write_flood_index()}")
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def layanan(context: click.Context) -> None:
+    """Declared services (services/engine): list them, or list a service's overdue cases."""
+    if context.invoked_subcommand is not None:
+        return
+    from services.engine import seams
+    from services.engine.registry import get_services
+
+    for spec in get_services():
+        click.echo(f"{spec.id}\t{spec.agency}\t{spec.title.id}\tstates: {', '.join(s.id for s in spec.states)}")
+    present = seams.available()
+    click.echo("engine rooms present: " + ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in present.items()))
+
+
+@layanan.command()
+@click.argument("service")
+def overdue(service: str) -> None:
+    """The cases of SERVICE past their state's due time (as an admin sees them)."""
+    from layers.access import with_roles
+    from services.engine import queue
+
+    rows = queue.list_cases(_engine(), [service], with_roles("cli", "admin"), overdue_only=True)
+    for row in rows:
+        click.echo(f"{row['case_ref']}\t{row['status']}\tdue {row['due_at']:%Y-%m-%d %H:%M}\t{row.get('nama_kel') or ''}")
+    click.echo(f"{len(rows)} overdue")
 
 
 def _add_engine_commands() -> None:

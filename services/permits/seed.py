@@ -69,6 +69,7 @@ def plot_around(point: shapely.Point, width_m: float, depth_m: float) -> Polygon
 
 
 # Issued first: the public register's rows then follow the first rows of the cases in order.
+FINAL = ("issued", "rejected")
 STATES = ["issued", "issued", "issued", "submitted", "verified", "field_check", "approved", "rejected"]
 
 
@@ -89,6 +90,8 @@ def generate_permit_cases(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SE
             "case_ref": f"{'PBG' if service == 'pbg' else 'ILU'}-SEED{i + 1:04d}", "service": service,
             "status": status, "agency": AGENCY, "submitted_at": submitted,
             "state_since": submitted + pd.Timedelta(days=2 * STATES.index(status)),
+            # Past due (the seed is from October): the desk has overdue cases to ring.
+            "due_at": None if status in FINAL else submitted + pd.Timedelta(days=2 * STATES.index(status) + 3),
             "kode_kel": kel["kode_kel"].iat[row], "nama_kel": kel["nama_kel"].iat[row],
             "nama_kec": kel["nama_kec"].iat[row], "plot_area_m2": round(width * depth, 1),
             "building_use": "hunian" if service == "pbg" else None,
@@ -103,4 +106,7 @@ def generate_permit_cases(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SE
             "internal_notes": f"Catatan internal contoh {i + 1:02d} (sintetis)",
         })
         plots.append(plot)
-    return geoframe(records, plots, list(records[0]))
+    frame = geoframe(records, plots, list(records[0]))
+    frame["floors"] = frame["floors"].astype("Int64")  # a business location has no floors: a nullable integer
+    return frame
+

@@ -36,6 +36,7 @@ from webgis.layanan.common import (
     localised,
     read_files,
 )
+from webgis.security import rate_limit
 
 blueprint = Blueprint("layanan_api", __name__, url_prefix="/api/layanan")
 
@@ -76,6 +77,8 @@ def declaration(service_id: str) -> Response:
 
 
 @blueprint.post("/<service_id>/periksa")
+# Spatial queries on every tap of a drawing: generous for a person, a ceiling for a script.
+@rate_limit("SITE_CHECK_RATE_LIMIT", "120 per minute", per_address=("SITE_CHECK_RATE_LIMIT_PER_ADDRESS", "600 per minute"))
 def site_check(service_id: str) -> Response:
     """The findings the applicant sees while drawing: nothing is stored."""
     body = _json_body()
@@ -95,6 +98,7 @@ def _application() -> cases.Application:
 
 
 @blueprint.post("/<service_id>/permohonan")
+@rate_limit("SERVICE_APPLY_RATE_LIMIT", "20 per minute")
 def apply(service_id: str) -> tuple[Response, int]:
     principal = _caller()
     receipt = cases.submit(engine(), service_id, _application(), principal)

@@ -24,6 +24,7 @@ from webgis.citizen.common import lang, link_lang, map_credits, page
 from webgis.errors import Refusal, answer_errors_with
 from webgis.layanan.common import application_from_form, audit_refusal, engine, localised
 from webgis.layanan.strings import ui
+from webgis.security import rate_limit
 
 blueprint = Blueprint("layanan", __name__, url_prefix="/layanan")
 
@@ -67,6 +68,7 @@ def form(service_id: str) -> Response:
 
 
 @blueprint.post("/<service_id>")
+@rate_limit("SERVICE_APPLY_RATE_LIMIT", "20 per minute")
 @login_page
 def submit(service_id: str) -> Response:
     spec = cases.service_spec(service_id)

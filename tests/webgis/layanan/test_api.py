@@ -131,3 +131,12 @@ def test_a_refused_write_leaves_the_database_as_it_was(web: FlaskClient, complai
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM layers.permit_cases")).scalar_one() == before
         assert conn.execute(text("SELECT count(*) FROM engine.case_events")).scalar_one() == events
+
+
+def test_the_site_check_is_rate_limited_per_address(complaints_url: str, plot: dict) -> None:
+    from tests.helpers.accounts import build_app
+
+    app = build_app(complaints_url, SITE_CHECK_RATE_LIMIT_PER_ADDRESS="2 per minute")
+    client = app.test_client()
+    statuses = [client.post("/api/layanan/pbg/periksa", json={"geometry": plot}).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
