@@ -47,17 +47,23 @@ class Retention:
 
 RETENTION = Retention()
 
+# Per point of each reading: its value when good (else NULL), then per minute the
+# aggregates of those; "last" is the value of the greatest [epoch, value] pair, which
+# hash-aggregates where array_agg(... ORDER BY time) made PostgreSQL sort every value
+# (a minute of 10,000 devices: 20 s instead of 36 s on this loaded machine).
 _MINUTES = """
 INSERT INTO devices.readings_minute AS m (minute, device, layout, readings, samples, sums, mins, maxs, lasts)
 SELECT minute, device, layout, max(readings), array_agg(n ORDER BY i), array_agg(s ORDER BY i),
        array_agg(lo ORDER BY i), array_agg(hi ORDER BY i), array_agg(last ORDER BY i)
 FROM (
-    SELECT date_trunc('minute', r.time) AS minute, r.device, r.layout, v.i, count(*) AS readings,
-           count(*) FILTER (WHERE $GOOD)::int AS n, coalesce(sum(v.value) FILTER (WHERE $GOOD), 0) AS s,
-           min(v.value) FILTER (WHERE $GOOD) AS lo, max(v.value) FILTER (WHERE $GOOD) AS hi,
-           (array_agg(v.value ORDER BY r.time DESC) FILTER (WHERE $GOOD))[1] AS last
-    FROM devices.readings r CROSS JOIN LATERAL unnest(r.values) WITH ORDINALITY AS v (value, i)
-    WHERE r.time >= :start AND r.time < :end
+    SELECT minute, device, layout, i, count(*)::int AS readings, count(g)::int AS n, coalesce(sum(g), 0) AS s,
+           min(g) AS lo, max(g) AS hi, (max(ARRAY[t, g]) FILTER (WHERE g IS NOT NULL))[2] AS last
+    FROM (
+        SELECT date_trunc('minute', r.time) AS minute, r.device, r.layout, v.i,
+               extract(epoch FROM r.time)::double precision AS t, CASE WHEN $GOOD THEN v.value END AS g
+        FROM devices.readings r CROSS JOIN LATERAL unnest(r.values) WITH ORDINALITY AS v (value, i)
+        WHERE r.time >= :start AND r.time < :end
+    ) checked
     GROUP BY 1, 2, 3, 4
 ) per_point
 GROUP BY minute, device, layout
@@ -124,6 +130,9 @@ def roll_up(engine: Engine, until: datetime | None = None) -> dict[str, object]:
     with engine.begin() as conn:
         if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _LOCK_KEY}).scalar_one():
             return {"skipped": True}
+        # A minute of 10,000 devices is about 800,000 (device, point) groups: in the default
+        # 4 MB the hash aggregate spills to disk.
+        conn.execute(text("SET LOCAL work_mem = '256MB'"))
         done = _progress(conn)
         late = conn.execute(text("DELETE FROM devices.rollup_invalidations RETURNING from_time")).scalars().all()
         start = done["minute"]
