@@ -99,6 +99,7 @@ def test_reads_go_to_the_replica_a_writer_reads_its_write_and_a_lagging_replica_
     finally:
         run_sql(replica_url, "SELECT pg_wal_replay_resume()")
     wait_for(lambda: in_rotation(app), 3, "the replica comes back once it caught up")
+    assert app.test_client().get("/healthz").get_json()["replicas"] == {"configured": 1, "in_rotation": 1}
 
 
 def test_killing_the_replica_under_read_load_fails_no_request_and_reads_go_on_from_the_primary(
