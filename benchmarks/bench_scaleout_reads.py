@@ -17,7 +17,8 @@ instances behind HAProxy, `--workers` per instance); the replica is made with
   on a replica when one is in rotation.
 
 "direct" is the one instance without HAProxy in front, for the balancer's own cost. Every
-answer must be 2xx (wrk's non2xx count is printed). On two cores the point is correctness and
+answer must be 2xx (wrk's non2xx count is printed); "replica xacts" is how many transactions
+the replica ran during the row (pg_stat_database), the proof that its reads went there. On two cores the point is correctness and
 overhead, not speed-up: the instances, HAProxy, the replica and wrk share the same CPUs.
 """
 
@@ -88,8 +89,23 @@ def warm(port: int, paths: list[str]) -> None:
             answer.read()
 
 
+def transactions(url: str | None) -> int:
+    """Transactions a server has run in its database so far (pg_stat_database); 0 without one."""
+    if not url:
+        return 0
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")
+            return int(cur.fetchone()[0])
+    finally:
+        conn.close()
+
+
 def run_configuration(plan: FleetPlan, loads: dict[str, list[str]], seconds: int, concurrency: int,
-                      direct: bool) -> dict[str, dict[str, dict[str, float]]]:
+                      direct: bool, replica_url: str | None) -> dict[str, dict[str, dict[str, float]]]:
     fleet = Fleet(plan, gunicorn_command)
     fleet.start()
     try:
@@ -99,7 +115,10 @@ def run_configuration(plan: FleetPlan, loads: dict[str, list[str]], seconds: int
         for target, port in targets:
             for name, paths in loads.items():
                 warm(port, paths)
-                results.setdefault(target, {})[name] = wrk(port, paths, seconds, concurrency)
+                before = transactions(replica_url)
+                figures = wrk(port, paths, seconds, concurrency)
+                figures["on_replica"] = transactions(replica_url) - before  # proof the reads went there
+                results.setdefault(target, {})[name] = figures
         return results
     finally:
         fleet.stop()
@@ -129,15 +148,16 @@ def main() -> None:
         if replicas:
             remove_replica(settings.pg, replica_port)
             add_replica(settings.pg, replica_port)
-        settings.db.replicas = (f"postgresql://{settings.pg.user}@{settings.pg.host}:{replica_port}/"
-                                f"{settings.pg.database}") if replicas else ""
+        replica_url = (f"postgresql://{settings.pg.user}@{settings.pg.host}:{replica_port}/"
+                       f"{settings.pg.database}") if replicas else None
+        settings.db.replicas = replica_url or ""
         try:
             for instances in (1, 2):
                 plan = plan_fleet(settings, database_url, instances, False, args.workers)
                 plan.env["PYTHONPATH"] = str(PROJECT_ROOT)
                 print(f"running {instances} instance(s), {replicas} replica(s)...", file=sys.stderr, flush=True)
                 found = run_configuration(plan, loads, args.seconds, args.concurrency,
-                                          direct=instances == 1 and replicas == 0)
+                                          direct=instances == 1 and replicas == 0, replica_url=replica_url)
                 for target, figures in found.items():
                     for name, figure in figures.items():
                         rows.append((name, f"{instances} inst, {replicas} repl", target, figure))
@@ -152,10 +172,11 @@ def report(rows: list[tuple[str, str, str, dict[str, float]]], args: argparse.Na
     print(f"\nreads through HAProxy, {args.workers} gunicorn workers per instance, wrk c={args.concurrency}, "
           f"{args.seconds} s each, {os.cpu_count()} cores, load average {load[0]:.1f} at start, {load[1]:.1f} at end "
           "(others' work on the machine moves every figure)")
-    print(f"{'workload':22} {'configuration':18} {'via':9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}")
+    print(f"{'workload':22} {'configuration':18} {'via':9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} "
+          f"{'replica xacts':>13}")
     for name, configuration, target, f in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
         print(f"{name:22} {configuration:18} {target:9} {f['rps']:8.0f} {f['p50']:8.1f} "
-              f"{f['p95']:8.1f} {f['errors']:7d}")
+              f"{f['p95']:8.1f} {f['errors']:7d} {f['on_replica']:13d}")
 
 
 if __name__ == "__main__":
