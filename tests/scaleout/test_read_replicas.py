@@ -99,6 +99,7 @@ def test_reads_go_to_the_replica_a_writer_reads_its_write_and_a_lagging_replica_
     finally:
         run_sql(replica_url, "SELECT pg_wal_replay_resume()")
     wait_for(lambda: in_rotation(app), 3, "the replica comes back once it caught up")
+    assert app.test_client().get("/healthz").get_json()["replicas"] == {"configured": 1, "in_rotation": 1}
 
 
 def test_killing_the_replica_under_read_load_fails_no_request_and_reads_go_on_from_the_primary(
@@ -142,3 +143,17 @@ def _crash(replica) -> None:  # noqa: ANN001
     result = replica.run_as_owner([str(postgres_bindir() / "pg_ctl"), "stop", "-m", "immediate",
                                    "-D", str(replica.data_dir)])
     assert result.returncode == 0, result.stderr
+
+
+def test_the_cli_lists_the_primary_and_its_replicas(replica_port: int) -> None:
+    from click.testing import CliRunner
+
+    from config.settings import get_settings
+    from webgis.cli import main
+
+    answer = CliRunner().invoke(main, ["db", "replica", "list"])
+    assert answer.exit_code == 0, answer.output
+    primary = local_primary()
+    assert f"primary  postgresql://{primary.user}@{primary.host}:{primary.port}/" in answer.output
+    assert f":{replica_port}/" in answer.output and "running, replayed up to" in answer.output
+    assert any(url.endswith(f":{replica_port}/{primary.database}") for url in get_settings().replica_urls)
