@@ -80,7 +80,7 @@ def issue_month(engine: Engine, periode: str) -> int:
     with engine.begin() as conn:
         issued = set(conn.execute(queries.ISSUED, {"periode": periode}).scalars())
         rows = [{**dict(c), "periode": periode, "jumlah": tariff.fee(c["kelas"]), "jatuh_tempo": due,
-                 "nama": c["nama"] or "", "akun": c["akun"] or ""}
+                 "nama": c["nama_wr"] or "", "akun": c["akun_wr"] or ""}
                 for c in conn.execute(queries.customers()).mappings() if c["nomor_pelanggan"] not in issued]
         if rows:
             conn.execute(queries.INSERT, rows)

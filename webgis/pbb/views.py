@@ -78,7 +78,7 @@ def pay(nop: str, tahun: int) -> Response:
 def sppt_api(nop: str) -> Response:
     """A parcel's SPPTs as JSON (the taxpayer masked), what each costs today."""
     found = billing.sppts(engine(), nop)  # PbbError / SpptNotFound answer 400 / 404 as JSON
-    return jsonify({"nop": found[0].nop, "wajib_pajak": billing.masked_owner(found[0]), "sppt": [
+    return jsonify({"nop": found[0].nop, "nama_tersamar": billing.masked_owner(found[0]), "sppt": [
         {"tahun": s.tahun, "pbb_terutang": s.pbb_terutang, "jatuh_tempo": s.jatuh_tempo.isoformat(),
          "bunga": s.bunga, "harus_dibayar": s.harus_dibayar, "lunas": s.lunas, "tunggakan": s.tunggakan,
          "dokumen": s.document_code} for s in found]})

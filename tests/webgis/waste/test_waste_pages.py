@@ -69,7 +69,7 @@ def test_a_citizen_sees_the_accounts_of_their_login(waste_site: tuple[Flask, Eng
     username = f"rs{uuid.uuid4().hex[:6]}"
     user = manage.create_user(engine, "test", None, username, PASSWORD, roles=["citizen"])
     with engine.begin() as conn:
-        conn.execute(text("UPDATE layers.waste_customers SET akun = :a WHERE nomor_pelanggan = 'RS-000004'"),
+        conn.execute(text("UPDATE layers.waste_customers SET akun_wr = :a WHERE nomor_pelanggan = 'RS-000004'"),
                      {"a": f"user:{user.id}"})
     client = app.test_client()
     login(client, username, PASSWORD)
