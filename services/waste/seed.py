@@ -14,6 +14,7 @@ from geodata.synthetic.common import (
     geoframe,
     layer_rng,
     locate,
+    made_up_name,
     prepare_kelurahan,
     sample_in_kelurahan,
     to_utm,
@@ -26,8 +27,6 @@ CAPACITY = {"kontainer": 6.0, "bak_beton": 10.0, "depo": 30.0}
 DAYS = ["Senin, Rabu, Jumat", "Selasa, Kamis, Sabtu", "Setiap hari"]
 CLASSES = ["rt_kecil", "rt_sedang", "rt_besar", "usaha_kecil", "usaha_menengah", "usaha_besar"]
 CLASS_SHARE = [0.35, 0.3, 0.15, 0.12, 0.06, 0.02]
-SURNAMES = ["Siregar", "Nasution", "Lubis", "Harahap", "Tanjung", "Ginting", "Tarigan", "Sembiring"]
-GIVEN = ["Ahmad", "Dewi", "Hendra", "Lina", "Rizky", "Sari", "Wulan", "Yusuf"]
 
 
 def _tps_points(kelurahan: gpd.GeoDataFrame, seed: int) -> tuple[gpd.GeoDataFrame, list]:
@@ -121,7 +120,7 @@ def generate_waste_customers(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT
     records = [{"nomor_pelanggan": f"RS-{n:06d}", "kelas": str(kelas), "kode_tps": tps["kode_tps"].iat[int(t)],
                 "lunas_sampai": None, "kode_kel": kel["kode_kel"].iat[row], "nama_kel": kel["nama_kel"].iat[row],
                 "nama_kec": kel["nama_kec"].iat[row], "agency": AGENCY,
-                "nama_wr": f"{GIVEN[int(rng.integers(len(GIVEN)))]} {SURNAMES[int(rng.integers(len(SURNAMES)))]}",
+                "nama_wr": made_up_name(rng),
                 "akun_wr": None}
                for n, (kelas, row, t) in enumerate(zip(classes, rows, nearest, strict=True), start=1)]
     return geoframe(records, points, list(records[0]))

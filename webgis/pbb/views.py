@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, redirect, request, url_for
 
 from services.engine.documents.formats import long_date, rupiah
 from services.pbb import billing
-from webgis.accounts.principal import principal_from_request
+from webgis.accounts.principal import audit_event, principal_from_request
 from webgis.citizen.common import engine, link_lang, map_credits, page
 from webgis.pbb.strings import UI
 
@@ -71,6 +71,7 @@ def pay(nop: str, tahun: int) -> Response:
         return _page("pbb/lookup.html", status=404, typed=nop, error="no_sppt", parcels=[])
     except billing.PbbError:
         return _page("pbb/lookup.html", status=400, typed=nop, error="bad_nop", parcels=[])
+    audit_event("bill.opened", service=bill.service, case_ref=bill.case_ref, bill=bill.number)
     return redirect(url_for("payments.bill_page", number=bill.number, lang=link_lang()), code=303)
 
 
