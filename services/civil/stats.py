@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from services.civil import queries
+from services.errors import ServiceError
 
 THRESHOLD = 5
 SUPPRESSED = "< 5"
@@ -31,8 +32,10 @@ KINDS = ("akta_kelahiran", "akta_kematian", "pindah_keluar", "kedatangan")
 MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 
 
-class BadQuery(ValueError):
-    """A kind or month the public figures do not have; the message says which, in Bahasa Indonesia."""
+class BadQuery(ServiceError):
+    """A kind or month the public figures do not have (400); the message says which, in Bahasa Indonesia."""
+
+    code = "InvalidParameterValue"
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def month_figures(engine: Engine, kind: str, month: str) -> MonthFigures:
     check_query(kind, month)
     with engine.connect() as conn:
         kelurahan = conn.execute(queries.kelurahan_list()).mappings().all()
-        found = dict(conn.execute(queries.counts_of_month(), {"kind": kind, "month": month}).tuples().all())
+        found = {row.kode_kel: row.n for row in conn.execute(queries.counts_of_month(), {"kind": kind, "month": month})}
     counts = {row["kode_kel"]: int(found.get(row["kode_kel"], 0)) for row in kelurahan}
     cells, total = protect(counts)
     return MonthFigures(kind, month, [Cell(row["kode_kel"], row["nama_kel"], row["nama_kec"], cells[row["kode_kel"]])
