@@ -65,7 +65,7 @@ def _people(kind: str, event: date, rng: np.random.Generator) -> dict:
     if kind == "akta_kelahiran":
         mother_born = event - timedelta(days=int(rng.integers(20 * 365, 40 * 365)))
         return {"nama_subjek": _name(rng), "jenis_kelamin": sex, "tanggal_lahir": event.isoformat(),
-                "tempat_lahir": "Medan", "nama_ibu": _name(rng), "nik_ibu": fake_nik(rng, mother_born, "P"),
+                "tempat_lahir": "Klinik Bersalin Contoh (sintetis)", "nama_ibu": _name(rng), "nik_ibu": fake_nik(rng, mother_born, "P"),
                 "nama_ayah": _name(rng), "hubungan": "ibu"}
     years = (60, 95) if kind == "akta_kematian" else (18, 60)
     born = event - timedelta(days=int(rng.integers(years[0] * 365, years[1] * 365)))
@@ -75,7 +75,7 @@ def _people(kind: str, event: date, rng: np.random.Generator) -> dict:
     if kind == "akta_kematian":
         person["tempat_peristiwa"] = "Rumah Sakit (sintetis)"
     else:
-        person.update({"kota_lain": CITIES[int(rng.integers(len(CITIES)))], "alamat_lain": "Jl. Contoh (sintetis)",
+        person.update({"kota_lain": f"{CITIES[int(rng.integers(len(CITIES)))]} (sintetis)", "alamat_lain": "Jl. Contoh (sintetis)",
                        "jumlah_pengikut": int(rng.integers(0, 5))})
         if kind == "kedatangan":
             person["nomor_skpwni"] = f"SKPWNI/SINTETIS/{int(rng.integers(1000, 9999))}"
@@ -116,4 +116,7 @@ def generate_civil_cases(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEE
                 })
                 points.append(_point_in(kel.geometry.iat[row], rng, kel["rep"].iat[row]))
     columns = sorted({key for record in records for key in record}, key=lambda k: (k != "case_ref", k))
-    return geoframe(records, points, columns)
+    frame = geoframe(records, points, columns)
+    # Whole numbers stay whole where some rows have none (pandas would make the column float).
+    frame["jumlah_pengikut"] = pd.Series([r.get("jumlah_pengikut") for r in records], dtype=object)
+    return frame

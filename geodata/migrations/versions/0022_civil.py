@@ -3,8 +3,7 @@
 `civil_cases` (services/civil/layers/civil_cases.yaml) holds the birth, death, moving-out and
 moving-in applications with every personal field; its history is kept like every layer's. No
 public layer is derived from it: the public sees only counts per kelurahan and month, with small
-counts suppressed, computed on request (services/civil/stats.py). An index on (service, status)
-serves those counts.
+counts suppressed, computed on request (services/civil/stats.py).
 
 Revision ID: 0022_civil
 Revises: 0020_poller_leases
@@ -80,13 +79,11 @@ def upgrade() -> None:
         sa.UniqueConstraint('case_ref', name=f'uq_{TABLE}_case_ref'), schema='layers')
     op.create_geospatial_index(f'idx_{TABLE}_geom', TABLE, ['geom'], unique=False, schema='layers',
                                postgresql_using='gist', postgresql_ops={})
-    op.create_index(f'ix_{TABLE}_service_status', TABLE, ['service', 'status'], schema='layers')
     for statement in history_triggers_sql(TABLE):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    op.drop_index(f'ix_{TABLE}_service_status', table_name=TABLE, schema='layers')
     op.drop_geospatial_index(f'idx_{TABLE}_geom', table_name=TABLE, schema='layers',
                              postgresql_using='gist', column_name='geom')
     op.drop_geospatial_table(TABLE, schema='layers')
