@@ -211,6 +211,10 @@ TABLE: dict[tuple[str, str], str] = {
     ("waste.customer", "GET"): PUBLIC,
     ("waste.pay", "POST"): PUBLIC,
     ("waste.customer_api", "GET"): PUBLIC,
+    # Civil registration (services/civil): only counts per kelurahan and month are public, small ones
+    # suppressed (tests/webgis/disdukcapil); the applications go through the layanan routes.
+    ("disdukcapil.figures_page", "GET"): PUBLIC,
+    ("disdukcapil.figures_api", "GET"): PUBLIC,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
