@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 import shapely.affinity
 from shapely.geometry import Point, box
+from shapely.geometry.polygon import orient
 
 from geodata.seed import seed_input
 from geodata.synthetic.common import (
@@ -122,7 +123,8 @@ def generate_tax_parcels(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEE
                 "akun_wajib_pajak": None,
             })
             geoms.append(plot)
-    wgs = [as_multipolygon(g) for g in to_wgs(np.asarray(geoms, dtype=object))]
+    # Exterior rings clockwise, as the rest of the seed and a Shapefile's rings are.
+    wgs = [as_multipolygon(orient(g, sign=-1.0)) for g in to_wgs(np.asarray(geoms, dtype=object))]
     return geoframe(records, wgs, list(records[0]))
 
 

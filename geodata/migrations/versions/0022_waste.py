@@ -86,6 +86,9 @@ def upgrade() -> None:
     op.create_geospatial_index('idx_waste_customers_geom', 'waste_customers', ['geom'], unique=False, schema='layers', postgresql_using='gist', postgresql_ops={})
     for statement in history_triggers_sql('waste_customers'):
         op.execute(statement)
+    # The collection points are found by name in the map's search (layers/search.py's trigram index).
+    op.execute('CREATE INDEX IF NOT EXISTS "ix_search_tps_nama" ON layers."tps" '
+               'USING gin (core.search_key("nama") gin_trgm_ops)')
     op.execute("CREATE SCHEMA IF NOT EXISTS waste")
     op.execute("""CREATE TABLE waste.retribusi (
         nomor_pelanggan text NOT NULL,
