@@ -165,3 +165,25 @@ def test_quotas_are_never_exceeded_and_every_refusal_agrees_with_the_ranking(con
     with pytest.raises(Exception, match="quotas_check|check constraint"), conn.begin_nested():
         conn.execute(text("UPDATE ppdb.quotas SET seats = 0 WHERE round_id = :r AND npsn = :a"),
                      {"r": ROUND, "a": a})
+
+
+def test_the_cli_opens_a_round_allocates_it_once_and_lists_its_quotas(isolated_database_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": isolated_database_url}
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "services", "ppdb", *args], env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    made = run("round", "--id", "cli-smp", "--level", "SMP", "--opens", "2026-06-01T08:00",
+               "--closes", "2026-06-05T16:00", "--reregister-by", "2026-06-10T16:00", "--share", "0.5")
+    assert made.returncode == 0 and made.stdout.startswith("round cli-smp: "), made.stderr
+    allocated = run("allocate", "--round", "cli-smp")
+    assert allocated.returncode == 0 and "round cli-smp stage 1: 0 applicants" in allocated.stdout, allocated.stderr
+    again = run("allocate", "--round", "cli-smp")
+    assert again.returncode == 1 and "gelombang cli-smp sudah dialokasikan" in again.stderr
+    listed = run("quotas", "--round", "cli-smp")
+    assert listed.returncode == 0 and "0/" in listed.stdout
