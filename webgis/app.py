@@ -74,12 +74,13 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.payments import callback as payments_callback
     from webgis.payments import views as payments
     from webgis.pbb import views as pbb
+    from webgis.ppdb import views as ppdb_online
     from webgis.rasters import views as rasters
     from webgis.tiles import views as tiles
     from webgis.verify import views as verify
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
-                   verify, layanan, layanan_api, layanan_desk, pbb):
+                   verify, layanan, layanan_api, layanan_desk, pbb, ppdb_online):
         app.register_blueprint(module.blueprint)
 
 
