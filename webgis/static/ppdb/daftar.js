@@ -55,4 +55,5 @@
   });
   [lat, lon, level].forEach(function (input) { input.addEventListener("change", load); });
   load();
+  document.body.setAttribute("data-ready", "true");
 }());

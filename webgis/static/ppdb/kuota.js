@@ -13,4 +13,5 @@
     } }).addTo(map);
     if (data.features.length) { map.fitBounds(layer.getBounds(), { maxZoom: 14 }); }
   });
+  document.body.setAttribute("data-ready", "true");
 }());
