@@ -27,7 +27,10 @@ PRIVATE_LAYERS = [spec for spec in get_registry() if spec.access.private]
 # their values are looked for instead.
 GENERIC_NAMES = {"token",
                  # The services' application forms ask for these by name (their inputs), on public pages.
-                 "nama_pemohon", "nik_pemohon", "email_pemohon", "telp_pemohon"}
+                 "nama_pemohon", "nik_pemohon", "email_pemohon", "telp_pemohon",
+                 # A home address is private in PPDB registrations, a public field of the permit forms;
+                 # the PPDB form (/ppdb/daftar) asks for the child's name, NIK and birth date by name.
+                 "address", "nama_anak", "nik_anak", "tanggal_lahir"}
 
 
 def _private_values(app: Flask) -> tuple[set[str], set[str]]:
