@@ -38,48 +38,59 @@ def explanations(applications: pd.DataFrame, people: pd.DataFrame, seats: Mappin
                  names: Mapping[str, str], rule: ZoningRule) -> dict[str, dict[str, Any]]:
     """applicant id -> its explanation (JSON-ready). `people` is indexed by applicant id and carries
     birth_date and registered_at (what the tie-breakers read)."""
-    by_school = {npsn: rows.sort_values("school_rank") for npsn, rows in applications.groupby("npsn")}
-    placed_choice = applications.loc[applications["admitted"]].set_index("id")["choice"].to_dict()
+    # Each school's facts once (applicants, last admitted, next in line), then each application in O(1):
+    # per-choice DataFrame lookups took 184 s for 50,000 applicants, this takes ~2 s.
+    ordered = applications.sort_values(["npsn", "school_rank"], kind="stable")
+    placed_choice = dict(zip(ordered.loc[ordered["admitted"], "id"], ordered.loc[ordered["admitted"], "choice"],
+                             strict=True))
+    schools = {npsn: _school_facts(rows, placed_choice) for npsn, rows in ordered.groupby("npsn", sort=False)}
+    persons = people.to_dict("index")
     result: dict[str, dict[str, Any]] = {}
-    for applicant, mine in applications.sort_values("choice").groupby("id", sort=False):
-        choices = [_one_choice(row, by_school[row["npsn"]], placed_choice, people, seats, names, rule)
-                   for row in mine.to_dict("records")]
-        placed = next((c for c in choices if c["outcome"] == "admitted"), None)
-        result[str(applicant)] = {"choices": choices, "admitted_to": placed["npsn"] if placed else None}
+    for row in applications.sort_values(["id", "choice"], kind="stable").to_dict("records"):
+        item = _one_choice(row, schools[row["npsn"]], placed_choice, persons, seats, names, rule)
+        entry = result.setdefault(str(row["id"]), {"choices": [], "admitted_to": None})
+        entry["choices"].append(item)
+        if item["outcome"] == "admitted":
+            entry["admitted_to"] = item["npsn"]
     return result
 
 
-def _one_choice(row: dict[str, Any], school: pd.DataFrame, placed_choice: Mapping[str, int], people: pd.DataFrame,
-                seats: Mapping[str, int], names: Mapping[str, str], rule: ZoningRule) -> dict[str, Any]:
-    npsn = row["npsn"]
-    admitted_here = school.loc[school["admitted"]]
-    last = admitted_here.iloc[-1].to_dict() if len(admitted_here) else None
+def _school_facts(rows: pd.DataFrame, placed_choice: Mapping[str, int]) -> dict[str, Any]:
+    admitted = rows.loc[rows["admitted"]]
+    return {"applicants": len(rows), "last": admitted.iloc[-1].to_dict() if len(admitted) else None,
+            "next_in_line": _next_in_line(rows, placed_choice)}
+
+
+def _one_choice(row: dict[str, Any], school: Mapping[str, Any], placed_choice: Mapping[str, int],
+                persons: Mapping[str, Mapping[str, Any]], seats: Mapping[str, int], names: Mapping[str, str],
+                rule: ZoningRule) -> dict[str, Any]:
+    npsn, last = row["npsn"], school["last"]
     item: dict[str, Any] = {
         "choice": int(row["choice"]), "npsn": npsn, "nama": names.get(npsn, npsn), "distance_m": float(row["distance_m"]),
-        "rank": int(row["school_rank"]), "applicants": len(school), "seats": int(seats.get(npsn, 0)),
+        "rank": int(row["school_rank"]), "applicants": school["applicants"], "seats": int(seats.get(npsn, 0)),
         "last_admitted_distance_m": float(last["distance_m"]) if last else None, "decided_by": None,
     }
     mine_placed = placed_choice.get(row["id"])
     if row["admitted"]:
         item["outcome"] = "admitted"
-        rival = _next_in_line(school, placed_choice)
+        rival = school["next_in_line"]
         if rival is not None and abs(rival["distance_m"] - row["distance_m"]) < TIE_M:
-            item["decided_by"] = decisive_breaker(people.loc[row["id"]], people.loc[rival["id"]], rule)
+            item["decided_by"] = decisive_breaker(persons[row["id"]], persons[rival["id"]], rule)
     elif mine_placed is not None and mine_placed < row["choice"]:
         item["outcome"] = "not_needed"
     else:
         item["outcome"] = "full"
         if last is not None and abs(last["distance_m"] - row["distance_m"]) < TIE_M:
-            item["decided_by"] = decisive_breaker(people.loc[last["id"]], people.loc[row["id"]], rule)
+            item["decided_by"] = decisive_breaker(persons[last["id"]], persons[row["id"]], rule)
     return item
 
 
 def _next_in_line(school: pd.DataFrame, placed_choice: Mapping[str, int]) -> dict[str, Any] | None:
     """The best-ranked applicant this school turned away who wanted it more than where they went."""
-    for rival in school.loc[~school["admitted"]].to_dict("records"):
-        if placed_choice.get(rival["id"], 10**6) > rival["choice"]:
-            return rival
-    return None
+    turned_away = school.loc[~school["admitted"]]
+    wanted = [placed_choice.get(applicant, 10**6) > choice
+              for applicant, choice in zip(turned_away["id"], turned_away["choice"], strict=True)]
+    return turned_away.loc[wanted].iloc[0].to_dict() if any(wanted) else None
 
 
 def as_text(explanation: Mapping[str, Any], lang: str = "id") -> str:
