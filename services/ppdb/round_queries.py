@@ -49,14 +49,16 @@ UPDATE_QUOTA_FILL = text("""
 # The stored fill, recounted after every allocation and release: the table's CHECK (admitted <= seats)
 # makes the database refuse a round that would exceed a school's quota.
 REFRESH_FILL = text("""
-    UPDATE ppdb.quotas q SET
-      admitted = (SELECT count(*) FROM layers.ppdb_registrations r WHERE r.round_id = q.round_id
-                  AND r.hasil_npsn = q.npsn AND r.status IN ('admitted', 're_registered')),
-      confirmed = (SELECT count(*) FROM layers.ppdb_registrations r WHERE r.round_id = q.round_id
-                   AND r.hasil_npsn = q.npsn AND r.status = 're_registered'),
-      released = (SELECT count(*) FROM layers.ppdb_registrations r WHERE r.round_id = q.round_id
-                  AND r.hasil_npsn = q.npsn AND r.status = 'released')
-    WHERE q.round_id = :round_id""")
+    UPDATE ppdb.quotas q SET admitted = c.admitted, confirmed = c.confirmed, released = c.released
+    FROM (SELECT q2.npsn,
+                 count(r.fid) FILTER (WHERE r.status IN ('admitted', 're_registered')) AS admitted,
+                 count(r.fid) FILTER (WHERE r.status = 're_registered') AS confirmed,
+                 count(r.fid) FILTER (WHERE r.status = 'released') AS released
+          FROM ppdb.quotas q2
+          LEFT JOIN layers.ppdb_registrations r ON r.round_id = q2.round_id AND r.hasil_npsn = q2.npsn
+          WHERE q2.round_id = :round_id GROUP BY q2.npsn) c
+    WHERE q.round_id = :round_id AND q.npsn = c.npsn
+      AND (q.admitted, q.confirmed, q.released) IS DISTINCT FROM (c.admitted, c.confirmed, c.released)""")
 
 MARK_ALLOCATED = text("UPDATE ppdb.rounds SET allocated_at = :at, allocated_by = :by WHERE id = :id")
 MARK_RELEASED = text("UPDATE ppdb.rounds SET released_at = :at WHERE id = :id")
