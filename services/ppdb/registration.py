@@ -59,9 +59,8 @@ def _child_problems(conn: Connection, round_row: Mapping[str, Any], properties: 
     elif conn.execute(q.SELECT_SAME_CHILD, {"round_id": round_row["id"], "nik_anak": nik}).first() is not None:
         problems.append(Said("anak dengan NIK ini sudah terdaftar di gelombang ini",
                              "a child with this NIK is already registered in this round"))
-    try:
-        born = date.fromisoformat(str(properties.get("tanggal_lahir") or ""))
-    except ValueError:
+    born = properties.get("tanggal_lahir")  # a date: the engine's form check typed it (services/engine/forms.py)
+    if not isinstance(born, date):
         return [*problems, Said("tanggal lahir: tulis sebagai TTTT-BB-HH, misalnya 2014-05-21",
                                 "date of birth: write it as YYYY-MM-DD, e.g. 2014-05-21")]
     opening = round_row["opens_at"].date()

@@ -84,6 +84,9 @@ def select_registrations(statuses: tuple[str, ...]) -> TextClause:
         ORDER BY submitted_at, case_ref FOR UPDATE""").bindparams(statuses=list(statuses))
 
 
+COUNT_UNVERIFIED = text("""
+    SELECT count(*) FROM layers.ppdb_registrations WHERE round_id = :round_id AND status = 'submitted'""")
+
 SELECT_SAME_CHILD = text("""
     SELECT case_ref FROM layers.ppdb_registrations
     WHERE round_id = :round_id AND nik_anak = :nik_anak AND status NOT IN ('withdrawn', 'rejected') LIMIT 1""")

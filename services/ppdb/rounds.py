@@ -112,6 +112,11 @@ def allocate_round(bind: Bind, round_id: str, principal: Principal, *, now: date
         if now < round_row["closes_at"]:
             raise TransitionNotAllowed(Said("pendaftaran gelombang ini masih dibuka; alokasi setelah ditutup",
                                             "this round still takes registrations; allocate after it closes"))
+        unchecked = conn.execute(q.COUNT_UNVERIFIED, {"round_id": round_id}).scalar_one()
+        if unchecked:
+            raise TransitionNotAllowed(Said(f"masih ada {unchecked} pendaftaran yang berkasnya belum diverifikasi atau "
+                                            "ditolak; selesaikan dulu", f"{unchecked} registration(s) still await the "
+                                            "document check (verify or reject them first)"))
         registrations = [dict(r) for r in conn.execute(q.select_registrations(("verified",)),
                                                        {"round_id": round_id}).mappings()]
         schools = _round_schools(conn, round_id)
@@ -136,7 +141,7 @@ def _stage(conn: Connection, round_row: dict[str, Any], registrations: list[dict
         return StageReport(round_row["id"], stage, 0, 0, 0)
     people = pd.DataFrame({
         "id": [r["case_ref"] for r in registrations], "lon": [r["lon"] for r in registrations],
-        "lat": [r["lat"] for r in registrations], "birth_date": [r["tanggal_lahir"] for r in registrations],
+        "lat": [r["lat"] for r in registrations], "birth_date": [str(r["tanggal_lahir"]) for r in registrations],
         "registered_at": [r["submitted_at"] for r in registrations],
         "choices": [listed_choices(r) for r in registrations]})
     admission = allocate_choices(people, schools, round_row["jenjang"], rule)

@@ -27,7 +27,7 @@ depends_on = None
 
 TEXT = ('case_ref', 'service', 'status', 'agency')
 NULLABLE_TEXT = ('kode_kel', 'nama_kel', 'nama_kec', 'address', 'jenjang', 'pilihan_1', 'pilihan_2', 'pilihan_3',
-                 'round_id', 'hasil_npsn', 'findings', 'public_note', 'nama_anak', 'nik_anak', 'tanggal_lahir',
+                 'round_id', 'hasil_npsn', 'findings', 'public_note', 'nama_anak', 'nik_anak',
                  'nama_pemohon', 'email_pemohon', 'telp_pemohon', 'akun_pemohon', 'attachment_files', 'assigned_to',
                  'internal_notes')
 
@@ -40,6 +40,7 @@ def _columns() -> list:
         sa.Column('state_since', ts, nullable=False),
         sa.Column('due_at', ts, nullable=True),
         sa.Column('daftar_ulang_batas', ts, nullable=True),
+        sa.Column('tanggal_lahir', sa.Date(), nullable=True),
         sa.Column('hasil_pilihan', sa.Integer(), nullable=True),
         sa.Column('hasil_jarak_m', sa.Double(), nullable=True),
         sa.Column('fee', sa.Integer(), nullable=True),

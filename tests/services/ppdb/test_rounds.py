@@ -90,10 +90,14 @@ def test_registration_refuses_what_ppdb_alone_knows(conn: Connection) -> None:
         _register(conn, 801, home, [a], "2013-03-01")
     _open_round(conn)
     with pytest.raises(FormRejected) as refused:
-        _register(conn, 801, home, [a, a, "99999999"], "2013-13-01")
+        _register(conn, 801, home, [a], "2013-13-01")
+    assert "Tanggal lahir anak (TTTT-BB-HH): harus tanggal TTTT-BB-HH" in refused.value.problems
+    with pytest.raises(FormRejected) as refused:
+        _register(conn, 801, home, [a, a, "99999999"], "2005-01-01")
     said = " | ".join(map(str, refused.value.problems))
-    assert "hanya boleh dipilih sekali" in said and "NPSN 99999999" in said and "TTTT-BB-HH" in said
-    assert conn.execute(text("SELECT count(*) FROM layers.ppdb_registrations")).scalar_one() == 0
+    assert "hanya boleh dipilih sekali" in said and "NPSN 99999999" in said and "tidak sesuai jenjang SMP" in said
+    assert conn.execute(text("SELECT count(*) FROM layers.ppdb_registrations WHERE round_id = :r"),
+                        {"r": ROUND}).scalar_one() == 0
     _register(conn, 801, home, [a, b], "2013-03-01", nik="1271010000000001")
     with pytest.raises(FormRejected, match="sudah terdaftar"):
         _register(conn, 802, home, [a], "2013-03-01", nik="1271010000000001")
@@ -111,6 +115,13 @@ def test_allocation_explains_each_choice_and_the_deadline_releases_seats_to_the_
     c4 = _register(conn, 804, _home(conn, a, 900, 270), [a], "2013-02-02")
     with pytest.raises(TransitionNotAllowed, match="masih dibuka"):
         rounds.allocate_round(conn, ROUND, disdik())
+    unchecked = cases.submit(conn, "ppdb", cases.Application(fields={
+        "nama_anak": "Anak 805", "nik_anak": "1271010000000805", "tanggal_lahir": "2013-04-04", "jenjang": "SMP",
+        "nama_pemohon": "Orang tua 805", "telp_pemohon": "0812 0000 0000", "pilihan_1": a},
+        lon=same_home[0], lat=same_home[1], files={"kartu_keluarga": PDF}), citizen(805)).case_ref
+    with pytest.raises(TransitionNotAllowed, match="1 pendaftaran yang berkasnya belum diverifikasi"):
+        rounds.allocate_round(conn, ROUND, disdik(), now=round_row["closes_at"] + timedelta(minutes=1))
+    steps.transition(conn, "ppdb", unchecked, "rejected", disdik(), note="Kartu Keluarga tidak terbaca")
     with pytest.raises(Forbidden):
         rounds.allocate_round(conn, ROUND, citizen(801), now=round_row["closes_at"])
     report = rounds.allocate_round(conn, ROUND, disdik(), now=round_row["closes_at"] + timedelta(minutes=1))
