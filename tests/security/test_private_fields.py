@@ -29,7 +29,11 @@ PRIVATE_LAYERS = [spec for spec in get_registry() if spec.access.private]
 GENERIC_NAMES = {"token",
                  # The services' application forms ask for these by name (their inputs), on public pages.
                  "nama_pemohon", "nik_pemohon", "email_pemohon", "telp_pemohon",
-                 *(f.name for service in get_services() for f in service.form.fields)}
+                 # The services' forms ask for their fields by name (their inputs, on public pages); the
+                 # PPDB form (/ppdb/daftar) asks for the child's name, NIK and birth date, and a home
+                 # address is private in PPDB registrations but a public field name of the permit forms.
+                 *(f.name for service in get_services() for f in service.form.fields),
+                 "address", "nama_anak", "nik_anak", "tanggal_lahir"}
 
 
 def _private_values(app: Flask) -> tuple[set[str], set[str]]:

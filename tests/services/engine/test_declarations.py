@@ -25,7 +25,7 @@ def test_the_permit_services_are_declared_and_agree_with_their_layers() -> None:
     for spec in services:
         case = get_registry().get(spec.case_layer)
         assert set(CASE_COLUMNS) <= set(case.property_names)
-        if spec.public is not None:  # civil registration publishes counts only (services/civil/stats.py)
+        if spec.public is not None:  # civil registration and PPDB publish counts only, not a register of cases
             assert get_registry().get(spec.public.layer).derived_from == case.id
         assert spec.final_states  # every workflow ends somewhere
         for state in spec.states:
