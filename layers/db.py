@@ -39,7 +39,10 @@ def engine_for(database_url: str, *, transaction_pooled: bool = False) -> Engine
     only the _xact_ kinds, no listening for notifications, no cursor kept open past its
     transaction (the code keeps to that, tests/scaleout/test_pooler.py checks; see
     docs/scaling.md). psycopg2 itself prepares nothing on the server."""
-    engine = create_engine(sqlalchemy_url(database_url), pool_size=8, max_overflow=16, pool_recycle=1800)
+    # pool_pre_ping: after a database restart a pooled connection is dead; the ping finds that at
+    # checkout and reconnects, so no request fails on it (tests/scaleout/test_instances.py restarts it).
+    engine = create_engine(sqlalchemy_url(database_url), pool_size=8, max_overflow=16, pool_recycle=1800,
+                           pool_pre_ping=True)
     if transaction_pooled:
         _TRANSACTION_POOLED.add(engine)
     return engine

@@ -46,6 +46,8 @@ AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, value)) $$
 # Alembic's autogenerate must leave these indexes alone: they are derived from
 # `search` lists, not from the table metadata (geodata/migrations/env.py).
 SEARCH_INDEX_PREFIX = "ix_search_"
+# Indexes a service's migration adds on its own layer for its queries (not derived from a declaration).
+PERFORMANCE_INDEX_PREFIX = "ix_perf_"
 
 
 class SearchTextError(ValueError):

@@ -122,8 +122,8 @@ class DatabaseFacts:
                                   "Replay lag of each streaming replica (0 while no WAL is waiting)", labels=["replica"])
         lag_b = GaugeMetricFamily("webgis_db_replica_lag_bytes", "WAL not yet replayed by each replica",
                                   labels=["replica"])
-        with self.engine.connect() as conn:
-            conn.execute(text("SET statement_timeout = 1000"))
+        with self.engine.begin() as conn:  # set_config(..., true): for this transaction only (PgBouncer-safe)
+            conn.execute(text("SELECT set_config('statement_timeout', '1000', true)"))
             for r in conn.execute(text(
                     "SELECT coalesce(nullif(application_name, ''), client_addr::text, pid::text) AS name, "
                     "coalesce(extract(epoch FROM replay_lag), 0) AS lag_s, "

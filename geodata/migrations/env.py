@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, pool
 
 from layers.registry import get_registry
 from layers.schema import CORE_SCHEMA, LAYER_SCHEMA, build_metadata
-from layers.search import SEARCH_INDEX_PREFIX
+from layers.search import PERFORMANCE_INDEX_PREFIX, SEARCH_INDEX_PREFIX
 
 config = context.config
 target_metadata = build_metadata(get_registry())
@@ -20,7 +20,7 @@ def include_object(obj, name, type_, reflected, compare_to):  # noqa: ANN001
     schema = getattr(obj, "schema", None) or getattr(getattr(obj, "table", None), "schema", None)
     if type_ == "table" and schema not in MANAGED_SCHEMAS:
         return False
-    if type_ == "index" and reflected and name.startswith(SEARCH_INDEX_PREFIX):
+    if type_ == "index" and reflected and name.startswith((SEARCH_INDEX_PREFIX, PERFORMANCE_INDEX_PREFIX)):
         return False  # search indexes come from `search` lists (layers/search.py), not table metadata
     return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 

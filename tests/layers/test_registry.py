@@ -15,7 +15,7 @@ from layers.checks import verify_database
 from layers.errors import SchemaMismatch
 from layers.registry import DECLARATIONS_DIR, DeclarationError, get_registry, load_declarations
 from layers.schema import CORE_SCHEMA, LAYER_SCHEMA, build_metadata
-from layers.search import SEARCH_INDEX_PREFIX
+from layers.search import PERFORMANCE_INDEX_PREFIX, SEARCH_INDEX_PREFIX
 
 REQUIRED_IDS = {
     "kecamatan", "kelurahan", "schools", "health_facilities", "transit_routes", "transit_stops",
@@ -79,7 +79,7 @@ def test_migrations_match_the_declarations(engine) -> None:  # noqa: ANN001
         schema = getattr(obj, "schema", None) or getattr(getattr(obj, "table", None), "schema", None)
         if type_ == "table" and schema not in {LAYER_SCHEMA, CORE_SCHEMA}:
             return False
-        if type_ == "index" and reflected and name.startswith(SEARCH_INDEX_PREFIX):
+        if type_ == "index" and reflected and name.startswith((SEARCH_INDEX_PREFIX, PERFORMANCE_INDEX_PREFIX)):
             return False  # derived from `search` lists by layers/search.py, as in migrations/env.py
         return alembic_helpers.include_object(obj, name, type_, reflected, compare_to)
 

@@ -57,6 +57,10 @@ SUCCESS_EXEMPT = {
     ("operator.api_adaptive_switch", "POST"): "turning the loop on needs fresh detector data from the poller; the "
                                               "view audits operator.adaptive_on/off itself "
                                               "(tests/webgis/operator/test_operator_adaptive.py)",
+    **{("ppdb_online." + name, "POST"): "needs a PPDB round open in time (or closed, for allocating) with verified "
+                                        "registrations; the view audits it itself (case.submitted, case.transition, "
+                                        "ppdb.round, ppdb.allocate, ppdb.release; tests/webgis/ppdb stages a whole round)"
+       for name in ("register", "reregister", "create_round", "allocate", "release")},
     ("payments.sandbox_pay", "POST"): "the sandbox gateway's page, standing in for the payer's bank: the "
                                       "platform's side of a payment is the callback (tests/webgis/payments)",
     ("payments_callback.callback", "POST"): "no principal: the gateway's signed callback; every callback, "

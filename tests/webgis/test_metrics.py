@@ -49,8 +49,8 @@ def test_metrics_count_requests_per_route_family_and_show_pool_use(metrics_app) 
     # No replica streams from this database: the series is declared and empty.
     assert "# TYPE webgis_db_replica_lag_seconds gauge" in scraped
     assert "webgis_db_replica_lag_seconds{" not in scraped
-    # No outbox table in this database: no outbox series.
-    assert "webgis_outbox_pending" not in scraped
+    # Nothing waits in this database's notification outbox.
+    assert _value(scraped, "webgis_outbox_pending") == 0
 
 
 def test_metrics_are_for_admins_only(metrics_app) -> None:  # noqa: ANN001
@@ -60,13 +60,15 @@ def test_metrics_are_for_admins_only(metrics_app) -> None:  # noqa: ANN001
 
 
 def test_the_outbox_backlog_shows_when_the_outbox_exists(metrics_app, isolated_database_url: str) -> None:  # noqa: ANN001
+    from services.engine import notify
+
     engine = engine_for(isolated_database_url)
-    with engine.begin() as conn:  # the notification outbox's shape (the transactions room's migration)
-        conn.execute(text("CREATE SCHEMA IF NOT EXISTS notify"))
-        conn.execute(text("CREATE TABLE notify.outbox (id bigserial PRIMARY KEY, status text NOT NULL, "
-                          "created_at timestamptz NOT NULL DEFAULT now())"))
-        conn.execute(text("INSERT INTO notify.outbox (status, created_at) VALUES ('pending', now() - interval '90 s'), "
-                          "('pending', now()), ('sent', now() - interval '1 day')"))
+    with engine.begin() as conn:  # two waiting messages (one 90 s old) and one sent yesterday
+        ids = [notify.enqueue(conn, channel="email", recipient=f"warga{n}@example.org", subject="Uji", body="Uji")
+               for n in range(3)]
+        conn.execute(text("UPDATE notify.outbox SET created_at = now() - interval '90 s' WHERE id = :i"), {"i": ids[0]})
+        conn.execute(text("UPDATE notify.outbox SET status = 'sent', sent_at = now(), created_at = now() - interval "
+                          "'1 day' WHERE id = :i"), {"i": ids[2]})
     engine.dispose()
     scraped = metrics_app.test_client().get("/metrics", headers=ADMIN).get_data(as_text=True)
     assert _value(scraped, "webgis_outbox_pending") == 2

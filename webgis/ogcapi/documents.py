@@ -184,7 +184,9 @@ def _property_schema(spec: LayerSpec, prop: PropertySpec, lang: str, nullable: b
     if prop.description:
         schema["description"] = prop.description.get(lang)
     if prop.allowed is not None:
-        schema["enum"] = list(prop.allowed)
+        # An optional property may be null: JSON Schema's enum must list null too, or a null that
+        # the type allows is refused by the enum (permits_public's business kind, null for a PBG).
+        schema["enum"] = list(prop.allowed) + ([None] if nullable and not prop.required else [])
     if prop.minimum is not None:
         schema["minimum"] = prop.minimum
     if prop.maximum is not None:

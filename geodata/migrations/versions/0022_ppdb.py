@@ -104,7 +104,7 @@ CREATE TABLE ppdb.results (
 CREATE INDEX ix_ppdb_results_case ON ppdb.results (case_ref);
 -- A round's registrations by school and state: the fill is recounted after every step (round_queries.REFRESH_FILL);
 -- without it a re-registration took 145 ms with 3,000 registrations (benchmarks/bench_ppdb_round.py).
-CREATE INDEX ix_ppdb_registrations_round ON layers.ppdb_registrations (round_id, hasil_npsn, status);
+CREATE INDEX ix_perf_ppdb_registrations_round ON layers.ppdb_registrations (round_id, hasil_npsn, status);
 """
 
 
