@@ -19,6 +19,7 @@ seeded once); each run replaces that database's parcels and SPPTs.
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 
@@ -55,7 +56,8 @@ def _render_all(url: str, codes: list[str], workers: int) -> tuple[float, int]:
         _, size = _render((url, codes))
     else:
         chunks = [codes[i::workers * 4] for i in range(workers * 4)]
-        with ProcessPoolExecutor(workers) as pool:
+        # Spawned, not forked: a fork of a process holding an engine's pool and threads can hang.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             size = sum(s for _, s in pool.map(_render, [(url, c) for c in chunks]))
     return time.perf_counter() - started, size
 
@@ -104,6 +106,7 @@ def main() -> None:
     if args.pdf_sample:
         codes = codes[: args.pdf_sample]
     for workers in sorted({1, args.workers}):
+        # One process renders a sample (it is the slow row); the pool renders every bill.
         sample = codes if workers > 1 or len(codes) <= 2000 else codes[:2000]
         seconds, size = _render_all(url, sample, workers)
         print(f"PDF x{workers}       {len(sample):>7,} PDFs    {seconds:8.2f} s    {len(sample) / seconds:>12,.0f} PDF/s"

@@ -75,8 +75,15 @@ def read_file(path: Path, spec: LayerSpec, *, rename: dict[str, str] | None = No
     return frame
 
 
+def _open_options(fmt: Format) -> dict[str, str]:
+    # GeoJSON has no date type: GDAL guesses one from text that looks like a date, which turned a
+    # text property holding "2020-01-31" into a date the layer refused. Read text as text; the
+    # declaration's types decide (layers/validate.py parses a declared date from its text).
+    return {"DATE_AS_STRING": "YES"} if fmt == "geojson" else {}
+
+
 def _read_ogr(path: Path, fmt: Format) -> gpd.GeoDataFrame:
-    return pyogrio.read_dataframe(_ogr_target(path, fmt), use_arrow=True)
+    return pyogrio.read_dataframe(_ogr_target(path, fmt), use_arrow=True, **_open_options(fmt))
 
 
 def _ogr_target(path: Path, fmt: Format) -> str:
@@ -135,7 +142,8 @@ def _split(path: Path, spec: LayerSpec, fmt: Format, meta: dict, table: pa.Table
 def _ogr_batches(path: Path, spec: LayerSpec, fmt: Format, rename: dict[str, str] | None,
                  rows: int) -> Iterator[Batch]:
     """The file in batches of `rows` features, read through Arrow as they are needed."""
-    with _reading(path), pyogrio.open_arrow(_ogr_target(path, fmt), use_pyarrow=True, batch_size=rows) as opened:
+    with _reading(path), pyogrio.open_arrow(_ogr_target(path, fmt), use_pyarrow=True, batch_size=rows,
+                                            **_open_options(fmt)) as opened:
         meta, reader = opened
         for batch in reader:
             yield _split(path, spec, fmt, meta, pa.Table.from_batches([batch]), rename)

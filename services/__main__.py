@@ -9,6 +9,7 @@
     python -m services hazard                   # rebuild the synthetic flood-prone raster
     python -m services payments --help          # the sandbox gateway, callbacks, reconciliation
     python -m services pbb terbit --tahun 2026  # PBB-P2: SPPTs, `lihat NOP`, `realisasi` (services/pbb/cli.py)
+    python -m services ppdb allocate --round 2026-smp  # PPDB rounds, zones (services/ppdb/__main__.py)
     python -m services notify run               # the notification worker (./medan run starts it)
     python -m services layanan                  # the declared services and which engine rooms are present
     python -m services layanan overdue pbg      # a service's cases past their state's due time
@@ -193,7 +194,9 @@ def overdue(service: str) -> None:
 def _add_engine_commands() -> None:
     from services.engine.payments.cli import payments_cli
     from services.pbb.cli import pbb
+    from services.ppdb.__main__ import main as ppdb
 
+    main.add_command(ppdb, name="ppdb")
     main.add_command(payments_cli)
     main.add_command(pbb)
     main.add_command(notify)

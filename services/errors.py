@@ -12,3 +12,17 @@ class ServiceError(StatusError, ValueError):
     """
 
     status = 400
+
+
+class NotFound(ServiceError):
+    """What the request names does not exist (a bill, a case, a tax object)."""
+
+    status = 404
+    code = "NotFound"
+
+
+class Conflict(ServiceError):
+    """The request is well formed but the thing is not in a state that allows it (already paid)."""
+
+    status = 409
+    code = "Conflict"

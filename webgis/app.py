@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis import health
     from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
+    from webgis.disdukcapil import views as disdukcapil
     from webgis.layanan import api as layanan_api
     from webgis.layanan import desk as layanan_desk
     from webgis.layanan import views as layanan
@@ -74,13 +75,14 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.payments import callback as payments_callback
     from webgis.payments import views as payments
     from webgis.pbb import views as pbb
+    from webgis.ppdb import views as ppdb_online
     from webgis.rasters import views as rasters
     from webgis.tiles import views as tiles
     from webgis.verify import views as verify
     from webgis.waste import views as waste
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
-                   verify, layanan, layanan_api, layanan_desk, pbb, waste):
+                   verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online):
         app.register_blueprint(module.blueprint)
 
 

@@ -145,3 +145,17 @@ def nearest_km(origins: np.ndarray, targets: np.ndarray) -> np.ndarray:
     tree = shapely.STRtree(targets)
     _, dist = tree.query_nearest(origins, return_distance=True, all_matches=False)
     return dist / 1000.0
+
+
+# Made-up personal names for synthetic private fields (taxpayers, fee payers). Three parts, so a
+# made-up name does not stand for a real person's in the public data (two-part names did: a
+# school's headmaster in the Kemendikbud list) and the private-field walk can look for it.
+GIVEN_NAMES = ("Ahmad", "Budi", "Dewi", "Fitri", "Hendra", "Indah", "Joko", "Lina", "Maya", "Rizky", "Sari",
+               "Taufik", "Wulan", "Yusuf", "Nur", "Putri")
+MIDDLE_NAMES = ("Ayu", "Dwi", "Eka", "Kurnia", "Mulia", "Nanda", "Permata", "Rahmat", "Sekar", "Tri", "Utama", "Wira")
+FAMILY_NAMES = ("Siregar", "Nasution", "Lubis", "Harahap", "Tanjung", "Sitorus", "Ginting", "Tarigan", "Sembiring",
+                "Hasibuan", "Pohan", "Simanjuntak", "Daulay", "Batubara", "Saragih", "Purba")
+
+
+def made_up_name(rng: np.random.Generator) -> str:
+    return " ".join(str(rng.choice(names)) for names in (GIVEN_NAMES, MIDDLE_NAMES, FAMILY_NAMES))

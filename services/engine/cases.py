@@ -111,6 +111,8 @@ def submit(bind: Bind, service_id: str, application: Application, principal: Pri
             return replay
     case_spec = get_registry().get(spec.case_layer)
     values, problems = forms.check_fields(spec, case_spec, application.fields)
+    if spec.form_rules:  # the service's own checks, on the values that are well typed
+        problems += rule(spec.form_rules)(values)
     geometry, where = _location(bind, spec, application)
     problems += where
     problems += attachments.check_files(spec.form.attachments, application.files)
@@ -295,7 +297,7 @@ def _after_entering(conn: Connection, spec: ServiceSpec, case: Mapping[str, Any]
                      if document.valid_years else None)
             seams.issue_document(conn, service=spec.id, case_ref=case["case_ref"], kind=document.kind,
                                  title={"id": document.title.id, "en": document.title.en},
-                                 holder_name=str(case.get("nama_pemohon") or ""),
+                                 holder_name=str(case.get(document.holder) or ""),
                                  holder_ref=str(case.get("akun_pemohon") or ""),
                                  fields={"kelurahan": str(case.get("nama_kel") or ""),
                                          "kecamatan": str(case.get("nama_kec") or "")}, valid_until=valid)

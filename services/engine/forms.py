@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from shapely.geometry import shape
@@ -52,11 +53,13 @@ def _coerce(prop: PropertySpec, value: Any) -> Any:
         if not math.isfinite(number):
             raise ValueError
         return number
+    if prop.type == "date":  # ISO 8601, as a browser's <input type=date> sends it
+        return date.fromisoformat(str(value).strip())
     raise ValueError
 
 
 TYPE_WORDS = {"string": ("teks", "text"), "integer": ("bilangan bulat", "a whole number"),
-              "number": ("angka", "a number")}
+              "number": ("angka", "a number"), "date": ("tanggal TTTT-BB-HH", "a date YYYY-MM-DD")}
 
 
 def check_field(field: FormField, prop: PropertySpec, raw: Any) -> tuple[Any, list[Said]]:

@@ -108,6 +108,7 @@ class Document(Strict):
     kind: str = Field(pattern=IDENT)
     title: Text
     when: str  # the state whose entry issues it
+    holder: str = "nama_pemohon"  # the case property naming whom it is issued to (a birth certificate: the child)
     valid_years: int | None = Field(default=None, gt=0)
 
 
@@ -120,6 +121,9 @@ class ServiceSpec(Strict):
     case_layer: str
     form: Form
     checks: str | None = Field(default=None, pattern=IMPORT_PATH)  # f(conn, geometry, fields) -> findings
+    # f(fields) -> list[Said]: the service's own refusals of the form's typed values (an NIK's structure,
+    # dates not in the future); any problem refuses the application, nothing is written.
+    form_rules: str | None = Field(default=None, pattern=IMPORT_PATH)
     states: list[State] = Field(min_length=2)
     initial: str
     transitions: list[Transition]

@@ -75,6 +75,8 @@ def check_against_layers(spec: ServiceSpec, layers: Registry) -> list[str]:
         problems.append(f"case layer {case.id} must declare workflow: {{service: services.engine, state: status}}")
     problems += [f"form field {f.name!r} is not a property of {case.id}" for f in spec.form.fields
                  if f.name not in case.property_names]
+    problems += [f"document {d.kind!r}: holder {d.holder!r} is not a property of {case.id}" for d in spec.documents
+                 if d.holder not in case.property_names]
     problems += _state_problems(spec, case)
     if spec.public is not None and (spec.public.layer not in layers
                                     or layers.get(spec.public.layer).derived_from != case.id):

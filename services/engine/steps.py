@@ -63,15 +63,34 @@ def _write(conn: Connection, spec: ServiceSpec, row: Mapping[str, Any], changes:
 
 
 def _move(conn: Connection, spec: ServiceSpec, row: Mapping[str, Any], to: str, actor: str, note: str | None,
-          at: datetime) -> None:
-    """Write the case into `to` (its due time restarts), audit it, and set off what entering `to` does."""
+          at: datetime, extra: Mapping[str, Any] | None = None) -> None:
+    """Write the case into `to` (its due time restarts), audit it, and set off what entering `to` does.
+    `extra`: the service's own properties written in the same version (a PPDB placement)."""
     changes: dict[str, Any] = {"status": to, "state_since": at, "due_at": due_at(spec, to, at)}
     if note:
         changes["public_note"] = note
+    changes.update(extra or {})
     _write(conn, spec, row, changes, actor)
     _event(conn, spec, row["case_ref"], at, actor, "transition", from_state=row["status"], to_state=to,
            note=note, public=True)
     _after_entering(conn, spec, {**row, **changes}, to, at)
+
+
+def locked_case(conn: Connection, service_id: str, case_ref: str, principal: Principal) -> dict[str, Any]:
+    """The case locked for a step in the caller's transaction; CaseNotFound when `principal` may not reach it."""
+    return _locked_case(conn, service_spec(service_id), case_ref, principal)
+
+
+def move_within(conn: Connection, service_id: str, row: Mapping[str, Any], to: str, actor: str, *,
+                note: str | None = None, extra: Mapping[str, Any] | None = None, at: datetime | None = None) -> None:
+    """A declared step made by a service's own logic inside the caller's transaction (a PPDB allocation
+    moves every registration of a round in one). The transition must be declared from the case's state;
+    the caller has checked who may run its logic. TransitionNotAllowed (nothing written) otherwise."""
+    spec = service_spec(service_id)
+    if spec.transition(row["status"], to) is None:
+        raise TransitionNotAllowed(Said(f"permohonan berstatus {row['status']} tidak dapat menjadi {to}",
+                                        f"an application that is {row['status']} cannot become {to}"))
+    _move(conn, spec, row, to, actor, note, at or now_utc(), extra)
 
 
 def on_bill_paid(conn: Connection, bill: Any) -> None:

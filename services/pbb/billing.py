@@ -22,7 +22,7 @@ from layers.access import Principal, row_scope
 from layers.registry import get_registry
 from services.engine import documents, payments
 from services.engine.documents.formats import long_date, mask_name, rupiah, today_wib
-from services.errors import ServiceError
+from services.errors import Conflict, NotFound, ServiceError
 from services.pbb import queries
 from services.pbb.rules import arrears_rule, assess_frame, pbb_tariff
 
@@ -37,13 +37,11 @@ class PbbError(ServiceError):
     code = "InvalidParameterValue"
 
 
-class SpptNotFound(PbbError):
-    status = 404
-    code = "NotFound"
+class SpptNotFound(NotFound, PbbError):
+    """No such bill."""
 
 
-class AlreadyPaid(PbbError):
-    status = 409
+class AlreadyPaid(Conflict, PbbError):
     code = "AlreadyPaid"
 
 

@@ -10,14 +10,18 @@ import numpy as np
 import shapely
 import shapely.affinity
 from shapely.geometry import Point, box
+from shapely.geometry.polygon import orient
 
 from geodata.seed import seed_input
 from geodata.synthetic.common import (
     DEFAULT_SEED,
+    FAMILY_NAMES,
+    MIDDLE_NAMES,
     as_multipolygon,
     geoframe,
     layer_rng,
     locate,
+    made_up_name,
     prepare_kelurahan,
     to_utm,
     to_wgs,
@@ -29,10 +33,6 @@ CELL_M = 600.0
 CITY_CENTRE = Point(98.6776, 3.5905)
 AGENCY = "BAPENDA"
 ZNT_YEAR = 2026
-SURNAMES = ["Siregar", "Nasution", "Lubis", "Harahap", "Tanjung", "Sitorus", "Ginting", "Tarigan",
-            "Sembiring", "Hasibuan", "Pohan", "Simanjuntak", "Daulay", "Batubara", "Saragih", "Purba"]
-GIVEN = ["Ahmad", "Budi", "Dewi", "Fitri", "Hendra", "Indah", "Joko", "Lina", "Maya", "Rizky",
-         "Sari", "Taufik", "Wulan", "Yusuf", "Nur", "Putri"]
 STREETS = ["Jl. Melati", "Jl. Kenanga", "Jl. Mawar", "Jl. Flamboyan", "Jl. Bakti", "Jl. Pendidikan",
            "Jl. Pembangunan", "Jl. Sejahtera", "Jl. Damai", "Jl. Karya"]
 
@@ -119,11 +119,12 @@ def generate_tax_parcels(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEE
                 "luas_bangunan_m2": 0.0 if vacant else round(land * rng.uniform(0.4, 0.85) * floors, 1),
                 "kelas_bangunan": None if vacant else ("A" if floors == 3 else str(rng.choice(["B", "B", "C", "D"]))),
                 "kode_znt": zones["kode_znt"].iat[zone_row], "agency": AGENCY,
-                "wajib_pajak": f"{GIVEN[int(rng.integers(len(GIVEN)))]} {SURNAMES[int(rng.integers(len(SURNAMES)))]}",
+                "wajib_pajak": made_up_name(rng),
                 "akun_wajib_pajak": None,
             })
             geoms.append(plot)
-    wgs = [as_multipolygon(g) for g in to_wgs(np.asarray(geoms, dtype=object))]
+    # Exterior rings clockwise, as the rest of the seed and a Shapefile's rings are.
+    wgs = [as_multipolygon(orient(g, sign=-1.0)) for g in to_wgs(np.asarray(geoms, dtype=object))]
     return geoframe(records, wgs, list(records[0]))
 
 
@@ -158,6 +159,6 @@ def generate_billboards(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED
             "pajak_tahunan": billboard_tax(jenis=str(kind), lebar_m=width, tinggi_m=height, sisi=faces, kelas_jalan=street),
             "berlaku_sampai": f"{2026 + int(rng.integers(0, 3))}-12-31",
             "kode_kel": kel["kode_kel"].iat[row], "nama_kec": kel["nama_kec"].iat[row], "agency": AGENCY,
-            "pemegang_izin": f"PT {SURNAMES[int(rng.integers(len(SURNAMES)))]} Media",
+            "pemegang_izin": f"PT {rng.choice(FAMILY_NAMES)} {rng.choice(MIDDLE_NAMES)} Media",
         })
     return geoframe(records, wgs, list(records[0]))

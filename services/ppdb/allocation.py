@@ -32,6 +32,9 @@ class Admission:
     admitted: dict[str, list[str]]  # npsn -> applicant ids in rank order
     placements: pd.DataFrame  # one row per applicant: id, npsn (or None), choice, distance_m, reason
     seats: dict[str, int]
+    # One row per application made (id, npsn, choice, distance_m, school_rank: 1 = first in that school's
+    # order, admitted): what an explanation is drawn from (services/ppdb/explain.py).
+    applications: pd.DataFrame | None = None
 
     @property
     def unplaced(self) -> list[str]:
@@ -128,9 +131,56 @@ def allocate(applicants: pd.DataFrame, schools: pd.DataFrame, level: str, rule: 
     frame = _validated(applicants)
     pairs = _choice_pairs(frame, schools, level, rule).sort_values(["applicant", "choice"], kind="stable")
     pairs = pairs.reset_index(drop=True)
+    return _run(frame, schools, pairs, rule)
+
+
+def allocate_choices(applicants: pd.DataFrame, schools: pd.DataFrame, level: str,
+                     rule: ZoningRule = DEFAULT_RULE) -> Admission:
+    """Allocate applicants who listed their own schools: `choices` holds NPSNs in order of preference
+    (at most rule.choices_per_applicant); a school not among `schools` is not applied to."""
+    check_level(level)
+    frame = _validated(applicants)
+    if "choices" not in frame:
+        raise ServiceError("applicants need a column choices (NPSNs in order of preference)")
+    pairs = _listed_pairs(frame, schools, rule).sort_values(["applicant", "choice"], kind="stable")
+    return _run(frame, schools, pairs.reset_index(drop=True), rule)
+
+
+def _listed_pairs(frame: pd.DataFrame, schools: pd.DataFrame, rule: ZoningRule) -> pd.DataFrame:
+    index_of = {str(n): i for i, n in enumerate(schools["npsn"].astype(str))}
+    ax, ay = TO_UTM.transform(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
+    sx, sy = schools["x"].to_numpy(), schools["y"].to_numpy()
+    rows = []
+    for a, listed in enumerate(frame["choices"]):
+        seen: set[int] = set()
+        for number, npsn in enumerate(list(listed)[:rule.choices_per_applicant], start=1):
+            school = index_of.get(str(npsn))
+            if school is None or school in seen:
+                continue
+            seen.add(school)
+            rows.append((a, school, number, float(np.hypot(ax[a] - sx[school], ay[a] - sy[school]))))
+    return pd.DataFrame(rows, columns=["applicant", "school", "choice", "distance_m"]).astype(
+        {"applicant": np.int64, "school": np.int64, "choice": np.int64, "distance_m": float})
+
+
+def _run(frame: pd.DataFrame, schools: pd.DataFrame, pairs: pd.DataFrame, rule: ZoningRule) -> Admission:
     pairs["rank"] = _school_ranks(pairs, frame, rule)
     held = _deferred_acceptance(pairs, schools["seats"].to_numpy(), len(frame))
-    return _admission(frame, schools, pairs, held)
+    admission = _admission(frame, schools, pairs, held)
+    return Admission(admission.admitted, admission.placements, admission.seats,
+                     _applications(frame, schools, pairs, held))
+
+
+def _applications(frame: pd.DataFrame, schools: pd.DataFrame, pairs: pd.DataFrame,
+                  held: list[list[tuple[int, int]]]) -> pd.DataFrame:
+    admitted_pairs = {p for heap in held for _, p in heap}
+    school_rank = pairs.groupby("school")["rank"].rank(method="first").astype(int)
+    return pd.DataFrame({
+        "id": frame["id"].to_numpy()[pairs["applicant"].to_numpy()],
+        "npsn": schools["npsn"].astype(str).to_numpy()[pairs["school"].to_numpy()],
+        "choice": pairs["choice"].to_numpy(), "distance_m": pairs["distance_m"].round(3).to_numpy(),
+        "school_rank": school_rank.to_numpy(), "admitted": [i in admitted_pairs for i in range(len(pairs))],
+    })
 
 
 def _deferred_acceptance(pairs: pd.DataFrame, seats: np.ndarray, n_applicants: int) -> list[list[tuple[int, int]]]:

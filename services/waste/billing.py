@@ -20,7 +20,7 @@ from layers.access import Principal, row_scope
 from layers.registry import get_registry
 from services.engine import payments
 from services.engine.documents.formats import rupiah
-from services.errors import ServiceError
+from services.errors import Conflict, NotFound, ServiceError
 from services.waste import queries
 from services.waste.rules import load_tariff, parse_period
 
@@ -33,13 +33,11 @@ class WasteFeeError(ServiceError):
     code = "InvalidParameterValue"
 
 
-class FeeNotFound(WasteFeeError):
-    status = 404
-    code = "NotFound"
+class FeeNotFound(NotFound, WasteFeeError):
+    """No such bill."""
 
 
-class AlreadyPaid(WasteFeeError):
-    status = 409
+class AlreadyPaid(Conflict, WasteFeeError):
     code = "AlreadyPaid"
 
 
@@ -82,7 +80,7 @@ def issue_month(engine: Engine, periode: str) -> int:
     with engine.begin() as conn:
         issued = set(conn.execute(queries.ISSUED, {"periode": periode}).scalars())
         rows = [{**dict(c), "periode": periode, "jumlah": tariff.fee(c["kelas"]), "jatuh_tempo": due,
-                 "nama": c["nama"] or "", "akun": c["akun"] or ""}
+                 "nama": c["nama_wr"] or "", "akun": c["akun_wr"] or ""}
                 for c in conn.execute(queries.customers()).mappings() if c["nomor_pelanggan"] not in issued]
         if rows:
             conn.execute(queries.INSERT, rows)

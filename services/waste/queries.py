@@ -12,8 +12,8 @@ CUSTOMERS = "waste_customers"
 
 def customers() -> Select:
     table = layer_table(CUSTOMERS)
-    return select(table.c.nomor_pelanggan, table.c.kelas, table.c.kode_tps, table.c.kode_kel, table.c.nama,
-                  table.c.akun).order_by(table.c.nomor_pelanggan)
+    return select(table.c.nomor_pelanggan, table.c.kelas, table.c.kode_tps, table.c.kode_kel, table.c.nama_wr,
+                  table.c.akun_wr).order_by(table.c.nomor_pelanggan)
 
 
 def customer_fid() -> Select:

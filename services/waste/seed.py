@@ -6,7 +6,7 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import shapely
-from shapely.geometry import LineString
+from shapely.geometry import LineString, MultiLineString
 
 from geodata.seed import seed_input
 from geodata.synthetic.common import (
@@ -14,9 +14,11 @@ from geodata.synthetic.common import (
     geoframe,
     layer_rng,
     locate,
+    made_up_name,
     prepare_kelurahan,
     sample_in_kelurahan,
     to_utm,
+    to_wgs,
 )
 
 AGENCY = "DLH"
@@ -25,8 +27,6 @@ CAPACITY = {"kontainer": 6.0, "bak_beton": 10.0, "depo": 30.0}
 DAYS = ["Senin, Rabu, Jumat", "Selasa, Kamis, Sabtu", "Setiap hari"]
 CLASSES = ["rt_kecil", "rt_sedang", "rt_besar", "usaha_kecil", "usaha_menengah", "usaha_besar"]
 CLASS_SHARE = [0.35, 0.3, 0.15, 0.12, 0.06, 0.02]
-SURNAMES = ["Siregar", "Nasution", "Lubis", "Harahap", "Tanjung", "Ginting", "Tarigan", "Sembiring"]
-GIVEN = ["Ahmad", "Dewi", "Hendra", "Lina", "Rizky", "Sari", "Wulan", "Yusuf"]
 
 
 def _tps_points(kelurahan: gpd.GeoDataFrame, seed: int) -> tuple[gpd.GeoDataFrame, list]:
@@ -86,14 +86,19 @@ def generate_waste_routes(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SE
     """Each route as the line through its TPS in the order a driver would take them."""
     tps = seed_input("tps", kelurahan)
     kel = prepare_kelurahan(kelurahan)
+    city = shapely.union_all(to_utm(kel.geometry.values))
     records, lines = [], []
     for code, group in tps.groupby("kode_rute", sort=True):
         if len(group) < 2:
             continue
         utm = to_utm(group.geometry.values)
         order = _route_order(utm)
-        line = LineString([group.geometry.iat[i].coords[0] for i in order])
-        length = shapely.length(shapely.linestrings(shapely.get_coordinates(utm[order]))) / 1000.0
+        # Straight runs between the points, less what crosses outside the city (a bend of the
+        # boundary): the truck follows streets there, which the synthetic route does not know.
+        inside = shapely.intersection(LineString(shapely.get_coordinates(utm[order])), city)
+        parts = [g for g in getattr(inside, "geoms", [inside]) if isinstance(g, LineString) and not g.is_empty]
+        line = to_wgs(MultiLineString(parts))
+        length = sum(p.length for p in parts) / 1000.0
         district = kel.loc[kel["kode_kel"] == group["kode_kel"].iat[0], "nama_kec"].iat[0]
         records.append({"kode_rute": code, "nama_kec": district, "hari": group["jadwal"].iat[0],
                         "jumlah_tps": len(group), "panjang_km": round(float(length), 2), "agency": AGENCY})
@@ -115,7 +120,7 @@ def generate_waste_customers(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT
     records = [{"nomor_pelanggan": f"RS-{n:06d}", "kelas": str(kelas), "kode_tps": tps["kode_tps"].iat[int(t)],
                 "lunas_sampai": None, "kode_kel": kel["kode_kel"].iat[row], "nama_kel": kel["nama_kel"].iat[row],
                 "nama_kec": kel["nama_kec"].iat[row], "agency": AGENCY,
-                "nama": f"{GIVEN[int(rng.integers(len(GIVEN)))]} {SURNAMES[int(rng.integers(len(SURNAMES)))]}",
-                "akun": None}
+                "nama_wr": made_up_name(rng),
+                "akun_wr": None}
                for n, (kelas, row, t) in enumerate(zip(classes, rows, nearest, strict=True), start=1)]
     return geoframe(records, points, list(records[0]))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy.engine import make_url
 
 from config.settings import Settings, get_settings
-from geodata.cluster import LocalCluster, ensure_database
+from geodata.cluster import LocalCluster, drop_database, ensure_database
 
 
 def maintenance_url() -> tuple[str, LocalCluster | None, bool]:
@@ -28,6 +30,20 @@ def clone_database(server_url: str, template_url: str) -> str:
     name = f"medan_test_{uuid.uuid4().hex[:10]}"
     ensure_database(server_url, name, template=make_url(template_url).database)
     return database_url_on(server_url, name)
+
+
+@contextmanager
+def own_database(server_url: str, template_url: str) -> Iterator[str]:
+    """A seeded database of one's own, cloned from the template and dropped afterwards: for
+    tests that commit (through the web app, the payments ledger) without touching the shared one."""
+    from layers.db import engine_for
+
+    url = clone_database(server_url, template_url)
+    try:
+        yield url
+    finally:
+        engine_for(url).dispose()
+        drop_database(server_url, make_url(url).database)
 
 
 def settings_for(database_url: str, **web: object) -> Settings:

@@ -278,3 +278,17 @@ def test_a_file_read_in_batches_numbers_rows_as_in_the_file_and_checks_keys_acro
     assert "row 9: coordinates outside Medan" in message
     assert "row 7: kode must be unique" in message
     assert count_features(conn, "sample_points") == 10
+
+
+def test_text_that_looks_like_a_date_stays_text_in_geojson(tmp_path: Path) -> None:
+    """GDAL's GeoJSON driver guessed a date type from text such as '2020-01-31', so a text
+    property holding it came back as a date the layer refused (the civil registration's dates)."""
+    from layers.files import read_file
+    from layers.registry import get_registry
+
+    path = tmp_path / "kelurahan.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"kode_kel": "12.71.01.1001", "nama_kel": "2020-01-31"},
+         "geometry": {"type": "Point", "coordinates": [98.67, 3.59]}}]}), encoding="utf-8")
+    frame = read_file(path, get_registry().get("kelurahan"))
+    assert frame["nama_kel"].tolist() == ["2020-01-31"]

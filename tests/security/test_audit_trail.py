@@ -39,6 +39,11 @@ REFUSAL_EXEMPT = {
     ("citizen.report", "POST"): "the citizens' report form: no account needed",
     ("citizen.support", "POST"): "anyone may support a report",
     ("layanan_api.site_check", "POST"): "anyone may check a drawn plot; it writes nothing",
+    ("pbb.pay", "POST"): "anyone may pay a tax object's bill by its NOP, as at a bank counter",
+    ("waste.pay", "POST"): "anyone may pay a waste fee by its customer number, as at a bank counter",
+    ("payments.sandbox_pay", "POST"): "the sandbox gateway's own page, standing in for the payer's bank",
+    ("payments_callback.callback", "POST"): "the gateway's callback: its HMAC signature decides (401 without), "
+                                            "every callback is kept in payments.callbacks",
 }
 # Writes whose success cannot be staged here, with the reason; their refusals are still checked.
 SUCCESS_EXEMPT = {
@@ -49,6 +54,13 @@ SUCCESS_EXEMPT = {
                                      "itself (tests/devices/test_alarm_lifecycle.py)",
     ("operator.api_unshelve", "POST"): "needs a shelved alarm; the view audits operator.alarm_unshelve itself",
     ("layanan_api.site_check", "POST"): "writes nothing: the findings of a drawn plot",
+    ("operator.api_adaptive_switch", "POST"): "turning the loop on needs fresh detector data from the poller; the "
+                                              "view audits operator.adaptive_on/off itself "
+                                              "(tests/webgis/operator/test_operator_adaptive.py)",
+    ("payments.sandbox_pay", "POST"): "the sandbox gateway's page, standing in for the payer's bank: the "
+                                      "platform's side of a payment is the callback (tests/webgis/payments)",
+    ("payments_callback.callback", "POST"): "no principal: the gateway's signed callback; every callback, "
+                                            "accepted or refused, is kept in payments.callbacks with its answer",
 }
 
 
@@ -340,7 +352,26 @@ def _service_citizen(w: World, step: str) -> tuple[str, object]:
     return url, client.post(url, data={"to": "withdrawn", "csrf_token": token})
 
 
+def _pbb_pay(w: World) -> tuple[str, object]:
+    from services.pbb.billing import issue_year
+
+    engine = w.app.extensions["engine"]
+    issue_year(engine, 2026, kode_kel="12.71.01.1001")
+    with engine.connect() as conn:
+        nop = conn.execute(text("SELECT nop FROM pbb.sppt WHERE tahun = 2026 ORDER BY nop LIMIT 1")).scalar_one()
+    return _form(w, f"/pbb/nop/{nop}", f"/pbb/nop/{nop}/2026/bayar", {})
+
+
+def _waste_pay(w: World) -> tuple[str, object]:
+    from services.waste.billing import issue_month
+
+    issue_month(w.app.extensions["engine"], "2026-11")
+    return _form(w, "/retribusi-sampah/RS-000001", "/retribusi-sampah/RS-000001/2026-11/bayar", {})
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
+    ("pbb.pay", "POST"): _pbb_pay,
+    ("waste.pay", "POST"): _waste_pay,
     ("accounts.login", "POST"): _login,
     ("accounts.logout", "POST"): _logout,
     ("accounts.change_password", "POST"): _change_password,

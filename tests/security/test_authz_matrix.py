@@ -211,6 +211,23 @@ TABLE: dict[tuple[str, str], str] = {
     ("waste.customer", "GET"): PUBLIC,
     ("waste.pay", "POST"): PUBLIC,
     ("waste.customer_api", "GET"): PUBLIC,
+    # Civil registration (services/civil): only counts per kelurahan and month are public, small ones
+    # suppressed (tests/webgis/disdukcapil); the applications go through the layanan routes.
+    ("disdukcapil.figures_page", "GET"): PUBLIC,
+    ("disdukcapil.figures_api", "GET"): PUBLIC,
+    # PPDB online (services/ppdb, tests/webgis/ppdb): registering and re-registering for a logged-in browser,
+    # a result for whoever reaches the registration (else 404), seats and fill public (counts only),
+    # the rounds page and its steps for staff (the education office's, checked by services/ppdb/rounds.py).
+    ("ppdb_online.register_form", "GET"): PUBLIC,
+    ("ppdb_online.register", "POST"): SESSION,
+    ("ppdb_online.reregister", "POST"): SESSION,
+    ("ppdb_online.result_api", "GET"): LOGIN,
+    ("ppdb_online.quota_page", "GET"): PUBLIC,
+    ("ppdb_online.quota_api", "GET"): PUBLIC,
+    ("ppdb_online.rounds_page", "GET"): SESSION,
+    ("ppdb_online.create_round", "POST"): SESSION,
+    ("ppdb_online.allocate", "POST"): SESSION,
+    ("ppdb_online.release", "POST"): SESSION,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -18,6 +18,7 @@ from sqlalchemy import text
 
 from layers.registry import get_registry
 from layers.schema import LAYER_SCHEMA
+from services.engine.registry import get_services
 from tests.helpers.accounts import PASSWORD
 from tests.helpers.routes import get_rules, missing_fillers, samples, urls
 from webgis.accounts import manage
@@ -27,7 +28,12 @@ PRIVATE_LAYERS = [spec for spec in get_registry() if spec.access.private]
 # their values are looked for instead.
 GENERIC_NAMES = {"token",
                  # The services' application forms ask for these by name (their inputs), on public pages.
-                 "nama_pemohon", "nik_pemohon", "email_pemohon", "telp_pemohon"}
+                 "nama_pemohon", "nik_pemohon", "email_pemohon", "telp_pemohon",
+                 # The services' forms ask for their fields by name (their inputs, on public pages); the
+                 # PPDB form (/ppdb/daftar) asks for the child's name, NIK and birth date, and a home
+                 # address is private in PPDB registrations but a public field name of the permit forms.
+                 *(f.name for service in get_services() for f in service.form.fields),
+                 "address", "nama_anak", "nik_anak", "tanggal_lahir"}
 
 
 def _private_values(app: Flask) -> tuple[set[str], set[str]]:
@@ -40,8 +46,12 @@ def _private_values(app: Flask) -> tuple[set[str], set[str]]:
             rows = conn.execute(text(f'SELECT {columns} FROM "{LAYER_SCHEMA}"."{spec.table}" LIMIT 500')).all()
             for row in rows:
                 record = dict(zip(spec.access.private, row, strict=True))
-                for value in record.values():
-                    if value and len(value) >= 5 and not re.fullmatch(r"[0-9.]+", value):
+                for name, value in record.items():
+                    # A value of a declared list (a relation such as 'diri_sendiri') is the form's public
+                    # vocabulary, shown as its options; the person's own values are looked for.
+                    # Bare numbers and dates are in every layer; a date of birth is looked for with its person.
+                    if (value and len(value) >= 5 and not re.fullmatch(r"[0-9.]+|[0-9]{4}-[0-9]{2}-[0-9]{2}", value)
+                            and value not in (spec.prop(name).allowed or ())):
                         values.add(value)
                 if record.get("modbus_host") and record.get("modbus_port"):
                     values.add(record["modbus_host"])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Request, current_app, request
 from werkzeug.datastructures import FileStorage
@@ -15,6 +17,12 @@ from webgis.errors import Refusal
 from webgis.pages.strings import language_of
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+WIB = ZoneInfo("Asia/Jakarta")  # times are stored in UTC and shown in Medan's time
+
+
+def in_wib(value: datetime | None) -> str:
+    """A stored instant as Medan reads it: 07-12-2026 23:05 WIB."""
+    return "—" if value is None else value.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")
 
 
 def engine():  # noqa: ANN201

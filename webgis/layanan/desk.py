@@ -31,9 +31,10 @@ from services.engine.said import EngineError
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
 from webgis.accounts.views import login_page
 from webgis.errors import Refusal, answer_errors_with
-from webgis.layanan.common import audit_refusal, engine, localised, read_files
+from webgis.layanan.common import audit_refusal, engine, in_wib, localised, read_files
 
 blueprint = Blueprint("layanan_desk", __name__, url_prefix="/meja")
+blueprint.add_app_template_filter(in_wib, "in_wib")
 DONE = {"transition": "Status diubah. / Status changed.", "comment": "Catatan disimpan. / Note saved.",
         "assign": "Petugas ditetapkan. / Assignee set.", "visit": "Kunjungan dicatat. / Visit recorded."}
 

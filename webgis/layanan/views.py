@@ -22,11 +22,12 @@ from webgis.accounts.principal import audit_event, current_user, principal_from_
 from webgis.accounts.views import login_page
 from webgis.citizen.common import lang, link_lang, map_credits, page
 from webgis.errors import Refusal, answer_errors_with
-from webgis.layanan.common import application_from_form, audit_refusal, engine, localised
+from webgis.layanan.common import application_from_form, audit_refusal, engine, in_wib, localised
 from webgis.layanan.strings import ui
 from webgis.security import rate_limit
 
 blueprint = Blueprint("layanan", __name__, url_prefix="/layanan")
+blueprint.add_app_template_filter(in_wib, "in_wib")
 
 
 @blueprint.after_request

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, redirect, request, url_for
 
 from services.engine.documents.formats import long_date, rupiah
 from services.pbb import billing
-from webgis.accounts.principal import principal_from_request
+from webgis.accounts.principal import audit_event, principal_from_request
 from webgis.citizen.common import engine, link_lang, map_credits, page
 from webgis.pbb.strings import UI
 
@@ -71,6 +71,7 @@ def pay(nop: str, tahun: int) -> Response:
         return _page("pbb/lookup.html", status=404, typed=nop, error="no_sppt", parcels=[])
     except billing.PbbError:
         return _page("pbb/lookup.html", status=400, typed=nop, error="bad_nop", parcels=[])
+    audit_event("bill.opened", service=bill.service, case_ref=bill.case_ref, bill=bill.number)
     return redirect(url_for("payments.bill_page", number=bill.number, lang=link_lang()), code=303)
 
 
@@ -78,7 +79,7 @@ def pay(nop: str, tahun: int) -> Response:
 def sppt_api(nop: str) -> Response:
     """A parcel's SPPTs as JSON (the taxpayer masked), what each costs today."""
     found = billing.sppts(engine(), nop)  # PbbError / SpptNotFound answer 400 / 404 as JSON
-    return jsonify({"nop": found[0].nop, "wajib_pajak": billing.masked_owner(found[0]), "sppt": [
+    return jsonify({"nop": found[0].nop, "nama_tersamar": billing.masked_owner(found[0]), "sppt": [
         {"tahun": s.tahun, "pbb_terutang": s.pbb_terutang, "jatuh_tempo": s.jatuh_tempo.isoformat(),
          "bunga": s.bunga, "harus_dibayar": s.harus_dibayar, "lunas": s.lunas, "tunggakan": s.tunggakan,
          "dokumen": s.document_code} for s in found]})

@@ -39,6 +39,10 @@ KIND_NAMES = {
     "receipt": {"id": "Tanda bukti pembayaran", "en": "Payment receipt"},
     "permit": {"id": "Izin", "en": "Permit"},
     "sppt": {"id": "SPPT PBB", "en": "Land and building tax bill (SPPT)"},
+    "akta_kelahiran": {"id": "Akta kelahiran", "en": "Birth certificate"},
+    "akta_kematian": {"id": "Akta kematian", "en": "Death certificate"},
+    "skpwni": {"id": "Surat keterangan pindah", "en": "Moving-out certificate"},
+    "kedatangan": {"id": "Surat keterangan kedatangan", "en": "Arrival certificate"},
 }
 
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, redirect, request, url_for
 
 from services.engine.documents.formats import long_date, mask_name, rupiah, today_wib
 from services.waste import billing
-from webgis.accounts.principal import principal_from_request
+from webgis.accounts.principal import audit_event, principal_from_request
 from webgis.citizen.common import engine, link_lang, page
 from webgis.waste.strings import UI
 
@@ -77,6 +77,7 @@ def pay(nomor: str, periode: str) -> Response:
         return _page("waste/lookup.html", status=404, typed=nomor, error="no_fee", mine=[])
     except billing.WasteFeeError:
         return _page("waste/lookup.html", status=400, typed=nomor, error="bad_period", mine=[])
+    audit_event("bill.opened", service=bill.service, case_ref=bill.case_ref, bill=bill.number)
     return redirect(url_for("payments.bill_page", number=bill.number, lang=link_lang()), code=303)
 
 

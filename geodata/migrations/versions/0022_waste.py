@@ -53,7 +53,7 @@ def upgrade() -> None:
     sa.Column('panjang_km', sa.Double(), nullable=True),
     sa.Column('agency', sa.Text(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
-    sa.Column('geom', Geometry(geometry_type='LINESTRING', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
+    sa.Column('geom', Geometry(geometry_type='MULTILINESTRING', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.Column('updated_at', postgresql.TIMESTAMP(timezone=True), server_default=sa.text('now()'), nullable=False),
     sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False),
     sa.PrimaryKeyConstraint('fid'),
@@ -73,8 +73,8 @@ def upgrade() -> None:
     sa.Column('nama_kel', sa.Text(), nullable=True),
     sa.Column('nama_kec', sa.Text(), nullable=True),
     sa.Column('agency', sa.Text(), nullable=False),
-    sa.Column('nama', sa.Text(), nullable=True),
-    sa.Column('akun', sa.Text(), nullable=True),
+    sa.Column('nama_wr', sa.Text(), nullable=True),
+    sa.Column('akun_wr', sa.Text(), nullable=True),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('geom', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
     sa.Column('updated_at', postgresql.TIMESTAMP(timezone=True), server_default=sa.text('now()'), nullable=False),
@@ -86,6 +86,9 @@ def upgrade() -> None:
     op.create_geospatial_index('idx_waste_customers_geom', 'waste_customers', ['geom'], unique=False, schema='layers', postgresql_using='gist', postgresql_ops={})
     for statement in history_triggers_sql('waste_customers'):
         op.execute(statement)
+    # The collection points are found by name in the map's search (layers/search.py's trigram index).
+    op.execute('CREATE INDEX IF NOT EXISTS "ix_search_tps_nama" ON layers."tps" '
+               'USING gin (core.search_key("nama") gin_trgm_ops)')
     op.execute("CREATE SCHEMA IF NOT EXISTS waste")
     op.execute("""CREATE TABLE waste.retribusi (
         nomor_pelanggan text NOT NULL,

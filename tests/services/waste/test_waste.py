@@ -3,7 +3,6 @@ paid through the sandbox gateway on a real PostGIS, and an "uncollected waste" r
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import date
 
@@ -11,15 +10,14 @@ import geopandas as gpd
 import pytest
 import shapely
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
-from geodata.cluster import drop_database, ensure_database
 from geodata.synthetic.common import DATA_DIR, UTM
 from layers import feature_history
 from services.engine import payments
 from services.engine.payments import sandbox
 from services.waste import billing, seed
 from services.waste.rules import TariffError, load_tariff
+from tests.helpers.database import own_database
 
 
 def test_the_declared_rate_of_each_class_and_the_due_day() -> None:
@@ -57,13 +55,9 @@ def test_each_route_strings_the_tps_of_one_district_and_customers_use_their_near
 def waste_engine(server_url: str, template_database_url: str) -> Iterator[Engine]:
     from layers.db import engine_for
 
-    name = f"medan_test_waste_{uuid.uuid4().hex[:8]}"
-    ensure_database(server_url, name, template=make_url(template_database_url).database)
-    engine = engine_for(make_url(server_url).set(database=name).render_as_string(hide_password=False))
-    billing.register()
-    yield engine
-    engine.dispose()
-    drop_database(server_url, name)
+    with own_database(server_url, template_database_url) as url:
+        billing.register()
+        yield engine_for(url)
 
 
 def _pay(engine: Engine, bill: payments.Bill) -> None:

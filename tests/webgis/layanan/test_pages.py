@@ -59,6 +59,7 @@ def test_an_application_through_the_form_lands_on_its_tracking_page(complaints_a
     assert response.status_code == 303
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Permohonan diterima." in page and "Diajukan" in page and "Rp 1.890.000" in page
+    assert " WIB" in page and " UTC" not in page  # stored in UTC, shown in Medan's time
     other = _session(complaints_app, "citizen")
     assert other.get(response.headers["Location"].split("?")[0]).status_code == 404
 

@@ -74,7 +74,7 @@ def test_the_json_api_gives_the_bills_and_refuses_a_malformed_nop(pbb_app: Flask
     answer = client.get(f"/api/pbb/sppt/{nop}")
     assert answer.status_code == 200
     body = answer.json
-    assert [s["tahun"] for s in body["sppt"]] == [2026, 2025] and "*" in body["wajib_pajak"]
+    assert [s["tahun"] for s in body["sppt"]] == [2026, 2025] and "*" in body["nama_tersamar"]
     assert body["sppt"][1]["tunggakan"] and body["sppt"][1]["harus_dibayar"] > body["sppt"][1]["pbb_terutang"]
     bad = client.get("/api/pbb/sppt/123")
     assert bad.status_code == 400 and "18 angka" in bad.json["description"]

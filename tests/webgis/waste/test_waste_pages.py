@@ -10,12 +10,10 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
 
-from geodata.cluster import drop_database, ensure_database
 from services.waste import billing
 from tests.helpers.accounts import PASSWORD, login
-from tests.helpers.database import settings_for
+from tests.helpers.database import own_database, settings_for
 from webgis.accounts import manage
 
 
@@ -24,16 +22,12 @@ def waste_site(server_url: str, template_database_url: str) -> Iterator[tuple[Fl
     from layers.db import engine_for
     from webgis.app import create_app
 
-    name = f"medan_test_wasteweb_{uuid.uuid4().hex[:8]}"
-    ensure_database(server_url, name, template=make_url(template_database_url).database)
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    engine = engine_for(url)
-    billing.issue_month(engine, "2026-11")
-    app = create_app(settings_for(url, api_token="test-token"))
-    app.config["TESTING"] = True
-    yield app, engine
-    engine.dispose()
-    drop_database(server_url, name)
+    with own_database(server_url, template_database_url) as url:
+        engine = engine_for(url)
+        billing.issue_month(engine, "2026-11")
+        app = create_app(settings_for(url, api_token="test-token"))
+        app.config["TESTING"] = True
+        yield app, engine
 
 
 def test_lookup_by_number_masks_the_payer_and_refuses_a_malformed_number(waste_site: tuple[Flask, Engine]) -> None:
@@ -75,7 +69,7 @@ def test_a_citizen_sees_the_accounts_of_their_login(waste_site: tuple[Flask, Eng
     username = f"rs{uuid.uuid4().hex[:6]}"
     user = manage.create_user(engine, "test", None, username, PASSWORD, roles=["citizen"])
     with engine.begin() as conn:
-        conn.execute(text("UPDATE layers.waste_customers SET akun = :a WHERE nomor_pelanggan = 'RS-000004'"),
+        conn.execute(text("UPDATE layers.waste_customers SET akun_wr = :a WHERE nomor_pelanggan = 'RS-000004'"),
                      {"a": f"user:{user.id}"})
     client = app.test_client()
     login(client, username, PASSWORD)

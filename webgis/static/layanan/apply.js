@@ -75,6 +75,19 @@
     check();
   }
 
+  if (document.getElementById("apply-map").dataset.point) {
+    // A point service: one tap places the home (lon/lat); a second tap moves it. No plot, no site check.
+    var lon = document.getElementById("lon"), lat = document.getElementById("lat"), home = null;
+    var place = function (latlng) {
+      if (home) { home.setLatLng(latlng); } else { home = L.marker(latlng).addTo(map); }
+      lon.value = latlng.lng.toFixed(7);
+      lat.value = latlng.lat.toFixed(7);
+    };
+    map.on("click", function (e) { place(e.latlng); });
+    if (lon.value && lat.value) { place(L.latLng(+lat.value, +lon.value)); }
+    document.body.setAttribute("data-ready", "true");
+    return;
+  }
   map.on("click", function (e) { corners.push(e.latlng); redraw(); });
   document.getElementById("undo-corner").addEventListener("click", function () { corners.pop(); redraw(); });
   document.getElementById("clear-plot").addEventListener("click", function () { corners = []; redraw(); });
