@@ -74,9 +74,9 @@ class TimedPoller(Poller):
         self.polls: list[tuple[str, float, float, bool]] = []
 
     async def _poll_once(self, ep, slot, state, due) -> None:  # noqa: ANN001
-        ok_before = self.stats.ok
+        answered_before = state.last_ok  # this poll's own outcome (stats.ok also counts the other lane's)
         await super()._poll_once(ep, slot, state, due)
-        self.polls.append((state.config.device_id, due, time.monotonic(), self.stats.ok > ok_before))
+        self.polls.append((state.config.device_id, due, time.monotonic(), state.last_ok != answered_before))
 
 
 def on_time(args: argparse.Namespace, config: PollerConfig) -> None:

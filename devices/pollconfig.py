@@ -44,6 +44,9 @@ class PollerConfig:
     quarantine: bool = True
     slow_poll_s: float = 0.15
     recover_after: int = 3
+    # At a serial gateway a quarantined unit is polled in the main lane's pauses; it waits at
+    # most this long for one, so an overloaded gateway still finds its dead units out.
+    slow_turn_wait_s: float = 2.0
     # Communication counters per device (devices/diagnostics.py) go to the sink this often.
     comm_flush_s: float = 10.0
 

@@ -15,6 +15,7 @@ import time
 
 from devices.pollconfig import PollerConfig, PollStats
 from devices.pollstate import DeviceState, Endpoint
+from devices.pollturns import free_turn
 
 log = logging.getLogger("devices.poller")
 
@@ -70,11 +71,25 @@ class Scheduling:
             nxt += skipped * interval
         self._push(ep, nxt, state)
 
+    @staticmethod
+    def _main_quiet(ep: Endpoint, lane: str, quiet: bool) -> None:
+        if lane == "main":
+            ep.turns.quiet(quiet)
+
+    def _turn(self, ep: Endpoint, lane: str):  # noqa: ANN202 (an async context manager)
+        """At a serial gateway the slow lane sends only in the main lane's pauses (devices/pollturns.py)."""
+        if ep.parallel or not self.config.quarantine:
+            return free_turn()
+        if lane == "main":
+            return ep.turns.main_turn()
+        return ep.turns.slow_turn(self.config.slow_turn_wait_s)
+
     async def _worker(self, ep: Endpoint, slot: int, lane: str = "main") -> None:
         queue, wake = ep.lanes[lane], ep.wake[lane]
         while not self._stopping:
             if not queue:
                 # Idle (a quiet slow lane, or every device retired): wait for a device.
+                self._main_quiet(ep, lane, True)
                 wake.clear()
                 await wake.wait()
                 continue
@@ -85,6 +100,7 @@ class Scheduling:
             if delay > 0:
                 # Wait for its slot, unless something earlier is queued meanwhile (a device
                 # added, or a returning gateway's offline devices pulled forward).
+                self._main_quiet(ep, lane, True)
                 wake.clear()
                 try:
                     await asyncio.wait_for(wake.wait(), delay)
@@ -95,9 +111,10 @@ class Scheduling:
                     continue
             if state.retired:  # dropped from the registry while we waited
                 continue
+            self._main_quiet(ep, lane, False)
             self.stats.scheduled += 1
             try:
-                async with self._semaphore:
+                async with self._turn(ep, lane), self._semaphore:
                     await self._poll_once(ep, slot, state, due)
             except asyncio.CancelledError:
                 raise

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devices.datatypes import DeviceConfig
+from devices.pollturns import LineTurns
 from devices.registermap import RegisterMap
 
 # Modbus exception codes by what they say about the device (Modbus Application Protocol 7).
@@ -106,6 +107,8 @@ class Endpoint:
         # Learnt: an answer overtook an earlier request, so this endpoint is no serial gateway.
         self.parallel = False
         self.workers: list[asyncio.Task] = []
+        # Whose turn it is on a serial line: the main lane first, the slow lane in its pauses.
+        self.turns = LineTurns()
         self.connect_fails = 0
         self.connect_retry_at = 0.0
 
