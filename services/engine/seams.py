@@ -1,11 +1,11 @@
 """The one door to the engine's other rooms: notifications, payments and documents.
 
-Those packages (services.engine.notify, .payments, .documents) are written in other
-branches against the contract of issue 18. This module imports each one if it is
-present; when it is not, the call does nothing and returns None (nothing is recorded
-anywhere), so the engine runs, and its tests pass, with or without them. Every call is
-made inside the caller's transaction (the outbox pattern): a case step, its bill, its
-document and its notices commit or roll back together.
+The engine reaches services.engine.notify, .payments and .documents only through here.
+All three are in the tree; each is imported when first needed, and a deployment that
+leaves one out (say, no payments) still runs: the call then does nothing and returns
+None, while a package that is present but broken raises. Every call is made inside the
+caller's transaction (the outbox pattern): a case step, its bill, its document and its
+notices commit or roll back together.
 """
 
 from __future__ import annotations
