@@ -164,9 +164,13 @@ class Pitr:
         return info[0].get("backup", []) if info else []
 
     def reachable_from(self) -> datetime | None:
-        """The earliest moment a restore can reach: the end of the oldest backup."""
+        """The earliest moment a restore can reach: the second after the oldest backup's end.
+
+        pgBackRest keeps a backup's end in whole seconds and restores to a time only from a set
+        that ended before the target's second, so a target in the backup's last second is refused.
+        """
         backups = self.backups()
-        return datetime.fromtimestamp(backups[0]["timestamp"]["stop"], UTC) if backups else None
+        return datetime.fromtimestamp(backups[0]["timestamp"]["stop"] + 1, UTC) if backups else None
 
     # -- restore --------------------------------------------------------------------------------
 

@@ -109,6 +109,7 @@ def test_restore_to_a_moment_between_two_writes(drill_cluster: tuple[LocalCluste
     assert _show(url, "archive_mode") == "on"
     assert _show(url, "archive_timeout") == "1min"  # a quiet database's last writes wait at most a minute
     assert "full" in cli("pitr", "backup").stdout
+    time.sleep(1.0)  # pgBackRest keeps the backup's end in whole seconds: the next second is reachable
 
     first_done = _write(url, "INSERT INTO drill VALUES ('first')")
     time.sleep(1.0)

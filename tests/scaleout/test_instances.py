@@ -161,19 +161,26 @@ class Load:
 
     def __init__(self, url: str, paths: list[str], threads: int = 4):
         self.url, self.paths = url, paths
-        self.answers: list[tuple[float, str, int]] = []
+        self.answers: list[tuple[float, str, int]] = []  # (answered at, path, status; 0 = no answer)
+        self.started: list[float] = []  # when each answer's request was sent, in the same order
+        self.errors: list[str] = []
         self.stopping = threading.Event()
+        self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self._run) for _ in range(threads)]
 
     def _run(self) -> None:
         session = requests.Session()
         while not self.stopping.is_set():
             for path in self.paths:
+                sent = time.monotonic()
                 try:
                     status = session.get(f"{self.url}{path}", timeout=30).status_code
-                except requests.RequestException:
+                except requests.RequestException as error:
                     status = 0
-                self.answers.append((time.monotonic(), path, status))
+                    self.errors.append(f"{path}: {error}")
+                with self.lock:
+                    self.started.append(sent)
+                    self.answers.append((time.monotonic(), path, status))
 
     def __enter__(self) -> Load:
         for thread in self.threads:
@@ -185,8 +192,10 @@ class Load:
         for thread in self.threads:
             thread.join()
 
-    def failed(self) -> list[tuple[float, str, int]]:
-        return [a for a in self.answers if a[2] == 0 or a[2] >= 500]
+    def failed(self, sent_after: float = 0.0) -> list[tuple[float, str, int]]:
+        """The requests sent after `sent_after` that got no answer or a server error."""
+        return [a for a, sent in zip(self.answers, self.started, strict=True)
+                if sent > sent_after and (a[2] == 0 or a[2] >= 500)]
 
 
 def _server_states(fleet: Fleet) -> dict[str, int]:
@@ -214,7 +223,7 @@ def _instance_processes(port: int) -> list[int]:
     return found
 
 
-def test_killing_an_instance_under_load_fails_no_read_and_the_balancer_leaves_it(fleet: Fleet) -> None:
+def test_killing_an_instance_under_load_fails_no_read_sent_after_it_and_the_balancer_leaves_it(fleet: Fleet) -> None:
     paths = ["/collections/schools/items?bbox=98.6,3.5,98.7,3.6&limit=10", "/collections/schools/items/1",
              "/tiles/WebMercatorQuad/13/6341/4014"]
     port = int(fleet.instances[0].rsplit(":", 1)[1])
@@ -230,8 +239,12 @@ def test_killing_an_instance_under_load_fails_no_read_and_the_balancer_leaves_it
         wait_for(lambda: len(load.answers) >= answered_before + 30, 60, "load after the kill", step=0.2)
     after = [a for a in load.answers if a[0] > killed_at]
     print(f"killed instance: {len(load.answers)} requests, {len(after)} after the kill, "
-          f"{len(load.failed())} failed; marked down after {waited:.2f} s")
-    assert load.failed() == []
+          f"{len(load.failed())} failed; marked down after {waited:.2f} s; {load.errors}")
+    # A request sent after the kill never fails: HAProxy retries it on the live instance. One the
+    # killed worker was already answering can be cut mid-response, which no balancer can replay
+    # (at most one per load thread).
+    assert load.failed(sent_after=killed_at) == []
+    assert len(load.failed()) <= len(load.threads)
     assert _server_states(fleet)["web2"] == 2
 
 

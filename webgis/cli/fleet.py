@@ -4,7 +4,7 @@
 HAProxy (Debian's) listens on WEBGIS_WEB_PORT and spreads requests round-robin over the
 instances, on the next N ports. It asks each instance's /healthz every 500 ms and stops
 sending to one after two failed checks; a request whose connection an instance refuses or
-drops is sent to another (`retry-on conn-failure empty-response`, `option redispatch`),
+drops is sent to another (`retry-on conn-failure empty-response junk-response`, `option redispatch`),
 a GET or HEAD only, since a write may have happened before the connection died. It adds
 X-Forwarded-For, which the instances trust for one hop (WEBGIS_WEB_PROXY_HOPS=1), so per-address
 rate limits and the audit trail see the client, not the balancer.
@@ -79,7 +79,7 @@ defaults
     option forwardfor
     option redispatch
     retries 2
-    retry-on conn-failure empty-response
+    retry-on conn-failure empty-response junk-response
     timeout connect 1s
     timeout client 60s
     timeout server 120s
