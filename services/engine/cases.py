@@ -113,7 +113,7 @@ def submit(bind: Bind, service_id: str, application: Application, principal: Pri
     values, problems = forms.check_fields(spec, case_spec, application.fields)
     if spec.form_rules:  # the service's own checks, on the values that are well typed
         problems += rule(spec.form_rules)(values)
-    geometry, where = _location(bind, spec, application)
+    geometry, where = _location(bind, spec, application, principal)
     problems += where
     problems += attachments.check_files(spec.form.attachments, application.files)
     place = _place(bind, geometry) if geometry is not None and not where else None
@@ -178,7 +178,8 @@ def _receipt(row: Mapping[str, Any], *, replayed: bool) -> Receipt:
     return Receipt(row["case_ref"], row["status"], row["due_at"], findings, row.get("fee"), replayed)
 
 
-def _location(bind: Bind, spec: ServiceSpec, application: Application) -> tuple[dict | None, list[Said]]:
+def _location(bind: Bind, spec: ServiceSpec, application: Application,
+              principal: Principal) -> tuple[dict | None, list[Said]]:
     """The case's geometry from what the form allows, in the declaration's order of preference:
     a drawn polygon, a map click, a parcel picked on the map, an address naming the kelurahan."""
     kinds = spec.form.location.kinds
@@ -187,7 +188,7 @@ def _location(bind: Bind, spec: ServiceSpec, application: Application) -> tuple[
     if "point" in kinds and application.lon not in (None, ""):
         return forms.check_point(application.lon, application.lat)
     if "parcel" in kinds and application.parcel not in (None, ""):
-        return _parcel(bind, spec, application.parcel)
+        return _parcel(bind, spec, application.parcel, principal)
     address = str(application.fields.get("address") or "").strip()
     if "address" in kinds and address:
         return _address(bind, address)
@@ -195,14 +196,28 @@ def _location(bind: Bind, spec: ServiceSpec, application: Application) -> tuple[
     return None, [Said(f"lokasi: {label.id}", f"location: {label.en}")]
 
 
-def _parcel(bind: Bind, spec: ServiceSpec, parcel: Any) -> tuple[dict | None, list[Said]]:
+def _parcel(bind: Bind, spec: ServiceSpec, parcel: Any, principal: Principal) -> tuple[dict | None, list[Said]]:
+    """The plot of a parcel picked on the map, if the applicant may read that parcel (a citizen its own
+    tax parcels, by the parcel layer's row rule); one that is not theirs is as absent as one that
+    does not exist, so picking reveals nothing."""
     from layers import FeatureNotFound, get_feature
+    from layers.access import can_read, row_visible
 
+    parcel_spec = get_registry().get(spec.form.location.parcel_layer)
+    absent = [Said("lokasi: bidang yang dipilih tidak ada", "location: the parcel picked does not exist")]
     try:
-        feature = get_feature(bind, spec.form.location.parcel_layer, int(parcel))
+        feature = get_feature(bind, parcel_spec.id, int(parcel), include_private=True)
     except (TypeError, ValueError, FeatureNotFound):
-        return None, [Said("lokasi: bidang yang dipilih tidak ada", "location: the parcel picked does not exist")]
-    return feature["geometry"], []
+        return None, absent
+    if not (can_read(parcel_spec, principal) and row_visible(parcel_spec, principal, feature["properties"])):
+        return None, absent
+    geometry = feature["geometry"]
+    if geometry["type"] == "MultiPolygon":
+        if len(geometry["coordinates"]) != 1:
+            return None, [Said("lokasi: bidang ini terdiri dari beberapa bagian; gambar bidang yang dimohon di peta",
+                               "location: this parcel has several parts; draw the plot applied for on the map")]
+        geometry = {"type": "Polygon", "coordinates": geometry["coordinates"][0]}
+    return forms.check_polygon(geometry)
 
 
 def _address(bind: Bind, address: str) -> tuple[dict | None, list[Said]]:

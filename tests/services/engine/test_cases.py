@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +30,7 @@ def _uploads(upload_dir: Path) -> Path:
 
 def _apply(conn: Connection, **kwargs) -> cases.Receipt:  # noqa: ANN003
     application = cases.Application(fields=kwargs.pop("fields", pbg_fields()),
-                                    geometry=kwargs.pop("geometry", None) or plot_in(conn),
+                                    geometry=kwargs.pop("geometry") if "geometry" in kwargs else plot_in(conn),
                                     files=kwargs.pop("files", {"site_plan": PDF}), **kwargs)
     return cases.submit(conn, "pbg", application, citizen())
 
@@ -194,9 +195,36 @@ def test_a_point_service_is_located_by_a_map_click_or_an_address(conn: Connectio
     location = spec.form.location.model_copy(update={"kinds": ["point", "address"]})
     point_spec = spec.model_copy(update={"form": spec.form.model_copy(update={"location": location})})
     name = conn.execute(text("SELECT nama_kel FROM layers.kelurahan ORDER BY kode_kel LIMIT 1")).scalar_one()
-    clicked, problems = cases._location(conn, point_spec, cases.Application(fields={}, lon="98.67", lat="3.59"))
+    clicked, problems = cases._location(conn, point_spec, cases.Application(fields={}, lon="98.67", lat="3.59"), citizen())
     assert clicked == {"type": "Point", "coordinates": [98.67, 3.59]} and problems == []
-    placed, problems = cases._location(conn, point_spec, cases.Application(fields={"address": f"Jl. Mawar, {name}"}))
+    placed, problems = cases._location(conn, point_spec, cases.Application(fields={"address": f"Jl. Mawar, {name}"}), citizen())
     assert placed["type"] == "Point" and problems == []
-    _, problems = cases._location(conn, point_spec, cases.Application(fields={"address": "Jl. Entah di mana"}))
+    _, problems = cases._location(conn, point_spec, cases.Application(fields={"address": "Jl. Entah di mana"}), citizen())
     assert "alamat tidak menyebut kelurahan" in problems[0]
+
+
+def _tax_parcel(conn: Connection, plot: dict, owner: str, nop: str) -> int:
+    """One tax parcel of `owner` (an account value) with `plot` as its boundary."""
+    return conn.execute(text("""
+        INSERT INTO layers.tax_parcels (nop, kode_kel, luas_tanah_m2, luas_bangunan_m2, kode_znt, agency,
+                                        akun_wajib_pajak, source, geom)
+        VALUES (:nop, '1275000000', 500, 0, 'ZNT-T', 'BAPENDA', :owner, 'synthetic',
+                ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(:plot), 4326)))
+        RETURNING fid"""), {"nop": nop, "owner": owner, "plot": json.dumps(plot)}).scalar_one()
+
+
+def test_a_parcel_picked_on_the_map_is_the_plot_but_only_the_applicants_own(conn: Connection) -> None:
+    plot = plot_in(conn)
+    own = _tax_parcel(conn, plot, "user:501", "12.75.000.000.000-0001.0")
+    others = _tax_parcel(conn, plot, "user:777", "12.75.000.000.000-0002.0")
+    receipt = _apply(conn, geometry=None, parcel=str(own))  # nothing drawn: the parcel is the plot
+    same = conn.execute(text("""SELECT ST_HausdorffDistance(c.geom, p.geom) < 1e-7 FROM layers.permit_cases c,
+                                layers.tax_parcels p WHERE c.case_ref = :r AND p.fid = :f"""),
+                        {"r": receipt.case_ref, "f": own}).scalar_one()
+    assert same
+    before = conn.execute(text("SELECT count(*) FROM layers.permit_cases")).scalar_one()
+    for parcel in (others, 999_999_999, "x"):  # someone else's parcel is as absent as one that is not there
+        with pytest.raises(FormRejected) as refused:
+            _apply(conn, geometry=None, parcel=str(parcel))
+        assert [str(p) for p in refused.value.problems] == ["lokasi: bidang yang dipilih tidak ada"]
+    assert conn.execute(text("SELECT count(*) FROM layers.permit_cases")).scalar_one() == before

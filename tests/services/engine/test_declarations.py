@@ -61,7 +61,7 @@ def _write(tmp_path: Path, change) -> Path:  # noqa: ANN001
      "state 'paid' is not an allowed status of permit_cases"),
     (lambda d: d["public"].update(layer="permit_cases"), "must be a layer derived_from permit_cases"),
     (lambda d: d.update(colour="red"), "colour"),
-    (lambda d: d["form"]["location"].update(kinds=["point"]), "location 'point' gives a Point, but permit_cases holds"),
+    (lambda d: d["form"]["location"].update(kinds=["point"], parcel_layer=None), "location 'point' gives a Point, but permit_cases holds"),
     (lambda d: d["fees"].update(paid_to="lunas"), "unknown states \\['lunas'\\]"),
 ])
 def test_a_malformed_declaration_is_refused_naming_the_file(tmp_path: Path, change, message: str) -> None:  # noqa: ANN001

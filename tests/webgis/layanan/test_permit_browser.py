@@ -4,15 +4,17 @@ approve and issue it; the citizen sees the result and the history on the trackin
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy import text
 
 from tests.helpers.accounts import PASSWORD
 from tests.helpers.browser import launched_chromium, new_session, serving
-from tests.helpers.permits import AGENCY, PDF, jpeg
+from tests.helpers.permits import AGENCY, PDF, jpeg, plot_in
 from webgis.accounts import manage
 from webgis.assets import assets_present
 
@@ -115,3 +117,52 @@ def test_a_citizen_applies_staff_handle_it_and_the_citizen_sees_the_permit(compl
         page.wait_for_selector("body[data-ready=true]")
         assert page.locator("#case-status").inner_text() == "PBG issued"
         assert citizen.foreign_requests() == [] and citizen.errors == []
+
+
+def test_a_citizen_picks_their_own_tax_parcel_as_the_plot(complaints_app: Flask, tmp_path: Path) -> None:
+    """The form draws the applicant's own tax parcels (nobody else's); a tap on one makes it the plot."""
+    if not assets_present():
+        pytest.skip("front-end packages not vendored: run ./medan (npm ci + python -m webgis assets)")
+    engine = complaints_app.extensions["engine"]
+    suffix = uuid.uuid4().hex[:6]
+    applicant = manage.create_user(engine, "test", None, f"wp{suffix}", PASSWORD, roles=["citizen"])
+    with engine.begin() as conn:
+        plot = plot_in(conn)
+        parcels = [conn.execute(text("""
+            INSERT INTO layers.tax_parcels (nop, kode_kel, luas_tanah_m2, luas_bangunan_m2, kode_znt, agency,
+                                            akun_wajib_pajak, source, geom)
+            VALUES (:nop, '1275000000', 500, 0, 'ZNT-T', 'BAPENDA', :owner, 'synthetic',
+                    ST_Multi(ST_Translate(ST_SetSRID(ST_GeomFromGeoJSON(:plot), 4326), :dx, 0)))
+            RETURNING fid"""), {"nop": f"12.75.{suffix}.{n}", "owner": owner, "plot": json.dumps(plot), "dx": n * 0.01}
+        ).scalar_one() for n, owner in enumerate((f"user:{applicant.id}", "user:999999"))]
+    (tmp_path / "denah.pdf").write_bytes(PDF)
+    try:
+        with serving(complaints_app) as base, launched_chromium() as chromium:
+            citizen = new_session(chromium, base, **PHONE)
+            page = citizen.page
+            _login(page, base, f"wp{suffix}", "/layanan/pbg")
+            page.wait_for_selector("#apply-map path.leaflet-interactive[stroke='#8c510a']")
+            assert page.locator("#apply-map path[stroke='#8c510a']").count() == 1  # only their own parcel
+            box = page.locator("#apply-map").bounding_box()
+            page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the map fits the parcel
+            page.wait_for_selector("#findings li.finding")
+            assert f"12.75.{suffix}.0" in page.locator("#parcel-picked").inner_text()
+            assert page.input_value("#parcel") == str(parcels[0]) and page.input_value("#geometry") == ""
+            for name, value in (("nama_pemohon", "Rina Siregar"), ("nik_pemohon", "1271019876543210"),
+                                ("telp_pemohon", "0813 1111 2222"), ("address", "Jl. Gatot Subroto No. 9"),
+                                ("floors", "2"), ("floor_area_m2", "150")):
+                page.fill(f"input[name={name}]", value)
+            page.select_option("select[name=building_use]", "hunian")
+            page.set_input_files("input[name=site_plan]", str(tmp_path / "denah.pdf"))
+            page.click("#submit-application")
+            page.wait_for_selector("#received")
+            case_ref = page.locator("#case-ref").inner_text()
+            assert citizen.errors == []
+        with engine.connect() as conn:
+            gap = conn.execute(text("""SELECT ST_HausdorffDistance(c.geom, p.geom) FROM layers.permit_cases c,
+                                       layers.tax_parcels p WHERE c.case_ref = :r AND p.fid = :f"""),
+                               {"r": case_ref, "f": parcels[0]}).scalar_one()
+        assert gap < 1e-7
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM layers.tax_parcels WHERE fid = ANY(:f)"), {"f": parcels})

@@ -1,6 +1,8 @@
 /* A service's application form (/layanan/<service>): draw the plot by tapping its corners, and see at
    once what the platform finds there (zoning, flood hazard, river distance), asked of
-   POST /api/layanan/<service>/periksa. The polygon goes to the form as GeoJSON (field "geometry"). */
+   POST /api/layanan/<service>/periksa. The polygon goes to the form as GeoJSON (field "geometry").
+   Where the service allows it, tapping one of the applicant's own tax parcels uses its boundary
+   instead (field "parcel", its feature id: the server reads the parcel, as the applicant may). */
 (function () {
   "use strict";
   var form = document.getElementById("apply-form");
@@ -14,6 +16,9 @@
   var corners = [];
   var shape = null;
   var markers = L.layerGroup().addTo(map);
+  var parcelField = document.getElementById("parcel");
+  var pickedNote = document.getElementById("parcel-picked");
+  var picked = null;  // the tax parcel whose boundary is the plot, while it is
 
   fetch(d.outlineUrl).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
     if (data) { L.geoJSON(data, { interactive: false, style: { color: "#555", weight: 1, fillColor: "#e8eef3", fillOpacity: 0.5 } }).addTo(map); }
@@ -58,7 +63,11 @@
 
   function check() {
     var g = geometry();
-    field.value = g ? JSON.stringify(g) : "";
+    field.value = g && !picked ? JSON.stringify(g) : "";
+    if (parcelField) {
+      parcelField.value = picked ? picked.id : "";
+      pickedNote.textContent = picked ? pickedNote.dataset.label + ": " + (picked.properties.nop || picked.id) : "";
+    }
     if (!g) { return; }
     fetch(d.checkUrl + (en ? "?lang=en" : ""), {
       method: "POST", credentials: "same-origin",
@@ -88,9 +97,43 @@
     document.body.setAttribute("data-ready", "true");
     return;
   }
-  map.on("click", function (e) { corners.push(e.latlng); redraw(); });
-  document.getElementById("undo-corner").addEventListener("click", function () { corners.pop(); redraw(); });
-  document.getElementById("clear-plot").addEventListener("click", function () { corners = []; redraw(); });
+  function pick(feature) {
+    var g = feature.geometry;
+    var ring = g.type === "MultiPolygon" ? g.coordinates[0][0] : g.coordinates[0];
+    picked = feature;
+    corners = ring.slice(0, -1).map(function (c) { return L.latLng(c[1], c[0]); });
+    redraw();
+  }
+
+  if (d.parcelsUrl) {
+    fetch(d.parcelsUrl, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+      if (!data || !data.features.length) { return; }
+      var parcels = L.geoJSON(data, {
+        style: { color: "#8c510a", weight: 2, fillColor: "#dfc27d", fillOpacity: 0.35 },
+        onEachFeature: function (feature, layer) {
+          layer.on("click", function (e) {
+            if (corners.length && !picked) { return; }  // a corner of a plot being drawn, not a pick
+            L.DomEvent.stopPropagation(e);
+            pick(feature);
+          });
+        }
+      }).addTo(map);
+      var again = data.features.filter(function (f) { return String(f.id) === parcelField.value; })[0];
+      if (again) { pick(again); }
+      if (!corners.length) { map.fitBounds(parcels.getBounds(), { maxZoom: 18 }); }
+    });
+  }
+
+  map.on("click", function (e) {
+    if (picked) { picked = null; corners = []; }  // tapping elsewhere starts a new drawing
+    corners.push(e.latlng);
+    redraw();
+  });
+  document.getElementById("undo-corner").addEventListener("click", function () {
+    if (picked) { picked = null; corners = []; } else { corners.pop(); }
+    redraw();
+  });
+  document.getElementById("clear-plot").addEventListener("click", function () { picked = null; corners = []; redraw(); });
   form.addEventListener("change", function (e) { if (e.target.name !== "geometry" && corners.length >= 3) { check(); } });
 
   // A form shown again after a refusal keeps the drawn plot.
