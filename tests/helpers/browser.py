@@ -85,3 +85,14 @@ def new_session(browser: Any, base: str, **context_options: Any) -> Session:
     page.on("pageerror", lambda e: session.errors.append(f"uncaught: {e}"))
     page.on("request", lambda r: session.requests.append(r.url))
     return session
+
+
+def log_in(page: Any, base: str, username: str, next_url: str, password: str | None = None) -> None:
+    """Log in through the login page and land on `next_url` once its script says it is ready."""
+    from tests.helpers.accounts import PASSWORD
+
+    page.goto(f"{base}/login?next={next_url}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password or PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("body[data-ready=true]")

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from tests.helpers.accounts import PASSWORD
-from tests.helpers.browser import launched_chromium, new_session, serving
+from tests.helpers.browser import launched_chromium, log_in, new_session, serving
 from tests.helpers.civil import AGENCY, MOTHER_NIK
 from tests.helpers.permits import PDF, jpeg
 from webgis.accounts import manage
@@ -20,14 +20,6 @@ from webgis.assets import assets_present
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-def _login(page, base: str, username: str, next_url: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/login?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_selector("body[data-ready=true]")
 
 
 def _staff_step(page, to: str) -> None:  # noqa: ANN001
@@ -65,7 +57,7 @@ def test_a_parent_applies_for_a_birth_certificate_and_it_verifies(complaints_app
     with serving(complaints_app) as base, launched_chromium() as chromium:
         citizen = new_session(chromium, base, **PHONE)
         page = citizen.page
-        _login(page, base, parent, "/layanan/akta_kelahiran")
+        log_in(page, base, parent, "/layanan/akta_kelahiran")
         box = page.locator("#apply-map").bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # the home, central Medan
         assert page.input_value("#lon") != "" and page.input_value("#lat") != ""
@@ -82,7 +74,7 @@ def test_a_parent_applies_for_a_birth_certificate_and_it_verifies(complaints_app
 
         staff = new_session(chromium, base)
         desk = staff.page
-        _login(desk, base, officer, "/meja/akta_kelahiran")
+        log_in(desk, base, officer, "/meja/akta_kelahiran")
         row = desk.locator(f'#queue tr[data-id="{case_ref}"]')
         assert row.count() == 1
         row.locator("a").click()

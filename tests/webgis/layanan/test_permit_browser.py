@@ -13,21 +13,13 @@ from flask import Flask
 from sqlalchemy import text
 
 from tests.helpers.accounts import PASSWORD
-from tests.helpers.browser import launched_chromium, new_session, serving
+from tests.helpers.browser import launched_chromium, log_in, new_session, serving
 from tests.helpers.permits import AGENCY, PDF, jpeg, plot_in
 from webgis.accounts import manage
 from webgis.assets import assets_present
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-def _login(page, base: str, username: str, next_url: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/login?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_selector("body[data-ready=true]")
 
 
 def _tap_plot(page) -> None:  # noqa: ANN001
@@ -64,7 +56,7 @@ def test_a_citizen_applies_staff_handle_it_and_the_citizen_sees_the_permit(compl
     with serving(complaints_app) as base, launched_chromium() as chromium:
         citizen = new_session(chromium, base, **PHONE)
         page = citizen.page
-        _login(page, base, applicant, "/layanan/pbg")
+        log_in(page, base, applicant, "/layanan/pbg")
         assert page.url.startswith(base + "/layanan/pbg")
         _tap_plot(page)
         page.wait_for_selector("#findings li.finding")
@@ -86,7 +78,7 @@ def test_a_citizen_applies_staff_handle_it_and_the_citizen_sees_the_permit(compl
 
         staff = new_session(chromium, base)
         desk = staff.page
-        _login(desk, base, officer, "/meja/pbg")
+        log_in(desk, base, officer, "/meja/pbg")
         row = desk.locator(f'#queue tr[data-id="{case_ref}"]')
         assert row.count() == 1
         row.locator("a").click()
@@ -140,7 +132,7 @@ def test_a_citizen_picks_their_own_tax_parcel_as_the_plot(complaints_app: Flask,
         with serving(complaints_app) as base, launched_chromium() as chromium:
             citizen = new_session(chromium, base, **PHONE)
             page = citizen.page
-            _login(page, base, f"wp{suffix}", "/layanan/pbg")
+            log_in(page, base, f"wp{suffix}", "/layanan/pbg")
             page.wait_for_selector("#apply-map path.leaflet-interactive[stroke='#8c510a']")
             assert page.locator("#apply-map path[stroke='#8c510a']").count() == 1  # only their own parcel
             box = page.locator("#apply-map").bounding_box()

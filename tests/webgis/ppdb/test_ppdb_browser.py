@@ -17,7 +17,7 @@ from layers.access import Principal
 from services.engine.cases import now_utc
 from services.ppdb import rounds
 from tests.helpers.accounts import PASSWORD
-from tests.helpers.browser import launched_chromium, new_session, serving
+from tests.helpers.browser import launched_chromium, log_in, new_session, serving
 from tests.helpers.permits import PDF
 from webgis.accounts import manage
 from webgis.assets import assets_present
@@ -25,14 +25,6 @@ from webgis.assets import assets_present
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 ROUND = "e2e-smp"
-
-
-def _login(page, base: str, username: str, next_url: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/login?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_selector("body[data-ready=true]")
 
 
 def test_a_parent_registers_staff_allocate_and_the_parent_reads_why_and_reregisters(complaints_app: Flask,
@@ -52,7 +44,7 @@ def test_a_parent_registers_staff_allocate_and_the_parent_reads_why_and_reregist
     with serving(complaints_app) as base, launched_chromium() as chromium:
         parent = new_session(chromium, base, **PHONE)
         page = parent.page
-        _login(page, base, parent_name, "/ppdb/daftar")
+        log_in(page, base, parent_name, "/ppdb/daftar")
         box = page.locator("#ppdb-register-map").bounding_box()
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # central Medan
         page.wait_for_selector("#ppdb-register[data-ready='1']")
@@ -75,7 +67,7 @@ def test_a_parent_registers_staff_allocate_and_the_parent_reads_why_and_reregist
 
         staff = new_session(chromium, base)
         desk = staff.page
-        _login(desk, base, officer, "/meja/ppdb")
+        log_in(desk, base, officer, "/meja/ppdb")
         desk.locator(f'#queue tr[data-id="{case_ref}"] a').click()
         desk.wait_for_selector("#transition-form")
         desk.select_option("#transition-form select[name=to]", "verified")
