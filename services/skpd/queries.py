@@ -4,7 +4,7 @@ identifiers); every value is a bound parameter."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, TextClause, func, select, text
+from sqlalchemy import Select, TextClause, and_, bindparam, column, func, select, table, text
 
 from layers.tables import layer_table
 
@@ -88,3 +88,50 @@ def network_links() -> TextClause:
 def site_history() -> TextClause:
     return text("""SELECT at, tries, answered, latency_ms, max_latency_ms, status, error FROM skpd.probes
                    WHERE office = :office AND at >= :since ORDER BY at DESC LIMIT :limit""")
+
+
+CASE_EVENTS = table("case_events", column("id"), column("service"), column("case_ref"), column("at"),
+                    column("kind"), column("from_state"), column("to_state"), schema="engine")
+
+
+def open_cases(layer_id: str) -> Select:
+    """Open cases of :service held by :agency per state, with how many are past their due time."""
+    case = layer_table(layer_id)
+    return (select(case.c.status, func.count().label("n"),
+                   func.count().filter(case.c.due_at < bindparam("now")).label("overdue"))
+            .where(case.c.service == bindparam("service"), case.c.agency == bindparam("agency"),
+                   case.c.status.not_in(bindparam("finals", expanding=True)))
+            .group_by(case.c.status))
+
+
+def closed_case_stays(layer_id: str) -> Select:
+    """For each case of :service held by :agency that entered a final state between :since and :now,
+    how long (seconds) it stayed in each state it left: the time between consecutive events."""
+    case, event = layer_table(layer_id), CASE_EVENTS
+    closed = (select(event.c.case_ref).distinct()
+              .join_from(event, case, and_(case.c.service == event.c.service, case.c.case_ref == event.c.case_ref))
+              .where(event.c.service == bindparam("service"), case.c.agency == bindparam("agency"),
+                     event.c.kind == "transition", event.c.to_state.in_(bindparam("finals", expanding=True)),
+                     event.c.at >= bindparam("since"), event.c.at <= bindparam("now"))
+              .cte("closed"))
+    previous = func.lag(event.c.at).over(partition_by=event.c.case_ref, order_by=(event.c.at, event.c.id))
+    return (select(closed.c.case_ref, event.c.kind, event.c.from_state,
+                   func.extract("epoch", event.c.at - previous).label("stayed_s"))
+            .join_from(closed, event, and_(event.c.case_ref == closed.c.case_ref,
+                                           event.c.service == bindparam("service")))
+            .where(event.c.kind.in_(["submitted", "transition"])))
+
+
+def complaint_figures() -> TextClause:
+    """Complaints of :agency per category and status: how many, overdue (active past the category's
+    working target, :sla = {code: days}), closed in the window and closed within the target."""
+    return text("""
+        SELECT service_code, status, count(*) AS n,
+               count(*) FILTER (WHERE status = ANY(:active) AND requested_datetime
+                                + make_interval(days => (CAST(:sla AS jsonb) ->> service_code)::int) < :now) AS overdue,
+               count(*) FILTER (WHERE status = ANY(:closed) AND updated_datetime >= :since
+                                AND updated_datetime <= :now) AS closed,
+               count(*) FILTER (WHERE status = ANY(:closed) AND updated_datetime >= :since AND updated_datetime <= :now
+                                AND updated_datetime <= requested_datetime
+                                  + make_interval(days => (CAST(:sla AS jsonb) ->> service_code)::int)) AS on_time
+        FROM layers.complaints WHERE agency = :agency GROUP BY service_code, status""")
