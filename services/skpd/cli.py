@@ -27,25 +27,32 @@ def skpd() -> None:
 
 @skpd.command("probe")
 @click.option("--once", is_flag=True, help="one pass, then exit")
-@click.option("--interval", type=click.FloatRange(5, 3600), default=60.0, show_default=True, help="seconds between passes")
-@click.option("--tries", type=click.IntRange(1, 20), default=3, show_default=True, help="TCP connections per site and pass")
-@click.option("--timeout", type=click.FloatRange(0.05, 30), default=2.0, show_default=True, help="seconds per try")
-@click.option("--slow-ms", type=click.FloatRange(1, 60000), default=300.0, show_default=True,
-              help="median latency above which a site is degraded")
-@click.option("--alert-after", type=click.FloatRange(0, 86400), default=300.0, show_default=True,
-              help="seconds a site may be down before its outage is raised to operators")
-def probe(once: bool, interval: float, tries: int, timeout: float, slow_ms: float, alert_after: float) -> None:
-    """Probe each office's monitoring address (TCP connect, no ICMP) and store the results."""
+@click.option("--interval", type=click.FloatRange(5, 3600), default=None, help="seconds between passes [60]")
+@click.option("--tries", type=click.IntRange(1, 20), default=None, help="TCP connections per site and pass [3]")
+@click.option("--timeout", type=click.FloatRange(0.05, 30), default=None, help="seconds per try [2]")
+@click.option("--slow-ms", type=click.FloatRange(1, 60000), default=None,
+              help="median latency above which a site is degraded [300]")
+@click.option("--alert-after", type=click.FloatRange(0, 86400), default=None,
+              help="seconds a site may be down before its outage is raised to operators [300]")
+def probe(once: bool, interval: float | None, tries: int | None, timeout: float | None, slow_ms: float | None,
+          alert_after: float | None) -> None:
+    """Probe each office's monitoring address (TCP connect, no ICMP) and store the results.
+
+    Defaults come from the settings (WEBGIS_NETPROBE_*); options override them."""
+    from config.settings import get_settings
     from services.skpd.network import probe_once, run_forever
     from services.skpd.probe import ProbeSettings
 
-    settings = ProbeSettings(tries=tries, timeout_s=timeout, slow_ms=slow_ms)
+    configured = get_settings().netprobe
+    settings = ProbeSettings(tries=tries or configured.tries, timeout_s=timeout or configured.timeout_s,
+                             slow_ms=slow_ms or configured.slow_ms)
+    alert_after_s = configured.alert_after_s if alert_after is None else alert_after
     if once:
-        click.echo(str(probe_once(_engine(), settings, alert_after_s=alert_after)))
+        click.echo(str(probe_once(_engine(), settings, alert_after_s=alert_after_s)))
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
-        run_forever(_engine(), settings, interval_s=interval, alert_after_s=alert_after)
+        run_forever(_engine(), settings, interval_s=interval or configured.interval_s, alert_after_s=alert_after_s)
 
 
 @skpd.command("agencies")

@@ -60,7 +60,7 @@ def _network_links() -> list[sa.Column]:
     ]
 
 
-LAYERS = [('offices', 'POINT', 'kode', _offices), ('network_links', 'LINESTRING', 'kode', _network_links)]
+LAYERS = [('offices', 'POINT', 'kode', _offices), ('network_links', 'MULTILINESTRING', 'kode', _network_links)]
 
 PROBE_TABLES = """
 CREATE SCHEMA IF NOT EXISTS skpd;

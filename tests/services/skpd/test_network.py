@@ -81,3 +81,17 @@ def test_links_take_the_worse_status_of_their_ends_and_addresses_only_when_asked
     assert site["address"] == f"{HOST}:{PORTS['answering']}"
     hidden = network.network_status(engine, with_addresses=False)
     assert all("address" not in s and "monitor_host" not in s for s in hidden["sites"])
+
+
+def test_the_command_line_probes_once_and_says_what_it_found(engine: Engine) -> None:
+    import os
+    import subprocess
+    import sys
+
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with answering(PORTS["answering"]):
+        done = subprocess.run([sys.executable, "-m", "services", "skpd", "probe", "--once", "--tries", "2",
+                               "--timeout", "1"], env={**os.environ, "DATABASE_URL": url},
+                              capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "2 sites probed: 1 up, 0 degraded, 1 down"

@@ -64,7 +64,7 @@ def test_the_city_hall_and_the_health_units_are_cited_not_synthetic(site: tuple[
     assert hall["properties"]["nama_kel"] == "Petisah Tengah"
     dinkes = app.test_client().get("/api/skpd/DINKES").get_json()
     units = [f for f in dinkes["office_features"]["features"] if f["properties"]["jenis"] == "upt"]
-    assert len(units) == 39 and {f["properties"]["source"] for f in units} == {"kemenkes-2019"}
+    assert len(units) == 38 and {f["properties"]["source"] for f in units} == {"kemenkes-2019"}
     head = [f for f in dinkes["office_features"]["features"] if f["properties"]["jenis"] == "skpd"]
     assert [f["properties"]["source"] for f in head] == ["synthetic"]
 
@@ -102,7 +102,7 @@ def test_the_network_is_for_operators_with_their_addresses(site: tuple[Flask, En
     operator = app.test_client()
     login(operator, "skpd_operator")
     body = operator.get("/operator/api/jaringan").get_json()
-    assert len(body["sites"]) == 233 and len(body["links"]) == 232
+    assert len(body["sites"]) == 232 and len(body["links"]) == 231
     hall = next(s for s in body["sites"] if s["kode"] == "SKPD-SETDA")
     assert hall["address"] == "10.71.0.1:443" and hall["status"] == "unknown"
     assert {link["status"] for link in body["links"]} == {"unknown"}

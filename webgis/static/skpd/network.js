@@ -32,7 +32,8 @@
 
   function drawLinks(list) {
     list.forEach(function (l) {
-      var latlngs = l.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
+      var parts = l.geometry.type === 'LineString' ? [l.geometry.coordinates] : l.geometry.coordinates;
+      var latlngs = parts.map(function (part) { return part.map(function (c) { return [c[1], c[0]]; }); });
       var line = links[l.kode];
       if (!line) {
         line = links[l.kode] = L.polyline(latlngs, { weight: l.jenis === 'fiber' ? 3 : 2,
