@@ -95,3 +95,21 @@ def test_the_command_line_probes_once_and_says_what_it_found(engine: Engine) -> 
                               capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "2 sites probed: 1 up, 0 degraded, 1 down"
+
+
+def test_medan_run_starts_the_probe_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from config.settings import get_settings
+    from webgis.services import background_commands
+
+    url = "postgresql://webgis:s3cret@127.0.0.1:54329/medan"
+    monkeypatch.delenv("WEBGIS_NETPROBE_ENABLED", raising=False)
+    get_settings.cache_clear()
+    assert "network probe" not in dict(background_commands(url))
+    monkeypatch.setenv("WEBGIS_NETPROBE_ENABLED", "1")
+    get_settings.cache_clear()
+    try:
+        probe = dict(background_commands(url))["network probe"]
+    finally:
+        monkeypatch.delenv("WEBGIS_NETPROBE_ENABLED")
+        get_settings.cache_clear()
+    assert probe[1:] == ["-m", "services", "skpd", "probe"] and not any("s3cret" in arg for arg in probe)
