@@ -13,6 +13,7 @@ Groups per concern, each with its own environment prefix:
 - WEBGIS_DB_*: read replicas and connection pooling (scale-out, docs/scaling.md).
 - WEBGIS_POLLER_*: the device pollers `webgis up` starts (how many, their metrics ports).
 - WEBGIS_DASK_*: where the heavy analyses run (services/analysis/distributed.py).
+- WEBGIS_NETPROBE_*: the WAN probe of the offices' sites (services/skpd/probe.py).
 - NOTEBOOK_OUTPUT_DIR: where notebooks save maps (default .var/notebooks/).
 """
 
@@ -205,6 +206,23 @@ class DaskSettings(BaseSettings):
     dashboard: str = ""
 
 
+class NetworkProbeSettings(BaseSettings):
+    """The probe of the offices' sites on the city WAN (`python -m services skpd probe`)."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_NETPROBE_")
+
+    # `webgis up` starts the probe only when asked: the seeded monitoring addresses are the city's
+    # addressing plan (10.71.0.0/16), not this machine's network, so probing them would send
+    # connections into whatever private network the host sits on and report every site down.
+    enabled: bool = False
+    interval_s: float = Field(default=60.0, ge=5, le=3600)
+    tries: int = Field(default=3, ge=1, le=20)
+    timeout_s: float = Field(default=2.0, gt=0, le=30)
+    slow_ms: float = Field(default=300.0, gt=0)
+    # A site down this long is raised to operators (once per outage).
+    alert_after_s: float = Field(default=300.0, ge=0)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEBGIS_")
 
@@ -225,6 +243,7 @@ class Settings(BaseSettings):
     db: DatabaseRoutingSettings = Field(default_factory=DatabaseRoutingSettings)
     poller: PollerSettings = Field(default_factory=PollerSettings)
     dask: DaskSettings = Field(default_factory=DaskSettings)
+    netprobe: NetworkProbeSettings = Field(default_factory=NetworkProbeSettings)
 
     @property
     def uses_local_cluster(self) -> bool:

@@ -86,7 +86,9 @@ def seed_frame(bind: Bind, spec: LayerSpec) -> gpd.GeoDataFrame | None:
         frame = generate(spec, kelurahan)
     else:
         return None
-    keep = [c for c in frame.columns if c in spec.property_names]
+    # A generator may label each row's origin (`source`: a cited record beside synthetic ones);
+    # rows without it get the declaration's seed source.
+    keep = [c for c in frame.columns if c in spec.property_names or c == "source"]
     return frame[[*keep, frame.geometry.name]]
 
 

@@ -13,6 +13,7 @@
     python -m services notify run               # the notification worker (./medan run starts it)
     python -m services layanan                  # the declared services and which engine rooms are present
     python -m services layanan overdue pbg      # a service's cases past their state's due time
+    python -m services skpd probe [--once]      # the WAN probe of the offices' sites (services/skpd/cli.py)
 """
 
 from __future__ import annotations
@@ -195,11 +196,13 @@ def _add_engine_commands() -> None:
     from services.engine.payments.cli import payments_cli
     from services.pbb.cli import pbb
     from services.ppdb.__main__ import main as ppdb
+    from services.skpd.cli import skpd
 
     main.add_command(ppdb, name="ppdb")
     main.add_command(payments_cli)
     main.add_command(pbb)
     main.add_command(notify)
+    main.add_command(skpd)
 
 
 _add_engine_commands()

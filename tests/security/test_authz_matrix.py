@@ -228,6 +228,15 @@ TABLE: dict[tuple[str, str], str] = {
     ("ppdb_online.create_round", "POST"): SESSION,
     ("ppdb_online.allocate", "POST"): SESSION,
     ("ppdb_online.release", "POST"): SESSION,
+    # Agencies (services/skpd, issue 19): public profiles and their JSON (counts only, no monitoring
+    # address); the WAN's status page and JSON for operators, like the device view (tests/webgis/skpd).
+    ("skpd.index", "GET"): PUBLIC,
+    ("skpd.profile", "GET"): PUBLIC,
+    ("skpd.list_api", "GET"): PUBLIC,
+    ("skpd.profile_api", "GET"): PUBLIC,
+    ("skpd_network.network_page", "GET"): SESSION,
+    ("skpd_network.network_api", "GET"): OPERATOR,
+    ("skpd_network.site_api", "GET"): OPERATOR,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
