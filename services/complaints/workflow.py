@@ -55,6 +55,11 @@ def statuses() -> tuple[str, ...]:
     return tuple(s.id for s in declaration().states)
 
 
+def state_titles() -> dict[str, dict[str, str]]:
+    """Each declared state's title, {"id": ..., "en": ...}."""
+    return {s.id: {"id": s.title.id, "en": s.title.en} for s in declaration().states}
+
+
 def open311_status(state: str) -> str:
     if state in OPEN311_STATUS:
         return OPEN311_STATUS[state]

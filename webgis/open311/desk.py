@@ -63,7 +63,8 @@ def _no_store(response: Response) -> Response:
 
 
 def _labels() -> dict[str, Any]:
-    return {"status_labels": STATUS, "categories": load_categories(), "w3c": w3c}
+    # The citizen pages' words for the states they know, the declaration's titles for any other.
+    return {"status_labels": {**workflow.state_titles(), **STATUS}, "categories": load_categories(), "w3c": w3c}
 
 
 @blueprint.get("/")
