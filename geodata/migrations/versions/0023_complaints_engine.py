@@ -8,8 +8,8 @@ Create Date: 2026-12-07 19:30:00
 `due_at` (when it is due: its category's working target counted from when it was filed, while
 it is open, acknowledged or in progress; services/complaints/rules.py), which the engine writes
 on every step from now on. Existing reports get them from their own history: `state_since` is
-the time of the history version that last changed the status (the filing for a report that never
-moved), `due_at` is requested_datetime + the category's target as categories.yaml said when this
+the time of the history version that last changed the status (its requested_datetime for a report
+that never moved), `due_at` is requested_datetime + the category's target as categories.yaml said when this
 migration was written (a migration is a fixed point in time: it does not read the service).
 
 Each report's past steps become events of `engine.case_events` (service 'complaints', case_ref
@@ -105,7 +105,7 @@ def upgrade() -> None:
         UPDATE layers.complaints c SET
           state_since = COALESCE((SELECT max(h.at) FROM core.feature_history h
                                   WHERE h.layer = 'complaints' AND h.fid = c.fid
-                                    AND (h.op = 'insert' OR h.old ->> 'status' IS DISTINCT FROM h.new ->> 'status')),
+                                    AND h.op = 'update' AND h.old ->> 'status' IS DISTINCT FROM h.new ->> 'status'),
                                  c.requested_datetime),
           due_at = CASE WHEN c.status IN ({timed})
                         THEN c.requested_datetime + make_interval(days => COALESCE({_target_days_sql()}, 7)) END
