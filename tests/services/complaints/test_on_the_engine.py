@@ -84,12 +84,23 @@ def test_a_declaration_change_changes_what_the_desk_offers_and_allows(engine, mo
     assert find_complaint(engine, rid)["status"] == "in_progress"
 
 
-def test_a_role_the_declaration_does_not_name_may_not_move_a_report(engine) -> None:  # noqa: ANN001
+def test_a_role_the_declaration_does_not_name_may_not_move_a_report(engine, monkeypatch) -> None:  # noqa: ANN001
     rid = _lamp(engine)
-    planner = Principal(actor="user:planner", roles=frozenset({"planner"}), agencies=frozenset({"DPKPPR"}))
-    with pytest.raises(ServiceError) as refused:
-        workflow.change_status(engine, rid, "acknowledged", planner)
+    spec = get_services().get("complaints")
+    admins_only = [t.model_copy(update={"roles": ["admin"]}) if (t.source, t.to) == ("open", "acknowledged") else t
+                   for t in spec.transitions]
+    registry = ServiceRegistry([spec.model_copy(update={"transitions": admins_only}) if s.id == "complaints" else s
+                                for s in get_services()])
+    for module in ("services.engine.cases", "services.complaints.workflow"):
+        monkeypatch.setattr(f"{module}.get_services", lambda: registry)
+    assert workflow.next_statuses(find_complaint(engine, rid), DPKPPR) == ["rejected"]
+    events = _events(engine, rid)
+    with pytest.raises(ServiceError, match="admin") as refused:
+        workflow.change_status(engine, rid, "acknowledged", DPKPPR)
     assert refused.value.status == 403 and find_complaint(engine, rid)["status"] == "open"
+    assert _events(engine, rid) == events
+    admin = Principal(actor="user:admin", roles=frozenset({"admin"}))
+    assert workflow.change_status(engine, rid, "acknowledged", admin) == "open"
 
 
 def test_every_step_of_a_report_lands_in_the_engines_audit(engine) -> None:  # noqa: ANN001
