@@ -214,10 +214,12 @@ SELECT service_request_id FROM layers.complaints
  LIMIT 5"""
 RAW_INSERT = f"""
 INSERT INTO layers.complaints (service_request_id, token, service_code, status, requested_datetime,
-    updated_datetime, description, kode_kel, nama_kel, nama_kec, agency, risk_class, nearest_device,
-    device_distance_m, supporters, source, geom)
-VALUES (%(id)s, %(token)s, %(code)s, 'open', now(), now(), 'bench', %(kel)s, %(nama_kel)s, %(kec)s,
-    'DPKPPR', %(risk)s, %(device)s, %(distance)s, 0, 'bench', {POINT});
+    updated_datetime, state_since, due_at, description, kode_kel, nama_kel, nama_kec, agency, risk_class,
+    nearest_device, device_distance_m, supporters, source, geom)
+VALUES (%(id)s, %(token)s, %(code)s, 'open', now(), now(), now(), now() + interval '7 days', 'bench', %(kel)s,
+    %(nama_kel)s, %(kec)s, 'DPKPPR', %(risk)s, %(device)s, %(distance)s, 0, 'bench', {POINT});
+INSERT INTO engine.case_events (service, case_ref, actor, kind, to_state, public)
+VALUES ('complaints', %(id)s, 'bench', 'submitted', 'open', true);
 INSERT INTO layers.complaints_public (service_request_id, service_code, status, requested_datetime,
     updated_datetime, kode_kel, nama_kel, nama_kec, agency, supporters, source, geom)
 VALUES (%(id)s, %(code)s, 'open', now(), now(), %(kel)s, %(nama_kel)s, %(kec)s, 'DPKPPR', 0, 'bench',

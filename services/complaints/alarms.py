@@ -13,14 +13,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from layers import read_layer
+from layers.access import with_roles
 from layers.tables import Bind, reading
 from services.complaints.categories import load_categories
 from services.complaints.intake import Submission, submit
 from services.complaints.queries import select_report_for_alarm
-from services.complaints.records import find_complaint, update_report
-from services.complaints.workflow import OPEN311_STATUS
+from services.complaints.records import find_complaint
+from services.complaints.workflow import SERVICE, open311_status
+from services.engine import steps
 
 ALARM_ACTOR = "devices:alarms"
+# The alarms act as the system, on any agency's report, for staff notes only (never a status:
+# staff decide that): an admin principal under the alarms' own name, which history and the audit record.
+ALARM_PRINCIPAL = with_roles(ALARM_ACTOR, "admin")
 # Info alarms (e.g. a battery slightly low) are for operators, not a work order.
 REPORTED_SEVERITIES = frozenset({"warning", "critical"})
 
@@ -84,9 +89,10 @@ def open_report_for_alarm(bind: Bind, alarm: Mapping[str, Any]) -> str | None:
 def report_still_open(bind: Bind, service_request_id: str) -> bool:
     """Whether staff have not yet closed (resolved, rejected, closed) a report."""
     row = find_complaint(bind, service_request_id)
-    return row is not None and OPEN311_STATUS.get(row["status"]) == "open"
+    return row is not None and open311_status(row["status"]) == "open"
 
 
 def note_on_report(bind: Bind, service_request_id: str, note: str) -> None:
-    """A staff-only note from the device alarms on a report (its status stays for staff to decide)."""
-    update_report(bind, service_request_id, {"internal_notes": note[:2000]}, actor=ALARM_ACTOR)
+    """A staff-only note from the device alarms on a report (its status stays for staff to decide),
+    through the engine like a staff member's internal comment: history, and an event in the audit."""
+    steps.comment(bind, SERVICE, service_request_id, note[:2000], ALARM_PRINCIPAL, public=False)

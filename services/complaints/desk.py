@@ -3,9 +3,11 @@
 Flask-free, like the rest of the service: the desk pages and the JSON queue
 (webgis/open311) parse their filters with `parse_filter` and list with
 `agency_queue`, so both refuse the same bad input with the same words and
-show the same reports. A report is due `sla_days` (its category's working
-target, categories.yaml) after it was filed; it is overdue while it is still
-being handled (open, acknowledged, in progress) after that.
+show the same reports. A report's due time is the engine's (`due_at`, set by
+the declaration's due rule, services/complaints/rules.py: its category's working
+target counted from when it was filed); it is overdue past that while it is in a
+state with a due time (open, acknowledged, in progress), as the engine's overdue
+listing (`python -m services layanan overdue complaints`) says.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from typing import Any
 
 from layers.access import Principal
 from layers.tables import Bind, reading
-from services.complaints import queries
+from services.complaints import queries, workflow
 from services.complaints.categories import load_categories
 from services.complaints.records import list_complaints, now_utc
-from services.complaints.workflow import STATUSES, check_staff
+from services.complaints.rules import due_at_of
+from services.complaints.workflow import check_staff
+from services.engine import queue
 from services.errors import ServiceError
 
-ACTIVE = queries.ACTIVE_STATUSES
 MAX_QUEUE = 1000
 MAX_AGE_DAYS = 3650
 
@@ -48,9 +51,10 @@ def _values(args: Mapping[str, Any], name: str) -> list[str]:
 def parse_filter(args: Mapping[str, Any]) -> QueueFilter:
     """The queue filter from query arguments; ServiceError (400) naming what is wrong."""
     statuses = _values(args, "status")
-    unknown = [s for s in statuses if s not in STATUSES]
+    known = workflow.statuses()
+    unknown = [s for s in statuses if s not in known]
     if unknown:
-        raise ServiceError(f"status: unknown {', '.join(unknown)}; use {', '.join(STATUSES)}")
+        raise ServiceError(f"status: unknown {', '.join(unknown)}; use {', '.join(known)}")
     older = str(args.get("older_than_days") or "0").strip()
     if not (older.isascii() and older.isdigit()) or int(older) > MAX_AGE_DAYS:
         raise ServiceError(f"older_than_days: a whole number of days from 0 to {MAX_AGE_DAYS}, not {older!r}")
@@ -65,14 +69,13 @@ def parse_filter(args: Mapping[str, Any]) -> QueueFilter:
 
 
 def due_datetime(row: Mapping[str, Any]) -> datetime | None:
-    """When the report should be handled by: filed + its category's working target (None: unknown category)."""
-    category = load_categories().get(row["service_code"])
-    return row["requested_datetime"] + timedelta(days=category.sla_days) if category else None
+    """When the report should be handled by (None: its state has no due time)."""
+    return due_at_of(row)
 
 
 def is_overdue(row: Mapping[str, Any], now: datetime) -> bool:
-    due = due_datetime(row)
-    return row["status"] in ACTIVE and due is not None and now > due
+    """The engine's rule: past its due time, in a state that is not final."""
+    return queue.is_overdue(workflow.declaration(), {**row, "due_at": due_datetime(row)}, now)
 
 
 def known_agencies() -> list[str]:
@@ -94,12 +97,12 @@ def agency_queue(bind: Bind, principal: Principal, chosen: QueueFilter,
                  now: datetime | None = None) -> list[dict[str, Any]]:
     """The reports the principal's agencies hold, newest first, each with `due`, `overdue` and `age_days`."""
     now = now or now_utc()
-    cutoffs = {c.service_code: now - timedelta(days=c.sla_days) for c in load_categories().values()}
     rows = list_complaints(
         bind, "complaints", statuses=chosen.statuses, kode_kel=chosen.kode_kel,
         agencies=visible_agencies(principal, chosen.agency),
         requested_before=now - timedelta(days=chosen.older_than_days) if chosen.older_than_days else None,
-        overdue_cutoffs=cutoffs if chosen.overdue_only else None, limit=MAX_QUEUE)
+        overdue_at=now if chosen.overdue_only else None, finals=workflow.declaration().untimed_states,
+        limit=MAX_QUEUE)
     for row in rows:
         row["due"] = due_datetime(row)
         row["overdue"] = is_overdue(row, now)

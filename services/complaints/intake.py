@@ -17,17 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from layers.tables import Bind, reading
-from services.complaints import gazetteer, media, queries
+from layers.tables import Bind, reading, transaction
+from services.complaints import queries
 from services.complaints.categories import Category, load_categories
-from services.complaints.records import insert_report, now_utc, rounded
+from services.complaints.records import now_utc, point, rounded
+from services.engine import cases, gazetteer, media
 from services.errors import ServiceError
 
 MAX_DESCRIPTION = 4000
 DUPLICATE_RADIUS_M = 50.0
 DUPLICATE_DAYS = 30
-# No 0/O/1/I: tracking numbers are read aloud over the phone and typed from paper.
-ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
@@ -180,7 +179,8 @@ def suggest_duplicates(bind: Bind, service_code: str, lon: float, lat: float,
 
 
 def new_request_id() -> str:
-    return "MDN-" + "".join(secrets.choice(ID_ALPHABET) for _ in range(8))
+    """MDN-XXXXXXXX: the engine's case number with the declaration's prefix."""
+    return cases.new_case_ref(cases.service_spec("complaints"))
 
 
 def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
@@ -188,7 +188,9 @@ def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
     """Validate, tag and store one report; ServiceError (nothing stored) when anything is wrong.
 
     `reporter`: the account of a logged-in citizen (layers.access.account_value), which
-    the layer's row rule lets read its own reports."""
+    the layer's row rule lets read its own reports. The report is filed through the service
+    engine (services.engine.cases.file_case): the declared initial state and due time, the
+    `submitted` event, the reporter's notice, in the one transaction that writes it."""
     category = category_for(sub.service_code)
     lon, lat, placed = locate(bind, sub)
     attributes, problems = _check_fields(sub, category)
@@ -200,23 +202,23 @@ def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
     now = now or now_utc()
     duplicates = suggest_duplicates(bind, category.service_code, lon, lat, now)
     request_id, token = new_request_id(), secrets.token_urlsafe(18)
-    properties = {
-        "service_request_id": request_id, "token": token, "service_code": category.service_code,
-        "status": "open", "requested_datetime": now, "updated_datetime": now,
+    properties = {  # the engine's names (case_ref, submitted_at, public_note...) and complaints' own
+        "case_ref": request_id, "token": token, "service_code": category.service_code, "submitted_at": now,
         "description": sub.description.strip() or None, "address": sub.address_string.strip() or None,
         "attributes": json.dumps(attributes, ensure_ascii=False, sort_keys=True) if attributes else None,
         "kode_kel": tags.kode_kel, "nama_kel": tags.nama_kel, "nama_kec": tags.nama_kec,
         "agency": tags.agency, "risk_class": tags.risk_class, "nearest_device": tags.nearest_device,
         "device_distance_m": tags.device_distance_m, "device_alarm": sub.device_alarm, "supporters": 0,
-        "status_notes": placed_note(placed) if placed else None,
+        "public_note": placed_note(placed) if placed else None,
         "contact_name": " ".join(p for p in (sub.first_name.strip(), sub.last_name.strip()) if p) or None,
-        "contact_email": sub.email.strip() or None, "contact_phone": sub.phone.strip() or None,
-        "reporter": reporter,
+        "email_pemohon": sub.email.strip() or None, "contact_phone": sub.phone.strip() or None,
+        "akun_pemohon": reporter,
     }
     stored_photo = media.store_photo(sub.photo) if sub.photo is not None else None
     properties["media"] = stored_photo
     try:
-        insert_report(bind, properties, lon, lat, actor=actor, source=source)
+        with transaction(bind, actor) as conn:
+            cases.file_case(conn, "complaints", properties, point(lon, lat), actor=actor, source=source, now=now)
     except BaseException:
         media.remove_photo(stored_photo)
         raise

@@ -17,8 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.complaints.categories import Category, load_categories
-from services.complaints.desk import due_datetime
-from services.complaints.workflow import OPEN311_STATUS
+from services.complaints.rules import due_at_of
+from services.complaints.workflow import open311_status
 from services.errors import ServiceError
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -118,11 +118,12 @@ def request_record(row: dict[str, Any], *, staff: bool = False, media_url: str |
     `media_url` is the photo's address for this reader (services/complaints/photos.py for the public);
     `notice` its service_notice (intake.service_notices, the same as POST answered)."""
     category = _category(row["service_code"])
-    expected = due_datetime(row)
+    expected = due_at_of(row)
+    status = open311_status(row["status"])
     area = f"Kel. {row.get('nama_kel') or '-'}, Kec. {row.get('nama_kec') or '-'}"
     record = {
         "service_request_id": row["service_request_id"],
-        "status": OPEN311_STATUS[row["status"]],
+        "status": status,
         "status_notes": _notes(row),
         "service_name": category.name.id if category else row["service_code"],
         "service_code": row["service_code"],
@@ -131,7 +132,7 @@ def request_record(row: dict[str, Any], *, staff: bool = False, media_url: str |
         "service_notice": notice,
         "requested_datetime": w3c(row["requested_datetime"]),
         "updated_datetime": w3c(row["updated_datetime"]),
-        "expected_datetime": w3c(expected) if OPEN311_STATUS[row["status"]] == "open" else None,
+        "expected_datetime": w3c(expected) if status == "open" else None,
         "address": (row.get("address") or area) if staff else area,
         "address_id": None,
         "zipcode": None,

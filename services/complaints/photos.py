@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from layers.tables import Bind, reading
-from services.complaints import media, queries
+from services.complaints import queries
 from services.complaints.records import find_complaint
+from services.engine import media
 
 
 def photo_names(bind: Bind, service_request_ids: Sequence[str]) -> dict[str, str]:

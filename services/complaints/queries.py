@@ -9,7 +9,7 @@ Writes do not happen here: records.py writes through the layers API
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -22,7 +22,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
-    or_,
     select,
     text,
     true,
@@ -78,14 +77,14 @@ def select_complaints(
     layer_id: str, *, ids: Sequence[str] = (), codes: Sequence[str] = (),
     statuses: Sequence[str] = (), start: datetime | None = None, end: datetime | None = None,
     kode_kel: Sequence[str] = (), agencies: Sequence[str] | None = None,
-    requested_before: datetime | None = None, overdue_cutoffs: Mapping[str, datetime] | None = None,
+    requested_before: datetime | None = None, overdue_at: datetime | None = None, finals: Sequence[str] = (),
     limit: int = 1000,
 ) -> Select:
     """Reports of `complaints` or `complaints_public`, newest first, filtered as Open311 and the staff queue ask.
 
     `agencies=None` means any agency; an empty list means none (a staff member without agencies).
-    `overdue_cutoffs` (service_code -> filed before) keeps only reports still being handled and filed
-    before their category's cutoff: in SQL, so the newest-first limit cannot drop the old ones.
+    `overdue_at` keeps only reports past their due time (the engine's `due_at`) and not in one of
+    `finals`: in SQL, so the newest-first limit cannot drop the old ones.
     """
     table = layer_table(layer_id)
     where: list[Any] = []
@@ -101,11 +100,8 @@ def select_complaints(
         where.append(table.c.requested_datetime <= bindparam("end", end))
     if requested_before is not None:
         where.append(table.c.requested_datetime < bindparam("before", requested_before))
-    if overdue_cutoffs is not None:
-        late = [and_(table.c.service_code == bindparam(f"code_{i}", code),
-                     table.c.requested_datetime < bindparam(f"due_{i}", cutoff))
-                for i, (code, cutoff) in enumerate(sorted(overdue_cutoffs.items()))]
-        where.append(and_(table.c.status.in_(list(ACTIVE_STATUSES)), or_(False, *late)))
+    if overdue_at is not None:
+        where.append(and_(table.c.due_at < bindparam("overdue_at", overdue_at), table.c.status.not_in(list(finals))))
     return (select(*_columns(table)).where(and_(True, *where))
             .order_by(table.c.requested_datetime.desc(), table.c.fid.desc()).limit(limit))
 
@@ -223,14 +219,6 @@ def select_intake_tags(device_layer: str | None) -> Select:
               .order_by(distance).limit(1).lateral("d"))
     return (query.add_columns(device.c.code.label("device_code"), device.c.distance_m.label("device_distance_m"))
             .outerjoin(device, true()))
-
-
-def select_kelurahan_places() -> Select:
-    """Every kelurahan's code, names and a point inside it (the gazetteer of address-only reports)."""
-    kel = layer_table(KELURAHAN)
-    inside = func.ST_PointOnSurface(kel.c.geom)
-    return select(kel.c.kode_kel, kel.c.nama_kel, kel.c.nama_kec,
-                  func.ST_X(inside).label("lon"), func.ST_Y(inside).label("lat")).order_by(kel.c.kode_kel)
 
 
 def select_earlier_duplicates(ids: Sequence[str], *, days: int, radius_m: float, limit: int = 5) -> Select:

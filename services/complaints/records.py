@@ -13,11 +13,11 @@ call; their SQL is services/complaints/queries.py.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from layers import insert_features, update_feature
+from layers import update_feature
 from layers.tables import Bind, reading, transaction
 from services.complaints import queries
 from services.errors import ServiceError
@@ -64,7 +64,7 @@ def list_complaints(
     bind: Bind, layer_id: str, *, ids: Sequence[str] = (), codes: Sequence[str] = (),
     statuses: Sequence[str] = (), start: datetime | None = None, end: datetime | None = None,
     kode_kel: Sequence[str] = (), agencies: Sequence[str] | None = None,
-    requested_before: datetime | None = None, overdue_cutoffs: Mapping[str, datetime] | None = None,
+    requested_before: datetime | None = None, overdue_at: datetime | None = None, finals: Sequence[str] = (),
     limit: int = 1000,
 ) -> list[dict[str, Any]]:
     """Reports of `complaints` or `complaints_public`, newest first, filtered as Open311 and the staff queue ask.
@@ -73,7 +73,7 @@ def list_complaints(
     """
     query = queries.select_complaints(layer_id, ids=ids, codes=codes, statuses=statuses, start=start, end=end,
                                       kode_kel=kode_kel, agencies=agencies, requested_before=requested_before,
-                                      overdue_cutoffs=overdue_cutoffs, limit=limit)
+                                      overdue_at=overdue_at, finals=finals, limit=limit)
     with reading(bind) as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
 
@@ -91,14 +91,6 @@ def public_points(bind: Bind, *, since: datetime | None = None, codes: Sequence[
     query = queries.select_public_points(since=since, codes=codes, limit=limit)
     with reading(bind) as conn:
         return [(round(float(x), 6), round(float(y), 6), int(s)) for x, y, s in conn.execute(query)]
-
-
-def insert_report(bind: Bind, properties: dict[str, Any], lon: float, lat: float, *, actor: str,
-                  source: str = "api") -> int:
-    """Insert one report (the database derives its public record); returns its fid in `complaints`."""
-    full = {"type": "Feature", "geometry": point(lon, lat), "properties": properties}
-    (fid,) = insert_features(bind, "complaints", [full], actor=actor, source=source)
-    return fid
 
 
 def update_report(bind: Bind, service_request_id: str, changes: dict[str, Any], *, actor: str,

@@ -22,6 +22,8 @@ from geodata.synthetic.common import (
 from services.complaints.categories import load_categories
 from services.complaints.records import rounded
 
+HANDLED = ("open", "acknowledged", "in_progress")  # the declared states with a due time
+
 
 def generate_complaints(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED, n: int = 40,
                         **context) -> gpd.GeoDataFrame:
@@ -52,10 +54,13 @@ def generate_complaints(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED
         if rng.random() < 0.08:
             status = "rejected"
         nama_kec = kel["nama_kec"].iat[row]
+        updated = at + pd.Timedelta(days=min(age, int(rng.integers(0, 15))))
+        # Due by the category's target from filing while it is being handled (declaration.yaml's due rule).
+        due = at + pd.Timedelta(days=category.sla_days) if status in HANDLED else pd.NaT
         records.append({
             "service_request_id": f"MDN-SEED{i + 1:04d}", "service_code": category.service_code,
-            "status": status, "requested_datetime": at,
-            "updated_datetime": at + pd.Timedelta(days=min(age, int(rng.integers(0, 15)))),
+            "status": status, "requested_datetime": at, "updated_datetime": updated,
+            "state_since": updated, "due_at": due,
             "description": f"Contoh laporan sintetis: {category.name.id.lower()}.",
             "kode_kel": kel["kode_kel"].iat[row], "nama_kel": kel["nama_kel"].iat[row], "nama_kec": nama_kec,
             "agency": category.agency_for(nama_kec), "supporters": int(rng.poisson(1.5)),

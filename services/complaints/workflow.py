@@ -1,13 +1,15 @@
-"""The staff workflow and citizens' support: who may change a report, to what, and its history.
+"""The staff's steps on a report and citizens' support, over the service engine.
 
-    open -> acknowledged -> in_progress -> resolved -> closed
-      \\________________\\_____________\\-> rejected -> closed
-
-A report may be rejected at any step before it is resolved (a duplicate or a
-report outside the city's duty is rejected at once, not after "in progress").
-Each step is one write of both layers, so core.feature_history records who
-did it and when; the timeline below is read back from that history. A staff
-member acts only on reports of their own agencies (SKPD); admins on all.
+The states, which step is allowed from which state and for which role, the due times, the
+notices and the audit are the engine's, read from services/complaints/declaration.yaml:
+change_status, comment and assign check what is complaints' own wording of bad input
+(Open311 clients and the desk read English), whose report it is (403 for another agency's,
+as the desk always answered), then hand the step to services.engine.steps, the one path
+that moves a case: the row locked, the transition checked against the declaration, one
+version written through layers/ (core.feature_history keeps it; the database derives
+complaints_public), an event in engine.case_events, the reporter's notice queued, all in
+one transaction. A +1 is not a step of the workflow: support() stays complaints' own.
+The timeline below is read back from the layer's history.
 """
 
 from __future__ import annotations
@@ -20,18 +22,15 @@ from layers.registry import get_registry
 from layers.tables import Bind, transaction
 from services.complaints import queries
 from services.complaints.records import NotFound, find_complaint, update_report
+from services.engine import said, steps
+from services.engine.model import ServiceSpec
+from services.engine.queue import steps_for
+from services.engine.registry import get_services
 from services.errors import ServiceError
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "open": frozenset({"acknowledged", "rejected"}),
-    "acknowledged": frozenset({"in_progress", "rejected"}),
-    "in_progress": frozenset({"resolved", "rejected"}),
-    "resolved": frozenset({"closed"}),
-    "rejected": frozenset({"closed"}),
-    "closed": frozenset(),
-}
-STATUSES = tuple(TRANSITIONS)
-# Open311 knows two statuses; the detail goes to status_notes.
+SERVICE = "complaints"
+# Open311 knows two statuses; the detail goes to status_notes. A state the declaration adds
+# later is "closed" when nothing follows it, else "open" (open311_status).
 OPEN311_STATUS = {"open": "open", "acknowledged": "open", "in_progress": "open",
                   "resolved": "closed", "rejected": "closed", "closed": "closed"}
 STAFF_ROLES = ("staff", "admin")
@@ -46,8 +45,34 @@ class TransitionNotAllowed(ServiceError):
     status = 409
 
 
-def internal_statuses(open311_status: str) -> list[str]:
-    return [s for s, o in OPEN311_STATUS.items() if o == open311_status]
+def declaration() -> ServiceSpec:
+    """services/complaints/declaration.yaml, as the engine's registry loaded and checked it."""
+    return get_services().get(SERVICE)
+
+
+def statuses() -> tuple[str, ...]:
+    """The declared states, in the declaration's order."""
+    return tuple(s.id for s in declaration().states)
+
+
+def state_titles() -> dict[str, dict[str, str]]:
+    """Each declared state's title, {"id": ..., "en": ...}."""
+    return {s.id: {"id": s.title.id, "en": s.title.en} for s in declaration().states}
+
+
+def open311_status(state: str) -> str:
+    if state in OPEN311_STATUS:
+        return OPEN311_STATUS[state]
+    return "closed" if state in declaration().final_states else "open"
+
+
+def internal_statuses(open311: str) -> list[str]:
+    return [s for s in statuses() if open311_status(s) == open311]
+
+
+def next_statuses(row: dict[str, Any], principal: Principal) -> list[str]:
+    """The states this principal may move the report to (the desk's choices), as declared."""
+    return [step.to for step in steps_for(declaration(), row, principal)]
 
 
 def check_staff(principal: Principal, row: dict[str, Any] | None = None) -> None:
@@ -77,24 +102,29 @@ def _note(text: str | None) -> str | None:
     return text or None
 
 
+# The engine's refusals, in the words complaints' clients read: Indonesian / English.
+_REFUSALS: dict[type[said.EngineError], type[ServiceError]] = {
+    said.TransitionNotAllowed: TransitionNotAllowed, said.Forbidden: Forbidden, said.CaseNotFound: NotFound}
+
+
+def _on_the_engine(step: Any) -> Any:
+    try:
+        return step()
+    except said.EngineError as exc:
+        text = exc.args[0] if exc.args else ""
+        message = f"{text} / {text.en}" if isinstance(text, said.Said) else str(text)
+        raise _REFUSALS.get(type(exc), ServiceError)(message, [str(p) for p in exc.problems]) from None
+
+
 def change_status(bind: Bind, service_request_id: str, new_status: str, principal: Principal, *,
                   note: str | None = None, public: bool = True) -> str:
-    """Move a report along the workflow; returns the status it left."""
-    if new_status not in TRANSITIONS:
-        raise ServiceError(f"status: {new_status!r} is not one of {', '.join(STATUSES)}")
+    """Move a report along the declared workflow; returns the status it left."""
+    if new_status not in statuses():
+        raise ServiceError(f"status: {new_status!r} is not one of {', '.join(statuses())}")
     note = _note(note)
-
-    def allowed(row: dict[str, Any]) -> None:
-        check_staff(principal, row)
-        if new_status not in TRANSITIONS[row["status"]]:
-            targets = ", ".join(sorted(TRANSITIONS[row["status"]])) or "nothing (it is final)"
-            raise TransitionNotAllowed(f"a report that is {row['status']} cannot become {new_status}; "
-                                       f"it can become {targets}")
-
-    changes: dict[str, Any] = {"status": new_status}
-    if note:
-        changes["status_notes" if public else "internal_notes"] = note
-    return update_report(bind, service_request_id, changes, actor=principal.actor, check=allowed)["status"]
+    report_for_staff(bind, principal, service_request_id)
+    return _on_the_engine(lambda: steps.transition(bind, SERVICE, service_request_id, new_status, principal,
+                                                   note=note, note_public=public))
 
 
 def comment(bind: Bind, service_request_id: str, text: str, principal: Principal, *, public: bool) -> None:
@@ -102,17 +132,16 @@ def comment(bind: Bind, service_request_id: str, text: str, principal: Principal
     note = _note(text)
     if not note:
         raise ServiceError("note: empty")
-    field = "status_notes" if public else "internal_notes"
-    update_report(bind, service_request_id, {field: note}, actor=principal.actor,
-                  check=lambda row: check_staff(principal, row))
+    report_for_staff(bind, principal, service_request_id)
+    _on_the_engine(lambda: steps.comment(bind, SERVICE, service_request_id, note, principal, public=public))
 
 
 def assign(bind: Bind, service_request_id: str, assignee: str, principal: Principal) -> None:
     assignee = assignee.strip()
     if not assignee or len(assignee) > 100:
         raise ServiceError("assignee: a name of at most 100 characters")
-    update_report(bind, service_request_id, {"assigned_to": assignee}, actor=principal.actor,
-                  check=lambda row: check_staff(principal, row))
+    report_for_staff(bind, principal, service_request_id)
+    _on_the_engine(lambda: steps.assign(bind, SERVICE, service_request_id, assignee, principal))
 
 
 class AlreadySupported(ServiceError):
@@ -132,7 +161,7 @@ def support(bind: Bind, service_request_id: str, *, actor: str = "open311:anonym
         # The count is read under the row lock (update_report runs this first), so
         # concurrent +1s never lose one, and the supporter is recorded in the same transaction.
         def bump(row: dict[str, Any]) -> None:
-            if OPEN311_STATUS[row["status"]] != "open":
+            if open311_status(row["status"]) != "open":
                 raise TransitionNotAllowed(f"report {service_request_id} is {row['status']}; it takes no more support")
             if supporter is not None and conn.execute(
                     queries.record_supporter(), {"id": service_request_id, "who": supporter}).first() is None:

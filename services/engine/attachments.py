@@ -1,6 +1,6 @@
 """An application's files: checked by their content, stored under random names, never served raw.
 
-Images go through the complaints photo checks (services/complaints/media.py: signature, a full
+Images go through the photo checks (services/engine/media.py: signature, a full
 decode by Pillow, size and pixel limits); a PDF must start with the `%PDF-` signature, end with
 `%%EOF` and hold at most MAX_PDF_BYTES. A client's file name and Content-Type are never trusted.
 """
@@ -11,7 +11,7 @@ import os
 import secrets
 from collections.abc import Mapping
 
-from services.complaints import media
+from services.engine import media
 from services.engine.model import Attachment
 from services.engine.said import Said
 

@@ -83,9 +83,16 @@ def rule(import_path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)
 
 
-def due_at(spec: ServiceSpec, state: str, since: datetime) -> datetime | None:
+def due_at(spec: ServiceSpec, state: str, since: datetime,
+           case: Mapping[str, Any] | None = None) -> datetime | None:
+    """When a case entering `state` at `since` is due: the declaration's `due_rule` when it names one
+    (given the case, its properties by the engine's names), else `since + due_days`; None without due_days."""
     days = spec.state(state).due_days
-    return None if days is None else since + timedelta(days=days)
+    if days is None:
+        return None
+    if spec.due_rule is not None:
+        return rule(spec.due_rule)(spec, state, case or {}, since)
+    return since + timedelta(days=days)
 
 
 def new_case_ref(spec: ServiceSpec) -> str:
@@ -101,6 +108,9 @@ def submit(bind: Bind, service_id: str, application: Application, principal: Pri
     The applicant is a logged-in account (the case layer's row rule gives it its own cases).
     A client key already used by this account for this service returns the first case."""
     spec = service_spec(service_id)
+    if spec.intake_page is not None:
+        raise FormRejected(Said(f"{spec.title.id} diajukan melalui {spec.intake_page}",
+                                f"{spec.title.en} are filed at {spec.intake_page}"))
     account = account_of(principal)
     if account is None:
         raise NotSignedIn(Said("masuk (login) dulu untuk mengajukan permohonan", "log in to apply"))
@@ -169,8 +179,8 @@ def _replayed(bind: Bind, spec: ServiceSpec, account: str, key: str) -> Receipt 
                                 {"service": spec.id, "account": account, "client_key": key}).scalar_one_or_none()
         if case_ref is None:
             return None
-        row = conn.execute(queries.select_case(spec.case_layer, spec.id, case_ref)).mappings().one()
-    return _receipt(row, replayed=True)
+        row = conn.execute(queries.select_case(spec, case_ref)).mappings().one()
+    return _receipt(spec.columns.engine_row(row, spec.id), replayed=True)
 
 
 def _receipt(row: Mapping[str, Any], *, replayed: bool) -> Receipt:
@@ -221,8 +231,8 @@ def _parcel(bind: Bind, spec: ServiceSpec, parcel: Any, principal: Principal) ->
 
 
 def _address(bind: Bind, address: str) -> tuple[dict | None, list[Said]]:
-    """A point inside the kelurahan the address names (the complaints gazetteer; staff place it exactly)."""
-    from services.complaints import gazetteer
+    """A point inside the kelurahan the address names (services/engine/gazetteer.py; staff place it exactly)."""
+    from services.engine import gazetteer
     from services.errors import ServiceError
 
     try:
@@ -262,11 +272,11 @@ def _file_case(conn: Connection, spec: ServiceSpec, values: dict[str, Any], geom
         if claimed is None:
             existing = conn.execute(queries.select_client_key(),
                                     {"service": spec.id, "account": account, "client_key": key}).scalar_one()
-            row = conn.execute(queries.select_case(spec.case_layer, spec.id, existing)).mappings().one()
-            return _receipt(row, replayed=True)
+            row = conn.execute(queries.select_case(spec, existing)).mappings().one()
+            return _receipt(spec.columns.engine_row(row, spec.id), replayed=True)
     properties: dict[str, Any] = {
         **values, "case_ref": case_ref, "service": spec.id, "status": spec.initial, "agency": spec.agency,
-        "submitted_at": now, "state_since": now, "due_at": due_at(spec, spec.initial, now), "akun_pemohon": account,
+        "submitted_at": now, "state_since": now, "akun_pemohon": account,
         "kode_kel": place["kode_kel"], "nama_kel": place["nama_kel"], "nama_kec": place["nama_kec"],
         "attachment_files": json.dumps(stored, sort_keys=True) if stored else None,
     }
@@ -278,11 +288,36 @@ def _file_case(conn: Connection, spec: ServiceSpec, values: dict[str, Any], geom
         properties["findings"] = json.dumps(findings, ensure_ascii=False, sort_keys=True)
     if spec.fees is not None:
         properties["fee"] = int(rule(spec.fees.rule)(properties))
-    feature = {"type": "Feature", "geometry": geometry, "properties": properties}
-    insert_features(conn, spec.case_layer, [feature], actor=f"citizen:{account}", source="citizen")
-    _event(conn, spec, case_ref, now, f"citizen:{account}", "submitted", to_state=spec.initial, public=True)
-    _after_entering(conn, spec, properties, spec.initial, now)
+    properties = _insert_case(conn, spec, properties, geometry, f"citizen:{account}", "citizen", now)
     return Receipt(case_ref, spec.initial, properties["due_at"], findings, properties.get("fee"))
+
+
+def _insert_case(conn: Connection, spec: ServiceSpec, properties: dict[str, Any], geometry: dict, actor: str,
+                 source: str, now: datetime) -> dict[str, Any]:
+    """Write a new case (properties by the engine's names) in the initial state, audit it and set off
+    what entering that state does; returns its properties with the due time."""
+    properties = {**properties, "due_at": due_at(spec, spec.initial, now, properties)}
+    columns = spec.columns
+    stored = columns.to_layer({k: v for k, v in properties.items() if k != "service" or columns.service})
+    if columns.updated_at is not None:
+        stored[columns.updated_at] = now
+    feature = {"type": "Feature", "geometry": geometry, "properties": stored}
+    insert_features(conn, spec.case_layer, [feature], actor=actor, source=source)
+    _event(conn, spec, properties["case_ref"], now, actor, "submitted", to_state=spec.initial, public=True)
+    _after_entering(conn, spec, properties, spec.initial, now)
+    return properties
+
+
+def file_case(conn: Connection, service_id: str, properties: Mapping[str, Any], geometry: dict, *, actor: str,
+              source: str, now: datetime | None = None) -> dict[str, Any]:
+    """A case filed by the service's own intake (a declaration with `intake_page`: complaints' Open311,
+    its citizen page and device alarms), checked there, written here in the caller's transaction like
+    an application: the initial state, its due time, the `submitted` event, the notice. `properties`
+    by the engine's names (case_ref, agency, submitted_at...) and the service's own."""
+    spec = service_spec(service_id)
+    now = now or now_utc()
+    case = {"submitted_at": now, **properties, "service": spec.id, "status": spec.initial, "state_since": now}
+    return _insert_case(conn, spec, case, geometry, actor, source, now)
 
 
 def _event(conn: Connection, spec: ServiceSpec, case_ref: str, at: datetime, actor: str, kind: str, *,

@@ -8,7 +8,8 @@ the layer's allowed statuses) are made by the registry (registry.py), which sees
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -68,6 +69,15 @@ class State(Strict):
     id: str = Field(pattern=IDENT)
     title: Text
     due_days: float | None = Field(default=None, gt=0)  # how long a case may stay here; None: no limit (final)
+    # A state that is not final yet has no due time, said on purpose: a resolved complaint waits for
+    # the reporter's word or the desk's tidying, and nobody is late for it.
+    untimed: bool = False
+
+    @model_validator(mode="after")
+    def _timed_or_not(self) -> State:
+        if self.untimed and self.due_days is not None:
+            raise ValueError(f"state {self.id}: untimed and due_days exclude each other")
+        return self
 
 
 class Transition(Strict):
@@ -104,6 +114,44 @@ class Fees(Strict):
     expires_days: int = Field(default=14, gt=0)
 
 
+class CaseColumns(Strict):
+    """Where the engine's columns are in the case layer, when a layer older than the engine names
+    them otherwise (complaints: Open311's `service_request_id`, `requested_datetime`, `status_notes`).
+    A column mapped to None is one the layer does not have: `service` None means the layer holds
+    this service's cases only; `attachment_files`, `findings`, `fee` None: the service has none.
+    `updated_at`, when named, is stamped with the time of every write (Open311's updated_datetime)."""
+
+    case_ref: str = "case_ref"
+    service: str | None = "service"
+    submitted_at: str = "submitted_at"
+    public_note: str = "public_note"
+    akun_pemohon: str = "akun_pemohon"
+    email_pemohon: str = "email_pemohon"
+    attachment_files: str | None = "attachment_files"
+    findings: str | None = "findings"
+    fee: str | None = "fee"
+    updated_at: str | None = None
+
+    def renamed(self) -> dict[str, str]:
+        """engine name -> layer column, for the columns the layer names otherwise."""
+        return {k: v for k, v in self.model_dump().items() if v is not None and v != k and k != "updated_at"}
+
+    def engine_row(self, row: Mapping[str, Any], service_id: str) -> dict[str, Any]:
+        """A case row read from the layer, with the engine's names beside the layer's own."""
+        out = dict(row)
+        for engine_name, column in self.renamed().items():
+            if column in out:
+                out[engine_name] = out[column]
+        if self.service is None:
+            out["service"] = service_id
+        return out
+
+    def to_layer(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Changes named as the engine names them, as the layer's columns."""
+        renamed = self.renamed()
+        return {renamed.get(k, k): v for k, v in changes.items()}
+
+
 class Document(Strict):
     kind: str = Field(pattern=IDENT)
     title: Text
@@ -117,6 +165,9 @@ class ServiceSpec(Strict):
     title: Text
     description: Text
     agency: str  # the SKPD code that handles every case (staff of it reach the cases)
+    # f() -> agency codes, when cases go to several agencies (complaints: by category and area; the case
+    # layer's row rule then gives each agency its own); the desk lists the service to each of them.
+    routing: str | None = Field(default=None, pattern=IMPORT_PATH)
     ref_prefix: str = Field(pattern=r"^[A-Z]{2,5}$")
     case_layer: str
     form: Form
@@ -130,6 +181,14 @@ class ServiceSpec(Strict):
     public: PublicRegister | None = None
     fees: Fees | None = None
     documents: list[Document] = Field(default_factory=list)
+    columns: CaseColumns = Field(default_factory=CaseColumns)
+    # f(spec, state_id, case, since) -> datetime | None: the service's own due time of a state, in place
+    # of `since + due_days` (a complaint's target is its category's, counted from when it was filed);
+    # a state without due_days has none either way.
+    due_rule: str | None = Field(default=None, pattern=IMPORT_PATH)
+    # Cases filed by the service's own intake (complaints: Open311, the /lapor page, device alarms), at
+    # this page; the engine's own form then only says what that intake asks, and the engine files no case.
+    intake_page: str | None = Field(default=None, pattern=r"^/[a-z0-9/_-]*$")
 
     @model_validator(mode="after")
     def _states_are_known(self) -> ServiceSpec:
@@ -155,6 +214,11 @@ class ServiceSpec(Strict):
 
     def transition(self, source: str, to: str) -> Transition | None:
         return next((t for t in self.transitions if t.source == source and t.to == to), None)
+
+    @property
+    def untimed_states(self) -> list[str]:
+        """States without a due time (the final ones, and those declared untimed): never overdue."""
+        return [s.id for s in self.states if s.due_days is None]
 
     @property
     def final_states(self) -> list[str]:

@@ -5,32 +5,46 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, TextClause, and_, false, func, or_, select, text
+from sqlalchemy import Select, Table, TextClause, and_, false, func, or_, select, text, true
 
 from layers.access import RowScope
 from layers.tables import layer_table
+from services.engine.model import ServiceSpec
 
 
-def select_case(layer_id: str, service: str, case_ref: str, *, for_update: bool = False) -> Select:
-    table = layer_table(layer_id)
+def _service_filter(table: Table, specs: Sequence[ServiceSpec]) -> list[Any]:
+    """Which rows of the case layer are these services' (none needed when the layer holds one service)."""
+    columns = {s.columns.service for s in specs}
+    if columns == {None} and len(specs) == 1:
+        return []
+    if None in columns or len(columns) != 1:
+        raise ValueError("services listed together must share their case layer's service column")
+    return [table.c[columns.pop()].in_([s.id for s in specs])]
+
+
+def select_case(spec: ServiceSpec, case_ref: str, *, for_update: bool = False) -> Select:
+    """One case of the service by its reference (the layer's own columns; see CaseColumns.engine_row)."""
+    table = layer_table(spec.case_layer)
     columns = [c for c in table.c if c.name != "geom"]
     query = select(*columns, func.ST_AsGeoJSON(table.c.geom, 7).label("geometry_json"),
                    func.ST_X(func.ST_PointOnSurface(table.c.geom)).label("lon"),
                    func.ST_Y(func.ST_PointOnSurface(table.c.geom)).label("lat")).where(
-        table.c.case_ref == case_ref, table.c.service == service)
+        table.c[spec.columns.case_ref] == case_ref, *_service_filter(table, [spec]))
     return query.with_for_update(of=table) if for_update else query
 
 
-def select_cases(layer_id: str, services: Sequence[str], scope: RowScope | None, *, statuses: Sequence[str] = (),
+def select_cases(specs: Sequence[ServiceSpec], scope: RowScope | None, *, statuses: Sequence[str] = (),
                  overdue_at: datetime | None = None, finals: Sequence[str] = (), limit: int = 500) -> Select:
-    """Cases of these services the scope admits (None: all), newest first; with overdue_at, only
-    those past their due time and not in a final state."""
-    table = layer_table(layer_id)
+    """Cases of these services (one case layer) the scope admits (None: all), newest first; with
+    overdue_at, only those past their due time and not in a final state."""
+    table = layer_table(specs[0].case_layer)
     columns = [c for c in table.c if c.name != "geom"]
     query = select(*columns, func.ST_X(func.ST_PointOnSurface(table.c.geom)).label("lon"),
                    func.ST_Y(func.ST_PointOnSurface(table.c.geom)).label("lat"),
-                   func.ST_AsGeoJSON(table.c.geom, 6).label("geometry_json")).where(table.c.service.in_(services))
+                   func.ST_AsGeoJSON(table.c.geom, 6).label("geometry_json")).where(
+        true(), *_service_filter(table, specs))
     if scope is not None:
         conditions = [table.c[name].in_(values) for name, values in scope.conditions]
         query = query.where(or_(*conditions) if conditions else false())
@@ -38,7 +52,16 @@ def select_cases(layer_id: str, services: Sequence[str], scope: RowScope | None,
         query = query.where(table.c.status.in_(statuses))
     if overdue_at is not None:
         query = query.where(and_(table.c.due_at < overdue_at, table.c.status.not_in(finals)))
-    return query.order_by(table.c.submitted_at.desc(), table.c.fid.desc()).limit(limit)
+    submitted = table.c[specs[0].columns.submitted_at]
+    return query.order_by(submitted.desc(), table.c.fid.desc()).limit(limit)
+
+
+def select_kelurahan_places() -> Select:
+    """Every kelurahan's code, names and a point inside it (the gazetteer of address-only reports)."""
+    kel = layer_table("kelurahan")
+    inside = func.ST_PointOnSurface(kel.c.geom)
+    return select(kel.c.kode_kel, kel.c.nama_kel, kel.c.nama_kec,
+                  func.ST_X(inside).label("lon"), func.ST_Y(inside).label("lat")).order_by(kel.c.kode_kel)
 
 
 def select_place() -> TextClause:

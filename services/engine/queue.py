@@ -17,8 +17,7 @@ from typing import Any
 from layers.access import Principal, filter_properties, row_scope, row_visible
 from layers.registry import get_registry
 from layers.tables import Bind, reading
-from services.complaints import media
-from services.engine import attachments, queries, seams
+from services.engine import attachments, media, queries, seams
 from services.engine.cases import STAFF_ROLES, now_utc, service_spec
 from services.engine.model import ServiceSpec
 from services.engine.said import CaseNotFound, Said
@@ -32,9 +31,9 @@ class Step:
 
 
 def is_overdue(spec: ServiceSpec, row: Mapping[str, Any], now: datetime | None = None) -> bool:
-    """Past the due time of its state, and not in a final state."""
+    """Past the due time of its state, in a state that has one (not a final or an untimed one)."""
     due = row.get("due_at")
-    return due is not None and row["status"] not in spec.final_states and due < (now or now_utc())
+    return due is not None and row["status"] not in spec.untimed_states and due < (now or now_utc())
 
 
 def steps_for(spec: ServiceSpec, row: Mapping[str, Any], principal: Principal) -> list[Step]:
@@ -56,9 +55,10 @@ def case_for(bind: Bind, service_id: str, case_ref: str, principal: Principal,
     case_spec = get_registry().get(spec.case_layer)
     staff = principal.has_any(STAFF_ROLES)
     with reading(bind) as conn:
-        row = conn.execute(queries.select_case(spec.case_layer, spec.id, case_ref)).mappings().one_or_none()
+        row = conn.execute(queries.select_case(spec, case_ref)).mappings().one_or_none()
         if row is None or not row_visible(case_spec, principal, row):
             raise CaseNotFound(Said(f"permohonan {case_ref} tidak ditemukan", f"no application {case_ref}"))
+        row = spec.columns.engine_row(row, spec.id)
         events = [dict(e) for e in conn.execute(queries.select_events(public_only=not staff),
                                                 {"service": spec.id, "case_ref": case_ref}).mappings()]
         bills = seams.bills_for(conn, service=spec.id, case_ref=case_ref)
@@ -90,17 +90,19 @@ def list_cases(bind: Bind, service_ids: Sequence[str], principal: Principal, *, 
     if any(s.case_layer != layer for s in specs):
         raise ValueError("list_cases lists services of one case layer at a time")
     now = now or now_utc()
-    finals = sorted({f for s in specs for f in s.final_states})
+    finals = sorted({f for s in specs for f in s.untimed_states})
     scope = row_scope(get_registry().get(layer), principal)
-    query = queries.select_cases(layer, [s.id for s in specs], scope, statuses=statuses,
+    query = queries.select_cases(specs, scope, statuses=statuses,
                                  overdue_at=now if overdue_only else None, finals=finals, limit=limit)
     by_id = {s.id: s for s in specs}
     with reading(bind) as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
+        rows = [specs[0].columns.engine_row(r, specs[0].id) for r in conn.execute(query).mappings()]
     out = []
     for row in rows:
         spec = by_id[row["service"]]
-        out.append({**_visible(spec, row, principal), "lon": row["lon"], "lat": row["lat"],
+        # The engine's names beside the layer's own (the same values; none of them private).
+        names = {k: row[k] for k in ("case_ref", "service", "status", "submitted_at", "due_at", "state_since")}
+        out.append({**_visible(spec, row, principal), **names, "lon": row["lon"], "lat": row["lat"],
                     "geometry": json.loads(row["geometry_json"]), "overdue": is_overdue(spec, row, now),
                     "state_title": spec.state(row["status"]).title.model_dump()})
     return out
@@ -110,7 +112,14 @@ def services_of(principal: Principal) -> list[ServiceSpec]:
     """The declared services whose cases this principal handles (its agencies'; admins all)."""
     from services.engine.registry import get_services
 
-    return [s for s in get_services() if principal.is_admin or s.agency in principal.agencies]
+    return [s for s in get_services() if principal.is_admin or handling_agencies(s) & principal.agencies]
+
+
+def handling_agencies(spec: ServiceSpec) -> set[str]:
+    """The agencies whose staff handle the service's cases: its agency, or those its routing names."""
+    from services.engine.cases import rule
+
+    return set(rule(spec.routing)()) if spec.routing else {spec.agency}
 
 
 def staff_file(bind: Bind, service_id: str, case_ref: str, principal: Principal, *,

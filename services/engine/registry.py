@@ -64,13 +64,22 @@ def declaration_files(services_dir: Path = SERVICES_DIR) -> list[Path]:
     return sorted(services_dir.glob("*/declaration.yaml")) + sorted(services_dir.glob("*/declarations/*.yaml"))
 
 
+def case_columns(spec: ServiceSpec) -> list[str]:
+    """The engine's columns as the case layer names them (columns mapped to None: the layer has none)."""
+    mapped = spec.columns.model_dump()
+    named = [mapped.get(c, c) for c in CASE_COLUMNS]
+    return [c for c in named if c is not None]
+
+
 def check_against_layers(spec: ServiceSpec, layers: Registry) -> list[str]:
     """What in the declaration disagrees with the layers it names ([] when nothing)."""
     if spec.case_layer not in layers:
         return [f"case_layer names unknown layer {spec.case_layer!r}"]
     case = layers.get(spec.case_layer)
-    problems = [f"case layer {case.id} lacks the engine's column {c!r}" for c in CASE_COLUMNS
+    problems = [f"case layer {case.id} lacks the engine's column {c!r}" for c in case_columns(spec)
                 if c not in case.property_names]
+    if spec.columns.updated_at is not None and spec.columns.updated_at not in case.property_names:
+        problems.append(f"columns.updated_at names {spec.columns.updated_at!r}, not a property of {case.id}")
     if case.workflow is None or case.workflow.state != "status":
         problems.append(f"case layer {case.id} must declare workflow: {{service: services.engine, state: status}}")
     problems += [f"form field {f.name!r} is not a property of {case.id}" for f in spec.form.fields

@@ -19,8 +19,7 @@ from layers import update_feature
 from layers.access import Principal, row_visible
 from layers.registry import get_registry
 from layers.tables import Bind, transaction
-from services.complaints import media
-from services.engine import queries, seams
+from services.engine import media, queries, seams
 from services.engine.cases import (
     MAX_NOTE,
     STAFF_ROLES,
@@ -36,10 +35,10 @@ from services.engine.said import CaseNotFound, Forbidden, FormRejected, Said, Tr
 
 
 def _locked_case(conn: Connection, spec: ServiceSpec, case_ref: str, principal: Principal) -> dict[str, Any]:
-    row = conn.execute(queries.select_case(spec.case_layer, spec.id, case_ref, for_update=True)).mappings().one_or_none()
+    row = conn.execute(queries.select_case(spec, case_ref, for_update=True)).mappings().one_or_none()
     if row is None or not row_visible(get_registry().get(spec.case_layer), principal, row):
         raise CaseNotFound(Said(f"permohonan {case_ref} tidak ditemukan", f"no application {case_ref}"))
-    return dict(row)
+    return spec.columns.engine_row(row, spec.id)
 
 
 def _note(text: str | None, *, required: bool = False) -> str | None:
@@ -58,21 +57,28 @@ def _staff_only(principal: Principal) -> None:
 
 
 def _write(conn: Connection, spec: ServiceSpec, row: Mapping[str, Any], changes: dict[str, Any], actor: str) -> None:
-    update_feature(conn, spec.case_layer, row["fid"], {"type": "Feature", "properties": changes},
+    """Write `changes` (by the engine's names) as one new version of the case."""
+    stored = spec.columns.to_layer(changes)
+    if spec.columns.updated_at is not None:
+        stored[spec.columns.updated_at] = now_utc()
+    update_feature(conn, spec.case_layer, row["fid"], {"type": "Feature", "properties": stored},
                    actor=actor, partial=True)
 
 
 def _move(conn: Connection, spec: ServiceSpec, row: Mapping[str, Any], to: str, actor: str, note: str | None,
-          at: datetime, extra: Mapping[str, Any] | None = None) -> None:
+          at: datetime, extra: Mapping[str, Any] | None = None, *, note_public: bool = True) -> None:
     """Write the case into `to` (its due time restarts), audit it, and set off what entering `to` does.
-    `extra`: the service's own properties written in the same version (a PPDB placement)."""
-    changes: dict[str, Any] = {"status": to, "state_since": at, "due_at": due_at(spec, to, at)}
+    `extra`: the service's own properties written in the same version (a PPDB placement). An internal
+    note (`note_public` False) goes to staff's notes and to a staff-only event, not on the public step."""
+    changes: dict[str, Any] = {"status": to, "state_since": at, "due_at": due_at(spec, to, at, row)}
     if note:
-        changes["public_note"] = note
+        changes["public_note" if note_public else "internal_notes"] = note
     changes.update(extra or {})
     _write(conn, spec, row, changes, actor)
     _event(conn, spec, row["case_ref"], at, actor, "transition", from_state=row["status"], to_state=to,
-           note=note, public=True)
+           note=note if note_public else None, public=True)
+    if note and not note_public:
+        _event(conn, spec, row["case_ref"], at, actor, "comment", note=note, public=False)
     _after_entering(conn, spec, {**row, **changes}, to, at)
 
 
@@ -103,8 +109,8 @@ def on_bill_paid(conn: Connection, bill: Any) -> None:
     spec = services.get(bill.service) if bill.service in services else None
     if spec is None or spec.fees is None or spec.fees.paid_to is None:
         return
-    row = conn.execute(queries.select_case(spec.case_layer, spec.id, bill.case_ref, for_update=True)
-                       ).mappings().one_or_none()
+    row = conn.execute(queries.select_case(spec, bill.case_ref, for_update=True)).mappings().one_or_none()
+    row = None if row is None else spec.columns.engine_row(row, spec.id)
     if row is None or spec.transition(row["status"], spec.fees.paid_to) is None:
         return
     _move(conn, spec, row, spec.fees.paid_to, f"payments:{bill.provider}",
@@ -125,8 +131,8 @@ def _step(bind: Bind, service_id: str, case_ref: str, principal: Principal,
 
 
 def transition(bind: Bind, service_id: str, case_ref: str, to: str, principal: Principal, *,
-               note: str | None = None, now: datetime | None = None) -> str:
-    """Move a case to `to`; returns the state it left."""
+               note: str | None = None, now: datetime | None = None, note_public: bool = True) -> str:
+    """Move a case to `to`; returns the state it left. `note_public` False: the note is for staff only."""
 
     def act(conn: Connection, spec: ServiceSpec, row: dict[str, Any]) -> str:
         allowed = spec.transition(row["status"], to)
@@ -138,7 +144,8 @@ def transition(bind: Bind, service_id: str, case_ref: str, to: str, principal: P
         if not principal.has_any(allowed.roles):
             raise Forbidden(Said(f"langkah {row['status']} → {to} hanya untuk peran {', '.join(allowed.roles)}",
                                  f"the step {row['status']} -> {to} is for the roles {', '.join(allowed.roles)} only"))
-        _move(conn, spec, row, to, principal.actor, _note(note, required=allowed.note_required), now or now_utc())
+        _move(conn, spec, row, to, principal.actor, _note(note, required=allowed.note_required), now or now_utc(),
+              note_public=note_public)
         return row["status"]
 
     return _step(bind, service_id, case_ref, principal, act)
@@ -177,7 +184,7 @@ def record_visit(bind: Bind, service_id: str, case_ref: str, principal: Principa
                  note: str | None, photo: bytes | None) -> int:
     """A field visit: where staff stood (a point at the plot), what they saw, a photo. Returns the event id.
 
-    The photo is checked as a complaint's is (services/complaints/media.py) and kept for staff."""
+    The photo is checked as a complaint's is (services/engine/media.py) and kept for staff."""
     _staff_only(principal)
     text = _note(note, required=True)
     try:

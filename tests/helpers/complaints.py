@@ -25,3 +25,20 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 120, 40)).save(buffer, format=fmt)
     return buffer.getvalue()
+
+
+def backdate_report(engine: Any, service_request_id: str, days: float) -> None:
+    """Make a report filed `days` ago (only a test moves a filing time): its requested_datetime, and the
+    state start and due time the engine set from it, moved back together."""
+    from datetime import UTC, datetime, timedelta
+
+    from layers import update_feature
+    from services.complaints.records import find_complaint
+
+    row = find_complaint(engine, service_request_id)
+    shift = datetime.now(UTC) - timedelta(days=days) - row["requested_datetime"]
+    moved = {"requested_datetime": row["requested_datetime"] + shift, "state_since": row["state_since"] + shift}
+    if row["due_at"] is not None:
+        moved["due_at"] = row["due_at"] + shift
+    update_feature(engine, "complaints", row["fid"], {"type": "Feature", "properties": moved},
+                   actor="test:setup", partial=True)

@@ -129,7 +129,7 @@ def test_the_layer_api_refuses_writes_outside_the_scope_and_skipping_the_workflo
     assert web.delete(url, headers={"If-Match": "*", **_auth(mine)}).status_code == 404
     # Its own agency's staff: the status moves through the service only (409), other fields may be corrected.
     refused = web.patch(url, json=closing, headers={**headers, **_auth(theirs)})
-    assert refused.status_code == 409 and "services.complaints" in refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "services.engine" in refused.get_data(as_text=True)
     assert web.delete(url, headers={"If-Match": "*", **_auth(theirs)}).status_code == 409
     moved = web.patch(url, json={"properties": {"agency": OWN}}, headers={**headers, **_auth(theirs)})
     assert moved.status_code == 403
@@ -143,7 +143,7 @@ def test_the_layer_api_refuses_writes_outside_the_scope_and_skipping_the_workflo
         "type": "Feature", "geometry": {"type": "Point", "coordinates": [98.67, 3.59]},
         "properties": {"service_request_id": "MDN-DIRECT01", "service_code": "SAMPAH", "status": "closed",
                        "requested_datetime": "2026-12-01T00:00:00Z", "updated_datetime": "2026-12-01T00:00:00Z",
-                       "agency": OTHER, "supporters": 0}})
+                       "state_since": "2026-12-01T00:00:00Z", "agency": OTHER, "supporters": 0}})
     assert created.status_code == 409
 
 

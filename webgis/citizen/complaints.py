@@ -20,9 +20,9 @@ from layers.access import account_of
 from layers.errors import LayerError, StatusError
 from services.complaints import intake, open311, workflow
 from services.complaints.categories import Category, load_categories
-from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.photos import photo_names, public_photo
 from services.complaints.records import counts_per_kelurahan, find_complaint, now_utc, public_points
+from services.engine.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.errors import ServiceError
 from webgis.accounts.principal import principal_from_request, supporter_for
 from webgis.citizen.common import engine, lang, link_lang, map_credits, page

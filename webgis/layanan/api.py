@@ -62,7 +62,9 @@ def _json_body() -> dict[str, Any]:
 
 def _declaration(service_id: str) -> dict[str, Any]:
     spec = cases.service_spec(service_id)
-    return spec.model_dump(by_alias=True, exclude={"checks"})
+    # Not the engine's plumbing: the functions it calls by name, and where its columns are in the case
+    # layer (that names private columns).
+    return spec.model_dump(by_alias=True, exclude={"checks", "due_rule", "routing", "columns"})
 
 
 @blueprint.get("")

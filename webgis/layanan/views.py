@@ -65,6 +65,9 @@ def _form_page(service_id: str, *, values: dict[str, Any] | None = None, problem
 
 @blueprint.get("/<service_id>")
 def form(service_id: str) -> Response:
+    spec = cases.service_spec(service_id)
+    if spec.intake_page is not None:  # filed through the service's own page (complaints: /lapor)
+        return redirect(spec.intake_page + (f"?lang={lang()}" if lang() != "id" else ""))
     return _form_page(service_id)
 
 

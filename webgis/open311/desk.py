@@ -1,7 +1,8 @@
 """The staff desk as pages at /open311/staff/: an agency's queue (map and list), a report's page, its forms.
 
 Thin: the queue and its filters are services/complaints/desk.py, the steps
-services/complaints/workflow.py (which also decides whose report it is); this
+services/complaints/workflow.py (which decides whose report it is and hands each step to the
+service engine; the choices offered are the declaration's, services/complaints/declaration.yaml); this
 module parses forms, records the audit event and renders. Pages are for
 logged-in browsers (anonymous visitors go to /login and back, a user without
 the staff role gets 403); the forms carry the session's CSRF token
@@ -62,7 +63,8 @@ def _no_store(response: Response) -> Response:
 
 
 def _labels() -> dict[str, Any]:
-    return {"status_labels": STATUS, "categories": load_categories(), "w3c": w3c}
+    # The citizen pages' words for the states they know, the declaration's titles for any other.
+    return {"status_labels": {**workflow.state_titles(), **STATUS}, "categories": load_categories(), "w3c": w3c}
 
 
 @blueprint.get("/")
@@ -72,7 +74,7 @@ def queue() -> Any:
     principal = principal_from_request()
     rows = desk.agency_queue(_engine(), principal, chosen)
     return render_template(
-        "open311/queue.html", user=current_user(), rows=rows, chosen=chosen, statuses=workflow.STATUSES,
+        "open311/queue.html", user=current_user(), rows=rows, chosen=chosen, statuses=workflow.statuses(),
         kelurahan=desk.kelurahan_choices(_engine()), ages=AGE_CHOICES,
         agencies=desk.visible_agencies(principal, None), is_admin=principal.is_admin,
         agency_choices=desk.known_agencies() if principal.is_admin else desk.visible_agencies(principal, None),
@@ -93,7 +95,7 @@ def _report_page(service_request_id: str, *, error: str | None = None, status: i
     return render_template(
         "open311/report.html", user=current_user(), row=row, history=history, photo=photo,
         colleagues=_colleagues(row["agency"]),
-        next_statuses=sorted(workflow.TRANSITIONS[row["status"]], key=workflow.STATUSES.index),
+        next_statuses=workflow.next_statuses(row, principal_from_request()),
         error=error, message=message, **_labels()), status
 
 

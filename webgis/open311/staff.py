@@ -15,9 +15,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request, send_file
 
 from layers.access import Principal
-from services.complaints import desk, media, open311, workflow
+from services.complaints import desk, open311, workflow
 from services.complaints.records import NotFound as ReportNotFound
 from services.complaints.records import now_utc
+from services.engine import media
 from webgis.accounts.principal import audit_event, deny, principal_from_request
 from webgis.errors import BadRequest
 

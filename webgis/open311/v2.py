@@ -21,10 +21,10 @@ from flask import Blueprint, Response, current_app, request, url_for
 from layers.access import ANONYMOUS, Principal, account_of, row_scope
 from layers.registry import get_registry
 from services.complaints import intake, open311, workflow
-from services.complaints.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from services.complaints.photos import photo_names
 from services.complaints.records import NotFound as ReportNotFound
 from services.complaints.records import find_by_token, find_complaint, list_complaints, now_utc
+from services.engine.media import MAX_PHOTO_BYTES, PhotoTooLarge
 from webgis.accounts import tokens
 from webgis.accounts.principal import CONFIG_TOKEN_ACTOR, bearer_token, supporter_for
 from webgis.errors import BadRequest, Forbidden, NotFound, Refusal, answer_errors_with

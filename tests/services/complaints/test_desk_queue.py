@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import pytest
 
-from layers import engine_for, update_feature
+from layers import engine_for
 from layers.access import Principal
 from services.complaints import desk, intake
 from services.complaints.records import find_complaint, now_utc
 from services.errors import ServiceError
-from tests.helpers.complaints import INSIDE
+from tests.helpers.complaints import INSIDE, backdate_report
 
 DPKPPR = Principal(actor="user:desk-test", roles=frozenset({"staff"}), agencies=frozenset({"DPKPPR"}))
 
@@ -26,9 +26,7 @@ def _lamp(engine, days_old: int = 0) -> str:  # noqa: ANN001
                                                       lat=INSIDE["lat"], attributes={"KONDISI": "mati"}))
     rid = receipt.service_request_id
     if days_old:
-        row = find_complaint(engine, rid)
-        update_feature(engine, "complaints", row["fid"], {"type": "Feature", "properties": {
-            "requested_datetime": now_utc() - timedelta(days=days_old)}}, actor="test:setup", partial=True)
+        backdate_report(engine, rid, days_old)
     return rid
 
 

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from layers import engine_for, read_layer
-from services.complaints import intake, media, open_report_for_alarm
+from services.complaints import intake, open_report_for_alarm
 from services.complaints.records import now_utc
+from services.engine import media
 from services.errors import ServiceError
 from tests.helpers.complaints import image_bytes
 

@@ -13,7 +13,7 @@ from typing import Any
 from PIL import ExifTags, Image
 from sqlalchemy import text
 
-from services.complaints.media import WEB_MAX_SIDE
+from services.engine.media import WEB_MAX_SIDE
 from tests.helpers.complaints import INSIDE, post_report
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

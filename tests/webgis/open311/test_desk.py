@@ -8,16 +8,14 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from layers import update_feature
 from services.complaints.records import find_complaint
 from tests.helpers.accounts import PASSWORD, audit_events, csrf_token, login
-from tests.helpers.complaints import image_bytes, post_report
+from tests.helpers.complaints import backdate_report, image_bytes, post_report
 from webgis.accounts import manage
 
 DESK = "/open311/staff/"
@@ -48,11 +46,7 @@ def _filed(web: FlaskClient, **fields: str) -> str:
 
 def _backdate(app: Flask, rid: str, days: int) -> None:
     """Make a report `days` old (the workflow never moves requested_datetime; only a test does)."""
-    engine = app.extensions["engine"]
-    row = find_complaint(engine, rid)
-    at = datetime.now(UTC) - timedelta(days=days)
-    update_feature(engine, "complaints", row["fid"], {"type": "Feature", "properties": {"requested_datetime": at}},
-                   actor="test:setup", partial=True)
+    backdate_report(app.extensions["engine"], rid, days)
 
 
 def test_visitors_log_in_first_and_only_staff_get_the_desk(complaints_app: Flask, staff_user) -> None:  # noqa: ANN001

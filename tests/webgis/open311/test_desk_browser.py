@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
 
-from layers import update_feature
 from services.complaints import workflow
 from services.complaints.records import find_complaint
 from tests.helpers.accounts import PASSWORD
 from tests.helpers.browser import launched_chromium, new_session, serving
-from tests.helpers.complaints import image_bytes, post_report
+from tests.helpers.complaints import backdate_report, image_bytes, post_report
 from webgis.accounts import manage
 from webgis.accounts.store import get_user
 from webgis.assets import assets_present
@@ -31,9 +29,7 @@ def _filed(web, **fields) -> str:  # noqa: ANN001
 
 
 def _backdate(engine, rid: str, days: int) -> None:  # noqa: ANN001
-    row = find_complaint(engine, rid)
-    update_feature(engine, "complaints", row["fid"], {"type": "Feature", "properties": {
-        "requested_datetime": datetime.now(UTC) - timedelta(days=days)}}, actor="test:setup", partial=True)
+    backdate_report(engine, rid, days)
 
 
 @pytest.fixture

@@ -127,7 +127,7 @@ def test_service_notice_is_the_same_on_post_and_on_get(web, staff_token) -> None
 
 
 def test_the_gazetteer_prefers_the_longest_name_and_the_named_kecamatan(complaints_app) -> None:  # noqa: ANN001
-    from services.complaints.gazetteer import resolve_address
+    from services.engine.gazetteer import resolve_address
     from services.errors import ServiceError
 
     engine = complaints_app.extensions["engine"]

@@ -1,4 +1,4 @@
-"""Complaint photos: checked by content, stored outside the web root under a random name.
+"""Photos (a complaint's, a field visit's, an image attachment): checked by content, stored outside the web root under a random name.
 
 A client's file name and Content-Type are never trusted: the first bytes must
 be a JPEG, PNG or WebP signature and Pillow must verify the whole file as that

@@ -1,4 +1,4 @@
-"""Where an address-only report is: the kelurahan its address names (Open311 `address_string`).
+"""Where an address-only report or application is: the kelurahan its address names (Open311 `address_string`).
 
 GeoReport v2 makes lat/long, address_string or address_id each sufficient to
 file a request. Until the platform has a street and place gazetteer (a later
@@ -18,7 +18,7 @@ from functools import lru_cache
 from sqlalchemy import Engine
 
 from layers.tables import Bind, reading
-from services.complaints import queries
+from services.engine import queries
 from services.errors import ServiceError
 
 # "Kel." / "Kelurahan" / "Kec." / "Kecamatan" are how Medan's addresses name them; "Medan" alone
