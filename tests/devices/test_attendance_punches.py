@@ -19,7 +19,6 @@ from sqlalchemy import Engine, create_engine, text
 
 from devices.punchlog import encode_ack, layout_of
 from devices.punchpoller import (
-    DatabaseDown,
     Machine,
     RoundReport,
     collect_machine,
