@@ -85,6 +85,8 @@ FILLERS: dict[str, Filler] = {
     "nomor": lambda s: ["RS-000001"],  # a seeded waste fee payer
     "periode": lambda s: ["2001-01"],  # no fee that month: an allowed payment opens no bill
     "tahun": lambda s: [1999],  # no SPPT that year: an allowed payment opens no bill
+    "nip": lambda s: ["196501012000011001"],  # SIMPEG: a NIP of nobody the route walks' users are
+    "agency": lambda s: ["KELURAHAN"],  # an agency (SIMPEG's head page): none of the walks' users heads it
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.
