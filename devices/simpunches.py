@@ -24,6 +24,7 @@ DAY_S = 86400
 ABSENT_SHARE = 0.05
 FORGETS_OUT_SHARE = 0.03
 LATE_SHARE = 0.16
+BACKLOG_DAYS = 3
 
 
 def day_punches(machine_seed: int, day: int, pin: int) -> list[tuple[int, int]]:
@@ -57,8 +58,10 @@ class PunchBuffer:
         self.records: deque[Punch] = deque()
         self.next_seq = 1
         self.dropped = 0
-        # The machine has been collecting since this morning: today's punches so far still wait.
-        self.generated_until = float((wib_day(now) * DAY_S) - WIB_OFFSET_S)
+        # The machine has been collecting for a while: the punches of the last BACKLOG_DAYS days
+        # (at least one working day, whatever the hour) still wait for the server. A restarted
+        # simulator makes the same ones again; the store keeps each once.
+        self.generated_until = float(((wib_day(now) - BACKLOG_DAYS) * DAY_S) - WIB_OFFSET_S)
 
     def enrol(self, pins: Iterable[int]) -> None:
         self.pins = tuple(sorted(set(int(p) for p in pins)))

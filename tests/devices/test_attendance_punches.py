@@ -25,7 +25,7 @@ from devices.punchpoller import (
     collect_round,
     database_store,
 )
-from devices.simpunches import day_punches, wib_day
+from devices.simpunches import BACKLOG_DAYS, day_punches, wib_day
 from devices.simulator import FleetEntry, Simulator
 from layers.db import sqlalchemy_url
 
@@ -66,7 +66,7 @@ def machine(simulator: Callable[..., Simulator]) -> tuple[Simulator, Machine, Cl
 
 def _expected(sim: Simulator, port: int, until: float) -> set[tuple[int, int, int]]:
     seed = sim.device(port, 3).punches.machine_seed
-    return {(pin, t, d) for pin in PINS for day in range(wib_day(MORNING), wib_day(until) + 1)
+    return {(pin, t, d) for pin in PINS for day in range(wib_day(MORNING) - BACKLOG_DAYS, wib_day(until) + 1)
             for t, d in day_punches(seed, day, pin) if t <= until}
 
 
@@ -174,3 +174,72 @@ def test_weekend_has_no_punches_and_workdays_have_late_and_absent_staff() -> Non
     assert 0 < len(days) - len(arrivals) < 0.15 * len(days)  # some absent, not many
     assert 0.05 * len(arrivals) < len(late) < 0.5 * len(arrivals)
     assert all(7 * 3600 <= (t + 7 * 3600) % 86400 <= 8.5 * 3600 + 60 for t in arrivals)
+
+
+def test_processes_restarted_on_both_sides_store_every_punch_once(isolated_database_url: str) -> None:
+    """`simulate --from-db` enrols each machine's office staff from SIMPEG; `punches once` (a new process
+    each time) stores the machines' logs; a restarted simulator offers the same punches again (new
+    sequence numbers): none is stored twice."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from config.settings import PROJECT_ROOT as ROOT_DIR
+    from devices.registry import read_fleet
+    from layers import engine_for, load_frame, read_layer
+    from services.simpeg.seed import seed_staff
+
+    engine = engine_for(isolated_database_url)
+    seed_staff(engine)
+    port = _port()
+    frame = read_layer(engine, "attendance_machines", include_private=True)
+    frame["status"] = "nonaktif"
+    frame.loc[frame.index[:2], "status"] = "aktif"
+    frame["modbus_port"] = port
+    frame["modbus_unit"] = [min(i + 1, 247) for i in range(len(frame))]
+    load_frame(engine, "attendance_machines", frame.reset_index(drop=True), actor="test:punches", mode="upsert")
+    machines = {r.code for r in read_fleet(engine, layers=["attendance_machines"])}
+    assert len(machines) == 2
+    env = {**{k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, "PYTHONPATH": str(ROOT_DIR)}
+    url = ["--database-url", isolated_database_url]
+
+    def simulator() -> subprocess.Popen:
+        sim = subprocess.Popen([sys.executable, "-m", "devices", "simulate", "--from-db", *url], cwd=ROOT_DIR,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert "simulating" in (sim.stdout.readline() if sim.stdout else "")
+        return sim
+
+    def once() -> str:
+        done = subprocess.run([sys.executable, "-m", "devices", "punches", "once", *url], cwd=ROOT_DIR, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    sim = simulator()
+    try:
+        first = once()
+        stored = _count(engine)
+        assert stored > 0 and f"{stored} new" in first
+        assert " 0 new" in once()  # everything was acknowledged
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+    time.sleep(0.2)
+    sim = simulator()  # the same machines again, their logs made anew
+    try:
+        again = once()
+        assert f"{stored} punches read, 0 new" in again
+    finally:
+        sim.terminate()
+        sim.wait(timeout=10)
+    with engine.connect() as conn:
+        enrolled = conn.execute(text("SELECT count(*) FROM devices.attendance_enrolments WHERE machine = ANY(:m)"),
+                                {"m": sorted(machines)}).scalar()
+        pins = conn.execute(text("SELECT count(DISTINCT pin) FROM devices.attendance_punches")).scalar()
+    assert 0 < pins <= enrolled  # punches of the staff enrolled on those machines, nobody else
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM devices.attendance_punches")).scalar()
