@@ -1,4 +1,4 @@
-"""`python -m services simpeg seed|import|show`: staff records and attendance from the command line."""
+"""`python -m services simpeg seed|import|agency|rebuild`: staff records and attendance from the command line."""
 
 from __future__ import annotations
 
@@ -25,6 +25,15 @@ def seed() -> None:
     from services.simpeg.seed import seed_staff
 
     click.echo(f"{seed_staff(_engine())} synthetic staff records")
+
+
+@simpeg.command("rebuild")
+def rebuild() -> None:
+    """Recompute the attendance roll-ups from every stored punch (after punches were deleted by hand)."""
+    from services.simpeg.queries import rebuild_roll_ups
+
+    with _engine().begin() as conn:
+        click.echo(f"{rebuild_roll_ups(conn)} person-days")
 
 
 @simpeg.command("import")

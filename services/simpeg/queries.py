@@ -178,3 +178,25 @@ FROM counted GROUP BY GROUPING SETS ((kode_kec, month), (month)) ORDER BY month,
 
 def kecamatan_months(conn: Connection, start: date, end: date) -> list[Mapping[str, Any]]:
     return list(conn.execute(text(_KECAMATAN_MONTHS), {"start": start, "end": end}).mappings())
+
+
+# The roll-ups from every stored punch again (the trigger only adds): after punches were deleted by
+# hand, or to check the trigger. Offices are the staff's current ones.
+_REBUILD = """
+DELETE FROM simpeg.attendance_days;
+DELETE FROM simpeg.office_days;
+INSERT INTO simpeg.attendance_days (pin, day, first_in, last_out, punches)
+SELECT pin, (punched_at AT TIME ZONE 'Asia/Jakarta')::date,
+       min(punched_at) FILTER (WHERE direction = 0), max(punched_at) FILTER (WHERE direction = 1), count(*)
+FROM devices.attendance_punches GROUP BY 1, 2;
+INSERT INTO simpeg.office_days (kantor, day, present)
+SELECT s.kantor, a.day, count(*) FROM simpeg.attendance_days a JOIN simpeg.staff s ON s.pin = a.pin
+GROUP BY s.kantor, a.day;
+"""
+
+
+def rebuild_roll_ups(conn: Connection) -> int:
+    """Recompute simpeg.attendance_days and simpeg.office_days from the punches; returns the person-days."""
+    for statement in _REBUILD.strip().split(";\n"):
+        conn.execute(text(statement))
+    return conn.execute(text("SELECT count(*) FROM simpeg.attendance_days")).scalar_one()

@@ -158,3 +158,32 @@ def test_import_xlsx_refuses_a_nip_excel_turned_into_a_number(simpeg_engine: Eng
     with pytest.raises(ImportRefused) as refused:
         import_staff(simpeg_engine, data.getvalue(), "pegawai.xlsx", actor="user:admin")
     assert list(refused.value.report.errors) == [2] and "18" in refused.value.report.errors[2][0]
+
+
+def test_the_triggers_roll_ups_equal_a_rebuild_from_every_punch(simpeg_engine: Engine, simpeg_people) -> None:  # noqa: ANN001
+    """The fast path (rows the punches' trigger keeps) checked against the slow one (recomputed from all punches)."""
+    from services.simpeg.queries import rebuild_roll_ups
+
+    person = staff.by_nip(simpeg_engine, simpeg_people.colleague_nip)
+    day = date(2026, 11, 17)
+    for hh, mm, direction in ((7, 50, 0), (7, 20, 0), (17, 5, 1), (12, 0, 1)):  # out of order, twice in
+        _punch(simpeg_engine, person.pin, _wib(day, hh, mm), direction, machine="TEST-ROLLUP")
+    _punch(simpeg_engine, person.pin, _wib(day, 7, 20), 0, machine="TEST-ROLLUP")  # fetched again: not counted
+
+    def snapshot(conn) -> tuple[list, list]:  # noqa: ANN001
+        return (conn.execute(text("SELECT pin, day, first_in, last_out, punches FROM simpeg.attendance_days "
+                                  "ORDER BY pin, day")).all(),
+                conn.execute(text("SELECT kantor, day, present FROM simpeg.office_days ORDER BY kantor, day")).all())
+
+    with simpeg_engine.connect() as conn:
+        kept = snapshot(conn)
+        row = conn.execute(text("SELECT first_in, last_out, punches FROM simpeg.attendance_days "
+                                "WHERE pin = :p AND day = :d"), {"p": person.pin, "d": day}).one()
+        assert (row.first_in, row.last_out, row.punches) == (_wib(day, 7, 20), _wib(day, 17, 5), 4)
+    with simpeg_engine.connect() as conn:
+        trans = conn.begin()
+        try:
+            rebuild_roll_ups(conn)
+            assert snapshot(conn) == kept
+        finally:
+            trans.rollback()
