@@ -243,3 +243,12 @@ def test_processes_restarted_on_both_sides_store_every_punch_once(isolated_datab
 def _count(engine: Engine) -> int:
     with engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM devices.attendance_punches")).scalar()
+
+
+def test_medan_run_starts_the_punch_poller() -> None:
+    import devices
+
+    commands = dict(devices.background_commands("postgresql://webgis@127.0.0.1:54329/medan"))
+    assert commands["punch poller"][3:5] == ["punches", "run"]
+    secret = dict(devices.background_commands("postgresql://webgis:s3cret@db/medan"))
+    assert not any("s3cret" in arg for arg in secret["punch poller"])
