@@ -2,8 +2,8 @@
 
 `background_commands` is what `webgis up` (the README's `./medan run`) starts beside the
 web server: the simulator standing in for the city's fleet and the poller writing its
-telemetry to PostGIS, both reading the fleet from the device layers, and the adaptive
-signal loop (devices/adaptivectl.py).
+telemetry to PostGIS, both reading the fleet from the device layers, the adaptive
+signal loop (devices/adaptivectl.py) and the punch poller (devices/punchpoller.py).
 """
 
 from __future__ import annotations
@@ -35,4 +35,6 @@ def background_commands(database_url: str, pollers: int | None = None) -> list[t
         commands.append((name, [sys.executable, "-m", "devices", "poll", "--from-db", *url_args, *options]))
     # The adaptive signal loop: idle until an operator turns it on for an intersection.
     commands.append(("adaptive signal loop", [sys.executable, "-m", "devices", "adaptive", "run", *url_args]))
+    # The attendance machines' punch logs into devices.attendance_punches (devices/punchpoller.py).
+    commands.append(("punch poller", [sys.executable, "-m", "devices", "punches", "run", *url_args]))
     return commands

@@ -113,6 +113,11 @@ async def _simulate(args: argparse.Namespace) -> None:
     if not fleet:
         raise SystemExit("no device of the registry is on a loopback address; nothing to simulate")
     sim = Simulator(fleet, host=args.host)
+    if args.from_db:  # the attendance machines know their office's staff (devices/punchcli.py)
+        from devices.punchcli import enrol_from_db
+        from layers.db import engine_for
+
+        enrol_from_db(sim, _records(args), engine_for(args.database_url))
     await sim.start()
     print(f"simulating {len(sim.devices)} devices on {args.host} ports "
           f"{sim.ports[0]}..{sim.ports[-1]}", flush=True)
@@ -399,8 +404,9 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     traffic.add_argument("--window", type=int, help="minutes of telemetry (default: devices/traffic.yaml)")
     leases = sub.add_parser("leases", help="the pollers of a group (poll --group) and the gateways each holds")
     from devices.adaptivecli import add_parser
+    from devices.punchcli import add_parser as add_punches_parser
 
-    for p in (cmd, alarms, prune, rollup, traffic, leases, add_parser(sub)):
+    for p in (cmd, alarms, prune, rollup, traffic, leases, add_parser(sub), add_punches_parser(sub)):
         p.add_argument("--database-url", help="default: DATABASE_URL, else the project-local cluster")
 
 
@@ -446,6 +452,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_cli(args, _engine(args))
     elif args.command == "leases":
         return _leases(args)
+    elif args.command == "punches":
+        from devices.punchcli import run_cli as run_punches
+
+        return run_punches(args, _engine(args))
     else:
         return _prune(args)
     return 0

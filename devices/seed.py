@@ -136,19 +136,21 @@ def generate_attendance_machines(kelurahan: gpd.GeoDataFrame, *, seed: int = DEF
     """
     kel = prepare_kelurahan(kelurahan)
     rng = layer_rng(seed, "attendance_machines")
-    kec = kel.dissolve(by="nama_kec", as_index=False).sort_values("nama_kec")
-    places = [(f"Kantor Camat {k}", g.representative_point()) for k, g in zip(kec["nama_kec"], kec.geometry, strict=True)]
+    kec = kel.dissolve(by="nama_kec", as_index=False, aggfunc="first").sort_values("nama_kec")
+    places = [(f"Kantor Camat {k}", g.representative_point(), f"KC-{code}")
+              for k, g, code in zip(kec["nama_kec"], kec.geometry, kec["kode_kec"], strict=True)]
     # Kelurahan names repeat across kecamatan; the kecamatan makes each office's name unique.
-    places += [(f"Kantor Lurah {k} ({c})", g) for k, c, g in zip(kel["nama_kel"], kel["nama_kec"], kel["rep"], strict=True)]
-    names = [label for label, _ in places]
+    places += [(f"Kantor Lurah {k} ({c})", g, f"KL-{code}")
+               for k, c, g, code in zip(kel["nama_kel"], kel["nama_kec"], kel["rep"], kel["kode_kel"], strict=True)]
+    names = [label for label, _, _ in places]
     installed = random_dates(rng, len(places), date(2018, 1, 1), date(2025, 12, 31))
     inactive = rng.random(len(places)) < 0.04
     records = [{"kode": f"ABSEN-{i + 1:04d}", "nama": names[i], "model": "attendance_v1",
-                "status": "nonaktif" if inactive[i] else "aktif", "dipasang": installed[i],
+                "status": "nonaktif" if inactive[i] else "aktif", "dipasang": installed[i], "kantor": places[i][2],
                 "modbus_host": MODBUS_HOST, "modbus_port": modbus_port(ATTENDANCE_PORT_BASE, i),
                 "modbus_unit": modbus_unit(i), "modbus_transport": SIMULATOR_TRANSPORT,
                 "poll_interval_s": 10.0} for i in range(len(places))]
-    return geoframe(records, [g for _, g in places], list(records[0]))
+    return geoframe(records, [g for _, g, _ in places], list(records[0]))
 
 
 def generate_device_alarms(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED,

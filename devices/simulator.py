@@ -36,8 +36,10 @@ from pymodbus.server import ModbusTcpServer
 
 from devices.addressing import CCTV_PORT_BASE, MODBUS_UNITS_PER_PORT, modbus_port, modbus_unit
 from devices.datatypes import DeviceConfig
+from devices.punchlog import PunchLogLayout, decode_ack, encode_ack, encode_record, layout_of
 from devices.registermap import Point, RegisterMap, decode, encode, load_maps
 from devices.simbehaviour import BEHAVIOURS
+from devices.simpunches import PunchBuffer
 from devices.simserver import SafeModbusTcpServer
 
 FAULT_KINDS = ("timeout", "slow", "exception", "reboot", "out_of_range")
@@ -89,6 +91,9 @@ class SimulatedDevice:
         self._init, self._step = BEHAVIOURS[reg_map.model]
         self._init(self.state, now, self.rng)
         self._tables: dict[str, list] = {}
+        # An attendance machine's log of punches (devices/simpunches.py), served as its model declares.
+        self.punch_layout: PunchLogLayout | None = layout_of(reg_map.model)
+        self.punches = PunchBuffer(seed, now) if self.punch_layout else None
 
     # -- values ---------------------------------------------------------------------
 
@@ -99,7 +104,15 @@ class SimulatedDevice:
             self._last_step = now
             if "uptime" in self.state or any(p.name == "uptime" for p in self.map.points):
                 self.state["uptime"] = max(0, int(now - self.boot_time))
+            if self.punches is not None:
+                self.punches.advance(now)
+                self._punch_state()
             self._tables = {}
+
+    def _punch_state(self) -> None:
+        assert self.punches is not None
+        self.state.update(punch_pending=min(len(self.punches.records), 0xFFFF),
+                          punch_first_seq=self.punches.first_seq, punch_dropped=self.punches.dropped)
 
     def value(self, name: str) -> float:
         """Current engineering value of a point, overrides included."""
@@ -128,8 +141,35 @@ class SimulatedDevice:
             for p in self.map.points:
                 if p.function == function:
                     table[p.address : p.end] = self._encode_point(p)
+            self._add_punch_log(function, table)
             self._tables[function] = table
         return table
+
+    def _add_punch_log(self, function: str, table: list) -> None:
+        """The punch window after the input points, the acknowledgement register in the holding table."""
+        layout, buffer = self.punch_layout, self.punches
+        if layout is None or buffer is None:
+            return
+        if function == "input":
+            table.extend([0] * max(0, layout.window_end - len(table)))
+            for i, punch in enumerate(buffer.window(layout.records)):
+                start = layout.window + i * 5
+                table[start : start + 5] = encode_record(punch)
+        elif function == "holding":
+            table.extend([0] * max(0, layout.ack + 2 - len(table)))
+            table[layout.ack : layout.ack + 2] = encode_ack(buffer.first_seq - 1)
+
+    def _acknowledge(self, words: Sequence) -> ExcCodes | None:
+        """The poller stored the window up to this record: forget it. A number past the window is refused."""
+        assert self.punches is not None and self.punch_layout is not None
+        seq = decode_ack([int(w) for w in words])
+        delivered = self.punches.window(self.punch_layout.records)
+        if delivered and seq > delivered[-1].seq or not delivered and seq >= self.punches.next_seq:
+            return ExcCodes.ILLEGAL_VALUE
+        self.punches.acknowledge(seq)
+        self._punch_state()
+        self._tables = {}
+        return None
 
     def _bad_point(self) -> str | None:
         if self.fault and self.fault.point:
@@ -174,6 +214,8 @@ class SimulatedDevice:
             return exc
         function = _FC_TABLE[func_code]
         self._refresh(self.clock())
+        if self.punch_layout and function == "holding" and address == self.punch_layout.ack and len(values) == 2:
+            return self._acknowledge(values)
         table = list(self._table(function))
         if address < 0 or address + len(values) > len(table):
             return ExcCodes.ILLEGAL_ADDRESS
@@ -306,6 +348,15 @@ class Simulator:
         dev = self.device(port, unit)
         dev.fault = None
         dev.silent_from = dev.silent_until = 0.0
+        dev._tables = {}
+
+    def enrol(self, port: int, unit: int, pins: Iterable[int]) -> None:
+        """The staff PINs an attendance machine knows (whose punches it makes up)."""
+        dev = self.device(port, unit)
+        if dev.punches is None:
+            raise ValueError(f"{port}:{unit} is a {dev.map.model}, which keeps no punch log")
+        dev.punches.enrol(pins)
+        dev.state["users_enrolled"] = len(dev.punches.pins)
         dev._tables = {}
 
     def force(self, port: int, unit: int, point: str, value: float | None) -> None:

@@ -35,6 +35,16 @@ The rule, from a declaration's `access: {read, write, private}`:
 - issued documents (a permit, a tax bill, a receipt: services/engine/documents): anyone may
   verify one by its code (what, to whom masked, valid or not); its PDF, which carries the
   holder's name and details, only the holder (the account it was issued to), staff and admins.
+- heads of agency (issue 19, SIMPEG): a principal may head some of its agencies
+  (`Principal.heads`, kept as `auth.user_agencies.head`). Heading is an attribute of a
+  staff member's tie to one agency, not a role: a head is staff like the others on every
+  other path, and a role would have to be named by every route of the matrix. A row rule
+  `holds: headed_agency` admits the rows of the agencies a principal heads.
+- individual figures of a staff member (attendance, performance: services/simpeg): the
+  person themself (the account linked to the staff record), the head of the staff member's
+  agency, and admins; nobody else, staff of the same agency included. The public sees
+  agency-level figures only, aggregated, with small groups suppressed
+  (`can_see_staff_member`, `MIN_PUBLIC_GROUP`).
 Every principal, logged in or not, also holds the role 'public'.
 """
 
@@ -64,6 +74,7 @@ class Principal:
     agencies: frozenset[str] = field(default_factory=frozenset)
     user_id: int | None = None
     token_id: int | None = None
+    heads: frozenset[str] = field(default_factory=frozenset)  # the agencies (among `agencies`) it heads
 
     def __post_init__(self) -> None:
         unknown = set(self.roles) - set(ROLES)
@@ -73,6 +84,8 @@ class Principal:
         # principal holds 'public' whatever its caller passed.
         object.__setattr__(self, "roles", frozenset(self.roles) | {PUBLIC})
         object.__setattr__(self, "agencies", frozenset(self.agencies))
+        # One heads only an agency one belongs to: a head removed from the agency heads nothing.
+        object.__setattr__(self, "heads", frozenset(self.heads) & self.agencies)
 
     @property
     def is_anonymous(self) -> bool:
@@ -160,6 +173,26 @@ def can_read_issued_document(principal: Principal, holder_ref: str) -> bool:
     return bool(holder_ref) and principal.user_id is not None and account_value(principal) == holder_ref
 
 
+# ---------------------------------------------------------------- staff members' own figures
+
+# Agency figures shown to the public cover at least this many staff; a smaller group's
+# figures would tell the public about the few people in it.
+MIN_PUBLIC_GROUP = 10
+
+
+def heads_agency(principal: Principal, agency: str) -> bool:
+    """Whether the principal heads `agency` (admins count as heads of every agency)."""
+    return principal.is_admin or agency in principal.heads
+
+
+def can_see_staff_member(principal: Principal, *, agency: str, user_id: int | None) -> bool:
+    """Whether the principal may see one staff member's individual figures (attendance, performance):
+    the person (their linked account, `user_id`), the head of their agency, admins."""
+    if heads_agency(principal, agency):
+        return True
+    return user_id is not None and principal.user_id == user_id
+
+
 # ---------------------------------------------------------------- rows
 
 @dataclass(frozen=True)
@@ -180,6 +213,8 @@ class RowScope:
 def _held(rule: RowRule, principal: Principal) -> tuple[str, ...]:
     if rule.holds == "agency":
         return tuple(sorted(principal.agencies))
+    if rule.holds == "headed_agency":
+        return tuple(sorted(principal.heads))
     return (account_value(principal),) if principal.user_id is not None else ()
 
 

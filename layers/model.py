@@ -133,14 +133,15 @@ class RowRule(Strict):
     """Which rows of a layer the listed roles reach (layers/access.py applies it; admins reach every row).
 
     Per row, `property` holds what the principal must hold: one of its agencies
-    (`holds: agency`, staff of an SKPD) or its own account (`holds: account`,
+    (`holds: agency`, staff of an SKPD), one of the agencies it heads
+    (`holds: headed_agency`), or its own account (`holds: account`,
     the value `user:<id>`, a citizen's own cases). A principal that reaches the
     layer only through roles named by rules sees the rows any of its rules admit.
     """
 
     roles: list[str]
     property: str
-    holds: Literal["agency", "account"]
+    holds: Literal["agency", "account", "headed_agency"]
 
     @field_validator("roles")
     @classmethod

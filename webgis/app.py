@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.pbb import views as pbb
     from webgis.ppdb import views as ppdb_online
     from webgis.rasters import views as rasters
+    from webgis.simpeg import views as simpeg
     from webgis.skpd import network as skpd_network
     from webgis.skpd import views as skpd
     from webgis.tiles import views as tiles
@@ -84,7 +85,8 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.waste import views as waste
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
-                   verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network):
+                   verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
+                   simpeg):
         app.register_blueprint(module.blueprint)
 
 

@@ -85,8 +85,10 @@ FILLERS: dict[str, Filler] = {
     "nomor": lambda s: ["RS-000001"],  # a seeded waste fee payer
     "periode": lambda s: ["2001-01"],  # no fee that month: an allowed payment opens no bill
     "tahun": lambda s: [1999],  # no SPPT that year: an allowed payment opens no bill
-    "agency": lambda s: ["DISKOMINFO"],  # an agency's public profile (services/skpd)
+    # An agency: its public profile (services/skpd) and SIMPEG's head page (none of the walks' users heads it).
+    "agency": lambda s: ["DISKOMINFO"],
     "office": lambda s: ["KC-12.71.01"],  # a site of the city WAN (the operators' network view)
+    "nip": lambda s: ["196501012000011001"],  # SIMPEG: a NIP of nobody the route walks' users are
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

@@ -366,6 +366,15 @@ def _pbb_pay(w: World) -> tuple[str, object]:
     return _form(w, f"/pbb/nop/{nop}", f"/pbb/nop/{nop}/2026/bayar", {})
 
 
+def _simpeg_import(w: World) -> tuple[str, object]:
+    import io
+
+    url = "/api/simpeg/pegawai/impor"
+    body = b"nip,nama,jabatan,instansi,kantor,pin\n197001012000011001,Uji Audit,Analis,BKPSDM,SKPD-BKPSDM,990001\n"
+    return url, w.json_client().post(url, headers=CONFIG_TOKEN, data={"berkas": (io.BytesIO(body), "pegawai.csv")},
+                                     content_type="multipart/form-data")
+
+
 def _waste_pay(w: World) -> tuple[str, object]:
     from services.waste.billing import issue_month
 
@@ -376,6 +385,7 @@ def _waste_pay(w: World) -> tuple[str, object]:
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
     ("pbb.pay", "POST"): _pbb_pay,
     ("waste.pay", "POST"): _waste_pay,
+    ("simpeg.import_staff_api", "POST"): _simpeg_import,
     ("accounts.login", "POST"): _login,
     ("accounts.logout", "POST"): _logout,
     ("accounts.change_password", "POST"): _change_password,

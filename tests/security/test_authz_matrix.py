@@ -237,6 +237,20 @@ TABLE: dict[tuple[str, str], str] = {
     ("skpd_network.network_page", "GET"): SESSION,
     ("skpd_network.network_api", "GET"): OPERATOR,
     ("skpd_network.site_api", "GET"): OPERATOR,
+    # SIMPEG (services/simpeg, tests/webgis/simpeg): agency attendance per day is public (small groups
+    # suppressed); one's own page needs a login (404 for an account tied to no staff record); a person's
+    # figures are the person's, their head's and admins' (layers/access.can_see_staff_member): any other
+    # login gets 404 as if there were no such person (the matrix's users are tied to none; the refusals of
+    # a colleague and another agency's head are tested there); an agency's per-person page is its head's
+    # and admins' (no matrix user heads one: 403); importing staff records is for admins.
+    ("simpeg.public_page", "GET"): PUBLIC,
+    ("simpeg.public_api", "GET"): PUBLIC,
+    ("simpeg.own_page", "GET"): LOGIN,
+    ("simpeg.person_page", "GET"): LOGIN,
+    ("simpeg.person_api", "GET"): LOGIN,
+    ("simpeg.agency_page", "GET"): ADMIN,
+    ("simpeg.agency_api", "GET"): ADMIN,
+    ("simpeg.import_staff_api", "POST"): ADMIN,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -17,7 +17,8 @@ from sqlalchemy import Engine, text
 # Events the platform writes; the admin page offers them as filters.
 EVENTS = (
     "login", "login.failed", "login.throttled", "login.burst", "logout", "password.changed",
-    "user.created", "user.roles_changed", "user.agencies_changed", "user.deactivated", "user.activated",
+    "user.created", "user.roles_changed", "user.agencies_changed", "user.head_changed", "user.deactivated",
+    "user.activated",
     "token.created", "token.revoked", "token.refused", "access.denied", "csrf.refused", "feature.restored",
     "request.write", "complaint.status", "complaint.comment", "complaint.assign",
     "operator.command", "operator.command_rejected", "operator.alarm_ack",

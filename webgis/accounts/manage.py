@@ -53,6 +53,15 @@ def change_agencies(
     return agencies
 
 
+def set_head(bind: Engine, actor: str, ip: str | None, username: str, agency: str, head: bool) -> None:
+    """Make a user the head of one of its agencies (or no longer): who sees the agency's staff figures."""
+    user = _user(bind, username)
+    if (agency in user.heads) == head:
+        return
+    store.set_head(bind, user.id, agency, head)
+    audit.record(bind, "user.head_changed", actor, ip, {"username": user.username, "agency": agency, "head": head})
+
+
 def set_active(bind: Engine, actor: str, ip: str | None, username: str, active: bool) -> None:
     user = _user(bind, username)
     if user.active == active:

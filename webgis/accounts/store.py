@@ -31,26 +31,31 @@ class User:
     session_epoch: int
     roles: frozenset[str] = field(default_factory=frozenset)
     agencies: frozenset[str] = field(default_factory=frozenset)
+    heads: frozenset[str] = field(default_factory=frozenset)  # the agencies it heads (layers/access.py)
 
     @property
     def actor(self) -> str:
         return f"user:{self.username}"
 
     def principal(self) -> Principal:
-        return Principal(actor=self.actor, roles=self.roles, agencies=self.agencies, user_id=self.id)
+        return Principal(actor=self.actor, roles=self.roles, agencies=self.agencies, user_id=self.id,
+                         heads=self.heads)
 
 
 _SELECT_USER = """
     SELECT u.id, u.username, u.display_name, u.active, u.session_epoch, u.password_hash,
            coalesce((SELECT array_agg(role ORDER BY role) FROM auth.user_roles r WHERE r.user_id = u.id), '{}') AS roles,
-           coalesce((SELECT array_agg(agency ORDER BY agency) FROM auth.user_agencies a WHERE a.user_id = u.id), '{}') AS agencies
+           coalesce((SELECT array_agg(agency ORDER BY agency) FROM auth.user_agencies a WHERE a.user_id = u.id), '{}') AS agencies,
+           coalesce((SELECT array_agg(agency ORDER BY agency) FROM auth.user_agencies a
+                     WHERE a.user_id = u.id AND a.head), '{}') AS heads
     FROM auth.users u
 """
 
 
 def _user(row) -> User:  # noqa: ANN001
     return User(id=row.id, username=row.username, display_name=row.display_name, active=row.active,
-                session_epoch=row.session_epoch, roles=frozenset(row.roles), agencies=frozenset(row.agencies))
+                session_epoch=row.session_epoch, roles=frozenset(row.roles), agencies=frozenset(row.agencies),
+                heads=frozenset(row.heads))
 
 
 def _check_roles(roles: Iterable[str]) -> list[str]:
@@ -179,6 +184,18 @@ def change_agencies(bind: Engine, user_id: int, *, add: Iterable[str] = (), remo
             sessions.end_all(conn, user_id, "agencies changed")
         user = get_user(conn, user_id=user_id)
     return user.agencies if user else frozenset()
+
+
+def set_head(bind: Engine, user_id: int, agency: str, head: bool) -> None:
+    """Make the user the head of one of its agencies, or no longer; its sessions end (it is someone else now)."""
+    with bind.begin() as conn:
+        changed = conn.execute(text("UPDATE auth.user_agencies SET head = :h WHERE user_id = :id AND agency = :a "
+                                    "AND head <> :h"), {"h": head, "id": user_id, "a": agency}).rowcount
+        if not changed and not conn.execute(text("SELECT 1 FROM auth.user_agencies WHERE user_id = :id "
+                                                 "AND agency = :a"), {"id": user_id, "a": agency}).first():
+            raise AccountError(f"the user does not belong to agency {agency}; add the agency first")
+        if changed:
+            sessions.end_all(conn, user_id, "head of agency changed")
 
 
 def set_active(bind: Engine, user_id: int, active: bool) -> None:

@@ -85,7 +85,7 @@ def principal_for_token(bind: Engine, secret: str) -> Principal:
         raise InvalidToken("the API token's owner is deactivated")
     _touch(bind, row.id)
     return Principal(actor=f"token:{row.id}:{owner.username}", roles=frozenset(row.roles) & owner.roles,
-                     agencies=owner.agencies, user_id=owner.id, token_id=row.id)
+                     agencies=owner.agencies, user_id=owner.id, token_id=row.id, heads=owner.heads)
 
 
 def _touch(bind: Engine, token_id: int) -> None:

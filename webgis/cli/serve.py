@@ -102,6 +102,7 @@ def up(ctx: click.Context, instances: int, pooled: bool, workers: int | None, po
     ctx.invoke(migrate)
     ctx.invoke(seed)
     _issue_this_periods_bills()
+    _seed_staff()
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
     children = _start_background_services(pollers)
     env = {**os.environ, "DATABASE_URL": running_database_url()}
@@ -132,6 +133,13 @@ def _issue_this_periods_bills() -> None:
 
     click.echo(str(issue_year(engine(), pbb_tariff().year)))
     click.echo(f"retribusi sampah {this_month()}: {issue_month(engine(), this_month())} tagihan terbit")
+
+
+def _seed_staff() -> None:
+    """SIMPEG's synthetic staff (idempotent), before the simulator enrols them on their offices' machines."""
+    from services.simpeg.seed import seed_staff
+
+    click.echo(f"simpeg: {seed_staff(engine())} pegawai (sintetis)")
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:

@@ -59,6 +59,22 @@ def users_roles(username: str, add: tuple[str, ...], remove: tuple[str, ...]) ->
     click.echo(f"{username}: {', '.join(sorted(roles)) or '(no roles)'}")
 
 
+@users.command("head")
+@click.argument("username")
+@click.argument("agency")
+@click.option("--off", is_flag=True, help="no longer the head")
+def users_head(username: str, agency: str, off: bool) -> None:
+    """Make USERNAME the head of AGENCY (one of its agencies): it sees the agency's staff figures."""
+    from webgis.accounts import manage
+    from webgis.accounts.store import AccountError
+
+    try:
+        manage.set_head(engine(), actor(), None, username, agency, not off)
+    except AccountError as exc:
+        fail(str(exc))
+    click.echo(f"{username}: {'no longer ' if off else ''}head of {agency}")
+
+
 @users.command("list")
 def users_list() -> None:
     from webgis.accounts.store import list_users
