@@ -17,14 +17,10 @@ from sqlalchemy import Connection, Engine, text
 
 from services.errors import NotFound, ServiceError
 from services.simpeg import queries
+from services.skpd.agencies import get_agencies
 
 # The agency (SKPD) codes of issue 19 (/work/notes/issue19-seams.md; the offices room keeps their
 # names in services/skpd/agencies.yaml). A code outside this list is a typo in an import.
-AGENCIES = (
-    "SETDA", "BAPPEDA", "BPKAD", "BKPSDM", "INSPEKTORAT", "DISDIK", "DINKES", "DSDABMBK", "DPKPPR", "DPMPTSP",
-    "DISDUKCAPIL", "DISHUB", "DLH", "BPBD", "DISKOMINFO", "DISBUDPAR", "DINKOPUKM", "DISPERINDAG", "DINSOS",
-    "SATPOLPP", "BAPENDA", "RSUD", "KECAMATAN", "KELURAHAN",
-)
 # Office codes as the offices layer keys them: an agency's head office, a kecamatan or kelurahan office, a UPT.
 OFFICE = re.compile(r"^(SKPD-[A-Z]+|KC-[0-9.]+|KL-[0-9.]+|UPT-[A-Z]+-[0-9]+)$")
 # NIP (PP 11/2017, BKN): birth date YYYYMMDD, appointment YYYYMM, sex 1|2, serial 001-999.
@@ -72,7 +68,7 @@ def problems(record: StaffInput) -> list[str]:
         found.append("nama: wajib diisi, paling panjang 200 huruf / required, at most 200 characters")
     if not record.jabatan.strip() or len(record.jabatan) > 200:
         found.append("jabatan: wajib diisi, paling panjang 200 huruf / required, at most 200 characters")
-    if record.agency not in AGENCIES:
+    if record.agency not in get_agencies():  # the one vocabulary: services/skpd/agencies.yaml
         found.append(f"instansi: kode {record.agency!r} tidak dikenal / unknown agency code {record.agency!r}")
     if not OFFICE.match(record.kantor):
         found.append(f"kantor: kode {record.kantor!r} bukan SKPD-<INSTANSI>, KC-<kode_kec>, KL-<kode_kel> "
