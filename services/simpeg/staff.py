@@ -19,8 +19,6 @@ from services.errors import NotFound, ServiceError
 from services.simpeg import queries
 from services.skpd.agencies import get_agencies
 
-# The agency (SKPD) codes of issue 19 (/work/notes/issue19-seams.md; the offices room keeps their
-# names in services/skpd/agencies.yaml). A code outside this list is a typo in an import.
 # Office codes as the offices layer keys them: an agency's head office, a kecamatan or kelurahan office, a UPT.
 OFFICE = re.compile(r"^(SKPD-[A-Z]+|KC-[0-9.]+|KL-[0-9.]+|UPT-[A-Z]+-[0-9]+)$")
 # NIP (PP 11/2017, BKN): birth date YYYYMMDD, appointment YYYYMM, sex 1|2, serial 001-999.
