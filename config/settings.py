@@ -156,6 +156,15 @@ class NotifySettings(BaseSettings):
     whatsapp_provider: str = "record"
 
 
+class SirsSettings(BaseSettings):
+    """Hospital bed reports (services/sirs)."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_SIRS_")
+
+    # A hospital that has not reported for longer than this is shown with a stale-report warning.
+    stale_after_minutes: int = Field(default=360, ge=5, le=10080)
+
+
 class DatabaseRoutingSettings(BaseSettings):
     """Where reads go and how connections are pooled (docs/scaling.md).
 
@@ -225,6 +234,7 @@ class Settings(BaseSettings):
     db: DatabaseRoutingSettings = Field(default_factory=DatabaseRoutingSettings)
     poller: PollerSettings = Field(default_factory=PollerSettings)
     dask: DaskSettings = Field(default_factory=DaskSettings)
+    sirs: SirsSettings = Field(default_factory=SirsSettings)
 
     @property
     def uses_local_cluster(self) -> bool:

@@ -35,6 +35,11 @@ The rule, from a declaration's `access: {read, write, private}`:
 - issued documents (a permit, a tax bill, a receipt: services/engine/documents): anyone may
   verify one by its code (what, to whom masked, valid or not); its PDF, which carries the
   holder's name and details, only the holder (the account it was issued to), staff and admins.
+- work units (a hospital reporting its beds, a school's treasurer entering its funds): a staff
+  member acts for a unit when it holds the unit's code among its agencies (`RS-<kode_faskes>`,
+  `SEKOLAH-<npsn>`, like the UPT codes of the offices) or the agency that oversees such units
+  (DINKES for hospitals, DISDIK for schools); admins act for every unit. What a unit publishes
+  (beds free, public money) is public; only writing is scoped.
 Every principal, logged in or not, also holds the role 'public'.
 """
 
@@ -158,6 +163,23 @@ def can_read_issued_document(principal: Principal, holder_ref: str) -> bool:
     if principal.is_admin or principal.roles & DOCUMENT_STAFF_ROLES:
         return True
     return bool(holder_ref) and principal.user_id is not None and account_value(principal) == holder_ref
+
+
+UNIT_STAFF_ROLES = frozenset({"staff"})
+
+
+def unit_code(kind: str, key: str) -> str:
+    """The code a staff member holds to act for one work unit: unit_code("SEKOLAH", "10210871")."""
+    return f"{kind}-{key}"
+
+
+def acts_for_unit(principal: Principal, unit: str, overseers: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether the principal may write for the work unit `unit` (see the rule above)."""
+    if principal.is_admin:
+        return True
+    if not principal.roles & UNIT_STAFF_ROLES:
+        return False
+    return unit in principal.agencies or bool(principal.agencies & set(overseers))
 
 
 # ---------------------------------------------------------------- rows

@@ -85,6 +85,8 @@ FILLERS: dict[str, Filler] = {
     "nomor": lambda s: ["RS-000001"],  # a seeded waste fee payer
     "periode": lambda s: ["2001-01"],  # no fee that month: an allowed payment opens no bill
     "tahun": lambda s: [1999],  # no SPPT that year: an allowed payment opens no bill
+    "kode_faskes": lambda s: ["R1275644"],  # a seeded hospital (RS Umum Melati): junk reports change nothing
+    "report_token_id": lambda s: [999999],  # no such hospital token: an allowed revoke ends none
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

@@ -43,6 +43,8 @@ OPERATOR = "OPERATOR"  # the operators' device API: operator (admin always); ano
 SIGNED = "SIGNED"
 # Feature history pages: staff or whoever may write the layer (HISTORY); restoring is a write (RESTORE).
 HISTORY, RESTORE = "HISTORY", "RESTORE"
+# A hospital's bed report (services/sirs/tokens.py): only that hospital's own token; an account's token is none.
+HOSPITAL = "HOSPITAL"
 
 TABLE: dict[tuple[str, str], str] = {
     ("health.healthz", "GET"): PUBLIC,
@@ -228,6 +230,19 @@ TABLE: dict[tuple[str, str], str] = {
     ("ppdb_online.create_round", "POST"): SESSION,
     ("ppdb_online.allocate", "POST"): SESSION,
     ("ppdb_online.release", "POST"): SESSION,
+    # Hospital beds (services/sirs, tests/webgis/sirs): where a bed is free is public; a hospital reports with
+    # its own token (no account's token reaches it: 401 for every role); staff report on a page; admins
+    # issue and revoke hospital tokens.
+    ("sirs.finder_page", "GET"): PUBLIC,
+    ("sirs.finder_api", "GET"): PUBLIC,
+    ("sirs.hospital_page", "GET"): PUBLIC,
+    ("sirs.history_api", "GET"): PUBLIC,
+    ("sirs.report_api", "PUT"): HOSPITAL,
+    ("sirs.report_form", "GET"): SESSION,
+    ("sirs.report_form", "POST"): SESSION,
+    ("sirs.token_issue", "POST"): ADMIN,
+    ("sirs.token_list", "GET"): ADMIN,
+    ("sirs.token_revoke", "DELETE"): ADMIN,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -265,7 +280,7 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         return "allowed"
     if policy == CREDENTIALS:
         return {400, 401}  # 400: no CSRF token (anonymous form post); 401: no such user and password
-    if policy == SIGNED:
+    if policy in (SIGNED, HOSPITAL):
         return {401}  # 400: no CSRF token (anonymous form post); 401: no such user and password
     if policy == LOGIN:
         return "allowed" if role != "anonymous" else {401}

@@ -102,6 +102,7 @@ def up(ctx: click.Context, instances: int, pooled: bool, workers: int | None, po
     ctx.invoke(migrate)
     ctx.invoke(seed)
     _issue_this_periods_bills()
+    _seed_service_figures()
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
     children = _start_background_services(pollers)
     env = {**os.environ, "DATABASE_URL": running_database_url()}
@@ -132,6 +133,14 @@ def _issue_this_periods_bills() -> None:
 
     click.echo(str(issue_year(engine(), pbb_tariff().year)))
     click.echo(f"retribusi sampah {this_month()}: {issue_month(engine(), this_month())} tagihan terbit")
+
+
+def _seed_service_figures() -> None:
+    """The synthetic figures of the services that keep no layer of their own (hospital beds), so their
+    pages answer from the first run (idempotent: a seeded database is left alone)."""
+    from services.sirs.seed import seed as seed_beds
+
+    click.echo(f"sirs: {seed_beds(engine())} rumah sakit diisi data tempat tidur sintetis")
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:
