@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.pbb import views as pbb
     from webgis.ppdb import views as ppdb_online
     from webgis.rasters import views as rasters
+    from webgis.schoolfunds import views as schoolfunds
     from webgis.sirs import views as sirs
     from webgis.tiles import views as tiles
     from webgis.verify import views as verify
@@ -84,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online,
-                   sirs):
+                   sirs, schoolfunds):
         app.register_blueprint(module.blueprint)
 
 

@@ -86,6 +86,7 @@ FILLERS: dict[str, Filler] = {
     "periode": lambda s: ["2001-01"],  # no fee that month: an allowed payment opens no bill
     "tahun": lambda s: [1999],  # no SPPT that year: an allowed payment opens no bill
     "kode_faskes": lambda s: ["R1275644"],  # a seeded hospital (RS Umum Melati): junk reports change nothing
+    "npsn": lambda s: ["10257713"],  # a school (SMP Methodist 9): junk posts change nothing
     "report_token_id": lambda s: [999999],  # no such hospital token: an allowed revoke ends none
 }
 

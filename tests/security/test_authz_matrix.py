@@ -243,6 +243,16 @@ TABLE: dict[tuple[str, str], str] = {
     ("sirs.token_issue", "POST"): ADMIN,
     ("sirs.token_list", "GET"): ADMIN,
     ("sirs.token_revoke", "DELETE"): ADMIN,
+    # School funds (services/schoolfunds, tests/webgis/schoolfunds): public money is public; a school's
+    # treasurer (or DISDIK) enters and imports on pages (the school rule is checked after login).
+    ("schoolfunds.map_page", "GET"): PUBLIC,
+    ("schoolfunds.map_api", "GET"): PUBLIC,
+    ("schoolfunds.school_page", "GET"): PUBLIC,
+    ("schoolfunds.school_api", "GET"): PUBLIC,
+    ("schoolfunds.entry_form", "GET"): SESSION,
+    ("schoolfunds.entry_form", "POST"): SESSION,
+    ("schoolfunds.import_page", "GET"): SESSION,
+    ("schoolfunds.import_page", "POST"): SESSION,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

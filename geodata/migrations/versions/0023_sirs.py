@@ -8,7 +8,8 @@ Schema `sirs` (services/sirs): `beds`, the latest report per hospital (a `health
 feature by its kode_faskes) and bed class; `bed_reports`, every report ever accepted (the history
 and its chart); `report_tokens`, each hospital's own API tokens (only their SHA-256 is kept).
 Schema `schoolfunds` (services/schoolfunds): `entries`, funds received and spent per school
-(NPSN), year, direction and category, in rupiah; `entry_history`, every change with who made it.
+(NPSN), year, direction and category, in rupiah; `entry_history`, every change with who made it;
+`students`, the pupils a year's BOS was counted on.
 Schema `kelcounts` (services/kelurahan_counts): counts per kelurahan, year and indicator; never
 a person, never a point.
 """
@@ -77,6 +78,14 @@ UPGRADE = [
         changed_by text NOT NULL,
         via text NOT NULL)""",
     "CREATE INDEX ix_entry_history_school ON schoolfunds.entry_history (npsn, tahun)",
+    """CREATE TABLE schoolfunds.students (
+        npsn text NOT NULL,
+        tahun integer NOT NULL CHECK (tahun BETWEEN 2000 AND 2100),
+        siswa integer NOT NULL CHECK (siswa BETWEEN 0 AND 10000),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        updated_by text NOT NULL,
+        source text NOT NULL,
+        PRIMARY KEY (npsn, tahun))""",
     "CREATE SCHEMA IF NOT EXISTS kelcounts",
     """CREATE TABLE kelcounts.counts (
         indikator text NOT NULL,

@@ -43,6 +43,7 @@ def test_a_citizen_finds_the_nearest_free_icu_bed_on_a_phone(sirs_app: Flask) ->
         assert fresh == sorted(fresh) and fresh[0] < 5  # nearest first, in km from the phone
         assert any(h["stale"] for h in listed)  # the seed's silent hospitals carry the warning
         assert page.locator("#beds-list .stale").first.inner_text() == "Laporan lama"
+        page.locator("#beds-map").scroll_into_view_if_needed()
         box = page.locator("#beds-map").bounding_box()  # a tap far north (Belawan): the order follows it
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + 5)
         _loaded_after(page, 3)
