@@ -40,6 +40,9 @@ The rule, from a declaration's `access: {read, write, private}`:
   `SEKOLAH-<npsn>`, like the UPT codes of the offices) or the agency that oversees such units
   (DINKES for hospitals, DISDIK for schools); admins act for every unit. What a unit publishes
   (beds free, public money) is public; only writing is scoped.
+- counts from medical records and education history (services/kelurahan_counts): never public;
+  a principal reads an indicator's counts per kelurahan when it holds one of the roles the indicator
+  declares (admins always); no path serves a person or a point of them.
 Every principal, logged in or not, also holds the role 'public'.
 """
 
@@ -180,6 +183,11 @@ def acts_for_unit(principal: Principal, unit: str, overseers: frozenset[str] | s
     if not principal.roles & UNIT_STAFF_ROLES:
         return False
     return unit in principal.agencies or bool(principal.agencies & set(overseers))
+
+
+def can_read_counts(principal: Principal, readers: tuple[str, ...] | list[str]) -> bool:
+    """Whether the principal reads counts declared for `readers` (never the public: see the rule above)."""
+    return principal.is_admin or bool(principal.roles & (set(readers) - {PUBLIC}))
 
 
 # ---------------------------------------------------------------- rows

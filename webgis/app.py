@@ -79,13 +79,14 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.rasters import views as rasters
     from webgis.schoolfunds import views as schoolfunds
     from webgis.sirs import views as sirs
+    from webgis.statistik import views as statistik
     from webgis.tiles import views as tiles
     from webgis.verify import views as verify
     from webgis.waste import views as waste
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online,
-                   sirs, schoolfunds):
+                   sirs, schoolfunds, statistik):
         app.register_blueprint(module.blueprint)
 
 

@@ -45,6 +45,8 @@ SIGNED = "SIGNED"
 HISTORY, RESTORE = "HISTORY", "RESTORE"
 # A hospital's bed report (services/sirs/tokens.py): only that hospital's own token; an account's token is none.
 HOSPITAL = "HOSPITAL"
+# Counts from medical records and education history: the roles services/kelurahan_counts/indicators.yaml names.
+COUNTS = "COUNTS"
 
 TABLE: dict[tuple[str, str], str] = {
     ("health.healthz", "GET"): PUBLIC,
@@ -253,6 +255,10 @@ TABLE: dict[tuple[str, str], str] = {
     ("schoolfunds.entry_form", "POST"): SESSION,
     ("schoolfunds.import_page", "GET"): SESSION,
     ("schoolfunds.import_page", "POST"): SESSION,
+    # Counts per kelurahan from health and education records (services/kelurahan_counts): never public;
+    # the roles each indicator declares (staff and planners here), small counts suppressed.
+    ("statistik.counts_page", "GET"): SESSION,
+    ("statistik.counts_api", "GET"): COUNTS,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -298,6 +304,8 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         return "allowed" if role == "admin" else refused
     if policy == STAFF:
         return "allowed" if role in ("staff", "admin") else refused
+    if policy == COUNTS:
+        return "allowed" if role in ("staff", "planner", "admin") else refused
     if policy == OPERATOR:
         return "allowed" if role in ("operator", "admin") else refused
     if policy == SESSION:

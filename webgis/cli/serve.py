@@ -137,12 +137,14 @@ def _issue_this_periods_bills() -> None:
 
 def _seed_service_figures() -> None:
     """The synthetic figures of the services that keep no layer of their own, so their
-    pages answer from the first run (hospital beds, school funds) (idempotent: a seeded database is left alone)."""
+    pages answer from the first run (hospital beds, school funds, counts per kelurahan) (idempotent: a seeded database is left alone)."""
+    from services.kelurahan_counts.seed import seed as seed_counts
     from services.schoolfunds.seed import seed as seed_funds
     from services.sirs.seed import seed as seed_beds
 
     click.echo(f"sirs: {seed_beds(engine())} rumah sakit diisi data tempat tidur sintetis")
     click.echo(f"dana sekolah: {seed_funds(engine())} baris sintetis")
+    click.echo(f"angka per kelurahan: {seed_counts(engine())} baris sintetis")
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:
