@@ -126,3 +126,15 @@ def test_an_import_names_every_bad_row_and_saves_all_or_nothing(funds_app: Flask
         response = client.post("/dana-sekolah/impor", data={"csrf_token": csrf_token(client, "/dana-sekolah/impor"),
                                                             "berkas": (io.BytesIO(data), name)})
         assert response.status_code == 400, name
+
+
+def test_bos_absorption_indicator_per_kecamatan_and_city(funds_engine: Engine) -> None:
+    from datetime import date
+
+    from services.schoolfunds.indicators import absorption_by_kecamatan
+
+    with funds_engine.connect() as conn:
+        rows = absorption_by_kecamatan(conn, start=date(2025, 1, 1), end=date(2025, 12, 31))
+    city = next(r for r in rows if r["kode_kec"] is None)
+    assert city["month"] == date(2025, 1, 1) and 85 <= city["value"] <= 100 and city["n"] > 1000
+    assert len([r for r in rows if r["kode_kec"]]) == 21

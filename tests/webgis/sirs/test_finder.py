@@ -57,3 +57,16 @@ def test_history_per_class_for_the_chart(sirs_app: Flask) -> None:
         assert times == sorted(times) and all(0 <= p["tersedia"] <= p["kapasitas"] for p in seri["titik"])
     page = sirs_app.test_client().get("/tempat-tidur/rs/R1275750")
     assert page.status_code == 200 and "Riwayat tempat tidur kosong" in page.get_data(as_text=True)
+
+
+def test_bed_occupancy_indicator_per_kecamatan_and_city(sirs_engine: Engine) -> None:
+    from datetime import date
+
+    from services.sirs.indicators import occupancy_by_kecamatan
+
+    today = datetime.now(UTC).date()
+    with sirs_engine.connect() as conn:
+        rows = occupancy_by_kecamatan(conn, start=date(today.year - 1, 1, 1), end=today)
+    city = [r for r in rows if r["kode_kec"] is None]
+    assert city and all(70 <= r["value"] <= 100 and r["n"] > 0 for r in city)  # the seed's 70-100 % occupancy
+    assert {r["kode_kec"] for r in rows} - {None}  # kecamatan of the hospitals
