@@ -76,7 +76,7 @@
       (layer.pages || []).forEach(function (page) {
         var key = page.href.slice(page.href.indexOf('{') + 1, page.href.indexOf('}'));
         if (props[key] === null || props[key] === undefined) { return; }
-        children.push(Medan.el('a', { className: 'popup-link popup-service', href: page.href.replace('{' + key + '}',
+        children.push(Medan.el('a', { className: 'popup-service', href: page.href.replace('{' + key + '}',
           encodeURIComponent(String(props[key]))), text: Medan.tr(page.title) }));
       });
       // "Edit this feature", for a layer the user may write (pages/js/edit.js, loaded only then).
