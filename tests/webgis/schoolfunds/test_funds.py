@@ -138,3 +138,10 @@ def test_bos_absorption_indicator_per_kecamatan_and_city(funds_engine: Engine) -
     city = next(r for r in rows if r["kode_kec"] is None)
     assert city["month"] == date(2025, 1, 1) and 85 <= city["value"] <= 100 and city["n"] > 1000
     assert len([r for r in rows if r["kode_kec"]]) == 21
+
+
+def test_the_schools_item_page_links_to_its_funds(funds_app: Flask, funds_engine: Engine) -> None:
+    with funds_engine.connect() as conn:
+        fid = conn.execute(text("SELECT fid FROM layers.schools WHERE npsn = :n"), {"n": OWN}).scalar_one()
+    page = funds_app.test_client().get(f"/collections/schools/items/{fid}?f=html").get_data(as_text=True)
+    assert f'href="/dana-sekolah/{OWN}"' in page and "Dana BOS dan APBS" in page
