@@ -13,7 +13,7 @@ from flask import Blueprint, Response, jsonify, redirect, request, url_for
 
 from services.schoolfunds import entries, imports, kecamatan
 from services.schoolfunds.rules import RECEIVED, SPENT, BadEntries
-from webgis.accounts.principal import principal_from_request
+from webgis.accounts.principal import audit_event, principal_from_request
 from webgis.accounts.views import login_page
 from webgis.citizen.common import engine, lang, link_lang, map_credits, page
 from webgis.schoolfunds.strings import UI
@@ -75,6 +75,7 @@ def entry_form(npsn: str) -> Response:
     principal = principal_from_request()
     entries.school_funds(engine(), npsn)  # 404 for no such school, before anything else
     if not entries.may_edit(principal, npsn):
+        audit_event("access.denied", reason=f"not the treasurer of school {npsn}", method=request.method)
         return _form(npsn, 403, problems=[UI["not_treasurer"][lang()]], typed={}, denied=True)
     if request.method == "GET":
         year = request.args.get("tahun", "")

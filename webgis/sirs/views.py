@@ -81,11 +81,17 @@ def report_api(kode_faskes: str) -> Response:
     try:
         stored = reports.by_token(engine(), kode_faskes, lines, secret.strip() if scheme.lower() == "bearer" else None)
     except tokens.TokenRefused as exc:
-        audit_event("sirs.token_refused", actor="anonymous", kode_faskes=kode_faskes, reason=str(exc))
+        # token.refused, as for the platform's own tokens: one place to read refused credentials.
+        audit_event("token.refused", actor="anonymous", kind="hospital", kode_faskes=kode_faskes, reason=str(exc),
+                    prefix=secret.strip()[:10] if secret.strip().startswith(tokens.PREFIX) else None,
+                    method=request.method)
         response = jsonify({"code": exc.code, "description": str(exc)})
         response.status_code = 401
         response.headers["WWW-Authenticate"] = AUTHENTICATE
         return response
+    except tokens.WrongHospital as exc:
+        audit_event("access.denied", actor="anonymous", kind="hospital", reason=str(exc), method=request.method)
+        raise
     return jsonify(stored)
 
 
@@ -104,6 +110,7 @@ def report_form(kode_faskes: str) -> Response:
     if found is None:
         return _page("sirs/report.html", status=404, hospital=None, classes=_classes(), problems=[], typed={})
     if not reports.may_report(principal_from_request(), kode_faskes):
+        audit_event("access.denied", reason=f"does not report for hospital {kode_faskes}", method=request.method)
         return _page("sirs/report.html", status=403, hospital=found, classes=_classes(), denied=True,
                      problems=[], typed={})
     if request.method == "GET":

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from services.kelurahan_counts import figures
-from webgis.accounts.principal import principal_from_request
+from webgis.accounts.principal import audit_event, principal_from_request
 from webgis.accounts.views import login_page
 from webgis.citizen.common import engine, lang, map_credits, page
 from webgis.statistik.strings import UI
@@ -48,6 +48,7 @@ def counts_page() -> Response:
     indicator, year = _choice()
     allowed = figures.readable(principal_from_request())
     if not allowed:
+        audit_event("access.denied", reason="no indicator of counts per kelurahan for these roles", method=request.method)
         return _page("statistik/counts.html", 403, data=None, indicators=[], lang_code=lang())
     if indicator not in {i.id for i in allowed}:
         indicator = allowed[0].id
