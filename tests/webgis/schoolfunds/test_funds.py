@@ -145,3 +145,11 @@ def test_the_schools_item_page_links_to_its_funds(funds_app: Flask, funds_engine
         fid = conn.execute(text("SELECT fid FROM layers.schools WHERE npsn = :n"), {"n": OWN}).scalar_one()
     page = funds_app.test_client().get(f"/collections/schools/items/{fid}?f=html").get_data(as_text=True)
     assert f'href="/dana-sekolah/{OWN}"' in page and "Dana BOS dan APBS" in page
+
+
+def test_the_funds_pages_in_english_on_request(funds_app: Flask) -> None:
+    client = funds_app.test_client()
+    assert "School funds (BOS and APBS)" in client.get("/dana-sekolah?lang=en").get_data(as_text=True)
+    page = client.get(f"/dana-sekolah/{OWN}?lang=en").get_data(as_text=True)
+    assert "Received (sources)" in page and "Regular BOS (national budget)" in page
+    assert client.get("/dana-sekolah?ukuran=rahasia").status_code == 400

@@ -70,3 +70,11 @@ def test_bed_occupancy_indicator_per_kecamatan_and_city(sirs_engine: Engine) -> 
     city = [r for r in rows if r["kode_kec"] is None]
     assert city and all(70 <= r["value"] <= 100 and r["n"] > 0 for r in city)  # the seed's 70-100 % occupancy
     assert {r["kode_kec"] for r in rows} - {None}  # kecamatan of the hospitals
+
+
+def test_the_finder_speaks_bahasa_indonesia_first_and_english_on_request(sirs_app: Flask) -> None:
+    client = sirs_app.test_client()
+    page = client.get("/tempat-tidur").get_data(as_text=True)
+    assert "Cari tempat tidur kosong" in page and "lebih dari 6.0 jam" in page
+    english = client.get("/tempat-tidur?lang=en").get_data(as_text=True)
+    assert "Find a free hospital bed" in english and "ICU (intensive care)" in english
