@@ -157,6 +157,15 @@ class NotifySettings(BaseSettings):
     whatsapp_provider: str = "record"
 
 
+class SirsSettings(BaseSettings):
+    """Hospital bed reports (services/sirs)."""
+
+    model_config = SettingsConfigDict(env_prefix="WEBGIS_SIRS_")
+
+    # A hospital that has not reported for longer than this is shown with a stale-report warning.
+    stale_after_minutes: int = Field(default=360, ge=5, le=10080)
+
+
 class DatabaseRoutingSettings(BaseSettings):
     """Where reads go and how connections are pooled (docs/scaling.md).
 
@@ -244,6 +253,7 @@ class Settings(BaseSettings):
     poller: PollerSettings = Field(default_factory=PollerSettings)
     dask: DaskSettings = Field(default_factory=DaskSettings)
     netprobe: NetworkProbeSettings = Field(default_factory=NetworkProbeSettings)
+    sirs: SirsSettings = Field(default_factory=SirsSettings)
 
     @property
     def uses_local_cluster(self) -> bool:

@@ -45,6 +45,14 @@ The rule, from a declaration's `access: {read, write, private}`:
   agency, and admins; nobody else, staff of the same agency included. The public sees
   agency-level figures only, aggregated, with small groups suppressed
   (`can_see_staff_member`, `MIN_PUBLIC_GROUP`).
+- work units (a hospital reporting its beds, a school's treasurer entering its funds): a staff
+  member acts for a unit when it holds the unit's code among its agencies (`RS-<kode_faskes>`,
+  `SEKOLAH-<npsn>`, like the UPT codes of the offices) or the agency that oversees such units
+  (DINKES for hospitals, DISDIK for schools); admins act for every unit. What a unit publishes
+  (beds free, public money) is public; only writing is scoped.
+- counts from medical records and education history (services/kelurahan_counts): never public;
+  a principal reads an indicator's counts per kelurahan when it holds one of the roles the indicator
+  declares (admins always); no path serves a person or a point of them.
 Every principal, logged in or not, also holds the role 'public'.
 """
 
@@ -191,6 +199,30 @@ def can_see_staff_member(principal: Principal, *, agency: str, user_id: int | No
     if heads_agency(principal, agency):
         return True
     return user_id is not None and principal.user_id == user_id
+
+
+# ---------------------------------------------------------------- work units
+
+UNIT_STAFF_ROLES = frozenset({"staff"})
+
+
+def unit_code(kind: str, key: str) -> str:
+    """The code a staff member holds to act for one work unit: unit_code("SEKOLAH", "10210871")."""
+    return f"{kind}-{key}"
+
+
+def acts_for_unit(principal: Principal, unit: str, overseers: frozenset[str] | set[str] = frozenset()) -> bool:
+    """Whether the principal may write for the work unit `unit` (see the rule above)."""
+    if principal.is_admin:
+        return True
+    if not principal.roles & UNIT_STAFF_ROLES:
+        return False
+    return unit in principal.agencies or bool(principal.agencies & set(overseers))
+
+
+def can_read_counts(principal: Principal, readers: tuple[str, ...] | list[str]) -> bool:
+    """Whether the principal reads counts declared for `readers` (never the public: see the rule above)."""
+    return principal.is_admin or bool(principal.roles & (set(readers) - {PUBLIC}))
 
 
 # ---------------------------------------------------------------- rows

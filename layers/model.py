@@ -186,6 +186,20 @@ class Workflow(Strict):
     state: str
 
 
+class FeaturePage(Strict):
+    """A page about one feature that a service keeps (a school's funds): shown as a link in its popup.
+
+    `href` is a path of this site with one public property in braces, e.g. "/dana-sekolah/{npsn}".
+    """
+
+    title: Text
+    href: str = Field(pattern=r"^/[A-Za-z0-9/_.-]*\{[a-z_][a-z0-9_]*\}[A-Za-z0-9/_.-]*$")
+
+    @property
+    def property(self) -> str:
+        return self.href.split("{", 1)[1].split("}", 1)[0]
+
+
 class SourceInfo(Strict):
     name: str
     license: str
@@ -225,6 +239,7 @@ class LayerSpec(Strict):
     # A layer the database derives from another in the same transaction (a view or
     # triggers, in a migration): nobody writes it, so it cannot diverge from its origin.
     derived_from: str | None = None
+    pages: list[FeaturePage] = Field(default_factory=list)  # services' pages about one feature
     source: SourceInfo
     seed: Seed = Field(default_factory=Seed)
 
@@ -244,13 +259,16 @@ class LayerSpec(Strict):
         refs = {"key": [self.key], "temporal": [self.temporal], "search": self.search,
                 "access.private": self.access.private, "style.property": [self.style.property],
                 "access.rows": [r.property for r in self.access.rows],
-                "workflow.state": [self.workflow.state if self.workflow else None]}
+                "workflow.state": [self.workflow.state if self.workflow else None],
+                "pages": [page.property for page in self.pages]}
         for where, values in refs.items():
             for v in values:
                 if v is not None and v not in known:
                     raise ValueError(f"layer {self.id}: {where} names unknown property {v!r}")
         if self.temporal and self.prop(self.temporal).type not in ("date", "datetime"):
             raise ValueError(f"layer {self.id}: temporal property must be a date or datetime")
+        if any(page.property in self.access.private for page in self.pages):
+            raise ValueError(f"layer {self.id}: a feature page's link may not carry a private property")
         if self.zoom.min > self.zoom.max:
             raise ValueError(f"layer {self.id}: zoom.min > zoom.max")
         if self.purpose == "testing" and self.access.is_public:

@@ -11,6 +11,7 @@
     python -m services pbb terbit --tahun 2026  # PBB-P2: SPPTs, `lihat NOP`, `realisasi` (services/pbb/cli.py)
     python -m services ppdb allocate --round 2026-smp  # PPDB rounds, zones (services/ppdb/__main__.py)
     python -m services simpeg seed|import F|agency X  # staff records and attendance (services/simpeg/cli.py)
+    python -m services sirs token issue R1275644  # a hospital's bed-report token (services/sirs/cli.py)
     python -m services notify run               # the notification worker (./medan run starts it)
     python -m services layanan                  # the declared services and which engine rooms are present
     python -m services layanan overdue pbg      # a service's cases past their state's due time
@@ -198,6 +199,7 @@ def _add_engine_commands() -> None:
     from services.pbb.cli import pbb
     from services.ppdb.__main__ import main as ppdb
     from services.simpeg.cli import simpeg
+    from services.sirs.cli import sirs
     from services.skpd.cli import skpd
 
     main.add_command(ppdb, name="ppdb")
@@ -206,6 +208,7 @@ def _add_engine_commands() -> None:
     main.add_command(pbb)
     main.add_command(notify)
     main.add_command(skpd)
+    main.add_command(sirs)
 
 
 _add_engine_commands()

@@ -77,16 +77,19 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.pbb import views as pbb
     from webgis.ppdb import views as ppdb_online
     from webgis.rasters import views as rasters
+    from webgis.schoolfunds import views as schoolfunds
     from webgis.simpeg import views as simpeg
+    from webgis.sirs import views as sirs
     from webgis.skpd import network as skpd_network
     from webgis.skpd import views as skpd
+    from webgis.statistik import views as statistik
     from webgis.tiles import views as tiles
     from webgis.verify import views as verify
     from webgis.waste import views as waste
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
-                   simpeg):
+                   simpeg, sirs, schoolfunds, statistik):
         app.register_blueprint(module.blueprint)
 
 

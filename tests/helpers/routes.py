@@ -89,6 +89,9 @@ FILLERS: dict[str, Filler] = {
     "agency": lambda s: ["DISKOMINFO"],
     "office": lambda s: ["KC-12.71.01"],  # a site of the city WAN (the operators' network view)
     "nip": lambda s: ["196501012000011001"],  # SIMPEG: a NIP of nobody the route walks' users are
+    "kode_faskes": lambda s: ["R1275644"],  # a seeded hospital (RS Umum Melati): junk reports change nothing
+    "npsn": lambda s: ["10257713"],  # a school (SMP Methodist 9): junk posts change nothing
+    "report_token_id": lambda s: [999999],  # no such hospital token: an allowed revoke ends none
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

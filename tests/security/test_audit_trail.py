@@ -382,7 +382,41 @@ def _waste_pay(w: World) -> tuple[str, object]:
     return _form(w, "/retribusi-sampah/RS-000001", "/retribusi-sampah/RS-000001/2026-11/bayar", {})
 
 
+HOSPITAL = "R1275644"  # RS Umum Melati (Kemenkes 2019)
+BEDS = {"tempat_tidur": [{"kelas": "ICU", "kapasitas": 8, "tersedia": 2}]}
+
+
+def _hospital_report(w: World) -> tuple[str, object]:
+    from services.sirs import tokens
+
+    issued = tokens.issue(w.app.extensions["engine"], HOSPITAL, label="audit", actor="test")
+    return _api(w, "PUT", f"/api/sirs/rs/{HOSPITAL}/tempat-tidur", issued.secret, json=BEDS)
+
+
+def _hospital_token_revoke(w: World) -> tuple[str, object]:
+    from services.sirs import tokens
+
+    issued = tokens.issue(w.app.extensions["engine"], HOSPITAL, label="audit", actor="test")
+    return _api(w, "DELETE", f"/api/sirs/token/{issued.id}")
+
+
+def _funds_import(w: World) -> tuple[str, object]:
+    import io
+
+    csv = b"npsn,tahun,arah,kategori,jumlah\n10257713,2025,belanja,asesmen,1000\n"
+    return _form(w, "/dana-sekolah/impor", "/dana-sekolah/impor", {"berkas": (io.BytesIO(csv), "dana.csv")})
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
+    ("sirs.report_api", "PUT"): _hospital_report,
+    ("sirs.report_form", "POST"): lambda w: _form(w, f"/tempat-tidur/rs/{HOSPITAL}/lapor",
+                                                  f"/tempat-tidur/rs/{HOSPITAL}/lapor",
+                                                  {"kapasitas_ICU": "8", "tersedia_ICU": "3"}),
+    ("sirs.token_issue", "POST"): lambda w: _api(w, "POST", f"/api/sirs/rs/{HOSPITAL}/token", json={"label": "audit"}),
+    ("sirs.token_revoke", "DELETE"): _hospital_token_revoke,
+    ("schoolfunds.entry_form", "POST"): lambda w: _form(w, "/dana-sekolah/10257713/isi", "/dana-sekolah/10257713/isi",
+                                                        {"tahun": "2025", "belanja_honor": "1000"}),
+    ("schoolfunds.import_page", "POST"): _funds_import,
     ("pbb.pay", "POST"): _pbb_pay,
     ("waste.pay", "POST"): _waste_pay,
     ("simpeg.import_staff_api", "POST"): _simpeg_import,

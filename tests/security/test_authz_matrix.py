@@ -43,6 +43,10 @@ OPERATOR = "OPERATOR"  # the operators' device API: operator (admin always); ano
 SIGNED = "SIGNED"
 # Feature history pages: staff or whoever may write the layer (HISTORY); restoring is a write (RESTORE).
 HISTORY, RESTORE = "HISTORY", "RESTORE"
+# A hospital's bed report (services/sirs/tokens.py): only that hospital's own token; an account's token is none.
+HOSPITAL = "HOSPITAL"
+# Counts from medical records and education history: the roles services/kelurahan_counts/indicators.yaml names.
+COUNTS = "COUNTS"
 
 TABLE: dict[tuple[str, str], str] = {
     ("health.healthz", "GET"): PUBLIC,
@@ -251,6 +255,33 @@ TABLE: dict[tuple[str, str], str] = {
     ("simpeg.agency_page", "GET"): ADMIN,
     ("simpeg.agency_api", "GET"): ADMIN,
     ("simpeg.import_staff_api", "POST"): ADMIN,
+    # Hospital beds (services/sirs, tests/webgis/sirs): where a bed is free is public; a hospital reports with
+    # its own token (no account's token reaches it: 401 for every role); staff report on a page; admins
+    # issue and revoke hospital tokens.
+    ("sirs.finder_page", "GET"): PUBLIC,
+    ("sirs.finder_api", "GET"): PUBLIC,
+    ("sirs.hospital_page", "GET"): PUBLIC,
+    ("sirs.history_api", "GET"): PUBLIC,
+    ("sirs.report_api", "PUT"): HOSPITAL,
+    ("sirs.report_form", "GET"): SESSION,
+    ("sirs.report_form", "POST"): SESSION,
+    ("sirs.token_issue", "POST"): ADMIN,
+    ("sirs.token_list", "GET"): ADMIN,
+    ("sirs.token_revoke", "DELETE"): ADMIN,
+    # School funds (services/schoolfunds, tests/webgis/schoolfunds): public money is public; a school's
+    # treasurer (or DISDIK) enters and imports on pages (the school rule is checked after login).
+    ("schoolfunds.map_page", "GET"): PUBLIC,
+    ("schoolfunds.map_api", "GET"): PUBLIC,
+    ("schoolfunds.school_page", "GET"): PUBLIC,
+    ("schoolfunds.school_api", "GET"): PUBLIC,
+    ("schoolfunds.entry_form", "GET"): SESSION,
+    ("schoolfunds.entry_form", "POST"): SESSION,
+    ("schoolfunds.import_page", "GET"): SESSION,
+    ("schoolfunds.import_page", "POST"): SESSION,
+    # Counts per kelurahan from health and education records (services/kelurahan_counts): never public;
+    # the roles each indicator declares (staff and planners here), small counts suppressed.
+    ("statistik.counts_page", "GET"): SESSION,
+    ("statistik.counts_api", "GET"): COUNTS,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -288,7 +319,7 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         return "allowed"
     if policy == CREDENTIALS:
         return {400, 401}  # 400: no CSRF token (anonymous form post); 401: no such user and password
-    if policy == SIGNED:
+    if policy in (SIGNED, HOSPITAL):
         return {401}  # 400: no CSRF token (anonymous form post); 401: no such user and password
     if policy == LOGIN:
         return "allowed" if role != "anonymous" else {401}
@@ -296,6 +327,8 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         return "allowed" if role == "admin" else refused
     if policy == STAFF:
         return "allowed" if role in ("staff", "admin") else refused
+    if policy == COUNTS:
+        return "allowed" if role in ("staff", "planner", "admin") else refused
     if policy == OPERATOR:
         return "allowed" if role in ("operator", "admin") else refused
     if policy == SESSION:

@@ -22,6 +22,7 @@ EVENTS = (
     "token.created", "token.revoked", "token.refused", "access.denied", "csrf.refused", "feature.restored",
     "request.write", "complaint.status", "complaint.comment", "complaint.assign",
     "operator.command", "operator.command_rejected", "operator.alarm_ack",
+    "sirs.token_issued", "sirs.token_revoked",
 )
 # Called with the event after each record. The web registers one that marks the
 # request as audited (webgis/accounts/trail.py), so that its catch-all record of

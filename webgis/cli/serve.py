@@ -103,6 +103,7 @@ def up(ctx: click.Context, instances: int, pooled: bool, workers: int | None, po
     ctx.invoke(seed)
     _issue_this_periods_bills()
     _seed_staff()
+    _seed_service_figures()
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
     children = _start_background_services(pollers)
     env = {**os.environ, "DATABASE_URL": running_database_url()}
@@ -140,6 +141,18 @@ def _seed_staff() -> None:
     from services.simpeg.seed import seed_staff
 
     click.echo(f"simpeg: {seed_staff(engine())} pegawai (sintetis)")
+
+
+def _seed_service_figures() -> None:
+    """The synthetic figures of the services that keep no layer of their own, so their pages answer
+    from the first run (hospital beds, school funds, counts per kelurahan); a seeded database is left alone."""
+    from services.kelurahan_counts.seed import seed as seed_counts
+    from services.schoolfunds.seed import seed as seed_funds
+    from services.sirs.seed import seed as seed_beds
+
+    click.echo(f"sirs: {seed_beds(engine())} rumah sakit diisi data tempat tidur sintetis")
+    click.echo(f"dana sekolah: {seed_funds(engine())} baris sintetis")
+    click.echo(f"angka per kelurahan: {seed_counts(engine())} baris sintetis")
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:

@@ -72,6 +72,13 @@
     if (fid !== null && fid !== undefined) {
       children.push(Medan.el('a', { className: 'popup-link', href: layer.item_page.replace('{fid}', encodeURIComponent(fid)),
                                    text: Medan.t('feature_page') }));
+      // Pages a service keeps about this feature (a school's funds), declared with the layer.
+      (layer.pages || []).forEach(function (page) {
+        var key = page.href.slice(page.href.indexOf('{') + 1, page.href.indexOf('}'));
+        if (props[key] === null || props[key] === undefined) { return; }
+        children.push(Medan.el('a', { className: 'popup-service', href: page.href.replace('{' + key + '}',
+          encodeURIComponent(String(props[key]))), text: Medan.tr(page.title) }));
+      });
       // "Edit this feature", for a layer the user may write (pages/js/edit.js, loaded only then).
       if (Medan.popupActions) { children.push(Medan.popupActions(layer, fid)); }
     }
