@@ -1,0 +1,109 @@
+"""A Modbus TCP gateway that accepts ONE connection: both poll lanes and an operator's command share it.
+
+Many Modbus TCP-to-RTU gateways accept a single TCP connection (or a few) and refuse or
+drop the next. Before the fix the poller opened one connection per lane to a Modbus TCP
+gateway (the healthy lane and the quarantine lane) and a command opened one more: the
+gateway dropped the quarantine lane's (its units were reported as connection faults, not
+as slow) and refused the command's (audited "failed" while the gateway was fine). Now
+there is one connection per gateway: the lanes share it, matching answers by transaction
+id (a late answer to an abandoned request is discarded, never taken for the next one),
+and commands borrow it through the poller's link (devices/gatewaylink.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from sqlalchemy import text
+
+from devices.commands import send
+from devices.datatypes import DeviceConfig, MemorySink
+from devices.gatewaylink import Lender
+from devices.poller import Poller, PollerConfig, wait_until
+from devices.pollstate import DeviceState, Endpoint
+from layers.db import engine_for
+from tests.helpers.operator import readdress
+
+HEALTHY = range(2, 8)  # unit 1 is the registered light the operator commands; healthy too
+CONFIG = PollerConfig(timeout_s=0.3, late_grace_s=0.3, retries=0, offline_after=3, offline_probe_s=2.0,
+                      flush_interval_s=0.05)
+
+
+class SlotPoller(Poller):
+    """Records each poll: device, lane, due time, end time, whether it gave a good reading."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.polls: list[tuple[str, str, float, float, bool]] = []
+
+    async def _poll_once(self, ep: Endpoint, slot: int, state: DeviceState, due: float) -> None:
+        answered_before, lane = state.last_ok, state.lane
+        await super()._poll_once(ep, slot, state, due)
+        self.polls.append((state.config.device_id, lane, due, time.monotonic(), state.last_ok != answered_before))
+
+
+# drop: the gateway closes a second connection at once; steal: it keeps the new one and drops the old.
+@pytest.mark.parametrize("over_limit", ["drop", "steal"])
+def test_one_connection_to_a_tcp_gateway_serves_both_lanes_and_a_command(isolated_database_url, peer, ports,
+                                                                         over_limit: str) -> None:  # noqa: ANN001
+    (port,) = ports(1)
+    # Modbus TCP in front of an RS-485 line, accepting one connection
+    gateway = peer(port, serial=True, max_connections=1, over_limit=over_limit)
+    engine = engine_for(isolated_database_url)
+    light = readdress(engine, port, ("lpju_solar_v1",), interval_s=2.0)["lpju_solar_v1"]  # unit 1
+    for unit in (1, *HEALTHY, 8, 9):
+        gateway.set(unit, "input", 0, 1200 + unit)  # battery_voltage 12.0x V
+    gateway.behave(8, "slow", delay_s=0.4)  # late but within the grace: quarantined, still read
+    gateway.behave(9, "slow", delay_s=0.75)  # answers after the poller gave up: its answer comes late
+    interval = 2.0
+    fleet = [light.config(), *(DeviceConfig(f"gw/{u}", "lpju_solar_v1", "127.0.0.1", port, u, interval)
+                               for u in (*HEALTHY, 8, 9))]
+    sink = MemorySink()
+    poller = SlotPoller(fleet, sink, CONFIG)
+    lender = Lender(poller, engine)
+    started: list[float] = []
+    late: list[int] = []  # unit 9's late answers, recognised by their transaction id and dropped
+
+    async def scenario() -> object:
+        await poller.start()
+        await lender.refresh()
+        started.append(time.monotonic())
+        try:
+            assert await wait_until(lambda: poller.states["gw/8"].lane == poller.states["gw/9"].lane == "slow", 8)
+            result = await asyncio.to_thread(send, engine, light.layer, light.code, "dim_level", 40, "operator:test")
+            await asyncio.sleep(6.0)  # the lanes go on sharing the connection after the command
+            late.append(poller.endpoints[("127.0.0.1", port)].clients[0].discarded)
+            return result
+        finally:
+            await lender.stop()
+            await poller.stop()
+
+    result = asyncio.run(scenario())
+    # The command went out on the poller's connection, was applied and audited ok.
+    assert result.result == "ok" and result.read_back == 40, result
+    assert gateway.get(1, "holding", 0) == 40
+    with engine.connect() as conn:
+        audited = conn.execute(text("SELECT result, read_back FROM devices.commands WHERE id = :id"),
+                               {"id": result.audit_id}).one()
+    assert tuple(audited) == ("ok", 40.0)
+    # One connection the whole time: nothing refused, nothing dropped and reopened.
+    used = (gateway.rejected, gateway.stolen, gateway.connections, gateway.most_at_once)
+    assert used == (0, 0, 1, 1), used
+    # The quarantined units were polled in their lane, over that connection, and named for what they are.
+    slow_lane = {p[0] for p in poller.polls if p[1] == "slow"}
+    assert {"gw/8", "gw/9"} <= slow_lane, slow_lane
+    assert any(r.device_id == "gw/8" for r in sink.readings)  # the late one still delivers
+    assert poller.states["gw/8"].fault == "slow", poller.states["gw/8"].fault
+    assert poller.states["gw/9"].fault == "no_answer", poller.states["gw/9"].fault
+    assert late[0] >= 2, late
+    # The healthy units keep their slots; unit 9's late answers are never taken for theirs.
+    healthy = {light.device_id, *(f"gw/{u}" for u in HEALTHY)}
+    for device in healthy:
+        assert poller.states[device].lane == "main" and poller.states[device].status == "online", device
+        faults = [c.detail for c in sink.changes if c.device_id == device and c.status in ("fault", "offline")]
+        assert not [f for f in faults if not f.startswith("slow")], (device, faults)
+    slots = [p for p in poller.polls if p[0] in healthy and p[2] >= started[0]]
+    on_time = [p for p in slots if p[4] and p[3] <= p[2] + interval]
+    assert len(on_time) >= 0.9 * len(slots) and len(slots) >= len(healthy) * 4, (len(on_time), len(slots))
