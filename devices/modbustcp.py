@@ -311,21 +311,40 @@ class ModbusTcpConnection:
                 return bytes(window)
 
     def _deliver(self, tid: int, unit: int, pdu: bytes) -> None:
-        request = self._in_flight.pop(tid, None)
-        if request is not None:
+        owner = self._in_flight.get(tid)
+        mislabelled = self._mislabelled(tid, unit, pdu, owner)
+        if mislabelled is not None:
+            request = self._in_flight.pop(mislabelled)
             if request.flight is not None:
                 request.flight.finish()
             if not request.future.done():
-                request.future.set_result((unit, pdu))
+                request.future.set_exception(PollFailure("garbled", f"wrong transaction id {tid} (asked {mislabelled})"))
+            return
+        if owner is not None:
+            del self._in_flight[tid]
+            if owner.flight is not None:
+                owner.flight.finish()
+            if not owner.future.done():
+                owner.future.set_result((unit, pdu))  # the requester checks the unit and function
             return
         if self._abandoned.pop(tid, "new") is None:
             self.discarded += 1  # the late answer of a request given up: dropped, never taken for another
-            return
-        # An id nobody sent: the answer of the one request in flight to that unit and function, mislabelled.
-        same = [t for t, r in self._in_flight.items() if r.unit == unit and pdu and r.function == pdu[0] & 0x7F]
-        if len(same) == 1 and not self._in_flight[same[0]].future.done():
-            request = self._in_flight.pop(same[0])
-            request.future.set_exception(PollFailure("garbled", f"wrong transaction id {tid} (asked {same[0]})"))
+
+    def _mislabelled(self, tid: int, unit: int, pdu: bytes, owner: _InFlight | None) -> int | None:
+        """The request an answer with another's transaction id really answers, if it shows.
+
+        An id nobody is waiting for, or the id of a request to another unit while an older request
+        to this unit and function is in flight (a gateway answers in order, so that older one is
+        being answered): the answer is that request's, mislabelled. Else the id decides.
+        """
+        if owner is not None and owner.unit == unit:
+            return None
+        if owner is None and tid in self._abandoned:
+            return None
+        fc = pdu[0] & 0x7F if pdu else -1
+        same = [t for t, r in self._in_flight.items() if r.unit == unit and r.function == fc
+                and (owner is None or r.order < owner.order)]
+        return same[0] if len(same) == 1 else None
 
     @staticmethod
     async def _queued_behind(frame: asyncio.Future, ahead: Sequence[Flight], sent: float) -> float:

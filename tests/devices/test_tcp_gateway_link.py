@@ -21,8 +21,9 @@ from sqlalchemy import text
 from devices.commands import send
 from devices.datatypes import DeviceConfig, MemorySink
 from devices.gatewaylink import Lender
+from devices.modbustcp import ModbusTcpConnection
 from devices.poller import Poller, PollerConfig, wait_until
-from devices.pollstate import DeviceState, Endpoint
+from devices.pollstate import DeviceState, Endpoint, PollFailure
 from layers.db import engine_for
 from tests.helpers.operator import readdress
 
@@ -107,3 +108,52 @@ def test_one_connection_to_a_tcp_gateway_serves_both_lanes_and_a_command(isolate
     slots = [p for p in poller.polls if p[0] in healthy and p[2] >= started[0]]
     on_time = [p for p in slots if p[4] and p[3] <= p[2] + interval]
     assert len(on_time) >= 0.9 * len(slots) and len(slots) >= len(healthy) * 4, (len(on_time), len(slots))
+
+
+def test_a_late_answer_is_dropped_by_its_transaction_id_and_the_connection_kept(peer, ports) -> None:  # noqa: ANN001
+    """Issue 21 item 5 on a shared Modbus TCP connection: resynchronised by transaction id, not by reconnecting."""
+    (port,) = ports(1)
+    gateway = peer(port, serial=True, max_connections=1)
+    gateway.set(1, "input", 0, 1201)
+    gateway.set(2, "input", 0, 1202)
+    gateway.behave(9, "slow", delay_s=0.5)  # answers after the client gave up on it
+
+    async def scenario() -> tuple[list, list, int]:
+        conn = ModbusTcpConnection("127.0.0.1", port, timeout_s=0.2, grace_s=0.1)
+        try:
+            with pytest.raises(PollFailure) as lost:
+                await conn.read(9, "input", 0, 1)
+            assert lost.value.kind == "timeout"
+            # Sent at once, while unit 9's answer is still to come on this very connection.
+            first = await conn.read(1, "input", 0, 1)
+            # Pipelined: two requests in flight together, each answered with its own values.
+            both = await asyncio.gather(conn.read(2, "input", 0, 1), conn.read(1, "input", 0, 1))
+            return [first.values], [a.values for a in both], conn.discarded
+        finally:
+            conn.close()
+
+    first, both, discarded = asyncio.run(scenario())
+    assert first == [[1201]] and both == [[1202], [1201]]
+    assert discarded == 1  # unit 9's late answer, known by its transaction id
+    assert (gateway.connections, gateway.rejected) == (1, 0)
+
+
+def test_answers_with_another_requests_transaction_id_blame_the_unit_that_sent_them(peer, ports) -> None:  # noqa: ANN001
+    """A unit answering with a wrong transaction id (here: the next one's) is named, not its neighbour."""
+    (port,) = ports(1)
+    gateway = peer(port, serial=True)
+    gateway.behave(6, "wrong_tid")
+    gateway.set(7, "input", 0, 1207)
+
+    async def scenario() -> list:
+        conn = ModbusTcpConnection("127.0.0.1", port, timeout_s=0.3, grace_s=0.1)
+        try:
+            return await asyncio.gather(conn.read(6, "input", 0, 1), conn.read(7, "input", 0, 1),
+                                        return_exceptions=True)
+        finally:
+            conn.close()
+
+    wrong, neighbour = asyncio.run(scenario())
+    assert isinstance(wrong, PollFailure) and wrong.kind == "garbled" and "transaction id" in wrong.detail, wrong
+    # The neighbour's own answer came after the mislabelled one and is taken.
+    assert not isinstance(neighbour, BaseException) and neighbour.values == [1207], neighbour
