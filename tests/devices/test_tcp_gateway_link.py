@@ -8,6 +8,8 @@ as slow) and refused the command's (audited "failed" while the gateway was fine)
 there is one connection per gateway: the lanes share it, matching answers by transaction
 id (a late answer to an abandoned request is discarded, never taken for the next one),
 and commands borrow it through the poller's link (devices/gatewaylink.py).
+Measured before the fix: the command failed ("connection unexpectedly closed") and unit 9
+was named "closed: connection closed by the peer"; after: one connection, the command ok.
 """
 
 from __future__ import annotations
