@@ -25,6 +25,7 @@ import multiprocessing as mp
 import random
 import statistics
 import time
+from collections import Counter
 
 from devices.datatypes import DeviceConfig, MemorySink, Reading
 from devices.poller import Poller, PollerConfig
@@ -35,9 +36,10 @@ MISBEHAVIOURS = [("silent", {"busy_s": 0.5}), ("slow", {"delay_s": 1.5}), ("exce
                  ("garbage", {})]
 
 
-def serve(port: int, behaviours: dict[int, tuple[str, dict]], commands: mp.connection.Connection) -> None:
+def serve(port: int, behaviours: dict[int, tuple[str, dict]], commands: mp.connection.Connection,
+          max_connections: int | None = None) -> None:
     """A child process: one gateway, driven by 'down' / 'up' / 'stop' over a pipe."""
-    with MisbehavingPeer(port, serial=True) as peer:
+    with MisbehavingPeer(port, serial=True, max_connections=max_connections) as peer:
         for unit, (kind, options) in behaviours.items():
             peer.behave(unit, kind, **options)
             peer.set(unit, "input", 0, 1250)
@@ -48,11 +50,12 @@ def serve(port: int, behaviours: dict[int, tuple[str, dict]], commands: mp.conne
             commands.send(command)
 
 
-def start_gateways(layout: dict[int, dict[int, tuple[str, dict]]]) -> dict[int, tuple[mp.Process, object]]:
+def start_gateways(layout: dict[int, dict[int, tuple[str, dict]]],
+                   max_connections: int | None = None) -> dict[int, tuple[mp.Process, object]]:
     out = {}
     for port, behaviours in layout.items():
         ours, theirs = mp.Pipe()
-        proc = mp.Process(target=serve, args=(port, behaviours, theirs), daemon=True)
+        proc = mp.Process(target=serve, args=(port, behaviours, theirs, max_connections), daemon=True)
         proc.start()
         out[port] = (proc, ours)
     for _proc, pipe in out.values():
@@ -92,7 +95,7 @@ def on_time(args: argparse.Namespace, config: PollerConfig) -> None:
         fleet.append(DeviceConfig(f"{port}/{unit}", "lpju_solar_v1", "127.0.0.1", port, unit, args.interval))
         if i not in bad:
             healthy.add(f"{port}/{unit}")
-    gateways = start_gateways(layout)
+    gateways = start_gateways(layout, args.max_connections)
     try:
         poller = TimedPoller(fleet, MemorySink(), config, rng=random.Random(1))
         asyncio.run(poller.run(args.duration))
@@ -102,10 +105,13 @@ def on_time(args: argparse.Namespace, config: PollerConfig) -> None:
     good = [p for p in slots if p[3] and p[2] <= p[1] + args.interval]
     skipped = poller.stats.skipped_late
     share = len(good) / max(1, len(slots) + skipped)
-    print(f"on time: {n} devices behind {args.gateways} serial gateways, {len(bad)} misbehaving "
+    accepting = "" if args.max_connections is None else f" accepting {args.max_connections} connection(s) each"
+    print(f"on time: {n} devices behind {args.gateways} serial gateways{accepting}, {len(bad)} misbehaving "
           f"({', '.join(k for k, _ in MISBEHAVIOURS)}), interval {args.interval:g} s, {args.duration:g} s")
     print(f"  healthy polls on time with a good reading: {len(good)} of {len(slots)} polled "
           f"(+{skipped} slots skipped late, any device) = {100 * share:.2f} % (target >= 99.5 %)")
+    named = Counter(s.fault for d, s in poller.states.items() if d not in healthy)
+    print(f"  misbehaving units' faults at the end: {dict(sorted(named.items(), key=str))}")
 
 
 def gateway_return(args: argparse.Namespace, config: PollerConfig) -> None:
@@ -178,6 +184,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--outage", type=float, default=30.0)
     parser.add_argument("--only", choices=("on_time", "return", "flapping"))
+    parser.add_argument("--max-connections", type=int, default=None,
+                        help="gateways that accept this many TCP connections (many accept one)")
     args = parser.parse_args()
     config = PollerConfig(timeout_s=0.5, retries=1)
     if args.only in (None, "flapping"):

@@ -1,7 +1,7 @@
-"""A gateway that allows one connection (an RTU converter), polled and commanded at once.
+"""A gateway that allows one connection (an RTU converter or a Modbus TCP gateway), polled and commanded at once.
 
-One MisbehavingPeer in RTU mode that accepts a single TCP connection and answers one
-request at a time (an RS-485 line), `--units` lamps behind it polled every `--interval`
+One MisbehavingPeer (RTU framing, or Modbus TCP with `--framing tcp`) that accepts a single
+TCP connection and answers one request at a time (an RS-485 line), `--units` lamps behind it polled every `--interval`
 seconds; meanwhile an operator's script writes and reads back a register every
 `--every` seconds through the poller's lent connection (devices/gatewaylink.py), as
 devices.commands does. Prints the command round trips, the share of poll slots that
@@ -9,6 +9,7 @@ gave a good reading, and the connections the converter refused (target: 0).
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_gateway_link.py
     PYTHONPATH=. .venv/bin/python benchmarks/bench_gateway_link.py --units 20 --duration 30
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_gateway_link.py --framing tcp
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def command(port: int, unit: int, value: int) -> float:
 
 
 async def scenario(args: argparse.Namespace, port: int) -> tuple[list[float], Poller, MemorySink]:
-    fleet = [DeviceConfig(f"lamp/{u}", "lpju_solar_v1", "127.0.0.1", port, u, args.interval, transport="rtu_over_tcp")
+    transport = "rtu_over_tcp" if args.framing == "rtu" else "tcp"
+    fleet = [DeviceConfig(f"lamp/{u}", "lpju_solar_v1", "127.0.0.1", port, u, args.interval, transport=transport)
              for u in range(1, args.units + 1)]
     sink = MemorySink()
     poller = Poller(fleet, sink, PollerConfig(timeout_s=0.5, flush_interval_s=0.2))
@@ -68,12 +70,14 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--every", type=float, default=0.5, help="seconds between commands")
     parser.add_argument("--duration", type=float, default=20.0)
+    parser.add_argument("--framing", choices=("rtu", "tcp"), default="rtu",
+                        help="an RTU converter (default) or a Modbus TCP gateway")
     args = parser.parse_args()
     (port,) = free_ports(1)
-    with MisbehavingPeer(port, serial=True, framing="rtu", max_connections=1) as converter:
+    with MisbehavingPeer(port, serial=True, framing=args.framing, max_connections=1) as converter:
         trips, poller, sink = asyncio.run(scenario(args, port))
         slots = args.units * args.duration / args.interval
-        print(f"{args.units} RTU units every {args.interval:g} s for {args.duration:g} s, a command every "
+        print(f"{args.units} {args.framing.upper()} units every {args.interval:g} s for {args.duration:g} s, a command every "
               f"{args.every:g} s through the poller's connection")
         print(f"commands: {len(trips)}, round trip (write + read-back) median {statistics.median(trips) * 1000:.0f} ms, "
               f"max {max(trips) * 1000:.0f} ms")

@@ -178,8 +178,9 @@ def send(engine: Engine, layer: str, device_code: str, point: str, value: float,
         raise
     reg_map = load_maps()[device.model]
     try:
-        # A gateway that allows one connection: the poller holds it and lends it (devices/gatewaylink.py).
-        link = lent_connection(engine, device.host, device.port) if device.transport == "rtu_over_tcp" else None
+        # A gateway polled on one connection (an RTU converter, a Modbus TCP gateway): the poller
+        # holds it and lends it (devices/gatewaylink.py); a second one would be refused or kick it off.
+        link = lent_connection(engine, device.host, device.port)
         result, detail, previous, read_back = _exchange(device, p, words, float(value), timeout_s, reg_map.rules,
                                                         link)
     except CommandRejected as exc:  # a cross-point rule of the map: nothing was written

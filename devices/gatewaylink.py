@@ -1,11 +1,13 @@
-"""Commands share the poller's one connection to a gateway that allows only one (an RTU converter).
+"""Commands share the poller's one connection to a gateway that allows only one.
 
-Many serial-to-Ethernet converters and small Modbus gateways accept a single TCP
+Many serial-to-Ethernet converters and Modbus TCP-to-RTU gateways accept a single TCP
 connection: while the poller holds it, a command's own connection is refused (or, worse,
-kicks the poller off). So the poller lends its connection: for each such endpoint it
-serves a loopback-only Modbus TCP port (what mbusd does for a serial line), and every
-request that arrives there goes out on the shared connection between two polls, framed
-as the gateway speaks (RTU or TCP). devices.commands looks the port up in
+kicks the poller off). So the poller lends its connection: for each such endpoint (an RTU
+converter, or a Modbus TCP gateway polled on one connection) it serves a loopback-only
+Modbus TCP port (what mbusd does for a serial line), and every request that arrives
+there goes out on the shared connection, framed as the gateway speaks: between two polls
+on an RTU line, beside the polls under its own transaction id on Modbus TCP.
+devices.commands looks the port up in
 devices.gateway_links and talks plain Modbus TCP to it, so its checks, read-back and
 "unconfirmed" handling stay the same. A request the gateway does not answer gets no
 answer here either (the connection is closed), so a lost write stays "unconfirmed",
@@ -25,7 +27,6 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
-from devices.modbustcp import ModbusTcpConnection
 from devices.pollstate import PollFailure
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,9 @@ LINK_HOST = "127.0.0.1"
 class GatewayLink:
     """A loopback Modbus TCP server in front of one endpoint's shared connection."""
 
-    def __init__(self, host: str, port: int, client: Callable[[], Awaitable[ModbusTcpConnection]]) -> None:
+    def __init__(self, host: str, port: int, exchange: Callable[[int, bytes], Awaitable[bytes]]) -> None:
         self.host, self.port = host, port  # the gateway
-        self._client = client
+        self._exchange = exchange  # (unit, request PDU) -> answer PDU on the shared connection
         self.link_port = 0
         self.requests = 0
         self._server: asyncio.base_events.Server | None = None
@@ -61,7 +62,7 @@ class GatewayLink:
                 pdu = await reader.readexactly(length - 1)
                 self.requests += 1
                 try:
-                    answer = await (await self._client()).transact(unit, pdu)
+                    answer = await self._exchange(unit, pdu)
                 except PollFailure as failure:
                     # No answer from the device: none from here either (the caller re-reads).
                     log.info("gateway link %s:%s: unit %s: %s", self.host, self.port, unit, failure)
@@ -86,7 +87,7 @@ class Lender:
         new = []
         for host, port in self.poller.single_connection_endpoints():
             if (host, port) not in self.links:
-                link = GatewayLink(host, port, functools.partial(self.poller.shared_client, host, port))
+                link = GatewayLink(host, port, functools.partial(self.poller.lent_request, host, port))
                 await link.start()
                 self.links[(host, port)] = link
                 new.append(link)

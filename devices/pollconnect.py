@@ -3,6 +3,7 @@
 A mixin of devices.poller.Poller. Connections are opened lazily per (endpoint, slot),
 backed off when refused, shared by every lane on a single-connection gateway (and lent
 to commands there, devices/gatewaylink.py); a read names its failure (PollFailure).
+A Modbus TCP gateway is single unless PollerConfig.connections_per_endpoint allows more.
 """
 
 from __future__ import annotations
@@ -54,9 +55,7 @@ class Connections:
             client = ep.clients[slot] = ModbusTcpConnection(ep.host, ep.port, self.config.timeout_s,
                                                             self.config.grace_s, ep.framing)
         try:
-            async with client.lock:
-                if not client.connected:
-                    await client.connect()
+            await client.ensure_connected()
         except PollFailure:
             if not ep.single:
                 ep.clients.pop(slot, None)
@@ -69,9 +68,26 @@ class Connections:
         ep.connect_fails = 0
         return client
 
-    async def shared_client(self, host: str, port: int) -> ModbusTcpConnection:
-        """The connection of a single-connection gateway, which commands borrow (devices/gatewaylink.py)."""
-        return await self._client(self.endpoints[(host, port)], 0)
+    async def lent_request(self, host: str, port: int, unit: int, pdu: bytes) -> bytes:
+        """A command's request on a single-connection gateway's one connection (devices/gatewaylink.py).
+
+        Counted in flight like a poll's, so a poll sent behind it at a gateway that answers one
+        request at a time is not blamed for the wait; the answer PDU (an exception one included),
+        PollFailure when none came.
+        """
+        ep = self.endpoints[(host, port)]
+        client = await self._client(ep, 0)
+        ahead, flight = (() if ep.parallel else tuple(ep.in_flight)), Flight()
+        ep.in_flight.add(flight)
+        try:
+            return await client.transact(unit, pdu, ahead, lambda: 0.0 if ep.parallel else ep.busy_until, flight)
+        except PollFailure as failure:
+            if failure.kind == "timeout":  # the gateway may still be busy with it for a while
+                ep.busy_until = time.monotonic() + client.timeout_s + client.grace_s
+            raise
+        finally:
+            ep.in_flight.discard(flight)
+            flight.finish()
 
     def single_connection_endpoints(self) -> list[tuple[str, int]]:
         return [(ep.host, ep.port) for ep in self.endpoints.values() if ep.single]
@@ -94,8 +110,8 @@ class Connections:
         except PollFailure as failure:
             self._count(state, failure)
             raise
-        # The device's own timeout: the connection serves one request at a time (its slot's worker).
-        client.timeout_s, client.grace_s = self._timeouts(state)
+        # The device's own timeout, per request: the connection may be shared by both lanes.
+        timeouts = self._timeouts(state)
         values: dict[str, tuple] = {}
         state.late, state.latency_s = False, 0.0
         for block in state.map.blocks:
@@ -105,7 +121,7 @@ class Connections:
             ep.in_flight.add(flight)
             try:
                 answer = await client.read(state.config.unit, block.function, block.start, block.count, ahead,
-                                           lambda: 0.0 if ep.parallel else ep.busy_until)
+                                           lambda: 0.0 if ep.parallel else ep.busy_until, timeouts, flight)
             except PollFailure as failure:
                 self._count(state, failure)
                 if failure.kind == "timeout":  # the gateway may still be busy with it for a while

@@ -1,11 +1,13 @@
 """Asyncio Modbus TCP poller: many devices, few connections, never stopped by one device.
 
-Devices sharing a (host, port) share one pymodbus AsyncModbusTcpClient, served by one
-worker that polls them in due-time order (Modbus TCP gateways answer one request at a
-time anyway). Each endpoint runs independently, so a dead or slow endpoint delays only
-the devices behind it; a global semaphore bounds requests in flight. Within an
-endpoint, a device that makes it wait (timeouts, slow answers) is quarantined on a
-second connection, the slow lane, so its waits do not make the healthy devices late.
+Devices sharing a (host, port) share one connection (many gateways accept only one),
+served by one worker that polls them in due-time order (Modbus TCP gateways answer one
+request at a time anyway). Each endpoint runs independently, so a dead or slow endpoint
+delays only the devices behind it; a global semaphore bounds requests in flight. Within an
+endpoint, a device that makes it wait (timeouts, slow answers) is quarantined in a
+second lane, the slow lane, so its waits do not make the healthy devices late; both lanes
+send on the same connection (Modbus TCP pipelined by transaction id, RTU one request at a
+time), and commands borrow it too (devices/gatewaylink.py).
 
 A device is marked offline after ``offline_after`` consecutive polls that nobody
 answered (no answer, connection refused or dropped) and back online on the next good
@@ -79,7 +81,10 @@ class Poller(Scheduling, Connections, Outcomes):
         if d.model not in self.maps:
             raise ValueError(f"device {d.device_id}: no register map for model {d.model!r}")
         state = self.states[d.device_id] = DeviceState(d, self.maps[d.model])
-        ep = self.endpoints.setdefault((d.host, d.port), Endpoint(d.host, d.port, d.transport))
+        ep = self.endpoints.get((d.host, d.port))
+        if ep is None:
+            ep = self.endpoints[(d.host, d.port)] = Endpoint(d.host, d.port, d.transport,
+                                                             self.config.connections_per_endpoint)
         if ep.transport != d.transport:
             self._reframe(ep, state)
         return state

@@ -90,11 +90,13 @@ class DeviceState:
 class Endpoint:
     """One (host, port): its devices in due order, its client, its connect back-off."""
 
-    def __init__(self, host: str, port: int, transport: str = "tcp") -> None:
+    def __init__(self, host: str, port: int, transport: str = "tcp", connections: int = 1) -> None:
         self.host, self.port = host, port
         # "tcp" (Modbus TCP) or "rtu_over_tcp" (a serial converter in transparent mode). An RTU
-        # converter allows one TCP connection: every lane then shares it (single).
+        # converter allows one TCP connection, and so do many Modbus TCP gateways: every lane then
+        # shares it (single), unless the poller is told the gateway takes more (`connections`).
         self.transport = transport
+        self.connections = connections
         # Per lane, the devices in due order; a lane's event wakes its idle workers.
         self.lanes: dict[str, list[tuple[float, int, DeviceState]]] = {"main": [], "slow": []}
         self.wake: dict[str, asyncio.Event] = {}
@@ -125,8 +127,9 @@ class Endpoint:
 
     @property
     def single(self) -> bool:
-        """Whether all the endpoint's workers share one connection (an RTU-over-TCP converter)."""
-        return self.transport == "rtu_over_tcp"
+        """Whether all the endpoint's workers (and lent commands) share one connection: an RTU-over-TCP
+        converter always, a Modbus TCP gateway unless PollerConfig.connections_per_endpoint allows more."""
+        return self.transport == "rtu_over_tcp" or self.connections <= 1
 
     @property
     def framing(self) -> str:

@@ -6,10 +6,18 @@ timed out, sends its next request on the same connection, the slow answer goes o
 with the *new* request's transaction id and unit id, and the client takes it as the
 answer to the wrong device. Capturing the request before the first await fixes that;
 the rest mirrors pymodbus' own handler.
+
+pymodbus also takes one request per received segment and reads ``last_pdu`` only when
+the handler task runs, so a client that pipelines (several requests in flight on one
+connection, each with its transaction id, as the poller does on a gateway that accepts
+one connection) lost all but the last of the requests that came in one segment and left
+the rest in the buffer. Every complete request of a segment is handled here, each with
+its own PDU, concurrently, as a gateway serving units in parallel would.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from pymodbus.constants import ExcCodes
@@ -24,8 +32,28 @@ log = logging.getLogger(__name__)
 class SafeRequestHandler(ServerRequestHandler):
     """Serves each request from its own PDU, however long the datastore takes."""
 
-    async def handle_request(self) -> None:
-        pdu, addr = self.last_pdu, self.last_addr
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self._handling: set[asyncio.Task] = set()
+
+    def callback_data(self, data: bytes, addr: tuple | None = None) -> int:
+        """Take every complete request in the buffer, each handled with its own PDU."""
+        used = 0
+        while used < len(data):
+            cut = super().callback_data(data[used:], addr)
+            if cut <= 0:
+                break  # the rest is an incomplete frame: wait for more bytes
+            used += cut
+            if self.last_pdu:
+                task = self.loop.create_task(self.handle_request(self.last_pdu, self.last_addr))
+                self._handling.add(task)
+                task.add_done_callback(self._handling.discard)
+        return used
+
+    def handle_later(self) -> None:
+        """pymodbus' deferred handling of ``last_pdu``: callback_data has handled each request already."""
+
+    async def handle_request(self, pdu=None, addr=None) -> None:  # noqa: ANN001 - a pymodbus PDU, its address
         if not pdu:
             return
         try:

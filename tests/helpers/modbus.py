@@ -90,24 +90,31 @@ class MisbehavingPeer:
     bus: one request at a time across all connections, so a slow unit delays the others.
     ``framing="rtu"`` makes it a serial-to-Ethernet converter in transparent mode: RTU frames
     (unit, PDU, CRC-16) on the socket, no MBAP header; a request with a wrong CRC is
-    ignored, as a serial device ignores it. ``max_connections=1`` is a converter that
-    allows one TCP connection: a second one is closed at once (``rejected`` counts them).
+    ignored, as a serial device ignores it. ``max_connections=1`` is a converter or a Modbus
+    TCP gateway that allows one TCP connection: with ``over_limit="drop"`` a second one is
+    closed at once (``rejected`` counts them); with ``over_limit="steal"`` the new one is
+    kept and the oldest is dropped (``stolen`` counts them), as some gateways do.
+    ``connections`` counts the connections ever served, ``most_at_once`` the most at once.
     It runs in its own thread and loop; tests drive it synchronously.
     """
 
     def __init__(self, port: int, *, serial: bool = True, framing: str = "tcp",
-                 max_connections: int | None = None) -> None:
+                 max_connections: int | None = None, over_limit: str = "drop") -> None:
+        if over_limit not in ("drop", "steal"):
+            raise ValueError(f"over_limit is drop or steal, not {over_limit!r}")
         self.port = port
         self.serial = serial
         self.framing = framing
         self.max_connections = max_connections
+        self.over_limit = over_limit
         self.rejected = 0
+        self.stolen = 0
         self.most_at_once = 0
         self.units: dict[int, PeerUnit] = {}
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._server: asyncio.base_events.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._writers: dict[asyncio.StreamWriter, None] = {}  # in the order they connected
         self._bus: asyncio.Lock | None = None
         self.connections = 0
 
@@ -171,10 +178,15 @@ class MisbehavingPeer:
                     break
                 await asyncio.sleep(0.01)
             else:
-                self.rejected += 1
-                writer.close()
-                return
-        self._writers.add(writer)
+                if self.over_limit == "drop":
+                    self.rejected += 1
+                    writer.close()
+                    return
+                self.stolen += 1
+                oldest = next(iter(self._writers))
+                del self._writers[oldest]
+                oldest.close()
+        self._writers[writer] = None
         self.connections += 1
         self.most_at_once = max(self.most_at_once, len(self._writers))
         try:
@@ -192,7 +204,7 @@ class MisbehavingPeer:
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
-            self._writers.discard(writer)
+            self._writers.pop(writer, None)
             writer.close()
 
     async def _answer(self, writer: asyncio.StreamWriter, tid: int, unit_id: int, pdu: bytes) -> bool:
