@@ -30,7 +30,7 @@ from services.assets.rules import CATEGORIES
 
 COLUMNS = ["kode_aset", "nama", "kib", "kategori", "agency", "tahun_perolehan", "nilai_perolehan", "kondisi",
            "asal", "asal_ref", "luas_m2", "panjang_m", "kode_kel", "nama_kel", "nama_kec",
-           "inventarisasi_terakhir", "keterangan", "pemegang", "nip_pemegang"]
+           "inventarisasi_terakhir", "keterangan", "pemegang_barang", "nip_pemegang_barang"]
 CONDITIONS = ["baik", "rusak_ringan", "rusak_berat"]
 CONDITION_SHARE = [0.7, 0.2, 0.1]
 LAST_YEAR = 2025
@@ -62,7 +62,7 @@ class _Register:
             "kondisi": str(self.rng.choice(CONDITIONS, p=CONDITION_SHARE)), "asal": "pembelian", "asal_ref": None,
             "luas_m2": area, "panjang_m": length, "kode_kel": self.kel["kode_kel"].iat[row],
             "nama_kel": self.kel["nama_kel"].iat[row], "nama_kec": self.kel["nama_kec"].iat[row],
-            "inventarisasi_terakhir": None, "keterangan": None, "pemegang": None, "nip_pemegang": None, **extra})
+            "inventarisasi_terakhir": None, "keterangan": None, "pemegang_barang": None, "nip_pemegang_barang": None, **extra})
         self.geoms.append(geom)
 
     def frame(self) -> gpd.GeoDataFrame:
@@ -170,8 +170,8 @@ def generate_assets_points(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_S
         holder = made_up_name(reg.rng)
         nip = "".join(str(d) for d in reg.rng.integers(0, 10, 18))
         reg.add(kel["rep"].iat[row], name=f"Sepeda motor dinas Kelurahan {kel['nama_kel'].iat[row]}",
-                category="kendaraan", agency="KELURAHAN", value_per_unit=25_000_000, pemegang=holder,
-                nip_pemegang=nip)
+                category="kendaraan", agency="KELURAHAN", value_per_unit=25_000_000, pemegang_barang=holder,
+                nip_pemegang_barang=nip)
     faskes = seed_input("health_facilities", kelurahan).sort_values("kode_faskes")
     puskesmas = faskes[faskes["jenis"] == "Puskesmas"]
     for facility, row in zip(puskesmas.itertuples(), locate(list(puskesmas.geometry), kel), strict=True):
