@@ -85,6 +85,7 @@ FILLERS: dict[str, Filler] = {
     "nomor": lambda s: ["RS-000001"],  # a seeded waste fee payer
     "periode": lambda s: ["2001-01"],  # no fee that month: an allowed payment opens no bill
     "tahun": lambda s: [1999],  # no SPPT that year: an allowed payment opens no bill
+    "kode": lambda s: ["B.KELURAHAN.2024.S00001"],  # a seeded city asset (services/assets/seed.py)
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.
