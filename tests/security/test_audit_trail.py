@@ -373,7 +373,23 @@ def _waste_pay(w: World) -> tuple[str, object]:
     return _form(w, "/retribusi-sampah/RS-000001", "/retribusi-sampah/RS-000001/2026-11/bayar", {})
 
 
+def _asset_visit(w: World) -> tuple[str, object]:
+    """An inventory visit of a seeded asset (services/assets), where it stands, with a photo."""
+    import io
+
+    from tests.helpers.permits import jpeg
+
+    with w.app.extensions["engine"].connect() as conn:
+        code, lon, lat = conn.execute(text("SELECT kode_aset, ST_X(geom), ST_Y(geom) FROM layers.assets_points "
+                                           "ORDER BY kode_aset LIMIT 1")).one()
+    page = "/aset/inventarisasi"
+    return page, w.admin.post(page, content_type="multipart/form-data", data={
+        "kode_aset": code, "kondisi": "baik", "lon": str(lon), "lat": str(lat), "note": "Uji audit",
+        "photo": (io.BytesIO(jpeg()), "foto.jpg"), "csrf_token": csrf_token(w.admin, page)})
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
+    ("aset.record_visit", "POST"): _asset_visit,
     ("pbb.pay", "POST"): _pbb_pay,
     ("waste.pay", "POST"): _waste_pay,
     ("accounts.login", "POST"): _login,
