@@ -75,7 +75,7 @@ def test_staff_record_an_inventory_visit_on_a_phone(aset_app: Flask, tmp_path: P
         options = page.locator("#visit-asset option").all_inner_texts()
         assert any(CAR in o for o in options) and not any(".DISDIK." in o for o in options)  # their agency's only
         page.select_option("#visit-asset", CAR)
-        page.wait_for_timeout(600)
+        page.wait_for_selector(f"#map[data-focus='{CAR}']")
         box = page.locator("#map").bounding_box()
         # beside the kelurahan office where the bike stands (its plot is drawn too: a tap on it would pick the plot)
         page.mouse.click(box["x"] + box["width"] / 2 + 70, box["y"] + box["height"] / 2 + 70)

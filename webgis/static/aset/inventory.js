@@ -4,7 +4,7 @@
   "use strict";
   var el = document.getElementById("map");
   if (!el) { document.body.setAttribute("data-ready", "true"); return; }
-  var map = L.map(el).setView([3.595, 98.672], 12);
+  var map = L.map(el, { zoomAnimation: false }).setView([3.595, 98.672], 12);
   var chosen = document.getElementById("visit-asset");
   var lon = document.getElementById("visit-lon"), lat = document.getElementById("visit-lat");
   var here = null;
@@ -22,12 +22,14 @@
       l.on("click", function (e) { chosen.value = f.id; stand(e.latlng); L.DomEvent.stop(e); });
     }
   }).addTo(map);
-  if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { maxZoom: 17 }); }
+  if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds(), { maxZoom: 17, animate: false }); }
   map.on("click", function (e) { stand(e.latlng); });
   chosen.addEventListener("change", function () {  // picked from the list: show it, then tap where you stand
     var l = byCode[chosen.value];
     if (!l) { return; }
-    if (l.getBounds) { map.fitBounds(l.getBounds(), { maxZoom: 18 }); } else { map.setView(l.getLatLng(), 18); }
+    map.once("moveend", function () { el.dataset.focus = chosen.value; });  // tests wait for the view to settle
+    if (l.getBounds) { map.fitBounds(l.getBounds(), { maxZoom: 18, animate: false }); }
+    else { map.setView(l.getLatLng(), 18, { animate: false }); }
   });
   if (navigator.geolocation && !lat.value) {
     navigator.geolocation.getCurrentPosition(function (p) {
