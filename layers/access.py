@@ -28,6 +28,11 @@ The rule, from a declaration's `access: {read, write, private}`:
   on any path (items, item pages, tiles and their cache key, history, search,
   "what is here?", downloads, the catalogue's counts, Open311); a write may
   neither touch such a row nor move a row out of the scope.
+  Writing has its own scope, reckoned over the `write` roles only: on a layer
+  anyone may read (a public register, like the city's assets) staff still
+  reach every row to read it, but change, create, delete or restore only rows
+  their rule admits (403 for a row they see but may not write), and a write
+  role no rule names is what lifts the limit, not `public`.
 - workflow (`workflow: {service, state}`): the generic layer API writes the
   rows' other properties only; creating, deleting or changing the state is the
   owning service's (it calls layers.features without a principal).
@@ -273,11 +278,38 @@ def row_scope(spec: LayerSpec, principal: Principal) -> RowScope | None:
     limited = {role for rule in rules for role in rule.roles}
     if (principal.roles & _granting_roles(spec)) - limited:
         return None  # it reaches the layer through a role no rule limits
+    return _scope_of(rules, principal)
+
+
+def write_scope(spec: LayerSpec, principal: Principal) -> RowScope | None:
+    """The rows of `spec` this principal may write; None means every row.
+
+    Like row_scope, but only the layer's write roles count: every principal holds `public`,
+    which reaches every row of a public layer for reading and must not lift the rule for writing.
+    """
+    rules = spec.access.rows
+    if principal.is_admin or not rules:
+        return None
+    limited = {role for rule in rules for role in rule.roles}
+    if (principal.roles & set(spec.access.write)) - limited:
+        return None  # it writes the layer through a role no rule limits
+    return _scope_of(rules, principal)
+
+
+def _scope_of(rules: list[RowRule], principal: Principal) -> RowScope:
     conditions = [(rule.property, _held(rule, principal)) for rule in rules if principal.roles & set(rule.roles)]
     merged: dict[str, set[str]] = {}
     for name, values in conditions:
         merged.setdefault(name, set()).update(values)
     return RowScope(tuple((name, tuple(sorted(values))) for name, values in sorted(merged.items()) if values))
+
+
+def can_write_row(spec: LayerSpec, principal: Principal, row: Mapping[str, Any] | None) -> bool:
+    """Whether the principal may change this existing row (a service's step on it, a page's edit button)."""
+    if row is None or not can_write(spec, principal) or not row_visible(spec, principal, row):
+        return False
+    scope = write_scope(spec, principal)
+    return scope is None or scope.admits(row)
 
 
 def row_visible(spec: LayerSpec, principal: Principal, row: Mapping[str, Any] | None) -> bool:
@@ -314,8 +346,8 @@ def check_row_write(spec: LayerSpec, principal: Principal, fid: int | None,
     refuse_derived(spec)
     if old is not None and not row_visible(spec, principal, old):
         raise FeatureNotFound(f"no feature {fid} in layer {spec.id}")  # as if missing: its existence is not confirmed
-    scope = row_scope(spec, principal)
-    if new is not None and scope is not None and not scope.admits(new):
+    scope = write_scope(spec, principal)
+    if scope is not None and any(row is not None and not scope.admits(row) for row in (old, new)):
         reach = "; ".join(f"{name} one of {', '.join(values)}" for name, values in scope.conditions) or "no rows"
         raise RowOutOfScope(f"{principal.actor} writes only rows of layer {spec.id} with {reach}")
     _check_workflow(spec, old, new)

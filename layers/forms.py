@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from layers.access import Principal, can_view_history, can_write, row_scope, writable_layers
+from layers.access import Principal, can_view_history, can_write, writable_layers, write_scope
 from layers.model import LayerSpec, PropertySpec
 from layers.registry import Registry
 
@@ -47,7 +47,9 @@ def edit_form(spec: LayerSpec, principal: Principal) -> dict[str, Any] | None:
     if not can_write(spec, principal):
         return None
     workflow_state = spec.workflow.state if spec.workflow else None
-    scope = row_scope(spec, principal)
+    # What the principal may write, not what it may read: on a public layer with a row rule
+    # (the city's assets) staff read every agency's rows but write only their own agency's.
+    scope = write_scope(spec, principal)
     limits = dict(scope.conditions) if scope is not None else {}
     return {
         "id": spec.id,

@@ -61,6 +61,7 @@ def _no_content_type_without_content(response: Response) -> Response:
 
 def _register_blueprints(app: Flask) -> None:
     from webgis import health
+    from webgis.aset import views as aset
     from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
     from webgis.disdukcapil import views as disdukcapil
@@ -89,7 +90,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
-                   simpeg, sirs, schoolfunds, statistik):
+                   simpeg, sirs, schoolfunds, statistik, aset):
         app.register_blueprint(module.blueprint)
 
 

@@ -407,6 +407,21 @@ def _funds_import(w: World) -> tuple[str, object]:
     return _form(w, "/dana-sekolah/impor", "/dana-sekolah/impor", {"berkas": (io.BytesIO(csv), "dana.csv")})
 
 
+def _asset_visit(w: World) -> tuple[str, object]:
+    """An inventory visit of a seeded asset (services/assets), where it stands, with a photo."""
+    import io
+
+    from tests.helpers.permits import jpeg
+
+    with w.app.extensions["engine"].connect() as conn:
+        code, lon, lat = conn.execute(text("SELECT kode_aset, ST_X(geom), ST_Y(geom) FROM layers.assets_points "
+                                           "ORDER BY kode_aset LIMIT 1")).one()
+    page = "/aset/inventarisasi"
+    return page, w.admin.post(page, content_type="multipart/form-data", data={
+        "kode_aset": code, "kondisi": "baik", "lon": str(lon), "lat": str(lat), "note": "Uji audit",
+        "photo": (io.BytesIO(jpeg()), "foto.jpg"), "csrf_token": csrf_token(w.admin, page)})
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
     ("sirs.report_api", "PUT"): _hospital_report,
     ("sirs.report_form", "POST"): lambda w: _form(w, f"/tempat-tidur/rs/{HOSPITAL}/lapor",
@@ -417,6 +432,7 @@ SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
     ("schoolfunds.entry_form", "POST"): lambda w: _form(w, "/dana-sekolah/10257713/isi", "/dana-sekolah/10257713/isi",
                                                         {"tahun": "2025", "belanja_honor": "1000"}),
     ("schoolfunds.import_page", "POST"): _funds_import,
+    ("aset.record_visit", "POST"): _asset_visit,
     ("pbb.pay", "POST"): _pbb_pay,
     ("waste.pay", "POST"): _waste_pay,
     ("simpeg.import_staff_api", "POST"): _simpeg_import,

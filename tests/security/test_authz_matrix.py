@@ -282,6 +282,15 @@ TABLE: dict[tuple[str, str], str] = {
     # the roles each indicator declares (staff and planners here), small counts suppressed.
     ("statistik.counts_page", "GET"): SESSION,
     ("statistik.counts_api", "GET"): COUNTS,
+    # SIMBADA (services/assets, tests/webgis/aset): the register, the map and an asset's card with its
+    # transfers are public money; the inventory visit is for a staff browser, the asset's own agency's
+    # (services/assets/inventory.py asks layers/access.py; tests/security/test_asset_rows.py).
+    ("aset.register_page", "GET"): PUBLIC,
+    ("aset.register_api", "GET"): PUBLIC,
+    ("aset.asset_page", "GET"): PUBLIC,
+    ("aset.asset_api", "GET"): PUBLIC,
+    ("aset.inventory_page", "GET"): SESSION,
+    ("aset.record_visit", "POST"): SESSION,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -346,6 +355,11 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         return "allowed" if role in ("staff", "admin") or _may_write(spec, role) else refused
     if policy == WRITE and spec.derived_from is not None:
         return {403}  # read-only for everyone, whoever asks
+    if policy == WRITE and method == "DELETE" and role != "admin" and any(role in r.roles for r in spec.access.rows):
+        # The matrix's principals hold no agency: a row rule admits none of the rows, which they then
+        # cannot see (404) or, on a layer anyone reads, may not change (403). The other writes' junk
+        # bodies are refused before the row is looked at.
+        return {403, 404}
     return "allowed" if _may_write(spec, role) else refused
 
 

@@ -50,6 +50,9 @@ def test_forms_follow_the_declaration_and_the_access_rule() -> None:
     assert fields["status"]["readonly"] and not fields["description"]["readonly"]
     assert fields["agency"]["allowed"] == ["DPKPPR"]
     assert not complaints["create"] and not complaints["delete"]
+    # On a layer anyone reads (the city's assets), the agency is still narrowed to the one they may write.
+    assets = edit_form(get_registry().get("assets_areas"), staff)
+    assert {f["name"]: f for f in assets["fields"]}["agency"]["allowed"] == ["DPKPPR"]
 
 
 def test_only_writers_get_the_editor(editing_app: Flask) -> None:
