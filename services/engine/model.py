@@ -80,6 +80,9 @@ class Transition(Strict):
     roles: list[str] = Field(min_length=1)
     label: Text
     note_required: bool = False
+    # Properties of the case that must hold a value for this step (a construction stage needs its
+    # contractor and contract value): checked by every path that moves a case, the generic desk included.
+    requires: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _known_roles(self) -> Transition:
@@ -117,6 +120,9 @@ class ServiceSpec(Strict):
     title: Text
     description: Text
     agency: str  # the SKPD code that handles every case (staff of it reach the cases)
+    # Who opens a case: a citizen applying (the layanan pages), or staff of the owning agency through the
+    # service's own functions (a city project is planned by its agency, never filed by the public).
+    filed_by: Literal["citizen", "staff"] = "citizen"
     ref_prefix: str = Field(pattern=r"^[A-Z]{2,5}$")
     case_layer: str
     form: Form
