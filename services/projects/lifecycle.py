@@ -63,7 +63,7 @@ def today_wib(now: datetime | None = None) -> date:
     return (now or now_utc()).astimezone(WIB).date()
 
 
-def _staff_of(principal: Principal, agency: str) -> None:
+def staff_of(principal: Principal, agency: str) -> None:
     if not principal.has_any(STAFF_ROLES):
         raise Forbidden(Said("hanya petugas SKPD yang boleh mengelola proyek", "only agency staff manage projects"))
     if not principal.is_admin and agency not in principal.agencies:
@@ -96,7 +96,7 @@ def plan_project(bind: Bind, raw: Mapping[str, Any], *, lon: Any, lat: Any, agen
     """A new project on an APBD budget line, in the stage `planned`; returns its code. FormRejected (nothing
     written) when a value is wrong, the point lies outside Medan, or the budget line has a project already."""
     spec = service_spec(SERVICE)
-    _staff_of(principal, agency)
+    staff_of(principal, agency)
     with transaction(bind, principal.actor) as conn:
         return plan_within(conn, spec, raw, lon=lon, lat=lat, agency=agency, actor=principal.actor,
                            now=now or now_utc(), case_ref=case_ref, source=source)
@@ -138,32 +138,37 @@ def advance(bind: Bind, case_ref: str, to: str, raw: Mapping[str, Any], principa
             note: str | None = None, now: datetime | None = None) -> str:
     """Move a project to the stage `to` with the values that stage needs (STAGE_FIELDS); returns the stage it
     left. Entering `done` hands the works over to SIMBADA as an asset in the same transaction."""
-    spec = service_spec(SERVICE)
-    now = now or now_utc()
     with transaction(bind, principal.actor) as conn:
-        row = steps.locked_case(conn, SERVICE, case_ref, principal)
-        allowed = spec.transition(row["status"], to)
-        if allowed is None:
-            targets = ", ".join(t.to for t in spec.transitions_from(row["status"])) or "tidak ada (tahap akhir)"
-            raise TransitionNotAllowed(Said(f"proyek pada tahap {row['status']} tidak dapat menjadi {to}; yang "
-                                            f"mungkin: {targets}", f"a project in {row['status']} cannot become "
-                                            f"{to}; possible: {targets}"))
-        if not principal.has_any(allowed.roles):
-            raise Forbidden(Said(f"langkah {row['status']} → {to} hanya untuk peran {', '.join(allowed.roles)}",
-                                 f"the step {row['status']} -> {to} is for {', '.join(allowed.roles)} only"))
-        values, problems = typed_fields(STAGE_FIELDS.get(to, ()), raw)
-        text = (note or "").strip() or None
-        if allowed.note_required and not text:
-            problems.append(Said("catatan: tuliskan alasannya", "note: say why"))
-        extra = _entering(row, to, values, now)
-        problems += rules.stage_problems(row["status"], to, {**row, **extra})
-        if problems:
-            raise FormRejected(Said(f"langkah belum dapat dilakukan: {len(problems)} hal perlu diperbaiki",
-                                    f"the step cannot be made yet: {len(problems)} problem(s)"), problems)
-        if to == "done":
-            extra["kode_aset"] = hand_over(conn, {**row, **extra}, principal.actor)
-        steps.move_within(conn, SERVICE, row, to, principal.actor, note=text, extra=extra, at=now)
-        return row["status"]
+        return advance_within(conn, case_ref, to, raw, principal, note=note, now=now or now_utc())
+
+
+def advance_within(conn: Connection, case_ref: str, to: str, raw: Mapping[str, Any], principal: Principal, *,
+                   note: str | None, now: datetime) -> str:
+    """advance() inside the caller's transaction (the SiRUP importer moves every row of a file in one)."""
+    spec = service_spec(SERVICE)
+    row = steps.locked_case(conn, SERVICE, case_ref, principal)
+    allowed = spec.transition(row["status"], to)
+    if allowed is None:
+        targets = ", ".join(t.to for t in spec.transitions_from(row["status"])) or "tidak ada (tahap akhir)"
+        raise TransitionNotAllowed(Said(f"proyek pada tahap {row['status']} tidak dapat menjadi {to}; yang "
+                                        f"mungkin: {targets}", f"a project in {row['status']} cannot become "
+                                        f"{to}; possible: {targets}"))
+    if not principal.has_any(allowed.roles):
+        raise Forbidden(Said(f"langkah {row['status']} → {to} hanya untuk peran {', '.join(allowed.roles)}",
+                             f"the step {row['status']} -> {to} is for {', '.join(allowed.roles)} only"))
+    values, problems = typed_fields(STAGE_FIELDS.get(to, ()), raw)
+    text = (note or "").strip() or None
+    if allowed.note_required and not text:
+        problems.append(Said("catatan: tuliskan alasannya", "note: say why"))
+    extra = _entering(row, to, values, now)
+    problems += rules.stage_problems(row["status"], to, {**row, **extra})
+    if problems:
+        raise FormRejected(Said(f"langkah belum dapat dilakukan: {len(problems)} hal perlu diperbaiki",
+                                f"the step cannot be made yet: {len(problems)} problem(s)"), problems)
+    if to == "done":
+        extra["kode_aset"] = hand_over(conn, {**row, **extra}, principal.actor)
+    steps.move_within(conn, SERVICE, row, to, principal.actor, note=text, extra=extra, at=now)
+    return row["status"]
 
 
 def _entering(row: Mapping[str, Any], to: str, values: dict[str, Any], now: datetime) -> dict[str, Any]:

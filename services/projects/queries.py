@@ -16,6 +16,12 @@ def budget_line_cases() -> TextClause:
     return text("SELECT case_ref FROM layers.projects WHERE tahun_anggaran = :tahun AND kode_rekening = :kode")
 
 
+def kelurahan_point() -> TextClause:
+    """A point surely inside the kelurahan :kode_kel."""
+    return text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) AS p FROM layers.kelurahan "
+                "WHERE kode_kel = :kode_kel) s")
+
+
 def count_reports() -> TextClause:
     return text("SELECT count(*) FROM layers.project_progress WHERE case_ref = :case_ref")
 

@@ -209,3 +209,28 @@ def test_the_seed_has_every_stage_over_several_years_inside_medan_labelled_synth
     assert counts[0] == counts[1] and counts[2] > counts[0]
     delayed = conn.execute(text("SELECT count(*) FROM layers.projects WHERE terlambat")).scalar_one()
     assert delayed >= 1
+
+
+def test_the_indicators_follow_the_seams_shape_and_count_each_project_once_a_month(conn: Connection) -> None:
+    import yaml
+
+    from services.projects import indicators
+
+    declared = yaml.safe_load((Path(indicators.__file__).with_name("indicators.yaml")).read_text(encoding="utf-8"))
+    assert {d["id"] for d in declared} == {"project_progress", "project_delayed_share"}
+    rows = indicators.progress_by_kecamatan(conn, start=date(2025, 1, 1), end=date(2026, 11, 30))
+    assert rows and set(rows[0]) == {"kode_kec", "month", "value", "n"}
+    city = {r["month"]: r for r in rows if r["kode_kec"] is None}
+    assert len(city) == 23 and all(r["month"].day == 1 for r in rows)
+    for month, total in city.items():  # the kecamatan add up to the city, each project counted once
+        parts = [r for r in rows if r["month"] == month and r["kode_kec"] is not None]
+        assert sum(r["n"] for r in parts) == total["n"]
+        assert 0 <= total["value"] <= 100
+    before = city[date(2026, 11, 1)]
+    ref = in_construction(conn, kode_rekening="1.03.10.2.01.9100")
+    report(conn, ref, "40", "30", "2026-06-10")
+    after = {r["month"]: r for r in indicators.progress_by_kecamatan(conn, start=date(2026, 11, 1),
+                                                                     end=date(2026, 11, 30)) if r["kode_kec"] is None}
+    assert after[date(2026, 11, 1)]["n"] == before["n"] + 1
+    delayed = indicators.delayed_share_by_kecamatan(conn, start=date(2026, 11, 1), end=date(2026, 11, 30))
+    assert any(r["value"] > 0 for r in delayed)
