@@ -76,13 +76,14 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.payments import views as payments
     from webgis.pbb import views as pbb
     from webgis.ppdb import views as ppdb_online
+    from webgis.proyek import views as proyek
     from webgis.rasters import views as rasters
     from webgis.tiles import views as tiles
     from webgis.verify import views as verify
     from webgis.waste import views as waste
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
-                   verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online):
+                   verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, proyek):
         app.register_blueprint(module.blueprint)
 
 

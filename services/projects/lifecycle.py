@@ -18,6 +18,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shapely.errors import GEOSException
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection
 
 from layers import insert_features, update_feature
@@ -156,7 +159,10 @@ def advance_within(conn: Connection, case_ref: str, to: str, raw: Mapping[str, A
     if not principal.has_any(allowed.roles):
         raise Forbidden(Said(f"langkah {row['status']} → {to} hanya untuk peran {', '.join(allowed.roles)}",
                              f"the step {row['status']} -> {to} is for {', '.join(allowed.roles)} only"))
-    values, problems = typed_fields(STAGE_FIELDS.get(to, ()), raw)
+    raw = dict(raw)
+    as_built, problems = _as_built(raw.pop("geometri", None)) if to == "done" else (None, [])
+    values, wrong = typed_fields(STAGE_FIELDS.get(to, ()), raw)
+    problems += wrong
     text = (note or "").strip() or None
     if allowed.note_required and not text:
         problems.append(Said("catatan: tuliskan alasannya", "note: say why"))
@@ -166,7 +172,7 @@ def advance_within(conn: Connection, case_ref: str, to: str, raw: Mapping[str, A
         raise FormRejected(Said(f"langkah belum dapat dilakukan: {len(problems)} hal perlu diperbaiki",
                                 f"the step cannot be made yet: {len(problems)} problem(s)"), problems)
     if to == "done":
-        extra["kode_aset"] = hand_over(conn, {**row, **extra}, principal.actor)
+        extra["kode_aset"] = hand_over(conn, {**row, **extra}, principal.actor, as_built)
     steps.move_within(conn, SERVICE, row, to, principal.actor, note=text, extra=extra, at=now)
     return row["status"]
 
@@ -190,22 +196,38 @@ def _entering(row: Mapping[str, Any], to: str, values: dict[str, Any], now: date
     return extra
 
 
-def hand_over(conn: Connection, project: Mapping[str, Any], actor: str) -> str:
-    """The finished works registered as a SIMBADA asset (services/assets) in the caller's transaction;
-    returns the asset code. Until the assets service is in this tree the step is refused, not faked."""
+def _as_built(raw: Any) -> tuple[BaseGeometry | None, list[Said]]:
+    """The finished works as drawn at handover (GeoJSON: a road's line, a park's area), if drawn."""
+    if raw in (None, ""):
+        return None, []
     try:
-        from services.assets.register import register_asset
-    except ModuleNotFoundError:
-        raise TransitionNotAllowed(Said("serah terima ke SIMBADA belum tersedia di sistem ini",
-                                        "the handover to SIMBADA is not available in this system yet")) from None
-    from shapely.geometry import shape
+        geometry = shape(json.loads(raw) if isinstance(raw, str) else raw)
+    except (ValueError, TypeError, KeyError, AttributeError, GEOSException):
+        return None, [Said("gambar hasil pekerjaan: bukan geometri GeoJSON", "as-built drawing: not a GeoJSON geometry")]
+    if geometry.is_empty or not geometry.is_valid:
+        return None, [Said("gambar hasil pekerjaan: geometri kosong atau tidak sah",
+                           "as-built drawing: an empty or invalid geometry")]
+    return geometry, []
 
-    geometry = shape(json.loads(project["geometry_json"]))
-    year = project["tanggal_serah_terima"].year
-    return register_asset(conn, actor=actor, kib=project.get("kib_aset") or rules.KIB_OF_KIND[project["jenis"]],
-                          name=project["nama_proyek"], agency=project["agency"], acquired_year=year,
-                          acquisition_value=int(project.get("nilai_kontrak") or project["pagu"]),
-                          geometry=geometry, condition="baik", origin="proyek", origin_ref=project["case_ref"])
+
+def hand_over(conn: Connection, project: Mapping[str, Any], actor: str, as_built: BaseGeometry | None) -> str:
+    """The finished works registered as a SIMBADA asset (services/assets/register.py) in the caller's
+    transaction, with origin "proyek" and the project's code; returns the asset code. The asset is located
+    by the as-built drawing when staff drew one, else at the project's point (a building, KIB C); a road or a
+    drain (KIB D) is a line or an area, so its handover asks for the drawing (the register says so)."""
+    from services.assets.register import register_asset
+    from services.assets.rules import AssetRejected
+
+    geometry = as_built if as_built is not None else shape(json.loads(project["geometry_json"]))
+    try:
+        return register_asset(conn, actor=actor, kib=project.get("kib_aset") or rules.KIB_OF_KIND[project["jenis"]],
+                              name=project["nama_proyek"], agency=project["agency"],
+                              acquired_year=project["tanggal_serah_terima"].year,
+                              acquisition_value=int(round(project.get("nilai_kontrak") or project["pagu"])),
+                              geometry=geometry, condition="baik", origin="proyek", origin_ref=project["case_ref"])
+    except AssetRejected as exc:
+        raise FormRejected(Said("serah terima ke SIMBADA ditolak", "the handover to SIMBADA was refused"),
+                           [Said(f"serah terima: {exc}", f"handover: {exc}")]) from None
 
 
 # ---------------------------------------------------------------- progress

@@ -85,6 +85,8 @@ FILLERS: dict[str, Filler] = {
     "nomor": lambda s: ["RS-000001"],  # a seeded waste fee payer
     "periode": lambda s: ["2001-01"],  # no fee that month: an allowed payment opens no bill
     "tahun": lambda s: [1999],  # no SPPT that year: an allowed payment opens no bill
+    "kode": lambda s: ["PRJ-SEED0019"],  # a seeded project under construction (a junk step is refused, 400)
+    "laporan": lambda s: ["PRJ-SEED0019-001"],  # its first progress report (no photo in the seed: 404)
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

@@ -228,6 +228,17 @@ TABLE: dict[tuple[str, str], str] = {
     ("ppdb_online.create_round", "POST"): SESSION,
     ("ppdb_online.allocate", "POST"): SESSION,
     ("ppdb_online.release", "POST"): SESSION,
+    # City projects (services/projects, issue 19): the transparency map, register and project pages are public
+    # (public money, no personal data); the staff page and its writes are for logged-in browsers, the staff role
+    # and the project's own agency checked after login (tests/webgis/proyek).
+    ("proyek.register_page", "GET"): PUBLIC,
+    ("proyek.register_api", "GET"): PUBLIC,
+    ("proyek.project_page", "GET"): PUBLIC,
+    ("proyek.report_photo", "GET"): PUBLIC,
+    ("proyek.staff_home", "GET"): SESSION,
+    ("proyek.staff_progress", "POST"): SESSION,
+    ("proyek.staff_stage", "POST"): SESSION,
+    ("proyek.staff_import", "POST"): SESSION,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

@@ -7,7 +7,7 @@ contractor, contract value, progress, no staff names); `project_progress` keeps 
 (SIMONEV) as a feature. All three keep their history like every layer.
 
 Revision ID: 0023_projects
-Revises: 0022_ppdb
+Revises: 0023_assets
 Create Date: 2026-12-07 19:10:00
 """
 from alembic import op
@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from layers.schema import history_triggers_sql
 
 revision = '0023_projects'
-down_revision = '0022_ppdb'
+down_revision = '0023_assets'  # chained after the assets room's 0023 (merged into this branch)
 branch_labels = None
 depends_on = None
 

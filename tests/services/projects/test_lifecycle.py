@@ -234,3 +234,49 @@ def test_the_indicators_follow_the_seams_shape_and_count_each_project_once_a_mon
     assert after[date(2026, 11, 1)]["n"] == before["n"] + 1
     delayed = indicators.delayed_share_by_kecamatan(conn, start=date(2026, 11, 1), end=date(2026, 11, 30))
     assert any(r["value"] > 0 for r in delayed)
+
+
+def _finished(conn: Connection, **overrides: str) -> str:
+    ref = in_construction(conn, **overrides)
+    report(conn, ref, "100", "95", "2026-06-10", photo=jpeg())
+    return ref
+
+
+def test_done_hands_the_works_over_to_simbada_in_the_same_transaction(conn: Connection) -> None:
+    ref = _finished(conn, jenis="gedung", nama_proyek="Rehabilitasi Gedung Contoh", kode_rekening="1.01.02.9201")
+    lifecycle.advance(conn, ref, "done", {}, staff(), now=NOW)
+    project = row(conn, ref)
+    assert project["status"] == "done" and project["kode_aset"].startswith("C.DSDABMBK.2026.")
+    asset = conn.execute(text("SELECT a.kib, a.asal, a.asal_ref, a.agency, a.nilai_perolehan, a.source, "
+                              "ST_Equals(a.geom, p.geom) FROM layers.assets_points a, layers.projects p "
+                              "WHERE a.kode_aset = :code AND p.case_ref = :r"),
+                         {"code": project["kode_aset"], "r": ref}).one()
+    assert asset == ("C", "proyek", ref, AGENCY, 2_300_000_000, "simbada", True)
+    public = conn.execute(text("SELECT status, kode_aset FROM layers.projects_public WHERE case_ref = :r"),
+                          {"r": ref}).one()
+    assert public == ("done", project["kode_aset"])
+
+
+def test_a_road_is_handed_over_with_its_as_built_line_and_refused_without_it(conn: Connection) -> None:
+    ref = _finished(conn, kode_rekening="1.03.10.2.01.9202")
+    before = conn.execute(text("SELECT count(*) FROM layers.assets_lines")).scalar_one()
+    with pytest.raises(FormRejected) as refused:  # KIB D is a line or an area: the point alone is refused
+        lifecycle.advance(conn, ref, "done", {}, staff(), now=NOW)
+    assert "serah terima" in refused.value.problems[0]
+    assert row(conn, ref)["status"] == "construction" and row(conn, ref)["kode_aset"] is None
+    lon, lat = point_in(conn)
+    line = {"type": "LineString", "coordinates": [[lon, lat], [lon + 0.002, lat + 0.001]]}
+    lifecycle.advance(conn, ref, "done", {"geometri": line}, staff(), now=NOW)
+    code = row(conn, ref)["kode_aset"]
+    asset = conn.execute(text("SELECT kib, asal, asal_ref, panjang_m > 200 FROM layers.assets_lines "
+                              "WHERE kode_aset = :c"), {"c": code}).one()
+    assert asset == ("D", "proyek", ref, True)
+    assert conn.execute(text("SELECT count(*) FROM layers.assets_lines")).scalar_one() == before + 1
+
+
+def test_a_project_below_100_percent_is_not_handed_over(conn: Connection) -> None:
+    ref = in_construction(conn, jenis="gedung", kode_rekening="1.01.02.9203")
+    report(conn, ref, "90", "80", "2026-06-10")
+    with pytest.raises(FormRejected) as refused:
+        lifecycle.advance(conn, ref, "done", {}, staff(), now=NOW)
+    assert "serah terima setelah 100%" in refused.value.problems[0]
