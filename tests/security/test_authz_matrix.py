@@ -301,6 +301,8 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         return "allowed" if role in ("staff", "admin") or _may_write(spec, role) else refused
     if policy == WRITE and spec.derived_from is not None:
         return {403}  # read-only for everyone, whoever asks
+    if policy == WRITE and not spec.access.write:
+        return {403}  # no write role declared: only its service writes it (webgis/auth.py), admins included
     return "allowed" if _may_write(spec, role) else refused
 
 

@@ -36,7 +36,11 @@ def _layer_title(name: str) -> str:
 
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     return page(template, status, extra_strings=UI, in_wib=in_wib, rp=rules.rupiah, layer_title=_layer_title,
-                **context)
+                pct=_percent, **context)
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
 
 
 def _filters() -> register.Filters:

@@ -34,10 +34,13 @@ def _project(app: Flask, ref: str = SEEDED) -> dict:
         return dict(conn.execute(text("SELECT * FROM layers.projects WHERE case_ref = :r"), {"r": ref}).mappings().one())
 
 
-def test_the_register_shows_every_project_with_its_money_in_indonesian_first(web: FlaskClient) -> None:
+def test_the_register_shows_every_project_with_its_money_in_indonesian_first(complaints_app: Flask,
+                                                                           web: FlaskClient) -> None:
+    with complaints_app.extensions["engine"].connect() as conn:
+        total = conn.execute(text("SELECT count(*) FROM layers.projects")).scalar_one()
     page = web.get("/proyek").get_data(as_text=True)
     assert "Transparansi proyek pembangunan" in page and "Pagu" in page and "Penyedia" in page
-    assert page.count('class="p-card"') == 24 and "Rp" in page and "(sintetis)" in page
+    assert page.count('class="p-card"') == total >= 24 and "Rp" in page and "(sintetis)" in page
     english = web.get("/proyek?lang=en").get_data(as_text=True)
     assert "development projects" in english and "Contract value" in english
     data = web.get("/api/proyek?tahap=construction").get_json()

@@ -15,6 +15,7 @@
     marker(+d.lat, +d.lon, d.stage).addTo(map);
     map.setView([+d.lat, +d.lon], 16);
     el.dataset.ready = "1";
+    document.body.dataset.ready = "true";
     return;
   }
   function rupiah(n) { return n === null || n === undefined ? "—" : "Rp" + Math.round(n).toLocaleString("id-ID"); }
@@ -43,6 +44,7 @@
       el.dataset.features = String(data.features.length);
       if (data.features.length) { map.fitBounds(group.getBounds(), { maxZoom: 15, padding: [20, 20] }); }
       el.dataset.ready = "1";
+      document.body.dataset.ready = "true";
     })
-    .catch(function () { el.dataset.failed = "1"; });
+    .catch(function () { el.dataset.failed = "1"; document.body.dataset.ready = "true"; });
 }());

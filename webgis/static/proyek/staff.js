@@ -22,6 +22,10 @@
   });
   group.addTo(map);
   if (!d.chosen && points.length) { map.fitBounds(group.getBounds(), { maxZoom: 15, padding: [20, 20] }); }
+  var pick = document.getElementById("pick-form");
+  if (pick) {  // picking from the list opens the project at once (the button stays for keyboards without JS)
+    pick.elements.kode.addEventListener("change", function () { if (pick.elements.kode.value) { pick.submit(); } });
+  }
   var form = document.getElementById("progress-form");
   var tapped = null;
   if (form) {
@@ -47,4 +51,5 @@
     sync();
   }
   el.dataset.ready = "1";
+  document.body.dataset.ready = "true";
 }());
