@@ -10,6 +10,7 @@
     python -m services payments --help          # the sandbox gateway, callbacks, reconciliation
     python -m services pbb terbit --tahun 2026  # PBB-P2: SPPTs, `lihat NOP`, `realisasi` (services/pbb/cli.py)
     python -m services ppdb allocate --round 2026-smp  # PPDB rounds, zones (services/ppdb/__main__.py)
+    python -m services proyek terlambat         # projects: delay flags; `impor apbd|sirup FILE` (services/projects/cli.py)
     python -m services notify run               # the notification worker (./medan run starts it)
     python -m services layanan                  # the declared services and which engine rooms are present
     python -m services layanan overdue pbg      # a service's cases past their state's due time
@@ -195,8 +196,10 @@ def _add_engine_commands() -> None:
     from services.engine.payments.cli import payments_cli
     from services.pbb.cli import pbb
     from services.ppdb.__main__ import main as ppdb
+    from services.projects.cli import proyek
 
     main.add_command(ppdb, name="ppdb")
+    main.add_command(proyek)
     main.add_command(payments_cli)
     main.add_command(pbb)
     main.add_command(notify)
