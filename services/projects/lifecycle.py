@@ -337,7 +337,7 @@ def _write_report(conn: Connection, row: Mapping[str, Any], geometry: dict[str, 
             "kode_kel": row["kode_kel"], "tanggal": on, "dilaporkan": now, "progres_fisik": physical,
             "progres_keuangan": financial, "progres_rencana": fields["progres_rencana"],
             "terlambat": fields["terlambat"], "koreksi": bool(report.correction), "catatan": note,
-            "foto": stored}}], actor=actor, source="staff")
+            "berkas_foto": stored}}], actor=actor, source="staff")
         update_feature(conn, "projects", row["fid"], {"type": "Feature", "properties": fields}, actor=actor,
                        partial=True)
     except BaseException:

@@ -57,13 +57,13 @@ def select_reports() -> TextClause:
     """A project's progress reports, oldest first, without who wrote them (that is in the staff history)."""
     return text("""
         SELECT laporan_id, tanggal, dilaporkan, progres_fisik, progres_keuangan, progres_rencana, terlambat,
-               koreksi, catatan, foto IS NOT NULL AS ada_foto
+               koreksi, catatan, berkas_foto IS NOT NULL AS ada_foto
         FROM layers.project_progress WHERE case_ref = :case_ref ORDER BY tanggal, dilaporkan, laporan_id""")
 
 
 def select_report_photo() -> TextClause:
-    return text("SELECT foto FROM layers.project_progress WHERE case_ref = :case_ref AND laporan_id = :laporan_id "
-                "AND foto IS NOT NULL")
+    return text("SELECT berkas_foto FROM layers.project_progress WHERE case_ref = :case_ref AND laporan_id = :laporan_id "
+                "AND berkas_foto IS NOT NULL")
 
 
 def select_public_stage_events() -> TextClause:

@@ -45,7 +45,7 @@ PROGRESS_COLUMNS = [
     ('kode_kel', sa.Text, True), ('tanggal', sa.Date, False), ('dilaporkan', TS, False),
     ('progres_fisik', sa.Double, False), ('progres_keuangan', sa.Double, False), ('progres_rencana', sa.Double, True),
     ('terlambat', sa.Boolean, False), ('koreksi', sa.Boolean, False), ('catatan', sa.Text, True),
-    ('foto', sa.Text, True)]
+    ('berkas_foto', sa.Text, True)]
 
 
 def _public_columns() -> list:

@@ -163,7 +163,7 @@ def test_progress_reports_go_up_are_kept_in_history_and_flag_delays(conn: Connec
     with pytest.raises(FormRejected):
         report(conn, ref, "22", "20", "2026-06-15", correction=True)  # a correction says why
     third = report(conn, ref, "22", "20", "2026-06-15", correction=True, note="Salah hitung volume galian")
-    reports = conn.execute(text("SELECT laporan_id, progres_fisik, koreksi, foto IS NOT NULL, source FROM "
+    reports = conn.execute(text("SELECT laporan_id, progres_fisik, koreksi, berkas_foto IS NOT NULL, source FROM "
                                 "layers.project_progress WHERE case_ref = :r ORDER BY laporan_id"), {"r": ref}).all()
     assert reports == [(first, 20, False, True, "staff"), (second, 25, False, False, "staff"),
                        (third, 22, True, False, "staff")]
@@ -248,7 +248,7 @@ def test_done_hands_the_works_over_to_simbada_in_the_same_transaction(conn: Conn
     project = row(conn, ref)
     assert project["status"] == "done" and project["kode_aset"].startswith("C.DSDABMBK.2026.")
     asset = conn.execute(text("SELECT a.kib, a.asal, a.asal_ref, a.agency, a.nilai_perolehan, a.source, "
-                              "ST_Equals(a.geom, p.geom) FROM layers.assets_points a, layers.projects p "
+                              "ST_DWithin(a.geom::geography, p.geom::geography, 1) FROM layers.assets_points a, layers.projects p "
                               "WHERE a.kode_aset = :code AND p.case_ref = :r"),
                          {"code": project["kode_aset"], "r": ref}).one()
     assert asset == ("C", "proyek", ref, AGENCY, 2_300_000_000, "simbada", True)
