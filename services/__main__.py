@@ -12,6 +12,7 @@
     python -m services ppdb allocate --round 2026-smp  # PPDB rounds, zones (services/ppdb/__main__.py)
     python -m services simpeg seed|import F|agency X  # staff records and attendance (services/simpeg/cli.py)
     python -m services sirs token issue R1275644  # a hospital's bed-report token (services/sirs/cli.py)
+    python -m services proyek terlambat         # projects: delay flags; `impor apbd|sirup FILE` (services/projects/cli.py)
     python -m services notify run               # the notification worker (./medan run starts it)
     python -m services layanan                  # the declared services and which engine rooms are present
     python -m services layanan overdue pbg      # a service's cases past their state's due time
@@ -198,12 +199,14 @@ def _add_engine_commands() -> None:
     from services.engine.payments.cli import payments_cli
     from services.pbb.cli import pbb
     from services.ppdb.__main__ import main as ppdb
+    from services.projects.cli import proyek
     from services.simpeg.cli import simpeg
     from services.sirs.cli import sirs
     from services.skpd.cli import skpd
 
     main.add_command(ppdb, name="ppdb")
     main.add_command(simpeg)
+    main.add_command(proyek)
     main.add_command(payments_cli)
     main.add_command(pbb)
     main.add_command(notify)

@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.payments import views as payments
     from webgis.pbb import views as pbb
     from webgis.ppdb import views as ppdb_online
+    from webgis.proyek import views as proyek
     from webgis.rasters import views as rasters
     from webgis.schoolfunds import views as schoolfunds
     from webgis.simpeg import views as simpeg
@@ -90,7 +91,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
-                   simpeg, sirs, schoolfunds, statistik, aset):
+                   simpeg, sirs, schoolfunds, statistik, aset, proyek):
         app.register_blueprint(module.blueprint)
 
 

@@ -29,6 +29,7 @@ from services.engine.model import ServiceSpec
 from services.engine.registry import UnknownService, get_services
 from services.engine.said import (
     CaseNotFound,
+    Forbidden,
     FormRejected,
     NotSignedIn,
     Said,
@@ -108,6 +109,9 @@ def submit(bind: Bind, service_id: str, application: Application, principal: Pri
     The applicant is a logged-in account (the case layer's row rule gives it its own cases).
     A client key already used by this account for this service returns the first case."""
     spec = service_spec(service_id)
+    if spec.filed_by != "citizen":
+        raise Forbidden(Said(f"{spec.title.id} tidak diajukan warga; dibuat oleh petugas SKPD",
+                             f"{spec.title.en} is not applied for by citizens; agency staff open it"))
     if spec.intake_page is not None:
         raise FormRejected(Said(f"{spec.title.id} diajukan melalui {spec.intake_page}",
                                 f"{spec.title.en} are filed at {spec.intake_page}"))

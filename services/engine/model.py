@@ -90,6 +90,9 @@ class Transition(Strict):
     roles: list[str] = Field(min_length=1)
     label: Text
     note_required: bool = False
+    # Properties of the case that must hold a value for this step (a construction stage needs its
+    # contractor and contract value): checked by every path that moves a case, the generic desk included.
+    requires: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _known_roles(self) -> Transition:
@@ -168,6 +171,9 @@ class ServiceSpec(Strict):
     # f() -> agency codes, when cases go to several agencies (complaints: by category and area; the case
     # layer's row rule then gives each agency its own); the desk lists the service to each of them.
     routing: str | None = Field(default=None, pattern=IMPORT_PATH)
+    # Who opens a case: a citizen applying (the layanan pages), or staff of the owning agency through the
+    # service's own functions (a city project is planned by its agency, never filed by the public).
+    filed_by: Literal["citizen", "staff"] = "citizen"
     ref_prefix: str = Field(pattern=r"^[A-Z]{2,5}$")
     case_layer: str
     form: Form

@@ -87,6 +87,8 @@ def check_against_layers(spec: ServiceSpec, layers: Registry) -> list[str]:
     problems += [f"document {d.kind!r}: holder {d.holder!r} is not a property of {case.id}" for d in spec.documents
                  if d.holder not in case.property_names]
     problems += _state_problems(spec, case)
+    problems += [f"transition {t.source} -> {t.to}: requires {name!r}, not a property of {case.id}"
+                 for t in spec.transitions for name in t.requires if name not in case.property_names]
     if spec.public is not None and (spec.public.layer not in layers
                                     or layers.get(spec.public.layer).derived_from != case.id):
         problems.append(f"public.layer {spec.public.layer!r} must be a layer derived_from {case.id}")

@@ -30,7 +30,7 @@ from services.engine.cases import (
     now_utc,
     service_spec,
 )
-from services.engine.model import ServiceSpec
+from services.engine.model import ServiceSpec, Transition
 from services.engine.said import CaseNotFound, Forbidden, FormRejected, Said, TransitionNotAllowed
 
 
@@ -82,6 +82,16 @@ def _move(conn: Connection, spec: ServiceSpec, row: Mapping[str, Any], to: str, 
     _after_entering(conn, spec, {**row, **changes}, to, at)
 
 
+def _refuse_missing(allowed: Transition, case: Mapping[str, Any]) -> None:
+    """A step whose declared `requires` are not all filled in on the case is refused (nothing written)."""
+    missing = [name for name in allowed.requires if case.get(name) in (None, "")]
+    if missing:
+        raise FormRejected(Said(f"langkah {allowed.source} → {allowed.to} memerlukan: {', '.join(missing)}",
+                                f"the step {allowed.source} -> {allowed.to} requires: {', '.join(missing)}"),
+                           [Said(f"{name}: wajib diisi untuk langkah ini", f"{name}: required for this step")
+                            for name in missing])
+
+
 def locked_case(conn: Connection, service_id: str, case_ref: str, principal: Principal) -> dict[str, Any]:
     """The case locked for a step in the caller's transaction; CaseNotFound when `principal` may not reach it."""
     return _locked_case(conn, service_spec(service_id), case_ref, principal)
@@ -93,9 +103,11 @@ def move_within(conn: Connection, service_id: str, row: Mapping[str, Any], to: s
     moves every registration of a round in one). The transition must be declared from the case's state;
     the caller has checked who may run its logic. TransitionNotAllowed (nothing written) otherwise."""
     spec = service_spec(service_id)
-    if spec.transition(row["status"], to) is None:
+    allowed = spec.transition(row["status"], to)
+    if allowed is None:
         raise TransitionNotAllowed(Said(f"permohonan berstatus {row['status']} tidak dapat menjadi {to}",
                                         f"an application that is {row['status']} cannot become {to}"))
+    _refuse_missing(allowed, {**row, **(extra or {})})
     _move(conn, spec, row, to, actor, note, at or now_utc(), extra)
 
 
@@ -144,6 +156,7 @@ def transition(bind: Bind, service_id: str, case_ref: str, to: str, principal: P
         if not principal.has_any(allowed.roles):
             raise Forbidden(Said(f"langkah {row['status']} → {to} hanya untuk peran {', '.join(allowed.roles)}",
                                  f"the step {row['status']} -> {to} is for the roles {', '.join(allowed.roles)} only"))
+        _refuse_missing(allowed, row)
         _move(conn, spec, row, to, principal.actor, _note(note, required=allowed.note_required), now or now_utc(),
               note_public=note_public)
         return row["status"]

@@ -92,7 +92,9 @@ FILLERS: dict[str, Filler] = {
     "kode_faskes": lambda s: ["R1275644"],  # a seeded hospital (RS Umum Melati): junk reports change nothing
     "npsn": lambda s: ["10257713"],  # a school (SMP Methodist 9): junk posts change nothing
     "report_token_id": lambda s: [999999],  # no such hospital token: an allowed revoke ends none
-    "kode": lambda s: ["B.KELURAHAN.2024.S00001"],  # a seeded city asset (services/assets/seed.py)
+    "kode_aset": lambda s: ["B.KELURAHAN.2024.S00001"],  # a seeded city asset (services/assets/seed.py)
+    "kode": lambda s: ["PRJ-SEED0019"],  # a seeded project under construction (a junk step is refused, 400)
+    "laporan": lambda s: ["PRJ-SEED0019-001"],  # its first progress report (no photo in the seed: 404)
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

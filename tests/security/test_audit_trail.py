@@ -341,6 +341,17 @@ def _service_desk_step(w: World, step: str) -> tuple[str, object]:
     return _form(w, page, f"{page}/{step}", body)
 
 
+def _project_import(w: World) -> tuple[str, object]:
+    import io
+
+    with w.app.extensions["engine"].connect() as conn:
+        kel = conn.execute(text("SELECT kode_kel FROM layers.kelurahan ORDER BY kode_kel LIMIT 1")).scalar_one()
+    rows = f"tahun,kode_rekening,nama_kegiatan,skpd,pagu,kode_kel\n2027,9.99.AUDIT,Uji audit,DISDIK,1000000,{kel}\n"
+    return "/proyek/staf/impor", w.admin.post("/proyek/staf/impor", content_type="multipart/form-data", data={
+        "jenis": "apbd", "berkas": (io.BytesIO(rows.encode()), "apbd.csv"),
+        "csrf_token": csrf_token(w.admin, "/proyek/staf")})
+
+
 def _service_citizen(w: World, step: str) -> tuple[str, object]:
     import json
 
@@ -473,6 +484,12 @@ SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
     ("layanan_desk.assign", "POST"): lambda w: _service_desk_step(w, "tugaskan"),
     ("layanan_desk.comment", "POST"): lambda w: _service_desk_step(w, "catatan"),
     ("layanan_desk.visit", "POST"): lambda w: _service_desk_step(w, "kunjungan"),
+    ("proyek.staff_progress", "POST"): lambda w: _form(w, "/proyek/staf?kode=PRJ-SEED0019",
+                                                       "/proyek/staf/PRJ-SEED0019/progres",
+                                                       {"progres_fisik": "100", "progres_keuangan": "100"}),
+    ("proyek.staff_stage", "POST"): lambda w: _form(w, "/proyek/staf?kode=PRJ-SEED0013", "/proyek/staf/PRJ-SEED0013/tahap",
+                                                    {"to": "cancelled", "catatan": "Uji audit"}),
+    ("proyek.staff_import", "POST"): _project_import,
     ("layanan.submit", "POST"): lambda w: _service_citizen(w, "submit"),
     ("layanan.applicant_step", "POST"): lambda w: _service_citizen(w, "withdraw"),
 }

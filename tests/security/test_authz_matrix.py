@@ -291,6 +291,17 @@ TABLE: dict[tuple[str, str], str] = {
     ("aset.asset_api", "GET"): PUBLIC,
     ("aset.inventory_page", "GET"): SESSION,
     ("aset.record_visit", "POST"): SESSION,
+    # City projects (services/projects, issue 19): the transparency map, register and project pages are public
+    # (public money, no personal data); the staff page and its writes are for logged-in browsers, the staff role
+    # and the project's own agency checked after login (tests/webgis/proyek).
+    ("proyek.register_page", "GET"): PUBLIC,
+    ("proyek.register_api", "GET"): PUBLIC,
+    ("proyek.project_page", "GET"): PUBLIC,
+    ("proyek.report_photo", "GET"): PUBLIC,
+    ("proyek.staff_home", "GET"): SESSION,
+    ("proyek.staff_progress", "POST"): SESSION,
+    ("proyek.staff_stage", "POST"): SESSION,
+    ("proyek.staff_import", "POST"): SESSION,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -360,6 +371,8 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         # cannot see (404) or, on a layer anyone reads, may not change (403). The other writes' junk
         # bodies are refused before the row is looked at.
         return {403, 404}
+    if policy == WRITE and not spec.access.write:
+        return {403}  # no write role declared: only its service writes it (webgis/auth.py), admins included
     return "allowed" if _may_write(spec, role) else refused
 
 

@@ -1,5 +1,5 @@
 """SIMBADA's pages (services/assets): the public register and map (/aset, its JSON /api/aset), one
-asset's card (/aset/<kode>: depreciation year by year, transfers, conditions), and the staff's
+asset's card (/aset/<kode_aset>: depreciation year by year, transfers, conditions), and the staff's
 inventory visit (/aset/inventarisasi: their agency's assets on a map, condition and photo at the spot).
 
 Thin: the register, the card and the visit are services/assets functions; this module parses the
@@ -50,16 +50,16 @@ def register_api() -> Response:
     return jsonify(register_views.public_register(engine(), **_filters()))
 
 
-@blueprint.get("/aset/<kode>")
-def asset_page(kode: str) -> Response:
-    card = register_views.asset_card(engine(), kode)
+@blueprint.get("/aset/<kode_aset>")
+def asset_page(kode_aset: str) -> Response:
+    card = register_views.asset_card(engine(), kode_aset)
     return page("aset/asset.html", extra_strings=UI, card=card, a=card["asset"],
                 kib_lang=1 if lang() == "en" else 0)
 
 
-@blueprint.get("/api/aset/<kode>")
-def asset_api(kode: str) -> Response:
-    return jsonify(register_views.asset_card(engine(), kode))
+@blueprint.get("/api/aset/<kode_aset>")
+def asset_api(kode_aset: str) -> Response:
+    return jsonify(register_views.asset_card(engine(), kode_aset))
 
 
 def _staff_only() -> None:

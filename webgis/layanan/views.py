@@ -17,7 +17,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 from layers.registry import get_registry
 from services.engine import cases, queue, steps
 from services.engine.registry import get_services
-from services.engine.said import EngineError
+from services.engine.said import CaseNotFound, EngineError, Said
 from webgis.accounts.principal import audit_event, current_user, principal_from_request
 from webgis.accounts.views import login_page
 from webgis.citizen.common import lang, link_lang, map_credits, page
@@ -50,12 +50,16 @@ def index() -> Response:
             by_layer.setdefault(spec.case_layer, []).append(spec.id)
         for ids in by_layer.values():
             mine += queue.list_cases(engine(), ids, principal, limit=50)
-    return _page("layanan/index.html", services=list(get_services()), mine=mine)
+    # Services staff open (city projects) have no citizen form; their cases are still listed for staff.
+    citizen_services = [s for s in get_services() if s.filed_by == "citizen"]
+    return _page("layanan/index.html", services=citizen_services, mine=mine)
 
 
 def _form_page(service_id: str, *, values: dict[str, Any] | None = None, problems: list[str] | None = None,
                geometry: str = "", status: int = 200) -> Response:
     spec = cases.service_spec(service_id)
+    if spec.filed_by != "citizen":  # no citizen form: the agency's staff open these cases (webgis/proyek)
+        raise CaseNotFound(Said(f"{spec.title.id} tidak diajukan warga", f"{spec.title.en} is not applied for"))
     case_layer = get_registry().get(spec.case_layer)
     fields = [{"field": f, "prop": case_layer.prop(f.name)} for f in spec.form.fields]
     return _page("layanan/apply.html", status=status, spec=spec, fields=fields, values=values or {},
