@@ -1,7 +1,7 @@
 """SIMBADA, the city's assets (issue 19 item 1): the layers assets_areas, assets_lines, assets_points
 
 Revision ID: 0023_assets
-Revises: 0022_ppdb
+Revises: 0023_sirs
 Create Date: 2026-12-07 19:30:00
 
 Schema `assets` (services/assets): `kode_seq`, the register's running number shared by the three
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from layers.schema import history_triggers_sql
 
 revision = '0023_assets'
-down_revision = '0022_ppdb'
+down_revision = '0023_sirs'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Agencies and offices (issue 19, item 3): the layers offices and network_links, and the network probe's history
 
 Revision ID: 0023_offices
-Revises: 0022_ppdb
+Revises: 0023_complaints_engine
 Create Date: 2026-12-07 19:30:00
 
 Schema `skpd` (services/skpd): `probes`, one row per probe of a site (tries, answers, latency, the
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from layers.schema import history_triggers_sql
 
 revision = '0023_offices'
-down_revision = '0022_ppdb'
+down_revision = '0023_complaints_engine'
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql
 from layers.schema import history_triggers_sql
 
 revision = '0023_projects'
-down_revision = '0023_assets'  # chained after the assets room's 0023 (merged into this branch)
+down_revision = '0023_assets'
 branch_labels = None
 depends_on = None
 

@@ -18,13 +18,13 @@ terminal gets its users from the SIMPEG server).
 individual attendance of the agency's staff).
 
 Revision ID: 0023_simpeg
-Revises: 0022_ppdb
+Revises: 0023_offices
 Create Date: 2026-12-07 19:30:00
 """
 from alembic import op
 
 revision = '0023_simpeg'
-down_revision = '0022_ppdb'
+down_revision = '0023_offices'
 branch_labels = None
 depends_on = None
 

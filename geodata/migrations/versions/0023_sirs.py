@@ -1,7 +1,7 @@
 """Issue 19, room sirs: hospital beds (SIRS), school funds (BOS/APBS), health and education counts per kelurahan
 
 Revision ID: 0023_sirs
-Revises: 0022_ppdb
+Revises: 0023_simpeg
 Create Date: 2026-12-07 19:25:00
 
 Schema `sirs` (services/sirs): `beds`, the latest report per hospital (a `health_facilities`
@@ -16,7 +16,7 @@ a person, never a point.
 from alembic import op
 
 revision = '0023_sirs'
-down_revision = '0022_ppdb'
+down_revision = '0023_simpeg'
 branch_labels = None
 depends_on = None
 
