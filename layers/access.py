@@ -23,8 +23,11 @@ The rule, from a declaration's `access: {read, write, private}`:
 - rows (`access.rows`, a list of RowRule): a principal that reaches the
   layer only through roles some rule names (staff, citizen) reaches only the
   rows one of its rules admits: those whose `agency` is one of its agencies,
-  or whose `reporter` is its own account. Admins, and roles no rule names,
-  reach every row. A row outside the scope does not exist for the principal
+  or whose `reporter` is its own account, or whose property holds a rule's fixed
+  `value` (an agenda's public events). Admins, and roles no rule names,
+  reach every row. A fixed-value rule grants reading only: the rows a principal
+  may write are those its agency and account rules admit (`row_scope(...,
+  writing=True)`). A row outside the scope does not exist for the principal
   on any path (items, item pages, tiles and their cache key, history, search,
   "what is here?", downloads, the catalogue's counts, Open311); a write may
   neither touch such a row nor move a row out of the scope.
@@ -35,6 +38,8 @@ The rule, from a declaration's `access: {read, write, private}`:
 - issued documents (a permit, a tax bill, a receipt: services/engine/documents): anyone may
   verify one by its code (what, to whom masked, valid or not); its PDF, which carries the
   holder's name and details, only the holder (the account it was issued to), staff and admins.
+- audiences (a page or tool declared for some people, not a layer: the indicators dashboard):
+  a principal holding one of the declared roles, staff of one of the declared agencies, or an admin.
 Every principal, logged in or not, also holds the role 'public'.
 """
 
@@ -160,6 +165,17 @@ def can_read_issued_document(principal: Principal, holder_ref: str) -> bool:
     return bool(holder_ref) and principal.user_id is not None and account_value(principal) == holder_ref
 
 
+AUDIENCE_STAFF_ROLES = frozenset({"staff"})
+
+
+def in_audience(principal: Principal, roles: object, agencies: object) -> bool:
+    """Whether a declared audience ({roles, agencies}) includes the principal: one of `roles`,
+    staff of one of `agencies` (SKPD codes), or an admin."""
+    if principal.is_admin or principal.roles & set(roles):  # type: ignore[arg-type]
+        return True
+    return bool(principal.roles & AUDIENCE_STAFF_ROLES and principal.agencies & set(agencies))  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------- rows
 
 @dataclass(frozen=True)
@@ -178,6 +194,8 @@ class RowScope:
 
 
 def _held(rule: RowRule, principal: Principal) -> tuple[str, ...]:
+    if rule.holds == "value":
+        return (rule.value,) if rule.value is not None else ()
     if rule.holds == "agency":
         return tuple(sorted(principal.agencies))
     return (account_value(principal),) if principal.user_id is not None else ()
@@ -198,15 +216,16 @@ def _granting_roles(spec: LayerSpec) -> set[str]:
     return readers | set(spec.access.write)
 
 
-def row_scope(spec: LayerSpec, principal: Principal) -> RowScope | None:
-    """The rows of `spec` this principal reaches; None means every row."""
+def row_scope(spec: LayerSpec, principal: Principal, *, writing: bool = False) -> RowScope | None:
+    """The rows of `spec` this principal reaches (`writing`: may change); None means every row."""
     rules = spec.access.rows
     if principal.is_admin or not rules:
         return None
     limited = {role for rule in rules for role in rule.roles}
     if (principal.roles & _granting_roles(spec)) - limited:
         return None  # it reaches the layer through a role no rule limits
-    conditions = [(rule.property, _held(rule, principal)) for rule in rules if principal.roles & set(rule.roles)]
+    conditions = [(rule.property, _held(rule, principal)) for rule in rules
+                  if principal.roles & set(rule.roles) and not (writing and rule.holds == "value")]
     merged: dict[str, set[str]] = {}
     for name, values in conditions:
         merged.setdefault(name, set()).update(values)
@@ -247,7 +266,9 @@ def check_row_write(spec: LayerSpec, principal: Principal, fid: int | None,
     refuse_derived(spec)
     if old is not None and not row_visible(spec, principal, old):
         raise FeatureNotFound(f"no feature {fid} in layer {spec.id}")  # as if missing: its existence is not confirmed
-    scope = row_scope(spec, principal)
+    scope = row_scope(spec, principal, writing=True)
+    if old is not None and scope is not None and not scope.admits(old):
+        raise RowOutOfScope(f"{principal.actor} may read this row of layer {spec.id} but not change it")
     if new is not None and scope is not None and not scope.admits(new):
         reach = "; ".join(f"{name} one of {', '.join(values)}" for name, values in scope.conditions) or "no rows"
         raise RowOutOfScope(f"{principal.actor} writes only rows of layer {spec.id} with {reach}")

@@ -47,7 +47,7 @@ def edit_form(spec: LayerSpec, principal: Principal) -> dict[str, Any] | None:
     if not can_write(spec, principal):
         return None
     workflow_state = spec.workflow.state if spec.workflow else None
-    scope = row_scope(spec, principal)
+    scope = row_scope(spec, principal, writing=True)  # the editor offers only the rows it may change
     limits = dict(scope.conditions) if scope is not None else {}
     return {
         "id": spec.id,
