@@ -13,6 +13,7 @@
     python -m services notify run               # the notification worker (./medan run starts it)
     python -m services layanan                  # the declared services and which engine rooms are present
     python -m services layanan overdue pbg      # a service's cases past their state's due time
+    python -m services indicators refresh       # the indicators' summary (services/indicators/cli.py)
 """
 
 from __future__ import annotations
@@ -193,6 +194,7 @@ def overdue(service: str) -> None:
 
 def _add_engine_commands() -> None:
     from services.engine.payments.cli import payments_cli
+    from services.indicators.cli import indicators
     from services.pbb.cli import pbb
     from services.ppdb.__main__ import main as ppdb
 
@@ -200,6 +202,7 @@ def _add_engine_commands() -> None:
     main.add_command(payments_cli)
     main.add_command(pbb)
     main.add_command(notify)
+    main.add_command(indicators)
 
 
 _add_engine_commands()

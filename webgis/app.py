@@ -63,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis import health
     from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
+    from webgis.dasbor import views as dasbor
     from webgis.disdukcapil import views as disdukcapil
     from webgis.layanan import api as layanan_api
     from webgis.layanan import desk as layanan_desk
@@ -82,7 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.waste import views as waste
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
-                   verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online):
+                   verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, dasbor):
         app.register_blueprint(module.blueprint)
 
 
