@@ -43,6 +43,9 @@ OPERATOR = "OPERATOR"  # the operators' device API: operator (admin always); ano
 SIGNED = "SIGNED"
 # Feature history pages: staff or whoever may write the layer (HISTORY); restoring is a write (RESTORE).
 HISTORY, RESTORE = "HISTORY", "RESTORE"
+# The indicators dashboard's JSON: planners and admins (and staff of BAPPEDA/SETDA, whom the matrix's
+# agency-less staff token is not: tests/webgis/dasbor checks them); anonymous 401, others 403.
+DASHBOARD = "DASHBOARD"
 
 TABLE: dict[tuple[str, str], str] = {
     ("health.healthz", "GET"): PUBLIC,
@@ -228,6 +231,14 @@ TABLE: dict[tuple[str, str], str] = {
     ("ppdb_online.create_round", "POST"): SESSION,
     ("ppdb_online.allocate", "POST"): SESSION,
     ("ppdb_online.release", "POST"): SESSION,
+    # Regional performance indicators (services/indicators, tests/webgis/dasbor): the page for logged-in
+    # browsers of its audience, the JSON for the audience's tokens.
+    ("dasbor.dashboard_page", "GET"): SESSION,
+    ("dasbor.overview_api", "GET"): DASHBOARD,
+    ("dasbor.series_api", "GET"): DASHBOARD,
+    ("dasbor.map_api", "GET"): DASHBOARD,
+    ("dasbor.agencies_api", "GET"): DASHBOARD,
+    ("dasbor.provenance_api", "GET"): DASHBOARD,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
@@ -273,6 +284,8 @@ def expected(policy: str, role: str, spec: LayerSpec | None, method: str = "GET"
         return "allowed" if role == "admin" else refused
     if policy == STAFF:
         return "allowed" if role in ("staff", "admin") else refused
+    if policy == DASHBOARD:
+        return "allowed" if role in ("planner", "admin") else refused
     if policy == OPERATOR:
         return "allowed" if role in ("operator", "admin") else refused
     if policy == SESSION:

@@ -4,7 +4,7 @@ dashboard reads) equals the slow one (each declared compute function run directl
 from __future__ import annotations
 
 import inspect
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,12 @@ from sqlalchemy import Engine, text
 
 from layers.registry import get_registry
 from services.indicators import dashboard, summary
-from services.indicators.registry import IndicatorDeclarationError, compute_function, get_indicators, load_file
+from services.indicators.registry import (
+    IndicatorDeclarationError,
+    compute_function,
+    get_indicators,
+    load_file,
+)
 from tests.fixtures.indicators import PERIOD
 
 SEAM_INDICATORS = {"complaint_sla", "permit_days", "pbb_collection", "ppdb_acceptance", "flood_exposure"}
@@ -20,7 +25,7 @@ SEAM_INDICATORS = {"complaint_sla", "permit_days", "pbb_collection", "ppdb_accep
 
 def test_every_declared_indicator_names_real_layers_and_an_importable_function() -> None:
     registry = get_indicators()
-    assert SEAM_INDICATORS <= set(registry.ids)
+    assert set(registry.ids) >= SEAM_INDICATORS
     for spec in registry:
         function = compute_function(spec)
         assert list(inspect.signature(function).parameters) == ["conn", "start", "end"], spec.id
@@ -70,7 +75,7 @@ def test_a_complaint_resolved_late_lowers_the_figure_after_a_refresh(indicators_
         before = dashboard.series(conn, "complaint_sla")["points"]
         month = date(2026, 6, 1)
         old = next(p for p in before if p["month"] == "2026-06")
-        filed = datetime(2026, 6, 10, 3, tzinfo=timezone.utc)
+        filed = datetime(2026, 6, 10, 3, tzinfo=UTC)
         conn.execute(text("""INSERT INTO layers.complaints (service_request_id, service_code, status, requested_datetime,
             updated_datetime, agency, supporters, kode_kel, source, geom) VALUES ('SIN-TEST-1', 'SAMPAH', 'resolved', :f,
             :late, 'DLH', 0, '12.71.01.1001', 'synthetic', ST_SetSRID(ST_Point(98.68, 3.59), 4326))"""),

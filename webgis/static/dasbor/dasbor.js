@@ -90,12 +90,14 @@
     box.dataset.points = String(count);
   }
 
+  var trendAsked = 0;
   function loadTrend() {
-    var card = current;
+    var card = current, asked = ++trendAsked;
     var id = card.dataset.indicator, unit = card.dataset.unit;
     var wanted = [getJSON(API + id)];
     if (chosenKec) { wanted.push(getJSON(API + id + "?kecamatan=" + encodeURIComponent(chosenKec.kode))); }
     return Promise.all(wanted).then(function (answers) {
+      if (asked !== trendAsked) { return; }  // a later choice (another kecamatan) answers instead
       var lines = [{ label: S.city, colour: "#1f4e79", points: answers[0].points }];
       if (answers[1]) { lines.push({ label: chosenKec.nama, kec: chosenKec.kode, colour: "#e6550d", points: answers[1].points }); }
       document.getElementById("d-chart-place").textContent = "— " + lines.map(function (l) { return l.label; }).join(" / ");
