@@ -239,6 +239,11 @@ TABLE: dict[tuple[str, str], str] = {
     ("dasbor.map_api", "GET"): DASHBOARD,
     ("dasbor.agencies_api", "GET"): DASHBOARD,
     ("dasbor.provenance_api", "GET"): DASHBOARD,
+    # The agenda (services/agenda, tests/webgis/agenda): public; which events each sees is the
+    # agenda layer's row rule (internal events only for the organising agency's staff and admins).
+    ("agenda.agenda_page", "GET"): PUBLIC,
+    ("agenda.agenda_api", "GET"): PUBLIC,
+    ("agenda.agenda_feed", "GET"): PUBLIC,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
