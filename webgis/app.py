@@ -61,8 +61,8 @@ def _no_content_type_without_content(response: Response) -> Response:
 
 def _register_blueprints(app: Flask) -> None:
     from webgis import health
-    from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.agenda import views as agenda
+    from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
     from webgis.dasbor import views as dasbor
     from webgis.disdukcapil import views as disdukcapil
