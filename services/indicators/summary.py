@@ -47,14 +47,19 @@ def _summary_row(spec: IndicatorSpec, row: dict[str, Any]) -> dict[str, Any]:
             "month": row["month"], "value": row["value"], "n": row["n"]}
 
 
+INSERT_ROWS = text("""INSERT INTO indicators.summary (indicator, kode_kec, agency, month, value, n)
+    SELECT :id, * FROM unnest(CAST(:kode_kec AS text[]), CAST(:agency AS text[]), CAST(:month AS date[]),
+                              CAST(:value AS float8[]), CAST(:n AS int[]))""")
+
+
 def refresh_one(conn: Connection, spec: IndicatorSpec, start: date, end: date) -> Refreshed:
     """Recompute one indicator over [start, end) and replace its summary rows (caller's transaction)."""
     began = time.perf_counter()
     rows = [_summary_row(spec, row) for row in compute_function(spec)(conn, start=start, end=end)]
     conn.execute(text("DELETE FROM indicators.summary WHERE indicator = :id"), {"id": spec.id})
-    if rows:
-        conn.execute(text("INSERT INTO indicators.summary (indicator, kode_kec, agency, month, value, n) "
-                          "VALUES (:indicator, :kode_kec, :agency, :month, :value, :n)"), rows)
+    if rows:  # one statement over arrays: row-by-row inserts took 2.5 s for 3 500 rows, this 0.03 s
+        conn.execute(INSERT_ROWS, {"id": spec.id, **{column: [r[column] for r in rows] for column in
+                                                     ("kode_kec", "agency", "month", "value", "n")}})
     seconds = time.perf_counter() - began
     conn.execute(text("""INSERT INTO indicators.refreshes (indicator, period_start, period_end, refreshed_at, rows, seconds)
         VALUES (:id, :start, :end, now(), :rows, :seconds)
