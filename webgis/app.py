@@ -62,6 +62,7 @@ def _no_content_type_without_content(response: Response) -> Response:
 def _register_blueprints(app: Flask) -> None:
     from webgis import health
     from webgis.agenda import views as agenda
+    from webgis.arsip import views as arsip
     from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
     from webgis.dasbor import views as dasbor
@@ -85,7 +86,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, dasbor,
-                   agenda):
+                   agenda, arsip):
         app.register_blueprint(module.blueprint)
 
 

@@ -244,6 +244,16 @@ TABLE: dict[tuple[str, str], str] = {
     ("agenda.agenda_page", "GET"): PUBLIC,
     ("agenda.agenda_api", "GET"): PUBLIC,
     ("agenda.agenda_feed", "GET"): PUBLIC,
+    # SIMAR records (services/archives, tests/webgis/arsip): searching, a record's file and a feature's
+    # records are public, each answer holding only the records the arsip layer's classification rule
+    # lets the caller reach (404 for a file of a record one may not see); filing and the disposal list
+    # are for staff (of the creating agency, checked by the row rule) and admins.
+    ("arsip.archive_page", "GET"): PUBLIC,
+    ("arsip.search_api", "GET"): PUBLIC,
+    ("arsip.file_api", "POST"): STAFF,
+    ("arsip.file_download", "GET"): PUBLIC,
+    ("arsip.attached_api", "GET"): PUBLIC,
+    ("arsip.disposal_api", "GET"): STAFF,
 }
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
