@@ -373,7 +373,16 @@ def _waste_pay(w: World) -> tuple[str, object]:
     return _form(w, "/retribusi-sampah/RS-000001", "/retribusi-sampah/RS-000001/2026-11/bayar", {})
 
 
+def _archive_file(w: World) -> tuple[str, object]:
+    """SIMAR: a record filed through the API (services/archives), without a file."""
+    form = {"nomor_naskah": "005/1/SETDA/2026", "judul": "Uji audit arsip", "jenis": "surat", "tanggal": "2026-12-01",
+            "agency": "SETDA", "klasifikasi": "internal", "kelas_retensi": "UND", "kode_kel": "12.71.01.1001"}
+    return "/api/arsip", w.app.test_client().post("/api/arsip", data=form, headers=CONFIG_TOKEN,
+                                                  content_type="multipart/form-data")
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
+    ("arsip.file_api", "POST"): _archive_file,
     ("pbb.pay", "POST"): _pbb_pay,
     ("waste.pay", "POST"): _waste_pay,
     ("accounts.login", "POST"): _login,
