@@ -46,7 +46,8 @@ def test_a_planner_reads_the_trend_the_map_and_the_provenance(indicators_app: Fl
         page.locator('.d-card[data-indicator="permit_days"] .d-select').click()
         page.wait_for_selector("#d-detail[data-ready=permit_days]")
         page.locator("#d-map path.leaflet-interactive").nth(3).dispatch_event("click")
-        page.wait_for_function("document.querySelectorAll('#d-chart path').length >= 2")
+        page.wait_for_selector("#d-chart[data-lines='2']")  # the city and the kecamatan chosen
+        assert page.locator("#d-chart path").count() == 2
         page.locator(".d-map-how").click()
         page.wait_for_selector("#d-provenance[open]")
         assert "kecamatan 12.71." in page.locator("#p-title").inner_text()

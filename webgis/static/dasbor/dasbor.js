@@ -88,6 +88,7 @@
       });
     });
     box.dataset.points = String(count);
+    box.dataset.lines = String(lines.length);
   }
 
   var trendAsked = 0;
