@@ -60,7 +60,7 @@ def kelurahan_geometry(kode_kel: str) -> Select:
 
 def one(kode_arsip: str) -> Select:
     t = layer_table(LAYER)
-    return select(*_columns(t), t.c.berkas).where(t.c.kode_arsip == kode_arsip)
+    return select(*_columns(t), t.c.berkas_simpanan).where(t.c.kode_arsip == kode_arsip)
 
 
 def attached_to(scope: RowScope | None, *, layer: str | None, key: str | None, case_ref: str | None) -> Select:

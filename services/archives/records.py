@@ -163,7 +163,7 @@ def file_record(engine: Engine, principal: Principal, new: NewRecord, data: byte
     stored = attachments.store({"berkas": data}) if data else {}
     code = f"ARS-{datetime.now(WIB):%Y}-{secrets.token_hex(4).upper()}"
     properties = {**{k: v for k, v in new.__dict__.items() if k not in ("lon", "lat", "kode_kel")},
-                  "kode_arsip": code, "status_arsip": "aktif", "berkas": stored.get("berkas"),
+                  "kode_arsip": code, "status_arsip": "aktif", "berkas_simpanan": stored.get("berkas"),
                   "jenis_berkas": attachments.kind_of(data) if data else None,
                   "kode_kel": where.get("kode_kel"), "nama_kel": where.get("nama_kel"), "nama_kec": where.get("nama_kec")}
     try:
@@ -177,7 +177,7 @@ def file_record(engine: Engine, principal: Principal, new: NewRecord, data: byte
 
 
 def _row(row: Mapping[str, Any]) -> dict[str, Any]:
-    found = {k: v for k, v in row.items() if k not in ("berkas", "rank")}
+    found = {k: v for k, v in row.items() if k not in ("berkas_simpanan", "rank")}
     found["tanggal"] = row["tanggal"].isoformat()
     kelas = retention_classes().get(row["kelas_retensi"])
     if kelas is not None:
@@ -227,9 +227,9 @@ def file_of(engine: Engine, principal: Principal, kode_arsip: str) -> tuple[Any,
     spec = get_registry().get(queries.LAYER)
     with engine.connect() as conn:
         row = conn.execute(queries.one(kode_arsip[:24])).mappings().first()
-    if row is None or not row_visible(spec, principal, row) or not row["berkas"]:
+    if row is None or not row_visible(spec, principal, row) or not row["berkas_simpanan"]:
         raise NotFound(f"tidak ada berkas untuk arsip {kode_arsip[:24]!r}")
-    return attachments.stored_path(row["berkas"])
+    return attachments.stored_path(row["berkas_simpanan"])
 
 
 def disposal_list(engine: Engine, principal: Principal, today: date | None = None) -> list[dict[str, Any]]:

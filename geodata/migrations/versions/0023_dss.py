@@ -83,7 +83,7 @@ def upgrade() -> None:
         _text('kode_arsip', False), _text('nomor_naskah', False), _text('judul', False), _text('jenis', False),
         sa.Column('tanggal', sa.Date(), nullable=False), _text('ringkasan'), _text('agency', False),
         _text('klasifikasi', False), _text('kelas_retensi', False), _text('status_arsip', False),
-        _text('tautan_layer'), _text('tautan_kunci'), _text('case_ref'), _text('jenis_berkas'), _text('berkas'),
+        _text('tautan_layer'), _text('tautan_kunci'), _text('case_ref'), _text('jenis_berkas'), _text('berkas_simpanan'),
         _text('kode_kel'), _text('nama_kel'), _text('nama_kec')], ['judul', 'nomor_naskah'])
     # Must match services/archives/queries.py's document_text() expression, word for word.
     op.execute("""CREATE INDEX ix_perf_arsip_fulltext ON layers.arsip USING gin (to_tsvector('simple',
