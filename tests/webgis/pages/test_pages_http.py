@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from config.settings import PROJECT_ROOT
-from layers import count_features
 from layers.registry import get_registry
 from services.analysis.raster_tiles import load_rasters
 from tests.helpers.database import public_count
@@ -103,7 +102,7 @@ def test_download_geojson_has_every_feature_and_only_public_properties(client, e
     response = client.get(f"/katalog/{spec.id}.geojson")
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     collection = json.loads(response.get_data())
-    assert len(collection["features"]) == count_features(engine, spec.id)
+    assert len(collection["features"]) == public_count(engine, spec.id)
     keys = set(collection["features"][0]["properties"])
     assert not keys & set(spec.access.private)
 
