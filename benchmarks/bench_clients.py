@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,11 +52,20 @@ SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 def public_counts(engine: Engine) -> dict[str, int]:
+    """The rows of each public layer the anonymous public reaches (its row rule, if any, applied)."""
+    from sqlalchemy import func, select
+
+    from layers.access import ANONYMOUS, row_scope
+    from layers.rowsql import scope_clause
+    from layers.tables import layer_table
+
     counts = {}
     with engine.connect() as conn:
         for spec in get_registry():
             if spec.access.is_public:
-                counts[spec.id] = conn.execute(text(f'SELECT count(*) FROM layers."{spec.table}"')).scalar_one()
+                table = layer_table(spec.id)
+                scope = scope_clause(row_scope(spec, ANONYMOUS), table.c)
+                counts[spec.id] = conn.execute(select(func.count()).select_from(table).where(scope)).scalar_one()
     return counts
 
 

@@ -23,8 +23,11 @@ The rule, from a declaration's `access: {read, write, private}`:
 - rows (`access.rows`, a list of RowRule): a principal that reaches the
   layer only through roles some rule names (staff, citizen) reaches only the
   rows one of its rules admits: those whose `agency` is one of its agencies,
-  or whose `reporter` is its own account. Admins, and roles no rule names,
-  reach every row. A row outside the scope does not exist for the principal
+  or whose `reporter` is its own account, or whose property holds a rule's fixed
+  `value` (an agenda's public events). Admins, and roles no rule names,
+  reach every row. A fixed-value rule grants reading only: the rows a principal
+  may write are those its agency, head and account rules admit (`write_scope`).
+  A row outside the scope does not exist for the principal
   on any path (items, item pages, tiles and their cache key, history, search,
   "what is here?", downloads, the catalogue's counts, Open311); a write may
   neither touch such a row nor move a row out of the scope.
@@ -58,6 +61,8 @@ The rule, from a declaration's `access: {read, write, private}`:
 - counts from medical records and education history (services/kelurahan_counts): never public;
   a principal reads an indicator's counts per kelurahan when it holds one of the roles the indicator
   declares (admins always); no path serves a person or a point of them.
+- audiences (a page or tool declared for some people, not a layer: the indicators dashboard):
+  a principal holding one of the declared roles, staff of one of the declared agencies, or an admin.
 Every principal, logged in or not, also holds the role 'public'.
 """
 
@@ -230,6 +235,19 @@ def can_read_counts(principal: Principal, readers: tuple[str, ...] | list[str]) 
     return principal.is_admin or bool(principal.roles & (set(readers) - {PUBLIC}))
 
 
+# ---------------------------------------------------------------- audiences
+
+AUDIENCE_STAFF_ROLES = frozenset({"staff"})
+
+
+def in_audience(principal: Principal, roles: object, agencies: object) -> bool:
+    """Whether a declared audience ({roles, agencies}) includes the principal: one of `roles`,
+    staff of one of `agencies` (SKPD codes), or an admin."""
+    if principal.is_admin or principal.roles & set(roles):  # type: ignore[arg-type]
+        return True
+    return bool(principal.roles & AUDIENCE_STAFF_ROLES and principal.agencies & set(agencies))  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------- rows
 
 @dataclass(frozen=True)
@@ -248,6 +266,8 @@ class RowScope:
 
 
 def _held(rule: RowRule, principal: Principal) -> tuple[str, ...]:
+    if rule.holds == "value":
+        return (rule.value,) if rule.value is not None else ()
     if rule.holds == "agency":
         return tuple(sorted(principal.agencies))
     if rule.holds == "headed_agency":
@@ -270,8 +290,8 @@ def _granting_roles(spec: LayerSpec) -> set[str]:
     return readers | set(spec.access.write)
 
 
-def row_scope(spec: LayerSpec, principal: Principal) -> RowScope | None:
-    """The rows of `spec` this principal reaches; None means every row."""
+def row_scope(spec: LayerSpec, principal: Principal, *, writing: bool = False) -> RowScope | None:
+    """The rows of `spec` this principal reaches (`writing`: may change); None means every row."""
     rules = spec.access.rows
     if principal.is_admin or not rules:
         return None
@@ -293,11 +313,13 @@ def write_scope(spec: LayerSpec, principal: Principal) -> RowScope | None:
     limited = {role for rule in rules for role in rule.roles}
     if (principal.roles & set(spec.access.write)) - limited:
         return None  # it writes the layer through a role no rule limits
-    return _scope_of(rules, principal)
+    return _scope_of(rules, principal, writing=True)
 
 
-def _scope_of(rules: list[RowRule], principal: Principal) -> RowScope:
-    conditions = [(rule.property, _held(rule, principal)) for rule in rules if principal.roles & set(rule.roles)]
+def _scope_of(rules: list[RowRule], principal: Principal, *, writing: bool = False) -> RowScope:
+    # A fixed-value rule (`holds: value`: an agenda's public events) lets one see rows, never own them.
+    conditions = [(rule.property, _held(rule, principal)) for rule in rules
+                  if principal.roles & set(rule.roles) and not (writing and rule.holds == "value")]
     merged: dict[str, set[str]] = {}
     for name, values in conditions:
         merged.setdefault(name, set()).update(values)

@@ -134,14 +134,24 @@ class RowRule(Strict):
 
     Per row, `property` holds what the principal must hold: one of its agencies
     (`holds: agency`, staff of an SKPD), one of the agencies it heads
-    (`holds: headed_agency`), or its own account (`holds: account`,
-    the value `user:<id>`, a citizen's own cases). A principal that reaches the
-    layer only through roles named by rules sees the rows any of its rules admit.
+    (`holds: headed_agency`), its own account (`holds: account`, the value
+    `user:<id>`, a citizen's own cases), or a fixed `value` (`holds: value`,
+    e.g. an agenda's public events, an archive's public documents). A principal that
+    reaches the layer only through roles named by rules sees the rows any of its rules
+    admit. A `value` rule lets one see rows, never own them: writes are scoped by the
+    agency, head and account rules only (layers/access.py).
     """
 
     roles: list[str]
     property: str
-    holds: Literal["agency", "account", "headed_agency"]
+    holds: Literal["agency", "account", "headed_agency", "value"]
+    value: str | None = None  # the row's value of `property` admitted, for `holds: value`
+
+    @model_validator(mode="after")
+    def _value_iff_fixed(self) -> RowRule:
+        if (self.holds == "value") != (self.value is not None):
+            raise ValueError("a row rule has `value` exactly when it `holds: value`")
+        return self
 
     @field_validator("roles")
     @classmethod

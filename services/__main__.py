@@ -17,6 +17,7 @@
     python -m services layanan                  # the declared services and which engine rooms are present
     python -m services layanan overdue pbg      # a service's cases past their state's due time
     python -m services skpd probe [--once]      # the WAN probe of the offices' sites (services/skpd/cli.py)
+    python -m services indicators refresh       # the indicators' summary (services/indicators/cli.py)
 """
 
 from __future__ import annotations
@@ -197,6 +198,7 @@ def overdue(service: str) -> None:
 
 def _add_engine_commands() -> None:
     from services.engine.payments.cli import payments_cli
+    from services.indicators.cli import indicators
     from services.pbb.cli import pbb
     from services.ppdb.__main__ import main as ppdb
     from services.projects.cli import proyek
@@ -212,6 +214,7 @@ def _add_engine_commands() -> None:
     main.add_command(notify)
     main.add_command(skpd)
     main.add_command(sirs)
+    main.add_command(indicators)
 
 
 _add_engine_commands()

@@ -21,8 +21,8 @@ from layers.db import sqlalchemy_url
 from tests.helpers.database import clone_database, database_url_on, maintenance_url, settings_for
 
 # Fixtures that tests in more than one folder need, registered once here.
-pytest_plugins = ["tests.fixtures.complaints", "tests.fixtures.modbus", "tests.fixtures.payments", "tests.fixtures.pbb",
-                  "tests.fixtures.simpeg"]
+pytest_plugins = ["tests.fixtures.complaints", "tests.fixtures.indicators", "tests.fixtures.modbus", "tests.fixtures.payments",
+                  "tests.fixtures.pbb", "tests.fixtures.simpeg"]
 
 
 @pytest.fixture(scope="session")

@@ -61,9 +61,12 @@ def _no_content_type_without_content(response: Response) -> Response:
 
 def _register_blueprints(app: Flask) -> None:
     from webgis import health
+    from webgis.agenda import views as agenda
+    from webgis.arsip import views as arsip
     from webgis.aset import views as aset
     from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
+    from webgis.dasbor import views as dasbor
     from webgis.disdukcapil import views as disdukcapil
     from webgis.layanan import api as layanan_api
     from webgis.layanan import desk as layanan_desk
@@ -91,7 +94,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
-                   simpeg, sirs, schoolfunds, statistik, aset, proyek):
+                   simpeg, sirs, schoolfunds, statistik, aset, proyek, dasbor,
+                   agenda, arsip):
         app.register_blueprint(module.blueprint)
 
 

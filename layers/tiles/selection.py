@@ -41,9 +41,10 @@ class TileLayer:
 
     @property
     def public(self) -> bool:
-        """Whether anyone may get exactly this content (a public layer, every row, no private property)."""
+        """Whether anyone may get exactly this content (a public layer, every row or exactly the rows
+        the anonymous public reaches, e.g. an agenda's public events; no private property)."""
         spec = get_registry().get(self.id)
-        return (spec.access.is_public and self.scope is None
+        return (spec.access.is_public and (self.scope is None or self.scope == row_scope(spec, ANONYMOUS))
                 and not set(self.properties) & set(spec.access.private))
 
 

@@ -55,3 +55,19 @@ def settings_for(database_url: str, **web: object) -> Settings:
     for key, value in web.items():
         setattr(settings.web, key, value)
     return settings
+
+
+def public_count(engine, layer_id: str) -> int:  # noqa: ANN001
+    """How many rows of a layer the anonymous public reaches (a public layer may have a row rule:
+    an agenda's public events, public records)."""
+    from sqlalchemy import func, select
+
+    from layers.access import ANONYMOUS, row_scope
+    from layers.registry import get_registry
+    from layers.rowsql import scope_clause
+    from layers.tables import layer_table
+
+    table = layer_table(layer_id)
+    scope = row_scope(get_registry().get(layer_id), ANONYMOUS)
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table).where(scope_clause(scope, table.c))).scalar_one()

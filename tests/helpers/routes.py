@@ -78,6 +78,8 @@ FILLERS: dict[str, Filler] = {
     "provider": lambda s: ["sandbox"],
     # Declared services (webgis/layanan): a seeded case that stays put (an allowed step's junk body is refused).
     "service_id": lambda s: ["pbg"],
+    "indicator_id": lambda s: ["complaint_sla"],  # services/indicators: a declared indicator
+    "kode_arsip": lambda s: ["ARS-000001"],  # services/archives: a seeded record (without a file)
     "case_ref": lambda s: ["PBG-SEED0005"],  # verified: a junk step is refused (409), nothing moves
     "name": lambda s: ["site_plan"],
     "event_id": lambda s: [999999],  # no such visit: no photo

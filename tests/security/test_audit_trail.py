@@ -433,6 +433,14 @@ def _asset_visit(w: World) -> tuple[str, object]:
         "photo": (io.BytesIO(jpeg()), "foto.jpg"), "csrf_token": csrf_token(w.admin, page)})
 
 
+def _archive_file(w: World) -> tuple[str, object]:
+    """SIMAR: a record filed through the API (services/archives), without a file."""
+    form = {"nomor_naskah": "005/1/SETDA/2026", "judul": "Uji audit arsip", "jenis": "surat", "tanggal": "2026-12-01",
+            "agency": "SETDA", "klasifikasi": "internal", "kelas_retensi": "UND", "kode_kel": "12.71.01.1001"}
+    return "/api/arsip", w.app.test_client().post("/api/arsip", data=form, headers=CONFIG_TOKEN,
+                                                  content_type="multipart/form-data")
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
     ("sirs.report_api", "PUT"): _hospital_report,
     ("sirs.report_form", "POST"): lambda w: _form(w, f"/tempat-tidur/rs/{HOSPITAL}/lapor",
@@ -444,6 +452,7 @@ SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
                                                         {"tahun": "2025", "belanja_honor": "1000"}),
     ("schoolfunds.import_page", "POST"): _funds_import,
     ("aset.record_visit", "POST"): _asset_visit,
+    ("arsip.file_api", "POST"): _archive_file,
     ("pbb.pay", "POST"): _pbb_pay,
     ("waste.pay", "POST"): _waste_pay,
     ("simpeg.import_staff_api", "POST"): _simpeg_import,

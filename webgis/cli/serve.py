@@ -134,6 +134,16 @@ def _issue_this_periods_bills() -> None:
 
     click.echo(str(issue_year(engine(), pbb_tariff().year)))
     click.echo(f"retribusi sampah {this_month()}: {issue_month(engine(), this_month())} tagihan terbit")
+    _refresh_indicators()
+
+
+def _refresh_indicators() -> None:
+    """The indicators' summary over what was just seeded and issued, so /dasbor has figures from the
+    first run (then `python -m services indicators refresh`, e.g. nightly, keeps it current)."""
+    from services.indicators.summary import refresh
+
+    for done in refresh(engine()):
+        click.echo(f"indikator {done.indicator}: {done.rows} baris")
 
 
 def _seed_staff() -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import text
 from layers.db import engine_for
 from layers.model import LayerSpec
 from layers.registry import get_registry
+from tests.helpers.database import public_count
 
 ADMIN = {"Authorization": "Bearer test-token"}
 LAYERS = list(get_registry())
@@ -124,7 +125,7 @@ def test_items_page_to_the_end_with_exact_counts(client, engine, spec: LayerSpec
     """Part 1 /ats/core/fc-op, /fc-limit-definition, /fc-limit-response-1 (at most `limit`), /fc-response,
     /fc-links (next until the last page, none on it), /fc-numberMatched (the total on every page, also past
     the end), /fc-numberReturned, /fc-timeStamp: following `next` visits every feature once."""
-    total = total_of(engine, spec)
+    total = total_of(engine, spec) if who else public_count(engine, spec.id)  # a row rule may hold rows back
     page, response = get(client, f"/collections/{spec.id}/items?limit={PAGE}", who)
     seen: list[int] = []
     steps = 0

@@ -1,0 +1,1 @@
+"""The daily agenda (issue 19 item 8)."""

@@ -1,0 +1,1 @@
+"""SIMAR, the records (issue 19 item 9)."""

@@ -1,0 +1,1 @@
+"""The regional performance dashboard (issue 19 item 7)."""
