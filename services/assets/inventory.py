@@ -3,7 +3,7 @@ record the condition they find with a photo, and the asset's condition changes w
 
 Who may visit is who may change the asset (layers/access.py: the layer's writers, within their
 agency's rows); where they stood must be at the asset (VISIT_RADIUS_M, as for the engine's field
-visits); the photo is checked like a complaint's (services/complaints/media.py) and kept for staff.
+visits); the photo is checked like a complaint's (services/engine/media.py) and kept for staff.
 The visit row and the asset's new condition commit together, and the layers' history records
 the change of condition under the visitor's name.
 """
@@ -22,7 +22,7 @@ from layers.tables import Bind, reading, transaction
 from services.assets import queries
 from services.assets.records import find_asset
 from services.assets.rules import CONDITIONS
-from services.complaints import media
+from services.engine import media
 from services.engine.cases import VISIT_RADIUS_M
 from services.errors import NotFound, ServiceError
 

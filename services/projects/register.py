@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from layers.tables import Bind, reading
-from services.complaints import media
+from services.engine import media
 from services.engine.said import CaseNotFound, FormRejected, Said
 from services.projects import queries
 
@@ -105,7 +105,7 @@ def project(bind: Bind, case_ref: str) -> dict[str, Any]:
 
 
 def report_photo(bind: Bind, case_ref: str, laporan_id: str) -> Path:
-    """The public copy of a report's photo (at most 1280 px, no EXIF/GPS: services/complaints/media.py)."""
+    """The public copy of a report's photo (at most 1280 px, no EXIF/GPS: services/engine/media.py)."""
     with reading(bind) as conn:
         name = conn.execute(queries.select_report_photo(), {"case_ref": case_ref, "laporan_id": laporan_id}).scalar()
     if name is None:
