@@ -27,8 +27,7 @@ from layers import insert_features, update_feature
 from layers.access import Principal, row_visible
 from layers.registry import get_registry
 from layers.tables import Bind, transaction
-from services.engine import media
-from services.engine import forms, steps
+from services.engine import forms, media, steps
 from services.engine import queries as engine_queries
 from services.engine.cases import STAFF_ROLES, _event, new_case_ref, now_utc, service_spec
 from services.engine.model import FormField, ServiceSpec
