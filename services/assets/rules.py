@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from shapely.geometry.base import BaseGeometry
 
 from services.errors import ServiceError
+from services.skpd.agencies import get_agencies
 
 KIB_CLASSES: dict[str, tuple[str, str]] = {
     "A": ("Tanah", "Land"),
@@ -71,14 +72,8 @@ DEFAULT_CATEGORY = {"A": "tanah", "B": "alat_kantor", "C": "gedung_kantor", "D":
 CONDITIONS = ("baik", "rusak_ringan", "rusak_berat")
 ORIGINS = ("pembelian", "proyek", "hibah", "lainnya")
 
-# The city's agencies (SKPD), the one vocabulary of issue 19 (services/skpd/agencies.yaml holds
-# their names; services do not import each other, so the codes are repeated here and a test
-# checks them against that file when it exists).
-AGENCIES = frozenset({
-    "SETDA", "BAPPEDA", "BPKAD", "BKPSDM", "INSPEKTORAT", "DISDIK", "DINKES", "DSDABMBK", "DPKPPR",
-    "DPMPTSP", "DISDUKCAPIL", "DISHUB", "DLH", "BPBD", "DISKOMINFO", "DISBUDPAR", "DINKOPUKM",
-    "DISPERINDAG", "DINSOS", "SATPOLPP", "BAPENDA", "RSUD", "KECAMATAN", "KELURAHAN",
-})
+# The city's agencies (SKPD): the one vocabulary of issue 19, services/skpd/agencies.yaml.
+AGENCIES = frozenset(get_agencies().codes)
 OWNER_AGENCY = "BPKAD"  # keeps SIMBADA, the city's register of assets
 
 # Each geometry kind has its own declared layer (a layer holds one geometry type), sharing one

@@ -441,7 +441,24 @@ def _archive_file(w: World) -> tuple[str, object]:
                                                   content_type="multipart/form-data")
 
 
+def _asset_transfer(w: World) -> tuple[str, object]:
+    """An admin moves a seeded asset to another agency and back (the register stays as seeded)."""
+    with w.app.extensions["engine"].connect() as conn:
+        code, agency = conn.execute(text("SELECT kode_aset, agency FROM layers.assets_points WHERE agency <> 'DLH' "
+                                         "ORDER BY kode_aset DESC LIMIT 1")).one()
+    page = f"/aset/{code}"
+
+    def move(to: str):  # noqa: ANN202
+        return w.admin.post(f"{page}/mutasi", data={"to_agency": to, "decree": "SK uji audit",
+                                                   "csrf_token": csrf_token(w.admin, page)})
+
+    response = move("DLH")
+    move(agency)
+    return page, response
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
+    ("aset.transfer_asset", "POST"): _asset_transfer,
     ("sirs.report_api", "PUT"): _hospital_report,
     ("sirs.report_form", "POST"): lambda w: _form(w, f"/tempat-tidur/rs/{HOSPITAL}/lapor",
                                                   f"/tempat-tidur/rs/{HOSPITAL}/lapor",

@@ -294,6 +294,7 @@ TABLE: dict[tuple[str, str], str] = {
     ("aset.asset_api", "GET"): PUBLIC,
     ("aset.inventory_page", "GET"): SESSION,
     ("aset.record_visit", "POST"): SESSION,
+    ("aset.transfer_asset", "POST"): SESSION,  # BPKAD's staff and admins (services/assets/transfer.may_transfer)
     # City projects (services/projects, issue 19): the transparency map, register and project pages are public
     # (public money, no personal data); the staff page and its writes are for logged-in browsers, the staff role
     # and the project's own agency checked after login (tests/webgis/proyek).

