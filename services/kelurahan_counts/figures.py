@@ -17,7 +17,7 @@ from services.errors import NotFound, ServiceError
 from services.kelurahan_counts import disclosure, queries
 from services.kelurahan_counts.disclosure import Cell
 
-DECLARATIONS = Path(__file__).with_name("indicators.yaml")
+DECLARATIONS = Path(__file__).with_name("counts.yaml")
 
 
 class Refused(ServiceError):

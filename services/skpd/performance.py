@@ -53,13 +53,13 @@ def _engine_figures(conn: Connection, spec: ServiceSpec, agency: str, now: datet
     params = {"service": spec.id, "agency": agency, "finals": finals, "now": now, "since": since}
     figures = ServiceFigures("layanan", spec.id, dict(spec.title))
     titles = {s.id: dict(s.title) for s in spec.states}
-    by_state = {r.status: r for r in conn.execute(queries.open_cases(spec.case_layer), params)}
+    by_state = {r.status: r for r in conn.execute(queries.open_cases(spec.case_layer, spec.columns), params)}
     for state in spec.states:  # in the declaration's order
         if state.id in by_state:
             figures.states.append({"state": state.id, "title": titles[state.id], "n": by_state[state.id].n})
             figures.overdue += by_state[state.id].overdue
     late: dict[str, bool] = {}
-    for row in conn.execute(queries.closed_case_stays(spec.case_layer), params):
+    for row in conn.execute(queries.closed_case_stays(spec.case_layer, spec.columns), params):
         due = dues.get(row.from_state) if row.kind == "transition" else None
         overstayed = due is not None and row.stayed_s is not None and float(row.stayed_s) > due * 86400
         late[row.case_ref] = late.get(row.case_ref, False) or overstayed

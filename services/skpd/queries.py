@@ -4,9 +4,23 @@ identifiers); every value is a bound parameter."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, TextClause, and_, bindparam, column, func, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    TextClause,
+    and_,
+    bindparam,
+    column,
+    func,
+    select,
+    table,
+    text,
+    true,
+)
 
 from layers.tables import layer_table
+from services.engine.model import CaseColumns
 
 OFFICES = "offices"
 LINKS = "network_links"
@@ -94,22 +108,28 @@ CASE_EVENTS = table("case_events", column("id"), column("service"), column("case
                     column("kind"), column("from_state"), column("to_state"), schema="engine")
 
 
-def open_cases(layer_id: str) -> Select:
-    """Open cases of :service held by :agency per state, with how many are past their due time."""
+def open_cases(layer_id: str, columns: CaseColumns) -> Select:
+    """Open cases of :service held by :agency per state, with how many are past their due time.
+    `columns`: where the case layer keeps the engine's columns (complaints name them Open311's way;
+    a layer of one service has no `service` column)."""
     case = layer_table(layer_id)
     return (select(case.c.status, func.count().label("n"),
                    func.count().filter(case.c.due_at < bindparam("now")).label("overdue"))
-            .where(case.c.service == bindparam("service"), case.c.agency == bindparam("agency"),
+            .where(_of_service(case, columns), case.c.agency == bindparam("agency"),
                    case.c.status.not_in(bindparam("finals", expanding=True)))
             .group_by(case.c.status))
 
 
-def closed_case_stays(layer_id: str) -> Select:
+def _of_service(case: Table, columns: CaseColumns) -> ColumnElement[bool]:
+    return true() if columns.service is None else case.c[columns.service] == bindparam("service")
+
+
+def closed_case_stays(layer_id: str, columns: CaseColumns) -> Select:
     """For each case of :service held by :agency that entered a final state between :since and :now,
     how long (seconds) it stayed in each state it left: the time between consecutive events."""
     case, event = layer_table(layer_id), CASE_EVENTS
     closed = (select(event.c.case_ref).distinct()
-              .join_from(event, case, and_(case.c.service == event.c.service, case.c.case_ref == event.c.case_ref))
+              .join_from(event, case, case.c[columns.case_ref] == event.c.case_ref)
               .where(event.c.service == bindparam("service"), case.c.agency == bindparam("agency"),
                      event.c.kind == "transition", event.c.to_state.in_(bindparam("finals", expanding=True)),
                      event.c.at >= bindparam("since"), event.c.at <= bindparam("now"))

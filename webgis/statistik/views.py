@@ -1,6 +1,6 @@
 """Counts per kelurahan from medical records and education history: never points, never public.
 
-Each indicator names the roles that read it (services/kelurahan_counts/indicators.yaml, checked by
+Each indicator names the roles that read it (services/kelurahan_counts/counts.yaml, checked by
 layers.access.can_read_counts); small counts are suppressed (disclosure.py) on the page and the API.
 """
 
