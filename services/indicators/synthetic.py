@@ -100,6 +100,7 @@ def complaints_frame(kel: gpd.GeoDataFrame, rng: np.random.Generator, n: int) ->
                           "agency": [COMPLAINT_AGENCY[c][0] for c in codes], "supporters": rng.poisson(1.5, n),
                           **_place(kel, rows)})
     frame["updated_datetime"] = pd.to_datetime(frame["updated_datetime"], utc=True)
+    frame["state_since"] = frame["updated_datetime"]  # complaints run on the engine: the state's start is kept
     return frame, points
 
 

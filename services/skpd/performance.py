@@ -5,15 +5,11 @@ agency depends on category and area, fit the same rule once they run on the engi
 - open cases per state and how many are overdue (past their state's due time, from the case layer);
 - of the cases closed in the last `window_days` (entered a final state, from the engine's case events),
   the share closed within due time: every state left before its declared `due_days` ran out.
-Complaints that still run outside the engine (services/complaints) count the same way from their layer:
-open per status, overdue past their category's `sla_days`, closed on time when resolved (or closed,
-or rejected) within `sla_days` of the report.
 Nothing personal leaves this module: no case reference, no name, no place finer than the city.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,20 +17,16 @@ from typing import Any
 from sqlalchemy import Connection
 
 from layers.tables import Bind, reading
-from services.complaints.categories import load_categories
 from services.engine.model import ServiceSpec
 from services.engine.registry import get_services
 from services.skpd import queries
 
 WINDOW_DAYS = 90
-COMPLAINTS_LAYER = "complaints"
-COMPLAINT_ACTIVE = ("open", "acknowledged", "in_progress")
-COMPLAINT_CLOSED = ("resolved", "closed", "rejected")
 
 
 @dataclass
 class ServiceFigures:
-    kind: str  # "layanan" (a declared service) or "pengaduan" (complaints)
+    kind: str  # "layanan": a declared service (complaints too, since they run on the engine)
     service: str
     title: dict[str, str]
     states: list[dict[str, Any]] = field(default_factory=list)  # {"state", "title", "n"} of open cases
@@ -67,31 +59,6 @@ def _engine_figures(conn: Connection, spec: ServiceSpec, agency: str, now: datet
     return figures
 
 
-def _complaint_figures(conn: Connection, agency: str, now: datetime, since: datetime) -> list[ServiceFigures]:
-    categories = load_categories()
-    sla = {code: c.sla_days for code, c in categories.items()}
-    params = {"agency": agency, "now": now, "since": since, "sla": json.dumps(sla),
-              "active": list(COMPLAINT_ACTIVE), "closed": list(COMPLAINT_CLOSED)}
-    found: dict[str, ServiceFigures] = {}
-    for row in conn.execute(queries.complaint_figures(), params):
-        if row.service_code not in categories:
-            continue
-        figures = found.setdefault(row.service_code, ServiceFigures(
-            "pengaduan", row.service_code, dict(categories[row.service_code].name)))
-        if row.status in COMPLAINT_ACTIVE:
-            figures.states.append({"state": row.status, "title": {"id": row.status, "en": row.status}, "n": row.n})
-        figures.overdue += row.overdue
-        figures.closed += row.closed
-        figures.on_time += row.on_time
-    for figures in found.values():
-        figures.states.sort(key=lambda s: COMPLAINT_ACTIVE.index(s["state"]))
-    return [found[code] for code in categories if code in found]
-
-
-def _complaints_on_engine() -> bool:
-    return any(spec.case_layer == COMPLAINTS_LAYER for spec in get_services())
-
-
 def agency_performance(bind: Bind, agency: str, *, now: datetime | None = None,
                        window_days: int = WINDOW_DAYS) -> dict[str, Any]:
     """The agency's figures per service and in total (JSON-ready)."""
@@ -99,8 +66,6 @@ def agency_performance(bind: Bind, agency: str, *, now: datetime | None = None,
     since = now - timedelta(days=window_days)
     with reading(bind) as conn:
         per_service = [_engine_figures(conn, spec, agency, now, since) for spec in get_services()]
-        if not _complaints_on_engine():
-            per_service += _complaint_figures(conn, agency, now, since)
     shown = [f for f in per_service if f.open or f.closed]
     closed, on_time = sum(f.closed for f in shown), sum(f.on_time for f in shown)
     return {

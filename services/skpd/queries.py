@@ -142,16 +142,3 @@ def closed_case_stays(layer_id: str, columns: CaseColumns) -> Select:
             .where(event.c.kind.in_(["submitted", "transition"])))
 
 
-def complaint_figures() -> TextClause:
-    """Complaints of :agency per category and status: how many, overdue (active past the category's
-    working target, :sla = {code: days}), closed in the window and closed within the target."""
-    return text("""
-        SELECT service_code, status, count(*) AS n,
-               count(*) FILTER (WHERE status = ANY(:active) AND requested_datetime
-                                + make_interval(days => (CAST(:sla AS jsonb) ->> service_code)::int) < :now) AS overdue,
-               count(*) FILTER (WHERE status = ANY(:closed) AND updated_datetime >= :since
-                                AND updated_datetime <= :now) AS closed,
-               count(*) FILTER (WHERE status = ANY(:closed) AND updated_datetime >= :since AND updated_datetime <= :now
-                                AND updated_datetime <= requested_datetime
-                                  + make_interval(days => (CAST(:sla AS jsonb) ->> service_code)::int)) AS on_time
-        FROM layers.complaints WHERE agency = :agency GROUP BY service_code, status""")

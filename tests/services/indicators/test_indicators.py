@@ -77,8 +77,8 @@ def test_a_complaint_resolved_late_lowers_the_figure_after_a_refresh(indicators_
         old = next(p for p in before if p["month"] == "2026-06")
         filed = datetime(2026, 6, 10, 3, tzinfo=UTC)
         conn.execute(text("""INSERT INTO layers.complaints (service_request_id, service_code, status, requested_datetime,
-            updated_datetime, agency, supporters, kode_kel, source, geom) VALUES ('SIN-TEST-1', 'SAMPAH', 'resolved', :f,
-            :late, 'DLH', 0, '12.71.01.1001', 'synthetic', ST_SetSRID(ST_Point(98.68, 3.59), 4326))"""),
+            updated_datetime, state_since, agency, supporters, kode_kel, source, geom) VALUES ('SIN-TEST-1', 'SAMPAH',
+            'resolved', :f, :late, :late, 'DLH', 0, '12.71.01.1001', 'synthetic', ST_SetSRID(ST_Point(98.68, 3.59), 4326))"""),
                      {"f": filed, "late": filed + timedelta(days=30)})
         assert dashboard.series(conn, "complaint_sla")["points"] == before
         summary.refresh_one(conn, get_indicators().get("complaint_sla"), *PERIOD)

@@ -64,19 +64,20 @@ def test_another_agency_does_not_see_these_cases(conn: Connection) -> None:
     assert agency_performance(conn, "DLH", now=NOW) == before
 
 
-def test_complaints_count_per_status_with_their_category_due_time(conn: Connection) -> None:
-    before = {s["service"]: s for s in agency_performance(conn, "DLH", now=NOW)["services"]}
+def test_complaints_count_as_the_engine_service_they_run_on(conn: Connection) -> None:
+    """Complaints run on the engine: open reports per state and overdue from their due time, like any service."""
+    def complaints(figures: dict) -> dict:
+        return next((s for s in figures["services"] if s["service"] == "complaints"), {"open": 0, "overdue": 0})
+
+    before = complaints(agency_performance(conn, "DLH", now=NOW))
     conn.execute(text("""
-        INSERT INTO layers.complaints (service_request_id, service_code, status, requested_datetime,
-            updated_datetime, agency, supporters, source, geom)
-        VALUES ('T-SKPD-1', 'SAMPAH', 'open', :old, :old, 'DLH', 0, 'test', ST_SetSRID(ST_MakePoint(98.67, 3.59), 4326)),
-               ('T-SKPD-2', 'SAMPAH', 'resolved', :old, :soon, 'DLH', 0, 'test', ST_SetSRID(ST_MakePoint(98.67, 3.59), 4326)),
-               ('T-SKPD-3', 'SAMPAH', 'closed', :old, :late, 'DLH', 0, 'test', ST_SetSRID(ST_MakePoint(98.67, 3.59), 4326))"""),
-        {"old": NOW - timedelta(days=40), "soon": NOW - timedelta(days=39), "late": NOW - timedelta(days=5)})
-    after = {s["service"]: s for s in agency_performance(conn, "DLH", now=NOW)["services"]}
-    was = before.get("SAMPAH", {"open": 0, "overdue": 0, "closed": 0, "on_time": 0})
-    sampah = after["SAMPAH"]
-    assert sampah["kind"] == "pengaduan"
-    assert (sampah["open"] - was["open"], sampah["overdue"] - was["overdue"]) == (1, 1)
-    assert (sampah["closed"] - was["closed"], sampah["on_time"] - was["on_time"]) == (2, 1)
-    assert "T-SKPD" not in json.dumps(after, default=str)  # counts only
+        INSERT INTO layers.complaints (service_request_id, service_code, status, requested_datetime, updated_datetime,
+            state_since, due_at, agency, supporters, source, geom)
+        VALUES ('T-SKPD-1', 'SAMPAH', 'open', :old, :old, :old, :late, 'DLH', 0, 'test', ST_SetSRID(ST_MakePoint(98.67, 3.59), 4326)),
+               ('T-SKPD-2', 'SAMPAH', 'acknowledged', :old, :old, :old, :ahead, 'DLH', 0, 'test', ST_SetSRID(ST_MakePoint(98.67, 3.59), 4326)),
+               ('T-SKPD-3', 'SAMPAH', 'open', :old, :old, :old, :late, 'DSDABMBK', 0, 'test', ST_SetSRID(ST_MakePoint(98.67, 3.59), 4326))"""),
+        {"old": NOW - timedelta(days=10), "late": NOW - timedelta(days=3), "ahead": NOW + timedelta(days=3)})
+    after = complaints(agency_performance(conn, "DLH", now=NOW))
+    assert after["kind"] == "layanan"
+    assert (after["open"] - before["open"], after["overdue"] - before["overdue"]) == (2, 1)  # DSDABMBK's not here
+    assert "T-SKPD" not in json.dumps(agency_performance(conn, "DLH", now=NOW), default=str)  # counts only

@@ -78,12 +78,12 @@ def test_bpkad_transfers_an_asset_on_its_card_and_the_card_keeps_the_transfer(ap
 
     def move(client: FlaskClient, to: str, decree: str = "030/77/BPKAD/2026"):  # noqa: ANN202
         return client.post(f"{page}/mutasi", data={"to_agency": to, "decree": decree,
-                                                   "csrf_token": csrf_token(client, page)})
+                                                   "csrf_token": csrf_token(client, "/aset/inventarisasi")})
 
     refused = move(other, "DLH")
     assert refused.status_code == 403 and "BPKAD" in refused.get_data(as_text=True)
     bad = move(bpkad, "DINAS-X", decree="")
-    assert bad.status_code == 422 and "OPD tujuan 'DINAS-X' tidak dikenal" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "OPD tujuan &#39;DINAS-X&#39; tidak dikenal" in bad.get_data(as_text=True)
     assert "sebutkan nomor SK/BAST" in bad.get_data(as_text=True)
     assert _agency_of(engine, code) == was  # a refusal changes nothing
     try:
