@@ -67,6 +67,15 @@ def single_layer(layer_id: str, z: int, x: int, y: int, principal: Principal = A
     return (spec.id,)
 
 
+def requested_layers(requested: Iterable[str] | None, principal: Principal = ANONYMOUS) -> tuple[str, ...]:
+    """The layers a multi-layer tile asks for (default: every layer the caller may read), in registry
+    order, whatever the zoom. An unknown or unreadable name is 404."""
+    if requested is None:
+        return tuple(s.id for s in get_registry() if can_read(s, principal))
+    wanted = {layer_for_tiles(name, principal).id for name in requested}
+    return tuple(s.id for s in get_registry() if s.id in wanted)
+
+
 def visible_layers(
     requested: Iterable[str] | None, z: int, x: int, y: int, principal: Principal = ANONYMOUS
 ) -> tuple[str, ...]:
@@ -74,21 +83,20 @@ def visible_layers(
     caller may read) that are declared visible at zoom z, in registry order. An
     unknown or unreadable name is 404; a known one outside its zoom range is left out."""
     check_tile(z, x, y)
-    if requested is None:
-        specs = [s for s in get_registry() if can_read(s, principal)]
-    else:
-        wanted = {layer_for_tiles(name, principal).id for name in requested}
-        specs = [s for s in get_registry() if s.id in wanted]
-    return tuple(s.id for s in specs if s.zoom.min <= z <= s.zoom.max)
+    registry = get_registry()
+    return tuple(i for i in requested_layers(requested, principal)
+                 if registry.get(i).zoom.min <= z <= registry.get(i).zoom.max)
 
 
 def tile_layers(layer_ids: Sequence[str], principal: Principal = ANONYMOUS,
-                properties: Sequence[str] | None = None) -> tuple[TileLayer, ...]:
+                properties: Sequence[str] | None = None, also_requested: Sequence[str] = ()) -> tuple[TileLayer, ...]:
     """What goes into the tile per layer: the properties the caller may see
     (layers.access), narrowed to `properties` when given (`fid` is always there,
     as the MVT feature id). A requested name that none of the layers offers this
     caller is UnknownTileProperty (400): a private name is refused exactly like an
-    unknown one, so the answer does not reveal that it exists."""
+    unknown one, so the answer does not reveal that it exists. `also_requested`: layers
+    asked for but not drawn at this zoom; their properties are known names, not errors
+    (a map asks one property list of all its layers at every zoom)."""
     registry = get_registry()
     readable = {i: readable_properties(registry.get(i), principal) for i in layer_ids}
     scopes = {i: row_scope(registry.get(i), principal) for i in layer_ids}
@@ -96,6 +104,7 @@ def tile_layers(layer_ids: Sequence[str], principal: Principal = ANONYMOUS,
         return tuple(TileLayer(i, tuple(names), scopes[i]) for i, names in readable.items())
     wanted = [n for n in properties if n != "fid"]
     offered = {n for names in readable.values() for n in names}
+    offered |= {n for i in also_requested for n in readable_properties(registry.get(i), principal)}
     unknown = [n for n in wanted if n not in offered]
     if unknown:
         choices = ", ".join(sorted(offered)) or "none"

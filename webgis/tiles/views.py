@@ -40,6 +40,7 @@ from layers.tiles.grid import TILE_MATRIX_SET
 from layers.tiles.selection import (
     TileLayer,
     layer_for_tiles,
+    requested_layers,
     single_layer,
     tile_layers,
     visible_layers,
@@ -164,7 +165,8 @@ def multi_tile_layers(collections: list[str] | None, z: int, x: int, y: int, pri
                       properties: list[str] | None) -> tuple[TileLayer, ...]:
     """What goes into a multi-layer tile for this caller; `collections` absent or empty
     means every layer the caller may read (here and in the cached-tile lane)."""
-    return tile_layers(visible_layers(collections or None, z, x, y, principal), principal, properties)
+    visible = visible_layers(collections or None, z, x, y, principal)
+    return tile_layers(visible, principal, properties, also_requested=requested_layers(collections or None, principal))
 
 
 def _get_tile(layers: tuple[TileLayer, ...], z: int, x: int, y: int) -> Tile:

@@ -154,6 +154,22 @@ def test_properties_selects_the_properties_of_a_slim_tile(roles_app) -> None:  #
             assert set(f["properties"]) <= {"fid", "nama"}, name
 
 
+def test_a_property_of_a_requested_layer_not_drawn_at_this_zoom_is_not_an_error(roles_app) -> None:  # noqa: ANN001
+    """A map asks one property list of all its layers at every zoom; below a layer's zoom range its
+    properties are still known names (this was a 400 on the homepage's basemap at zoom 11)."""
+    from layers.registry import get_registry
+
+    client = roles_app.test_client()
+    deep = next(s for s in get_registry() if s.access.is_public and s.zoom.min > 11 and s.public_properties()
+                and not any(p.name == s.public_properties()[0].name for p in get_registry().get("kelurahan").properties))
+    name = deep.public_properties()[0].name
+    answer = client.get(f"/tiles/WebMercatorQuad/11/1585/1003?collections=kelurahan,{deep.id}&properties=nama_kel,{name}")
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert set(decode(answer.data)) <= {"kelurahan"}
+    refused = client.get("/tiles/WebMercatorQuad/11/1585/1003?collections=kelurahan&properties=nama_kel," + name)
+    assert refused.status_code == 400  # not requested at all: still unknown
+
+
 @pytest.mark.parametrize("names", ["bogus", "nama,geom", "nama;DROP TABLE x", "contact_phone"])
 def test_an_unknown_or_unreadable_property_is_400(roles_app, names: str) -> None:  # noqa: ANN001
     engine, client = roles_app.extensions["engine"], roles_app.test_client()
