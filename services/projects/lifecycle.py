@@ -364,7 +364,7 @@ def refresh_delays(bind: Bind, *, now: datetime | None = None) -> int:
 def project_for_staff(bind: Bind, case_ref: str, principal: Principal) -> dict[str, Any]:
     """One project as its agency's staff see it (CaseNotFound for anyone else)."""
     with transaction(bind) as conn:
-        row = conn.execute(engine_queries.select_case("projects", SERVICE, case_ref)).mappings().one_or_none()
+        row = conn.execute(engine_queries.select_case(service_spec(SERVICE), case_ref)).mappings().one_or_none()
         if row is None or not row_visible(get_registry().get("projects"), principal, row):
             raise CaseNotFound(Said(f"proyek {case_ref} tidak ditemukan", f"no project {case_ref}"))
         return dict(row)
