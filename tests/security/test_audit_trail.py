@@ -454,7 +454,7 @@ def _asset_transfer(w: World) -> tuple[str, object]:
 
     response = move("DLH")
     move(agency)
-    return page, response
+    return f"{page}/mutasi", response
 
 
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {

@@ -24,7 +24,8 @@ BACKGROUND = np.array([0xEE, 0xF1, 0xEE])  # .map's background (map.css)
 HIDE_CONTROLS = """document.querySelectorAll('.leaflet-control-container, #panel, #info, #toast')
     .forEach(n => { n.style.visibility = 'hidden'; })"""
 BASEMAP_LAYERS = [spec.id for spec in get_registry()
-                  if spec.access.is_public and (spec.theme == "batas_wilayah" or "LineString" in spec.geometry)]
+                  if spec.access.is_public and (spec.theme == "batas_wilayah" or "LineString" in spec.geometry)
+                  and spec.zoom.min <= 13 <= spec.zoom.max]  # drawn at VIEW's zoom
 
 
 def _rgb(color: str) -> np.ndarray:
@@ -35,7 +36,8 @@ def layer_colours(layer_id: str) -> list[np.ndarray]:
     """The colours the layer's own style puts on the map's background: its stroke (opacity
     0.9, map.js pathStyle) and, where it is strong enough to see, its fill."""
     style = get_registry().get(layer_id).style
-    colours = [0.9 * _rgb(style.color) + 0.1 * BACKGROUND]
+    strokes = [c.color for c in style.classes] if getattr(style, "classes", None) else [style.color]  # categorized
+    colours = [0.9 * _rgb(colour) + 0.1 * BACKGROUND for colour in strokes]
     if style.fill_color and style.fill_opacity >= 0.3:
         colours.append(style.fill_opacity * _rgb(style.fill_color) + (1 - style.fill_opacity) * BACKGROUND)
     return colours
