@@ -45,20 +45,20 @@ def wisata_page() -> Response:
                 credits=map_credits(*LAYERS))
 
 
-@blueprint.get("/wisata/<kode>")
-def site_page(kode: str) -> Response:
+@blueprint.get("/wisata/<kode_wisata>")
+def site_page(kode_wisata: str) -> Response:
     try:
-        found = guide.site(engine(), principal_from_request(), kode, lang=lang())
+        found = guide.site(engine(), principal_from_request(), kode_wisata, lang=lang())
     except ServiceError as exc:
         return _error_page(exc)
     return page("wisata/site.html", extra_strings=UI, site=found,
                 geojson=json.dumps(guide.as_geojson([found], found["rute"])), credits=map_credits(*LAYERS))
 
 
-@blueprint.get("/wisata/rute/<kode>")
-def walk_page(kode: str) -> Response:
+@blueprint.get("/wisata/rute/<kode_rute>")
+def walk_page(kode_rute: str) -> Response:
     try:
-        found = guide.walk(engine(), principal_from_request(), kode, lang=lang())
+        found = guide.walk(engine(), principal_from_request(), kode_rute, lang=lang())
     except ServiceError as exc:
         return _error_page(exc)
     stops = [s for s in guide.sites(engine(), principal_from_request(), lang=lang()) if s["kode_wisata"] in found["halte"]]
@@ -75,10 +75,10 @@ def wisata_api() -> Response:
     return jsonify(guide.as_geojson(found, guide.walks(engine(), principal, lang=lang())))
 
 
-@blueprint.get("/api/wisata/<kode>")
-def site_api(kode: str) -> Response:
+@blueprint.get("/api/wisata/<kode_wisata>")
+def site_api(kode_wisata: str) -> Response:
     """One site as a GeoJSON Feature, with its week of hours and the walks through it (404 if unknown)."""
-    found = guide.site(engine(), principal_from_request(), kode, lang=lang())
+    found = guide.site(engine(), principal_from_request(), kode_wisata, lang=lang())
     collection = guide.as_geojson([found], [])
     feature = collection["features"][0]
     feature["properties"]["rute"] = [w["kode_rute"] for w in found["rute"]]
