@@ -67,3 +67,32 @@ def test_a_visitor_filters_the_sites_opens_one_and_follows_the_kesawan_walk(app:
         assert "OpenStreetMap" in page.locator(".leaflet-control-attribution").inner_text()
         session.screenshot("wisata-kesawan-walk-phone")
         assert session.errors == [] and session.foreign_requests() == []
+
+
+def test_on_a_desktop_in_english_a_marker_leads_to_its_site(app: Flask) -> None:
+    if not assets_present():
+        pytest.skip("front-end packages not vendored: run ./medan (npm ci + python -m webgis assets)")
+    with serving(app) as base, launched_chromium() as chromium:
+        session = new_session(chromium, base, viewport={"width": 1280, "height": 900})
+        page = session.page
+        page.goto(f"{base}/wisata?lang=en&jenis=sejarah")
+        page.wait_for_selector("body[data-ready=true]")
+        assert page.locator("h1").inner_text() == "Visiting Medan"
+        assert page.locator("#w-map").bounding_box()["height"] >= 400
+        # The palace's marker (under no walk line, beside no stop number): its popup links to its page, in English.
+        page.locator("#w-map path.leaflet-interactive").first.wait_for()
+        clicked = None
+        for index in range(page.locator("#w-map path.leaflet-interactive").count()):
+            page.locator("#w-map path.leaflet-interactive").nth(index).click(force=True)
+            link = page.locator(".leaflet-popup-content a")
+            if link.count() and link.first.get_attribute("href").startswith("/wisata/WS-ISTANA-MAIMUN"):
+                clicked = link.first.get_attribute("href")
+                break
+        assert clicked is not None and clicked.endswith("?lang=en")
+        page.click(f'.leaflet-popup-content a[href="{clicked}"]')
+        page.wait_for_selector("#w-site")
+        page.wait_for_selector("body[data-ready=true]")
+        assert page.locator("#w-site").get_attribute("data-kode") == "WS-ISTANA-MAIMUN"
+        assert page.locator("#w-hours li").first.inner_text() == "Mon 08.00–17.00"
+        session.screenshot("wisata-site-desktop")
+        assert session.errors == [] and session.foreign_requests() == []

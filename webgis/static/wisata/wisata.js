@@ -33,26 +33,39 @@
   }
 
   var sites = 0, walks = 0;
-  var layer = L.geoJSON(data, {
-    style: function () { return { color: "#d95f02", weight: 5, opacity: 0.85, dashArray: "8 6" }; },
+  function isWalk(f) { return f.properties.layer === "tourism_walks"; }
+  function bind(f, item) {
+    if (isWalk(f)) { walks += 1; } else { sites += 1; }
+    item.bindPopup(popup(f.properties));
+    item.bindTooltip(f.properties.nama);
+  }
+  // Walks first, sites over them: a line through a site must not take the site's clicks.
+  var walkLayer = L.geoJSON(data, { filter: isWalk, onEachFeature: bind,
+                                    style: function () { return { color: "#d95f02", weight: 4, opacity: 0.9 }; } }).addTo(map);
+  var siteLayer = L.geoJSON(data, {
+    filter: function (f) { return !isWalk(f); },
     pointToLayer: function (f, latlng) {
       return L.circleMarker(latlng, { radius: 9, color: "#fff", weight: 2, fillColor: COLOURS[f.properties.jenis] || "#555",
                                       fillOpacity: 0.95 });
     },
-    onEachFeature: function (f, item) {
-      if (f.properties.layer === "tourism_sites") { sites += 1; } else { walks += 1; }
-      item.bindPopup(popup(f.properties));
-      item.bindTooltip(f.properties.nama);
-    }
+    onEachFeature: bind
   }).addTo(map);
+  var layer = L.featureGroup([walkLayer, siteLayer]);
   data.features.forEach(function (f) {
     if (f.properties.layer !== "tourism_walks") { return; }
     (f.properties.persinggahan || []).forEach(function (stop, i) {
-      L.marker([stop.lat, stop.lon], { icon: L.divIcon({ className: "w-stop", html: String(i + 1), iconSize: [22, 22] }),
+      L.marker([stop.lat, stop.lon], { icon: L.divIcon({ className: "w-stop", html: String(i + 1), iconSize: [22, 22],
+                                                         iconAnchor: [-2, 24] }),  // beside the site, not over it
                                       keyboard: false, interactive: false }).addTo(map);
     });
   });
-  if (data.features.length) { map.fitBounds(layer.getBounds(), { maxZoom: 17, padding: [24, 24] }); }
+  var article = document.getElementById("w-site");
+  var own = article && data.features.filter(function (f) { return f.id === article.dataset.kode; })[0];
+  if (own) {  // a site's page centres on the site; the walks through it run off the edges
+    map.setView([own.geometry.coordinates[1], own.geometry.coordinates[0]], 17);
+  } else if (data.features.length) {
+    map.fitBounds(layer.getBounds(), { maxZoom: 17, padding: [24, 24] });
+  }
   el.dataset.sites = String(sites);
   el.dataset.walks = String(walks);
   document.body.setAttribute("data-ready", "true");
