@@ -82,3 +82,10 @@ def test_a_wrong_filter_is_a_400_naming_it(client: FlaskClient) -> None:
     assert page.status_code == 400 and "jenis: salah satu dari sejarah, religi, kuliner, taman" in page.get_data(as_text=True)
     assert client.get("/api/wisata?buka=kadang").status_code == 400
     assert "akses: 1 atau 0" in client.get("/api/wisata?akses=mungkin").get_data(as_text=True)
+
+
+def test_the_map_search_finds_the_sites_by_name(client: FlaskClient) -> None:
+    """The declaration's `search: [nama, alamat]` puts the sites in the map's search (/peta)."""
+    results = client.get("/peta/search.json?q=masjid raya").get_json()["results"]
+    assert any("Masjid Raya Al-Mashun" in str(r) and "tourism_sites" in str(r) for r in results), results
+    assert any("Tjong A Fie" in str(r) for r in client.get("/peta/search.json?q=tjong a fie").get_json()["results"])
