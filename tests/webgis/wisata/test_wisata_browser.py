@@ -84,8 +84,9 @@ def test_on_a_desktop_in_english_a_marker_leads_to_its_site(app: Flask) -> None:
         clicked = None
         for index in range(page.locator("#w-map path.leaflet-interactive").count()):
             page.locator("#w-map path.leaflet-interactive").nth(index).click(force=True)
-            link = page.locator(".leaflet-popup-content a")
-            if link.count() and link.first.get_attribute("href").startswith("/wisata/WS-ISTANA-MAIMUN"):
+            # A popup fades out as the next opens: look for the palace's link, not the first one.
+            link = page.locator('.leaflet-popup-content a[href^="/wisata/WS-ISTANA-MAIMUN"]')
+            if link.count():
                 clicked = link.first.get_attribute("href")
                 break
         assert clicked is not None and clicked.endswith("?lang=en")
