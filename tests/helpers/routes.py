@@ -97,6 +97,8 @@ FILLERS: dict[str, Filler] = {
     "kode_aset": lambda s: ["B.KELURAHAN.2024.S00001"],  # a seeded city asset (services/assets/seed.py)
     "kode": lambda s: ["PRJ-SEED0019"],  # a seeded project under construction (a junk step is refused, 400)
     "laporan": lambda s: ["PRJ-SEED0019-001"],  # its first progress report (no photo in the seed: 404)
+    "kode_wisata": lambda s: ["WS-ISTANA-MAIMUN"],  # a real tourism site (services/tourism/catalogue.yaml)
+    "kode_rute": lambda s: ["RW-KESAWAN"],  # the Kesawan heritage walk
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

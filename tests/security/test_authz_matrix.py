@@ -319,6 +319,12 @@ TABLE: dict[tuple[str, str], str] = {
     ("agenda.agenda_page", "GET"): PUBLIC,
     ("agenda.agenda_api", "GET"): PUBLIC,
     ("agenda.agenda_feed", "GET"): PUBLIC,
+    # Tourism information (services/tourism, tests/webgis/wisata): public pages and JSON of public layers.
+    ("wisata.wisata_page", "GET"): PUBLIC,
+    ("wisata.site_page", "GET"): PUBLIC,
+    ("wisata.walk_page", "GET"): PUBLIC,
+    ("wisata.wisata_api", "GET"): PUBLIC,
+    ("wisata.site_api", "GET"): PUBLIC,
     # SIMAR records (services/archives, tests/webgis/arsip): searching, a record's file and a feature's
     # records are public, each answer holding only the records the arsip layer's classification rule
     # lets the caller reach (404 for a file of a record one may not see); filing and the disposal list

@@ -1,0 +1,35 @@
+"""The /wisata pages' words, Bahasa Indonesia first."""
+
+UI: dict[str, dict[str, str]] = {
+    "wisata_title": {"id": "Wisata Kota Medan", "en": "Visiting Medan"},
+    "wisata_intro": {"id": "Tempat bersejarah, religi, kuliner dan taman di Kota Medan, dengan jam buka, "
+                           "aksesibilitas dan rute jalan kaki.",
+                     "en": "Heritage, religious, culinary sites and parks of Medan, with opening hours, "
+                           "accessibility and walking routes."},
+    "filter": {"id": "Saring", "en": "Filter"},
+    "kind": {"id": "Jenis", "en": "Kind"},
+    "open_now": {"id": "Buka sekarang", "en": "Open now"},
+    "closed_now": {"id": "Tutup sekarang", "en": "Closed now"},
+    "hours_unknown": {"id": "Jam buka belum diketahui", "en": "Opening hours not known"},
+    "accessible_only": {"id": "Hanya yang dapat diakses kursi roda", "en": "Wheelchair accessible only"},
+    "apply": {"id": "Terapkan", "en": "Apply"},
+    "no_sites": {"id": "Tidak ada tempat yang cocok dengan saringan.", "en": "No site matches the filters."},
+    "walks": {"id": "Rute jalan kaki", "en": "Walking routes"},
+    "minutes": {"id": "menit", "en": "min"},
+    "stops": {"id": "Persinggahan", "en": "Stops"},
+    "hours": {"id": "Jam buka (WIB)", "en": "Opening hours (WIB)"},
+    "accessibility": {"id": "Aksesibilitas", "en": "Accessibility"},
+    "wheelchair": {"id": "Kursi roda", "en": "Wheelchair"},
+    "toilet": {"id": "Toilet", "en": "Toilets"},
+    "parking": {"id": "Parkir", "en": "Parking"},
+    "yes": {"id": "ada", "en": "yes"},
+    "no": {"id": "tidak ada", "en": "no"},
+    "address": {"id": "Alamat", "en": "Address"},
+    "location_source": {"id": "Sumber lokasi", "en": "Location source"},
+    "accuracy": {"id": "ketelitian ± {m} m", "en": "accurate to ± {m} m"},
+    "confirm_note": {"id": "Jam buka dan aksesibilitas dapat berubah; tanyakan ke pengelola sebelum berkunjung.",
+                     "en": "Hours and accessibility may change; check with the site before visiting."},
+    "back": {"id": "Kembali ke daftar wisata", "en": "Back to the sites"},
+    "walk_through": {"id": "Rute yang singgah di sini", "en": "Walks that stop here"},
+    "show_on_map": {"id": "Lihat di peta", "en": "Show on map"},
+}
