@@ -9,14 +9,10 @@ from sqlalchemy import text
 
 from devices.__main__ import main
 from devices.commands import command_log
-from devices.registry import read_fleet
-from devices.simulator import FleetEntry
 from devices.wifischedule import FINE, load_schedule, run_once
-from layers import read_layer, update_feature
-from layers.db import engine_for
+from tests.helpers.wifi import LAYER, wifi_fleet
 
 WIB = timezone(timedelta(hours=7))
-LAYER = "wifi_access_points"
 ACTOR = "jadwal:wifi-taman"
 
 
@@ -27,19 +23,7 @@ def wib(hour: int, minute: int, second: int = 0) -> datetime:
 @pytest.fixture
 def fleet(isolated_database_url, simulator, ports):  # noqa: ANN001, ANN201
     """Every seeded access point moved (through the layers API) onto units 1.. of a test simulator."""
-    (port,) = ports(1)
-    engine = engine_for(isolated_database_url)
-    records = read_fleet(engine, layers=[LAYER])
-    frame = read_layer(engine, LAYER, columns=["kode"])
-    fids = dict(zip(frame["kode"], frame.index, strict=True))
-    units = {}
-    for unit, record in enumerate(records, start=1):
-        update_feature(engine, LAYER, int(fids[record.code]), {"type": "Feature", "properties": {
-            "modbus_host": "127.0.0.1", "modbus_port": port, "modbus_unit": unit, "poll_interval_s": 0.2}},
-            actor="test:setup", partial=True)
-        units[record.code] = unit
-    sim = simulator([FleetEntry(port, u, "wifi_ap_v1") for u in units.values()])
-    return engine, sim, port, units, isolated_database_url
+    return (*wifi_fleet(isolated_database_url, simulator, ports), isolated_database_url)
 
 
 def _radios(sim, port: int, units: dict[str, int]) -> set[float]:  # noqa: ANN001
