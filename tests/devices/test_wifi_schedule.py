@@ -109,3 +109,24 @@ def test_unreachable_mismatched_and_unconfirmed_switches_are_reported(fleet, cap
     assert f"{dead}: radio on: unreachable" in out and "3 need attention" in out
     assert main(["wifi-schedule", "once", "--at", "2026-12-07 18:00", "--database-url", url]) == 2
     assert "time zone" in capsys.readouterr().err
+
+
+def test_simulated_park_users_rise_in_the_evening_and_leave_without_radio_or_uplink() -> None:
+    import random
+
+    from devices.simbehaviour import init_wifi, step_wifi
+
+    def users_at(hour: int, minute: int, radio: int = 1, uplink_fault: bool = False) -> float:
+        state: dict[str, float] = {}
+        start = wib(hour, minute).timestamp() - 1800
+        init_wifi(state, start, random.Random(7))
+        state["radio_on"] = radio
+        if uplink_fault:
+            state["_fault_until"] = start + 7200
+        for step in range(1, 61):  # half an hour in 30 s steps: users settle toward the hour's level
+            step_wifi(state, start + step * 30, 30, random.Random(step))
+        return state["connected_users"]
+
+    assert users_at(19, 30) > 2 * users_at(16, 10) > 0
+    assert users_at(19, 30, radio=0) == 0
+    assert users_at(19, 30, uplink_fault=True) < users_at(19, 30) / 2
