@@ -3,7 +3,8 @@
 `background_commands` is what `webgis up` (the README's `./medan run`) starts beside the
 web server: the simulator standing in for the city's fleet and the poller writing its
 telemetry to PostGIS, both reading the fleet from the device layers, the adaptive
-signal loop (devices/adaptivectl.py) and the punch poller (devices/punchpoller.py).
+signal loop (devices/adaptivectl.py), the punch poller (devices/punchpoller.py) and the park
+Wi-Fi schedule (devices/wifischedule.py).
 """
 
 from __future__ import annotations
@@ -37,4 +38,6 @@ def background_commands(database_url: str, pollers: int | None = None) -> list[t
     commands.append(("adaptive signal loop", [sys.executable, "-m", "devices", "adaptive", "run", *url_args]))
     # The attendance machines' punch logs into devices.attendance_punches (devices/punchpoller.py).
     commands.append(("punch poller", [sys.executable, "-m", "devices", "punches", "run", *url_args]))
+    # The park Wi-Fi schedule (devices/wifischedule.py): radios on at 16:01, off at 23:00.
+    commands.append(("wifi schedule", [sys.executable, "-m", "devices", "wifi-schedule", "run", *url_args]))
     return commands

@@ -405,8 +405,10 @@ def _add_admin_commands(sub: argparse._SubParsersAction) -> None:
     leases = sub.add_parser("leases", help="the pollers of a group (poll --group) and the gateways each holds")
     from devices.adaptivecli import add_parser
     from devices.punchcli import add_parser as add_punches_parser
+    from devices.wificli import add_parser as add_wifi_parser
 
-    for p in (cmd, alarms, prune, rollup, traffic, leases, add_parser(sub), add_punches_parser(sub)):
+    for p in (cmd, alarms, prune, rollup, traffic, leases, add_parser(sub), add_punches_parser(sub),
+              add_wifi_parser(sub)):
         p.add_argument("--database-url", help="default: DATABASE_URL, else the project-local cluster")
 
 
@@ -456,6 +458,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from devices.punchcli import run_cli as run_punches
 
         return run_punches(args, _engine(args))
+    elif args.command == "wifi-schedule":
+        from devices.wificli import run_cli as run_wifi
+
+        return run_wifi(args, _engine(args))
     else:
         return _prune(args)
     return 0

@@ -16,6 +16,8 @@ ATCS_PORT_BASE = 15021
 STREET_LIGHT_PORT_BASE = 15022
 # Street lights take 15022.. (3 ports for the seed's 600); offices start well clear of them.
 ATTENDANCE_PORT_BASE = 15030
+# Park Wi-Fi access points (devices/wifischedule.py switches their radios).
+WIFI_PORT_BASE = 15040
 
 
 def modbus_port(port_base: int, index: int) -> int:
@@ -29,4 +31,4 @@ def modbus_unit(index: int) -> int:
 
 
 __all__ = ["ATCS_PORT_BASE", "ATTENDANCE_PORT_BASE", "CCTV_PORT_BASE", "MODBUS_HOST",
-           "MODBUS_UNITS_PER_PORT", "STREET_LIGHT_PORT_BASE", "modbus_port", "modbus_unit"]
+           "MODBUS_UNITS_PER_PORT", "STREET_LIGHT_PORT_BASE", "WIFI_PORT_BASE", "modbus_port", "modbus_unit"]

@@ -116,6 +116,12 @@ def _who(actor: str | Principal, layer: str) -> str:
 
 def _validate(engine: Engine, layer: str, code: str, point_name: str,
               value: object) -> tuple[DeviceRecord, Point, list[int]]:
+    device, point = _device_point(engine, layer, code, point_name)
+    return device, point, check_write(point, value)  # type: ignore[arg-type]
+
+
+def _device_point(engine: Engine, layer: str, code: str, point_name: str) -> tuple[DeviceRecord, Point]:
+    """The active device and its map's point, or CommandRejected."""
     try:
         device = find_device(engine, layer, code)
     except KeyError as exc:
@@ -129,7 +135,7 @@ def _validate(engine: Engine, layer: str, code: str, point_name: str,
         point = reg_map.point(point_name)
     except KeyError:
         raise CommandRejected(f"model {device.model} has no point {point_name!r}") from None
-    return device, point, check_write(point, value)  # type: ignore[arg-type]
+    return device, point
 
 
 def _read(client: ModbusTcpClient, point: Point, unit: int) -> float:
@@ -194,6 +200,20 @@ def send(engine: Engine, layer: str, device_code: str, point: str, value: float,
     if result == "unconfirmed":
         raise CommandUnconfirmed(outcome)
     return outcome
+
+
+def read_point(engine: Engine, layer: str, device_code: str, point: str, *, timeout_s: float = 2.0) -> float:
+    """The value a device's point reads now (what a command would find as `previous`); nothing is written.
+
+    CommandRejected for a device or point that cannot be commanded; ModbusException/OSError when the
+    device does not answer.
+    """
+    device, p = _device_point(engine, layer, device_code, point)
+    client = _connect(device, lent_connection(engine, device.host, device.port), timeout_s)
+    try:
+        return _read(client, p, device.unit)
+    finally:
+        client.close()
 
 
 Link = tuple[str, int] | None

@@ -21,6 +21,7 @@ from devices.addressing import (
     CCTV_PORT_BASE,
     MODBUS_HOST,
     STREET_LIGHT_PORT_BASE,
+    WIFI_PORT_BASE,
     modbus_port,
     modbus_unit,
 )
@@ -41,6 +42,7 @@ from geodata.synthetic.common import (
     sample_in_kelurahan,
     to_wgs,
 )
+from geodata.synthetic.parks import generate_parks
 from geodata.synthetic.transit import generate_transit_routes, routes_utm
 
 # Example alarms: a few per device layer, opened over the 25 days from this moment.
@@ -124,6 +126,31 @@ def generate_street_lights(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_S
                                                 p=[0.85, 0.15]).tolist()
     return _device_frame(kel, points, labels, rng, "LPJU", "lpju_solar_v1",
                          STREET_LIGHT_PORT_BASE, 10.0)
+
+
+# Access points per park and how far apart they stand (degrees of longitude, ~40 m).
+WIFI_APS_PER_PARK = 2
+WIFI_AP_SPACING_DEG = 0.00036
+
+
+def generate_wifi_access_points(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED,
+                                **context) -> gpd.GeoDataFrame:
+    """Two Wi-Fi access points in each park of the parks layer, a little apart, all active."""
+    parks = generate_parks(kelurahan, seed=seed)
+    rng = layer_rng(seed, "wifi_access_points")
+    installed = random_dates(rng, len(parks) * WIFI_APS_PER_PARK, date(2021, 1, 1), date(2025, 12, 31))
+    records, points = [], []
+    for park_code, park_name, centre in zip(parks["kode"], parks["nama"], parks.geometry, strict=True):
+        for j in range(WIFI_APS_PER_PARK):
+            i = len(records)
+            offset = (j - (WIFI_APS_PER_PARK - 1) / 2) * WIFI_AP_SPACING_DEG
+            points.append(Point(centre.x + offset, centre.y))
+            records.append({"kode": f"WIFI-{i + 1:03d}", "nama": f"{park_name} AP {j + 1}", "model": "wifi_ap_v1",
+                            "status": "aktif", "dipasang": installed[i], "taman": park_code,
+                            "modbus_host": MODBUS_HOST, "modbus_port": modbus_port(WIFI_PORT_BASE, i),
+                            "modbus_unit": modbus_unit(i), "modbus_transport": SIMULATOR_TRANSPORT,
+                            "poll_interval_s": 30.0})
+    return geoframe(records, points, list(records[0]))
 
 
 def generate_attendance_machines(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED,

@@ -161,9 +161,45 @@ def step_attendance(state: State, t: float, dt: float, rng: random.Random) -> No
         state["last_sync"] = int(t)
 
 
+# -- park Wi-Fi access point -----------------------------------------------------------
+
+# An uplink fault now and then: on average one per AP every 12 hours, lasting 3-20 minutes.
+WIFI_UPLINK_FAULTS_PER_S = 1 / (12 * 3600)
+
+
+def park_visitors_factor(h: float) -> float:
+    """Share of an AP's peak users: parks fill after work and peak around 19:30, empty by midnight."""
+    return min(1.0, 0.08 + 0.95 * _peak(h, 19.5, 2.0) + 0.25 * _peak(h, 16.5, 1.2))
+
+
+def init_wifi(state: State, t: float, rng: random.Random) -> None:
+    # The radio starts off: the platform's schedule switches it (devices/wifischedule.py).
+    state.update(radio_on=0, uplink_up=1, connected_users=0, throughput=0.0,
+                 _capacity=rng.randint(60, 180), _fault_until=0.0)
+
+
+def step_wifi(state: State, t: float, dt: float, rng: random.Random) -> None:
+    if state["_fault_until"] <= t and rng.random() < WIFI_UPLINK_FAULTS_PER_S * dt:
+        state["_fault_until"] = t + rng.uniform(180, 1200)
+    state["uplink_up"] = int(state["_fault_until"] <= t)
+    if not state["radio_on"]:
+        target = 0.0
+    elif not state["uplink_up"]:
+        target = state["connected_users"] * 0.3  # without internet, people give up and leave
+    else:
+        target = state["_capacity"] * park_visitors_factor(local_hour(t)) * rng.uniform(0.9, 1.1)
+    # Users drift toward the target (a few minutes' time constant), not jump to it.
+    pull = 1.0 if not state["radio_on"] else min(1.0, dt / 180)
+    users = max(0.0, state["connected_users"] + (target - state["connected_users"]) * pull)
+    state["connected_users"] = round(users)
+    per_user = 0.35 if state["uplink_up"] else 0.0
+    state["throughput"] = round(min(1000.0, users * per_user * rng.uniform(0.7, 1.3)), 1)
+
+
 BEHAVIOURS: dict[str, tuple[Callable[[State, float, random.Random], None], Behaviour]] = {
     "lpju_solar_v1": (init_lpju, step_lpju),
     "atcs_controller_v1": (init_atcs, step_atcs),
     "cctv_ipcam_v1": (init_cctv, step_cctv),
     "attendance_v1": (init_attendance, step_attendance),
+    "wifi_ap_v1": (init_wifi, step_wifi),
 }

@@ -91,12 +91,13 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.tiles import views as tiles
     from webgis.verify import views as verify
     from webgis.waste import views as waste
+    from webgis.wifi import views as wifi
     from webgis.wisata import views as wisata
 
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
                    simpeg, sirs, schoolfunds, statistik, aset, proyek, dasbor,
-                   agenda, arsip, wisata):
+                   agenda, arsip, wifi, wisata):
         app.register_blueprint(module.blueprint)
 
 

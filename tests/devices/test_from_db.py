@@ -24,7 +24,7 @@ KEEP_ACTIVE = 2  # per device layer: enough to prove the path, light enough for 
 
 def test_every_device_layer_is_found_by_its_properties() -> None:
     ids = {spec.id for spec in device_layers()}
-    assert {"cctv", "atcs_intersections", "street_lights", "attendance_machines"} <= ids
+    assert {"cctv", "atcs_intersections", "street_lights", "attendance_machines", "wifi_access_points"} <= ids
     assert "device_alarms" not in ids and "schools" not in ids
 
 

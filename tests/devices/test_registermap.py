@@ -15,7 +15,7 @@ from devices.registermap import (
     parse_map,
 )
 
-MODELS = {"atcs_controller_v1", "cctv_ipcam_v1", "lpju_solar_v1", "attendance_v1"}
+MODELS = {"atcs_controller_v1", "cctv_ipcam_v1", "lpju_solar_v1", "attendance_v1", "wifi_ap_v1"}
 
 
 def _map(*points: dict) -> dict:
@@ -37,7 +37,7 @@ def test_layer_declarations_name_only_known_models() -> None:
     import yaml
 
     maps = load_maps()
-    for layer in ("cctv", "atcs_intersections", "street_lights"):
+    for layer in ("cctv", "atcs_intersections", "street_lights", "wifi_access_points"):
         decl = yaml.safe_load(Path(f"layers/declarations/{layer}.yaml").read_text())
         model_prop = next(p for p in decl["properties"] if p["name"] == "model")
         assert set(model_prop["allowed"]) <= set(maps), layer

@@ -261,6 +261,8 @@ TABLE: dict[tuple[str, str], str] = {
     # Hospital beds (services/sirs, tests/webgis/sirs): where a bed is free is public; a hospital reports with
     # its own token (no account's token reaches it: 401 for every role); staff report on a page; admins
     # issue and revoke hospital tokens.
+    ("wifi.parks_page", "GET"): PUBLIC,
+    ("wifi.parks_api", "GET"): PUBLIC,
     ("sirs.finder_page", "GET"): PUBLIC,
     ("sirs.finder_api", "GET"): PUBLIC,
     ("sirs.hospital_page", "GET"): PUBLIC,
