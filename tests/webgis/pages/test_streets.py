@@ -74,17 +74,17 @@ def _labels(page: Any) -> list[str]:
 
 def test_street_names_are_written_at_street_zoom_with_osm_credit(streets_session: Session) -> None:
     page = streets_session.open("/peta" + KESAWAN_VIEW)
-    page.wait_for_function("document.querySelectorAll('.street-label span').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('.street-label span').length > 0")
     assert "Jalan Ahmad Yani" in _labels(page)
     assert OSM_CREDIT in page.locator(".leaflet-control-attribution").inner_text()
     assert page.locator("#streets-note").count() == 0  # loaded: nothing to tell
     streets_session.screenshot("streets-kesawan")
     # Below street zoom the names go, and they go with the basemap too.
     page.evaluate("Medan.state.map.setZoom(13)")
-    page.wait_for_function("Medan.streetLabelsShown() === 0")
+    page.wait_for_function("() => Medan.streetLabelsShown() === 0")
     page.evaluate("Medan.state.map.setZoom(17)")
-    page.wait_for_function("Medan.streetLabelsShown() > 0")
+    page.wait_for_function("() => Medan.streetLabelsShown() > 0")
     page.evaluate("Medan.setBasemap(false)")
-    page.wait_for_function("Medan.streetLabelsShown() === 0")
+    page.wait_for_function("() => Medan.streetLabelsShown() === 0")
     assert streets_session.errors == []
     assert streets_session.foreign_requests() == []
