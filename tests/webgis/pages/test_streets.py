@@ -88,3 +88,22 @@ def test_street_names_are_written_at_street_zoom_with_osm_credit(streets_session
     page.wait_for_function("() => Medan.streetLabelsShown() === 0")
     assert streets_session.errors == []
     assert streets_session.foreign_requests() == []
+
+
+@pytest.mark.parametrize(("path", "map_id"), [("/lapor", "report-map"), ("/ppdb", "ppdb-map"),
+                                              ("/lapor/peta", "complaints-map")])
+def test_citizen_maps_draw_named_streets_with_osm_credit(streets_session: Session, path: str, map_id: str) -> None:
+    page = streets_session.page
+    page.goto(streets_session.base + path)
+    page.wait_for_function("() => window.MedanStreets && window.MedanStreets.maps.length > 0")
+    assert page.locator(f"#{map_id}").get_attribute("data-streets").startswith("/collections/osm_roads/items")
+    page.evaluate("() => window.MedanStreets.maps[0].setView([3.5880, 98.6792], 17)")
+    page.wait_for_function("() => document.querySelectorAll('.c-street-label').length > 0")
+    assert "Jalan Ahmad Yani" in page.locator(".c-street-label").all_inner_texts()
+    assert OSM_CREDIT in page.locator(f"#{map_id} .leaflet-control-attribution").inner_text()
+    streets_session.screenshot(f"streets{path.replace('/', '-')}")
+    page.evaluate("() => window.MedanStreets.maps[0].setZoom(13)")
+    page.wait_for_function("() => document.querySelectorAll('.c-street-label').length === 0")
+    assert OSM_CREDIT not in page.locator(f"#{map_id} .leaflet-control-attribution").inner_text()
+    assert streets_session.errors == []
+    assert streets_session.foreign_requests() == []
