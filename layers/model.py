@@ -218,13 +218,22 @@ class SourceInfo(Strict):
 
 
 class Seed(Strict):
-    kind: Literal["file", "synthetic", "none"] = "none"
+    # "import": real data a deployment loads itself with `command` (too large or too often
+    # refreshed to ship, e.g. an OpenStreetMap extract): the layer is empty until then.
+    kind: Literal["file", "synthetic", "import", "none"] = "none"
+    command: str | None = None  # for kind "import": how a deployment loads the layer
     path: str | None = None  # relative to geodata/data/
     rename: dict[str, str] = Field(default_factory=dict)  # file column -> property
     # The generator of a synthetic seed by import path, "package.module:function"
     # (geodata.seed imports it; the owner of a computed layer keeps its generator).
     generator: str | None = Field(default=None, pattern=r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
     source: str | None = None  # value of the `source` column for seeded features
+
+    @model_validator(mode="after")
+    def _import_names_its_command(self) -> Seed:
+        if (self.kind == "import") != (self.command is not None):
+            raise ValueError("a seed has `command` exactly when its kind is import")
+        return self
 
 
 class LayerSpec(Strict):

@@ -12,6 +12,9 @@ from layers.registry import get_registry
 def test_every_layer_has_seed_features_with_a_source(engine) -> None:  # noqa: ANN001
     for spec in get_registry():
         frame = read_layer(engine, spec.id)
+        if spec.seed.kind == "import":  # a deployment loads it (seed.command); the seed leaves it empty
+            assert len(frame) == 0, spec.id
+            continue
         assert len(frame) > 0, spec.id
         assert frame["source"].notna().all(), spec.id
         if spec.seed.kind == "synthetic" and spec.seed.source == "synthetic":

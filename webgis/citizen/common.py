@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, current_app, render_template, request
 
+from geodata.osm import ROADS
 from layers.registry import get_registry
 from webgis.citizen.strings import ui_strings
 from webgis.pages.strings import language_of
@@ -31,8 +32,15 @@ def page(template: str, status: int = 200, *, extra_strings: dict[str, dict[str,
     chosen = lang()
     strings = {**ui_strings(chosen), **{key: text[chosen] for key, text in (extra_strings or {}).items()}}
     # `ql`: the language to carry in this site's links and form actions (Indonesian is the default).
+    context.setdefault("streets", streets_overlay())
     html = render_template(template, lang=chosen, t=strings, ql=link_lang(), **context)
     return Response(html, status=status, mimetype="text/html")
+
+
+def streets_overlay() -> dict[str, str]:
+    """Where a citizen map finds the streets in view and whose credit they carry (static/citizen/streets.js)."""
+    return {"items_url": f"/collections/{ROADS}/items?f=json&properties=nama&limit=500",
+            "credit": " · ".join(get_registry().get(ROADS).attributions())}
 
 
 def map_credits(*layer_ids: str) -> str:

@@ -6,6 +6,7 @@
     db pitr setup|backup|info|restore --to T     WAL archiving, point-in-time     (pitr.py)
     seed [LAYER ...]                             load Medan's data                (seed.py)
     layers list|import|export|history|restore    work with layers                 (layers.py)
+    basemap import FILE.osm.pbf                  streets and places from OSM      (basemap.py)
     users create|roles|list                      accounts and roles               (users.py)
     tokens create|revoke|list                    API tokens                       (tokens.py)
     serve [--dev] [--instances N] [--pooled]     the web server; N behind HAProxy (serve.py, fleet.py)
@@ -20,6 +21,7 @@ from __future__ import annotations
 import click
 
 from webgis.cli.backup import backup_dump, backup_restore
+from webgis.cli.basemap import basemap
 from webgis.cli.db import db
 from webgis.cli.layers import layers
 from webgis.cli.pitr import pitr
@@ -39,5 +41,5 @@ db.add_command(backup_dump)
 db.add_command(backup_restore)
 db.add_command(replica)
 db.add_command(pitr)
-for command in (db, seed, layers, assets, serve, up, users, tokens):
+for command in (db, seed, layers, basemap, assets, serve, up, users, tokens):
     main.add_command(command)

@@ -14,6 +14,7 @@ from typing import Any, get_args
 from sqlalchemy import func, literal, select, union_all
 
 from config.settings import MEDAN_BBOX, Settings
+from geodata.osm import ROADS
 from layers.access import ANONYMOUS, Principal, readable_layers
 from layers.model import LayerSpec, Text, Theme
 from layers.registry import Registry
@@ -38,6 +39,18 @@ MAX_ZOOM = 19
 LINE_TYPES = ("LineString", "MultiLineString")
 BASEMAP_TITLE = Text(id="Peta dasar", en="Basemap")
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
+# Street names are written on the map from this zoom, where a street is long enough on screen
+# to carry its name (OpenStreetMap's own style starts most street names at 15 too).
+STREET_LABEL_MIN_ZOOM = 15
+STREET_LABEL_LIMIT = 500
+# Who is told that the streets are missing and how to load them: the public just sees today's map.
+STREETS_NOTE_ROLES = frozenset({"staff", "planner", "operator", "admin"})
+STREETS_MISSING = Text(
+    id="Peta belum memuat jalan dan nama tempat (OpenStreetMap). Admin memuatnya sekali dengan "
+       "`python -m webgis basemap import FILE.osm.pbf` (lihat README, bagian Peta dasar).",
+    en="The map has no streets or place names yet (OpenStreetMap). An admin loads them once with "
+       "`python -m webgis basemap import FILE.osm.pbf` (see the README, section Basemap).",
+)
 
 
 def geometry_kind(spec: LayerSpec) -> str:
@@ -194,6 +207,22 @@ def map_config(bind: Bind, registry: Registry, settings: Settings, principal: Pr
         # Not layers of the registry (no table, no API): the page lists them in their theme.
         "rasters": [raster_entry(spec, MAX_ZOOM) for spec in load_rasters().values()],
         "basemap": basemap_entry(basemap_specs, web.basemap_url, web.basemap_attribution),
+        "streets": streets_entry(registry, sizes.get(ROADS, (0, 0)), principal),
+    }
+
+
+def streets_entry(registry: Registry, size: tuple[int, int], principal: Principal) -> dict[str, Any]:
+    """The street names the basemap writes at street zoom (pages/js/streets.js), once an
+    OpenStreetMap extract is loaded (geodata/osm.py); until then a note for staff saying how."""
+    loaded = size[0] > 0
+    spec = registry.get(ROADS)
+    return {
+        "layer": ROADS,
+        "loaded": loaded,
+        "label_min_zoom": STREET_LABEL_MIN_ZOOM,
+        "items_url": f"/collections/{ROADS}/items?f=json&properties=nama&limit={STREET_LABEL_LIMIT}",
+        "attributions": spec.attributions(),
+        "staff_note": None if loaded or not principal.roles & STREETS_NOTE_ROLES else STREETS_MISSING.model_dump(),
     }
 
 

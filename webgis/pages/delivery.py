@@ -136,6 +136,7 @@ MAP_SCRIPTS = (
     "pages/js/util.js",
     "pages/js/layers.js",
     "pages/js/basemap.js",
+    "pages/js/streets.js",
     "pages/js/points.js",
     "pages/js/panel.js",
     "pages/js/search.js",

@@ -67,6 +67,7 @@
     var toggle = document.getElementById('basemap-toggle');
     if (toggle) { toggle.checked = state.basemapOn; }
     Medan.updateCredits();
+    if (Medan.refreshStreets) { Medan.refreshStreets(); }  // street names go with the basemap
     if (Medan.writeHash) { Medan.writeHash(); }
     return Promise.all(loads);
   };

@@ -210,6 +210,7 @@
     var map = createMap(config);
     Medan.mark('medan:map-created');
     Medan.createBasemap(config);
+    Medan.setupStreets(config);
     var lang = Medan.storedLang() || config.lang;
     Medan.applyLanguage(lang);
     if (lang !== config.lang) { Medan.rememberLang(lang); }
