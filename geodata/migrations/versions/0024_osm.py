@@ -1,7 +1,7 @@
 """Streets and places from OpenStreetMap (issue 20, item 1): the layers osm_roads, osm_places, osm_pois
 
 Revision ID: 0024_osm
-Revises: 0023_dss
+Revises: 0024_wifi
 Create Date: 2026-12-07 20:30:00
 
 Filled by `python -m webgis basemap import FILE.osm.pbf` (geodata/osm.py), empty until then.
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from layers.schema import history_triggers_sql
 
 revision = '0024_osm'
-down_revision = '0023_dss'
+down_revision = '0024_wifi'
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ Written by hand after the declarations (layers/declarations/parks.yaml, wifi_acc
 in the shape of 0010e: the tables, their GiST indexes and the history triggers.
 
 Revision ID: 0024_wifi
-Revises: 0023_dss
+Revises: 0024_tourism
 Create Date: 2026-12-07 20:30:00
 """
 from alembic import op
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql
 from layers.schema import history_triggers_sql
 
 revision = '0024_wifi'
-down_revision = '0023_dss'
+down_revision = '0024_tourism'
 branch_labels = None
 depends_on = None
 
