@@ -25,7 +25,8 @@ HIDE_CONTROLS = """document.querySelectorAll('.leaflet-control-container, #panel
     .forEach(n => { n.style.visibility = 'hidden'; })"""
 BASEMAP_LAYERS = [spec.id for spec in get_registry()
                   if spec.access.is_public and (spec.theme == "batas_wilayah" or "LineString" in spec.geometry)
-                  and spec.zoom.min <= 13 <= spec.zoom.max]  # drawn at VIEW's zoom
+                  and spec.zoom.min <= 13 <= spec.zoom.max  # drawn at VIEW's zoom
+                  and not (spec.seed and spec.seed.kind == "import")]  # empty until a deployment imports it (OSM)
 
 
 def _rgb(color: str) -> np.ndarray:
@@ -108,7 +109,7 @@ def test_a_layer_box_shows_and_hides_exactly_its_layer(session: Session, layer_i
     unticked = pixels_like(map_pixels(session), colours)
     assert not page.evaluate(f"Medan.isActive('{layer_id}')")
     assert before < 30 and unticked < 30, (before, unticked)  # not drawn while its box is unticked
-    assert ticked > 300 + before, (before, ticked)
+    assert ticked > 150 + before, (before, ticked)  # five times the unticked bound (two short walks draw ~200)
     assert session.errors == []
 
 
