@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from devices.poller import Poller, wait_until
-from devices.registry import follow_registry, read_fleet
+from devices.registry import device_layers, follow_registry, read_fleet
 from devices.simulator import FleetEntry
 from devices.store import PostgisSink
 from layers import insert_features, load_frame, read_layer, update_feature
@@ -21,7 +21,7 @@ def _retire_all_but_one(engine, port: int) -> str:  # noqa: ANN001
     frame["status"] = "nonaktif"
     frame.loc[frame.index[0], ["status", "modbus_host", "modbus_port", "modbus_unit", "poll_interval_s"]] = [
         "aktif", "127.0.0.1", port, 1, 0.2]
-    for layer in ("cctv", "atcs_intersections", "attendance_machines"):
+    for layer in (spec.id for spec in device_layers() if spec.id != LAYER):  # every other device layer
         other = read_layer(engine, layer, include_private=True)
         other["status"] = "nonaktif"
         load_frame(engine, layer, other.reset_index(drop=True), actor="test:setup", mode="upsert")
