@@ -67,6 +67,10 @@ def upgrade() -> None:
     op.create_geospatial_index('idx_wifi_access_points_geom', 'wifi_access_points', ['geom'], unique=False, schema='layers', postgresql_using='gist', postgresql_ops={})
     for statement in history_triggers_sql('wifi_access_points'):
         op.execute(statement)
+    # The trigram indexes of the declared `search:` properties (layers/search.py, checked by tests/layers/test_search.py).
+    for table, column in (("parks", "nama"), ("wifi_access_points", "nama"), ("wifi_access_points", "kode")):
+        op.execute(f'CREATE INDEX IF NOT EXISTS "ix_search_{table}_{column}" ON layers."{table}" '
+                   f'USING gin (core.search_key("{column}") gin_trgm_ops)')
 
 
 def downgrade() -> None:
