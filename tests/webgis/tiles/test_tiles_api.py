@@ -51,6 +51,8 @@ def test_every_public_layer_has_a_tileset_and_a_tile(client, engine) -> None:  #
         (layer,) = meta["vector_layers"]
         assert set(layer["fields"]) == {"fid", *(p.name for p in spec.public_properties())}, spec.id
         assert [lim["tileMatrix"] for lim in meta["tileMatrixSetLimits"]][0] == str(spec.zoom.min)
+        if spec.seed and spec.seed.kind == "import":
+            continue  # empty until a deployment imports it (OSM): tests/geodata/test_osm.py decodes its tiles
         fid, lon, lat = point_of(engine, spec.table, "true", {})
         z, x, y = tile_of(lon, lat, max(spec.zoom.min, 14))
         response = client.get(f"/collections/{spec.id}/tiles/WebMercatorQuad/{z}/{x}/{y}")
