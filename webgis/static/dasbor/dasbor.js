@@ -140,12 +140,13 @@
           layer.on("click", function () { chosenKec = { kode: p.kode_kec, nama: p.nama_kec }; loadTrend(); });
         }
       }).addTo(map);
+      // Fit without animation before saying the map is drawn: a tap during the zoom animation is lost.
+      if (shapes.getBounds().isValid()) { map.fitBounds(shapes.getBounds(), { animate: false }); }
       el.dataset.features = String(data.features.length);
       el.dataset.month = data.month || "";
       document.getElementById("d-map-month").textContent = data.month ? "— " + data.month : "";
       var legend = document.getElementById("d-legend");
       legend.textContent = values.length ? fmt(lo, data.indicator.unit) + " … " + fmt(hi, data.indicator.unit) : "";
-      map.fitBounds(shapes.getBounds());
     });
   }
 

@@ -40,8 +40,9 @@
         item.appendChild(document.createTextNode(" " + fmt(edges[i]) + "–" + fmt(edges[i + 1]) + "  "));
         legend.appendChild(item);
       });
+      // Fit without animation before saying the map is drawn: a tap during the zoom animation is lost.
+      map.fitBounds(layer.getBounds(), { animate: false });
       el.dataset.features = String(data.features.length);
-      map.fitBounds(layer.getBounds());
       document.body.dataset.ready = "true";
     })
     .catch(function () { el.dataset.failed = "1"; document.body.dataset.ready = "true"; });

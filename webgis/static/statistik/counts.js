@@ -23,8 +23,9 @@
           l.bindPopup(box);
         }
       }).addTo(map);
+      // Fit without animation before saying the map is drawn: a tap during the zoom animation is lost.
+      map.fitBounds(layer.getBounds(), { animate: false });
       el.dataset.features = String(data.features.length);
-      map.fitBounds(layer.getBounds());
     })
     .catch(function () { el.dataset.failed = "1"; });
 }());
