@@ -35,6 +35,21 @@ def refresh(ids: tuple[str, ...]) -> None:
         click.echo(f"{done.indicator}\t{done.rows} rows\t{done.seconds:.2f} s")
 
 
+@indicators.command("run")
+@click.option("--every", "every_s", default=900.0, show_default=True, help="seconds between refreshes")
+@click.option("--passes", type=click.IntRange(1), default=None, help="stop after this many (default: run until stopped)")
+def run_refresher(every_s: float, passes: int | None) -> None:
+    """Keep the summary current: refresh every indicator each --every seconds (`./medan run` starts this)."""
+    import contextlib
+    import logging
+
+    from services.indicators.summary import refresh_every
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C on ./medan run reaches every child
+        refresh_every(_engine(), every_s, passes=passes)
+
+
 @indicators.command()
 @click.option("--scale", default=1.0, show_default=True, help="1 = ~290 000 features over 5 years")
 def synthetic(scale: float) -> None:

@@ -2,7 +2,8 @@
 `indicators.summary` (indicator × kecamatan × agency × month), which the dashboard reads.
 
 Refreshed by a command (`python -m services indicators refresh`, which `./medan run` calls after
-seeding and a scheduler may call every night) rather than by triggers on change: the figures draw
+seeding, and `... indicators run`, which `./medan run` keeps running beside the web server) rather
+than by triggers on change: the figures draw
 on tables that five services write (complaints, permit cases, PBB payments, PPDB, the risk
 analysis), so a trigger would put the cost on every citizen's write and on the payments' callbacks,
 while a full refresh of 5 years takes seconds (benchmarks/bench_indicators.py) and the dashboard
@@ -12,14 +13,16 @@ the old figures or the new ones, never half.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from services.indicators.model import IndicatorSpec
 from services.indicators.registry import compute_function, get_indicators
@@ -27,6 +30,7 @@ from services.indicators.registry import compute_function, get_indicators
 WIB = ZoneInfo("Asia/Jakarta")
 CITY = ""  # kode_kec and agency of the whole city's / every agency's figure in the summary
 HISTORY_YEARS = 5
+log = logging.getLogger(__name__)
 
 
 def default_period(today: date | None = None) -> tuple[date, date]:
@@ -79,6 +83,25 @@ def refresh(engine: Engine, ids: Iterable[str] | None = None, *, start: date | N
     for spec in chosen:
         with engine.begin() as conn:
             done.append(refresh_one(conn, spec, start or default_start, end or default_end))
+    return done
+
+
+def refresh_every(engine: Engine, every_s: float, *, passes: int | None = None,
+                  wait: Callable[[float], object] = time.sleep) -> int:
+    """Refresh every indicator each `every_s` seconds, `passes` times (forever when None); returns the
+    passes made. Several figures are fed after the first run (attendance punches from the machines,
+    hospitals' bed reports, PPDB decisions), so one refresh at start-up left them empty until someone
+    ran the command. A pass that fails (database away) is logged and the next one tries again."""
+    done = 0
+    while passes is None or done < passes:
+        if done:
+            wait(every_s)
+        try:
+            refreshed = refresh(engine)
+            log.info("indicators refreshed: %s", ", ".join(f"{r.indicator} {r.rows}" for r in refreshed))
+        except SQLAlchemyError as exc:
+            log.warning("indicators refresh failed, next pass in %.0f s: %s", every_s, exc)
+        done += 1
     return done
 
 

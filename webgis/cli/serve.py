@@ -104,6 +104,7 @@ def up(ctx: click.Context, instances: int, pooled: bool, workers: int | None, po
     _issue_this_periods_bills()
     _seed_staff()
     _seed_service_figures()
+    _refresh_indicators()  # after every seed it reads (hospital beds and school funds were missing before)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # stop children on `kill` too
     children = _start_background_services(pollers)
     env = {**os.environ, "DATABASE_URL": running_database_url()}
@@ -134,12 +135,11 @@ def _issue_this_periods_bills() -> None:
 
     click.echo(str(issue_year(engine(), pbb_tariff().year)))
     click.echo(f"retribusi sampah {this_month()}: {issue_month(engine(), this_month())} tagihan terbit")
-    _refresh_indicators()
 
 
 def _refresh_indicators() -> None:
     """The indicators' summary over what was just seeded and issued, so /dasbor has figures from the
-    first run (then `python -m services indicators refresh`, e.g. nightly, keeps it current)."""
+    first run (then the refresher among the background services keeps it current)."""
     from services.indicators.summary import refresh
 
     for done in refresh(engine()):

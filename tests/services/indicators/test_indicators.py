@@ -100,3 +100,34 @@ def test_provenance_names_the_words_the_function_the_sql_and_the_count(indicator
     assert "def permit_days" in proof["function_source"]
     assert proof["provenance"]["id"].startswith("Dari lapisan permit_cases")
     assert proof["period"]["start"] == PERIOD[0].isoformat() and proof["period"]["rows"] > 0
+
+
+def test_the_refresher_refreshes_every_indicator_at_each_pass(indicators_engine: Engine) -> None:
+    """`./medan run` refreshed once at start-up, so figures fed later (punches, bed reports) stayed empty."""
+    waits: list[float] = []
+    with indicators_engine.connect() as conn:
+        before = conn.execute(text("SELECT now()")).scalar_one()
+    try:
+        assert summary.refresh_every(indicators_engine, 7.0, passes=2, wait=waits.append) == 2
+        with indicators_engine.connect() as conn:
+            fresh = set(conn.execute(text("SELECT indicator FROM indicators.refreshes WHERE refreshed_at >= :t"),
+                                     {"t": before}).scalars())
+        assert waits == [7.0]  # between passes, not before the first
+        assert fresh == set(get_indicators().ids)
+    finally:  # the other tests read the fixture's period
+        summary.refresh(indicators_engine, start=PERIOD[0], end=PERIOD[1])
+
+
+def test_a_refresh_pass_that_cannot_reach_the_database_is_logged_and_the_next_runs(caplog) -> None:  # noqa: ANN001
+    from layers.db import engine_for
+
+    unreachable = engine_for("postgresql+psycopg2://nobody@127.0.0.1:9/none?connect_timeout=2")
+    assert summary.refresh_every(unreachable, 0.0, passes=2, wait=lambda _s: None) == 2
+    assert sum("indicators refresh failed" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_medan_run_starts_the_refresher_beside_the_web_server() -> None:
+    from webgis.services import background_commands
+
+    commands = dict(background_commands("postgresql://unused"))
+    assert commands["indicators refresher"][-3:] == ["services", "indicators", "run"]
