@@ -10,10 +10,8 @@ visit of staff to an asset (who, when, where they stood, the condition seen, the
 """
 from alembic import op
 import sqlalchemy as sa
-from geoalchemy2 import Geometry
-from sqlalchemy.dialects import postgresql
 
-from layers.schema import history_triggers_sql
+from geodata.layer_ddl import create_layer_table, drop_layer_table
 
 revision = '0023_assets'
 down_revision = '0023_sirs'
@@ -23,9 +21,8 @@ depends_on = None
 LAYERS = {'assets_areas': 'MULTIPOLYGON', 'assets_lines': 'MULTILINESTRING', 'assets_points': 'POINT'}
 
 
-def _columns(geometry_type: str) -> list:
+def _columns() -> list:
     return [
-        sa.Column('fid', sa.BigInteger(), sa.Identity(always=False), nullable=False),
         sa.Column('kode_aset', sa.Text(), nullable=False),
         sa.Column('nama', sa.Text(), nullable=False),
         sa.Column('kib', sa.Text(), nullable=False),
@@ -45,27 +42,13 @@ def _columns(geometry_type: str) -> list:
         sa.Column('keterangan', sa.Text(), nullable=True),
         sa.Column('pemegang_barang', sa.Text(), nullable=True),
         sa.Column('nip_pemegang_barang', sa.Text(), nullable=True),
-        sa.Column('source', sa.Text(), nullable=False),
-        sa.Column('geom', Geometry(geometry_type=geometry_type, srid=4326, dimension=2, spatial_index=False, from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
-        sa.Column('updated_at', postgresql.TIMESTAMP(timezone=True), server_default=sa.text('now()'), nullable=False),
-        sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False),
     ]
 
 
 def upgrade() -> None:
     for layer, geometry_type in LAYERS.items():
-        op.create_geospatial_table(layer, *_columns(geometry_type),
-                                   sa.PrimaryKeyConstraint('fid'),
-                                   sa.UniqueConstraint('kode_aset', name=f'uq_{layer}_kode_aset'),
-                                   schema='layers')
-        op.create_geospatial_index(f'idx_{layer}_geom', layer, ['geom'], unique=False, schema='layers',
-                                   postgresql_using='gist', postgresql_ops={})
-        for statement in history_triggers_sql(layer):
-            op.execute(statement)
         # Found by name in the map's search (layers/search.py's trigram index).
-        for prop in ('nama', 'kode_aset'):
-            op.execute(f'CREATE INDEX IF NOT EXISTS "ix_search_{layer}_{prop}" ON layers."{layer}" '
-                       f'USING gin (core.search_key("{prop}") gin_trgm_ops)')
+        create_layer_table(layer, geometry_type, _columns(), key='kode_aset', searched=('nama', 'kode_aset'))
     op.execute("CREATE SCHEMA IF NOT EXISTS assets")
     op.execute("CREATE SEQUENCE assets.kode_seq")
     op.execute("""CREATE TABLE assets.inventory_visits (
@@ -87,5 +70,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP SCHEMA assets CASCADE")
     for layer in LAYERS:
-        op.drop_geospatial_index(f'idx_{layer}_geom', table_name=layer, schema='layers', postgresql_using='gist', column_name='geom')
-        op.drop_geospatial_table(layer, schema='layers')
+        drop_layer_table(layer)

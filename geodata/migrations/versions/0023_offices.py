@@ -10,25 +10,13 @@ when, and when its outage was raised to operators (down for longer than the thre
 """
 from alembic import op
 import sqlalchemy as sa
-from geoalchemy2 import Geometry
-from sqlalchemy.dialects import postgresql
 
-from layers.schema import history_triggers_sql
+from geodata.layer_ddl import create_layer_table, drop_layer_table
 
 revision = '0023_offices'
 down_revision = '0023_complaints_engine'
 branch_labels = None
 depends_on = None
-
-
-def _system_columns(geometry: str) -> list[sa.Column]:
-    return [
-        sa.Column('source', sa.Text(), nullable=False),
-        sa.Column('geom', Geometry(geometry_type=geometry, srid=4326, dimension=2, spatial_index=False,
-                                   from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
-        sa.Column('updated_at', postgresql.TIMESTAMP(timezone=True), server_default=sa.text('now()'), nullable=False),
-        sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False),
-    ]
 
 
 def _offices() -> list[sa.Column]:
@@ -93,23 +81,12 @@ CREATE TABLE skpd.site_status (
 
 def upgrade() -> None:
     for table, geometry, key, columns in LAYERS:
-        op.create_geospatial_table(
-            table, sa.Column('fid', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-            *columns(), *_system_columns(geometry),
-            sa.PrimaryKeyConstraint('fid'), sa.UniqueConstraint(key, name=f'uq_{table}_{key}'), schema='layers')
-        op.create_geospatial_index(f'idx_{table}_geom', table, ['geom'], unique=False, schema='layers',
-                                   postgresql_using='gist', postgresql_ops={})
-        for statement in history_triggers_sql(table):
-            op.execute(statement)
-    # Offices are found by name in the map's search (layers/search.py's trigram index).
-    op.execute('CREATE INDEX IF NOT EXISTS "ix_search_offices_nama" ON layers."offices" '
-               'USING gin (core.search_key("nama") gin_trgm_ops)')
+        # Offices are found by name in the map's search (layers/search.py's trigram index).
+        create_layer_table(table, geometry, columns(), key=key, searched=['nama'] if table == 'offices' else [])
     op.execute(PROBE_TABLES)
 
 
 def downgrade() -> None:
     op.execute("DROP SCHEMA skpd CASCADE")
     for table, *_ in reversed(LAYERS):
-        op.drop_geospatial_index(f'idx_{table}_geom', table_name=table, schema='layers',
-                                 postgresql_using='gist', column_name='geom')
-        op.drop_geospatial_table(table, schema='layers')
+        drop_layer_table(table)

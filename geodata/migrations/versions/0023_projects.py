@@ -12,10 +12,9 @@ Create Date: 2026-12-07 19:10:00
 """
 from alembic import op
 import sqlalchemy as sa
-from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
-from layers.schema import history_triggers_sql
+from geodata.layer_ddl import create_layer_table, drop_layer_table
 
 revision = '0023_projects'
 down_revision = '0023_assets'
@@ -100,30 +99,11 @@ CREATE TRIGGER derived_only BEFORE INSERT OR UPDATE OR DELETE ON layers.projects
 """  # noqa: S608
 
 
-def _system_columns() -> list:
-    return [
-        sa.Column('source', sa.Text(), nullable=False),
-        sa.Column('geom', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False,
-                                   from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
-        sa.Column('updated_at', TS, server_default=sa.text('now()'), nullable=False),
-        sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False),
-    ]
-
-
 def upgrade() -> None:
     for table, key, columns in LAYERS:
-        op.create_geospatial_table(
-            table, sa.Column('fid', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-            *(sa.Column(name, kind() if isinstance(kind, type) else kind, nullable=nullable)
-              for name, kind, nullable in columns),
-            *_system_columns(), sa.PrimaryKeyConstraint('fid'),
-            sa.UniqueConstraint(key, name=f'uq_{table}_{key}'), schema='layers')
-        op.create_geospatial_index(f'idx_{table}_geom', table, ['geom'], unique=False, schema='layers',
-                                   postgresql_using='gist', postgresql_ops={})
-        for statement in history_triggers_sql(table):
-            op.execute(statement)
-    op.execute('CREATE INDEX IF NOT EXISTS "ix_search_projects_public_nama_proyek" ON layers."projects_public" '
-               'USING gin (core.search_key("nama_proyek") gin_trgm_ops)')
+        create_layer_table(table, 'POINT', (sa.Column(name, kind() if isinstance(kind, type) else kind, nullable=nullable)
+                                            for name, kind, nullable in columns),
+                           key=key, searched=['nama_proyek'] if table == 'projects_public' else [])
     # The indicators read each project's latest report per month; the importer looks budget lines up.
     op.execute('CREATE INDEX ix_perf_project_progress_case ON layers.project_progress (case_ref, tanggal)')
     op.execute('CREATE INDEX ix_perf_projects_budget_line ON layers.projects (tahun_anggaran, kode_rekening)')
@@ -136,6 +116,4 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER IF EXISTS derive_public ON layers.projects")
     op.execute("DROP FUNCTION IF EXISTS core.derive_projects_public()")
     for table, _key, _columns in reversed(LAYERS):
-        op.drop_geospatial_index(f'idx_{table}_geom', table_name=table, schema='layers',
-                                 postgresql_using='gist', column_name='geom')
-        op.drop_geospatial_table(table, schema='layers')
+        drop_layer_table(table)
