@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 SCHEDULE_FILE = Path(__file__).with_name("wifi_schedule.yaml")
 # Outcomes of a pass that need nobody's attention.
 FINE = frozenset({"unchanged", "ok"})
+# How long the first pass waits for the poller to hear the access points (they answer within seconds).
+STARTUP_WAIT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -141,10 +143,39 @@ def run_once(engine: Engine, now: datetime | None = None, schedule: WifiSchedule
     return outcomes
 
 
+def first_readings_heard(engine: Engine, schedule: WifiSchedule, since: datetime) -> bool:
+    """Whether the poller has heard every active access point since `since`."""
+    codes = {r.code for r in read_fleet(engine, layers=[schedule.layer])}
+    with engine.connect() as conn:
+        heard = set(conn.execute(text("SELECT code FROM devices.device_state WHERE layer = :layer "
+                                      "AND last_seen >= :since"), {"layer": schedule.layer, "since": since}).scalars())
+    return codes <= heard
+
+
+def await_first_readings(engine: Engine, schedule: WifiSchedule, stop: Callable[[], bool], since: datetime,
+                         limit_s: float = STARTUP_WAIT_S, step_s: float = 1.0) -> bool:
+    """Wait (at most `limit_s`) until the poller has heard every access point since `since`.
+
+    `./medan run` starts the simulator, the poller and the schedule together: a first pass sent
+    before the devices listen found all 20 access points "unreachable". Waiting for the poller's
+    first readings makes the first pass meet devices that answer; after `limit_s` the pass goes
+    ahead anyway and reports the ones that do not."""
+    deadline = time.monotonic() + limit_s
+    while not first_readings_heard(engine, schedule, since):
+        if stop() or time.monotonic() >= deadline:
+            return False
+        time.sleep(step_s)
+    return True
+
+
 def run(engine: Engine, stop: Callable[[], bool], schedule: WifiSchedule | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
-    """Pass every `every_s` seconds until stop() holds; a pass that fails is logged and retried."""
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC), startup_wait_s: float = STARTUP_WAIT_S) -> None:
+    """Pass every `every_s` seconds until stop() holds; a pass that fails is logged and retried.
+    The first pass waits for the poller's first readings (await_first_readings)."""
     schedule = schedule or load_schedule()
+    if not await_first_readings(engine, schedule, stop, datetime.now(UTC), startup_wait_s) and not stop():
+        log.warning("wifi schedule: the poller has not heard every access point in %.0f s; passing anyway",
+                    startup_wait_s)
     while not stop():
         try:
             run_once(engine, clock(), schedule)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -9,7 +10,15 @@ from sqlalchemy import text
 
 from devices.__main__ import main
 from devices.commands import command_log
-from devices.wifischedule import FINE, load_schedule, run_once
+from devices.registry import read_fleet
+from devices.wifischedule import (
+    FINE,
+    await_first_readings,
+    first_readings_heard,
+    load_schedule,
+    run_once,
+)
+from tests.helpers.operator import poll_until
 from tests.helpers.wifi import LAYER, wifi_fleet
 
 WIB = timezone(timedelta(hours=7))
@@ -109,6 +118,20 @@ def test_unreachable_mismatched_and_unconfirmed_switches_are_reported(fleet, cap
     assert f"{dead}: radio on: unreachable" in out and "3 need attention" in out
     assert main(["wifi-schedule", "once", "--at", "2026-12-07 18:00", "--database-url", url]) == 2
     assert "time zone" in capsys.readouterr().err
+
+
+def test_the_first_pass_waits_until_the_poller_has_heard_every_access_point(fleet) -> None:  # noqa: ANN001
+    """./medan run starts simulator, poller and schedule at once: a first pass sent at once met no device."""
+    engine, _sim, _port, _units, _url = fleet
+    schedule, started = load_schedule(), datetime.now(UTC)
+    began = time.monotonic()
+    assert not await_first_readings(engine, schedule, lambda: False, started, limit_s=1.0, step_s=0.2)
+    assert time.monotonic() - began >= 1.0  # nobody polled yet: it waited its limit, then gives way
+    poll_until(engine, read_fleet(engine, layers=[LAYER]), lambda _sink: first_readings_heard(engine, schedule, started))
+    began = time.monotonic()
+    assert await_first_readings(engine, schedule, lambda: False, started, limit_s=30.0)
+    assert time.monotonic() - began < 1.0
+    assert not first_readings_heard(engine, schedule, datetime.now(UTC) + timedelta(seconds=5))
 
 
 def test_simulated_park_users_rise_in_the_evening_and_leave_without_radio_or_uplink() -> None:
