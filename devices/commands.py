@@ -42,6 +42,7 @@ from sqlalchemy import Connection, Engine, text
 from devices.datatypes import Reading
 from devices.gatewaylink import lent_connection
 from devices.interlocks import RuleViolation, check_rules, rules_for
+from devices.modbustcp import exception_name
 from devices.registermap import CommandRejected, Point, check_write, decode, load_maps
 from devices.registry import ACTIVE_STATUS, DeviceRecord, device_id, find_device
 from layers.access import Principal, can_write
@@ -141,7 +142,7 @@ def _device_point(engine: Engine, layer: str, code: str, point_name: str) -> tup
 def _read(client: ModbusTcpClient, point: Point, unit: int) -> float:
     response = getattr(client, _READ[point.function])(point.address, count=point.width, device_id=unit)
     if response.isError():
-        raise ModbusException(f"read-back refused: exception {getattr(response, 'exception_code', '?')}")
+        raise ModbusException(f"read-back refused: {_exception(response)}")
     words = response.bits if point.function == "coil" else response.registers
     return decode(point, words[: point.width])
 
@@ -152,7 +153,12 @@ def _write(client: ModbusTcpClient, point: Point, words: list[int], unit: int) -
     else:
         response = client.write_registers(point.address, words, device_id=unit)
     if response.isError():
-        raise WriteRefused(f"device refused the write: exception {getattr(response, 'exception_code', '?')}")
+        raise WriteRefused(f"device refused the write: {_exception(response)}")
+
+
+def _exception(response: object) -> str:
+    code = getattr(response, "exception_code", None)
+    return exception_name(code) if isinstance(code, int) else "exception ?"
 
 
 def _same(point: Point, a: float, b: float) -> bool:

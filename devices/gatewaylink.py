@@ -29,6 +29,10 @@ from sqlalchemy import Engine, text
 
 from devices.pollstate import PollFailure
 
+# Failures where the request never reached the gateway, and the Modbus exception that says so.
+PATH_DOWN = frozenset({"refused", "unreachable"})
+GATEWAY_PATH_UNAVAILABLE = 10
+
 log = logging.getLogger(__name__)
 LINK_HOST = "127.0.0.1"
 
@@ -64,9 +68,12 @@ class GatewayLink:
                 try:
                     answer = await self._exchange(unit, pdu)
                 except PollFailure as failure:
-                    # No answer from the device: none from here either (the caller re-reads).
                     log.info("gateway link %s:%s: unit %s: %s", self.host, self.port, unit, failure)
-                    return
+                    if failure.kind not in PATH_DOWN:
+                        return  # the device may have acted on it: no answer from here either (the caller re-reads)
+                    # The request never left: say so as a Modbus gateway does (exception 10), so a
+                    # command reads "gateway path unavailable, nothing written", not a closed connection.
+                    answer = bytes([pdu[0] | 0x80, GATEWAY_PATH_UNAVAILABLE])
                 writer.write(struct.pack(">HHHB", tid, 0, len(answer) + 1, unit) + answer)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):

@@ -6,8 +6,9 @@ import asyncio
 import dataclasses
 
 import pytest
+from pymodbus.exceptions import ModbusException
 
-from devices.commands import CommandFailed, send
+from devices.commands import CommandFailed, read_point, send
 from devices.datatypes import DeviceConfig, MemorySink
 from devices.gatewaylink import Lender, lent_connection
 from devices.poller import Poller, PollerConfig, wait_until
@@ -62,3 +63,36 @@ def test_a_command_goes_out_on_the_pollers_connection_while_polling_goes_on(isol
     assert converter.most_at_once == 1
     assert lent_connection(engine, "127.0.0.1", port) is None  # withdrawn when the poller stops
     assert all(poller.states[d.device_id].status == "online" for d in neighbours)
+
+
+def test_a_gateway_that_is_down_answers_a_lent_command_with_modbus_exception_10(isolated_database_url, peer,
+                                                                                ports) -> None:  # noqa: ANN001
+    """The lent link used to close a command's connection when the poller could not reach the gateway,
+    so the command saw a dropped connection; a Modbus gateway answers 'gateway path unavailable'."""
+    (port,) = ports(1)
+    converter = peer(port, serial=True, max_connections=1)
+    engine = engine_for(isolated_database_url)
+    light = readdress(engine, port, ("lpju_solar_v1",), interval_s=0.2)["lpju_solar_v1"]
+    sink = MemorySink()
+    poller = Poller([light.config()], sink, CONFIG)
+    lender = Lender(poller, engine)
+
+    async def scenario() -> tuple[str, str]:
+        await poller.start()
+        try:
+            assert await wait_until(lambda: len(sink.readings) >= 2, 5)
+            await lender.refresh()
+            converter.down()  # the gateway goes away; the poller's link stays published
+            assert await wait_until(lambda: poller.states[light.device_id].fault == "connection", 5)
+            with pytest.raises(ModbusException) as read:
+                await asyncio.to_thread(read_point, engine, light.layer, light.code, "dim_level", timeout_s=2.0)
+            with pytest.raises(CommandFailed) as write:
+                await asyncio.to_thread(send, engine, light.layer, light.code, "dim_level", 30, "operator:test")
+            return str(read.value), write.value.result.detail
+        finally:
+            await lender.stop()
+            await poller.stop()
+
+    read_error, write_detail = asyncio.run(scenario())
+    assert "exception 10 (gateway path unavailable)" in read_error
+    assert "exception 10 (gateway path unavailable)" in write_detail
