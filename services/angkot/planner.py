@@ -221,23 +221,33 @@ def _direct(network: Network, i: int, a: Point, b: Point) -> Trip:
     return Trip([_walk(a, board), _ride(route, board, alight), _walk(alight, b)], 0)
 
 
-def _with_transfer(network: Network, i: int, j: int, a: Point, b: Point) -> Trip:
-    """Change from route i to j where riding plus the transfer walk (weighted) is least for this trip."""
-    first, second = network.routes[i], network.routes[j]
+def _best_transfer(network: Network, i: int, j: int, a: Point, b: Point) -> tuple[float, int]:
+    """The generalised cost of changing from route i to j at their best meeting place for this trip, and
+    which candidate that is (riding plus the weighted transfer walk is least)."""
     candidates = network.transfers[(i, j)]
-    from_a, to_b = first.line.project(a), second.line.project(b)
+    from_a, to_b = network.routes[i].line.project(a), network.routes[j].line.project(b)
     cost = (np.abs(candidates[:, 0] - from_a) + np.abs(to_b - candidates[:, 1])
             + WALK_FACTOR * candidates[:, 2])
-    along_first, along_second, _ = candidates[int(np.argmin(cost))]
+    best = int(np.argmin(cost))
+    return float(cost[best]), best
+
+
+def _with_transfer(network: Network, i: int, j: int, a: Point, b: Point, candidate: int) -> Trip:
+    first, second = network.routes[i], network.routes[j]
+    along_first, along_second, _ = network.transfers[(i, j)][candidate]
     off, on = first.line.interpolate(along_first), second.line.interpolate(along_second)
-    board, alight = first.line.interpolate(from_a), second.line.interpolate(to_b)
+    board, alight = first.line.interpolate(first.line.project(a)), second.line.interpolate(second.line.project(b))
     legs = [_walk(a, board), _ride(first, board, off), _walk(off, on), _ride(second, on, alight), _walk(alight, b)]
     return Trip(legs, 1, _wgs(off)[0])
 
 
 def plan(network: Network, origin: tuple[float, float], destination: tuple[float, float], *,
          walk_m: float = WALK_M, limit: int = 5) -> Plan:
-    """Trips from origin to destination (lon, lat, both inside Medan), best first, at most `limit`."""
+    """Trips from origin to destination (lon, lat, both inside Medan), best first, at most `limit`.
+
+    Every option is costed with numbers only; legs are drawn for the `limit` best (drawing all of
+    them, up to a few hundred transfer pairs, took most of a request's time).
+    """
     _check_in_city(network, "dari", origin)
     _check_in_city(network, "ke", destination)
     a, b = (Point(*_TO_UTM.transform(*p)) for p in (origin, destination))
@@ -245,12 +255,23 @@ def plan(network: Network, origin: tuple[float, float], destination: tuple[float
         return Plan([], "asal", walk_m, a.distance(b))
     dist_a, dist_b = shapely.distance(network.lines, a), shapely.distance(network.lines, b)
     near_a, near_b = set(np.flatnonzero(dist_a <= walk_m)), set(np.flatnonzero(dist_b <= walk_m))
-    trips = [_direct(network, i, a, b) for i in sorted(near_a & near_b)]
-    trips += [_with_transfer(network, i, j, a, b) for i in sorted(near_a - near_b) for j in sorted(near_b - near_a)
-              if (i, j) in network.transfers]
-    trips.sort(key=lambda t: (t.cost_m, t.trayek))
+    options = []
+    for i in sorted(near_a & near_b):
+        line = network.routes[i].line
+        cost = WALK_FACTOR * (dist_a[i] + dist_b[i]) + abs(line.project(b) - line.project(a))
+        options.append((cost, [network.routes[i].kode], lambda i=i: _direct(network, i, a, b)))
+    for i in sorted(near_a - near_b):
+        for j in sorted(near_b - near_a):
+            if (i, j) not in network.transfers:
+                continue
+            cost, k = _best_transfer(network, i, j, a, b)
+            cost += WALK_FACTOR * (dist_a[i] + dist_b[j]) + TRANSFER_PENALTY_M
+            options.append((cost, [network.routes[i].kode, network.routes[j].kode],
+                            lambda i=i, j=j, k=k: _with_transfer(network, i, j, a, b, k)))
+    options.sort(key=lambda o: (round(o[0], 3), o[1]))
+    trips = [build() for _, _, build in options[:limit]]
     reason = None if trips else ("asal" if not near_a else "tujuan" if not near_b else "sambungan")
-    return Plan(trips[:limit], reason, walk_m, float(a.distance(b)))
+    return Plan(trips, reason, walk_m, float(a.distance(b)))
 
 
 def check_walk(raw: str | None) -> float:
