@@ -1,6 +1,6 @@
 """The angkot trip planner on the seeded network and on hand-drawn lines: a one-ride trip, a
 one-transfer trip, nothing within walking distance, bad and out-of-city points, and the transfer
-placed where it serves the trip along a shared corridor."""
+placed where it serves the trip when two routes meet twice."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ import pytest
 from shapely.geometry import LineString
 from sqlalchemy import Engine
 
+from services.analysis.transit import plan_journey
 from services.angkot.describe import no_trip_message, plan_dict
 from services.angkot.planner import TripError, build_network, parse_point, plan, plan_trip
-from services.analysis.transit import plan_journey
-from tests.helpers.angkot import FAR_FROM_ROUTES, ONE_RIDE, ONE_TRANSFER, kelurahan_point, stop_point
+from tests.helpers.angkot import (
+    FAR_FROM_ROUTES,
+    ONE_RIDE,
+    ONE_TRANSFER,
+    kelurahan_point,
+    stop_point,
+)
 from tests.helpers.rasters import UTM, X0, Y0, square
 
 WGS84 = "EPSG:4326"

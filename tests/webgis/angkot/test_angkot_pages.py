@@ -10,7 +10,14 @@ import gtfs_kit as gk
 from flask.testing import FlaskClient
 from sqlalchemy import Engine
 
-from tests.helpers.angkot import FAR_FROM_ROUTES, ONE_RIDE, ONE_TRANSFER, as_param, kelurahan_point, stop_point
+from tests.helpers.angkot import (
+    FAR_FROM_ROUTES,
+    ONE_RIDE,
+    ONE_TRANSFER,
+    as_param,
+    kelurahan_point,
+    stop_point,
+)
 
 
 def _between(engine: Engine, pair: tuple[str, str]) -> str:
