@@ -36,7 +36,11 @@ def _step(leg: Leg, before: Leg | None, after: Leg | None, lang: str) -> str:
     en = lang == "en"
     if leg.mode == "angkot":
         paint = f" ({colour(leg.warna, lang)})" if leg.warna else ""
-        return f"{'Ride' if en else 'Naik'} {leg.label}{paint} {_km(leg.metres, lang)} km"
+        ride = f"{'Ride' if en else 'Naik'} {leg.label}{paint} {_km(leg.metres, lang)} km"
+        where = [f"{'board near' if en else 'naik dekat'} {leg.board_near}" if leg.board_near else "",
+                 f"{'get off near' if en else 'turun dekat'} {leg.alight_near}" if leg.alight_near else ""]
+        where = [w for w in where if w]
+        return f"{ride}: {', '.join(where)}" if where else ride
     metres, here = f"{leg.metres:.0f} m", leg.metres < ON_THE_SPOT_M
     if before is None:
         if here:
@@ -55,7 +59,7 @@ def _step(leg: Leg, before: Leg | None, after: Leg | None, lang: str) -> str:
 def trip_dict(trip: Trip, lang: str = "id") -> dict[str, Any]:
     legs = trip.legs
     steps = [{"moda": leg.mode, "meter": round(leg.metres), "kode_trayek": leg.kode_trayek, "label": leg.label,
-              "warna": leg.warna, "teks": _step(leg, legs[k - 1] if k else None,
+              "warna": leg.warna, "naik_dekat": leg.board_near, "turun_dekat": leg.alight_near, "teks": _step(leg, legs[k - 1] if k else None,
                                                  legs[k + 1] if k + 1 < len(legs) else None, lang)}
              for k, leg in enumerate(legs)]
     features = [{"type": "Feature", "geometry": {"type": "LineString", "coordinates": [list(p) for p in leg.path]},

@@ -38,7 +38,8 @@ TRANSFER_M = 150.0
 WALK_M_PER_MIN = 75.0  # 4.5 km/h
 RIDE_M_PER_MIN = 250.0  # 15 km/h, the GTFS export's planning speed (services/analysis/gtfs.ANGKOT_KMH)
 WAIT_MIN = 5.0  # half a typical 10-minute angkot headway, per boarding
-INPUT_LAYERS = ("transit_routes", "kelurahan")
+INPUT_LAYERS = ("transit_routes", "transit_stops", "kelurahan")
+STOP_NAME_M = 250.0  # a boarding or alighting point is named after a stop this close
 _TO_UTM = Transformer.from_crs(WGS84, UTM, always_xy=True)
 _TO_WGS = Transformer.from_crs(UTM, WGS84, always_xy=True)
 
@@ -55,6 +56,8 @@ class Leg:
     kode_trayek: str | None = None
     label: str | None = None
     warna: str | None = None
+    board_near: str | None = None  # the stop nearest to where the ride starts / ends, when one is close
+    alight_near: str | None = None
 
 
 @dataclass
@@ -109,6 +112,8 @@ class Network:
     lines: np.ndarray
     transfers: dict[tuple[int, int], np.ndarray]  # rows: along the first, along the second, gap (m)
     city: shapely.Geometry
+    stops: shapely.STRtree | None = None  # UTM points of transit_stops, for naming where to board
+    stop_names: np.ndarray | None = None
 
 
 def _longest(geom: shapely.Geometry) -> LineString:
@@ -139,7 +144,7 @@ def _transfer_candidates(first: LineString, second: LineString, transfer_m: floa
 
 
 def build_network(routes: gpd.GeoDataFrame, kelurahan: gpd.GeoDataFrame, *,
-                  transfer_m: float = TRANSFER_M) -> Network:
+                  stops: gpd.GeoDataFrame | None = None, transfer_m: float = TRANSFER_M) -> Network:
     """The routes in UTM, where each pair of routes meets (within `transfer_m`), and the city outline."""
     utm = routes.to_crs(UTM)
     built = [_Route(str(r.kode_trayek), route_label(r.operator, r.kode_trayek), r.warna, _longest(r.geometry))
@@ -152,7 +157,10 @@ def build_network(routes: gpd.GeoDataFrame, kelurahan: gpd.GeoDataFrame, *,
             transfers[(i, j)], transfers[(j, i)] = found, found[:, [1, 0, 2]]
     city = shapely.union_all(np.asarray(kelurahan.to_crs(WGS84).geometry.values))
     shapely.prepare(city)
-    return Network(built, lines, transfers, city)
+    if stops is None or not len(stops):
+        return Network(built, lines, transfers, city)
+    tree = shapely.STRtree(np.asarray(stops.to_crs(UTM).geometry.values))
+    return Network(built, lines, transfers, city, tree, stops["nama"].astype(str).to_numpy())
 
 
 _cache: dict[str, tuple[Any, Network]] = {}
@@ -170,7 +178,8 @@ def network_for(engine: Engine) -> Network:
         cached = _cache.get(key)
         if cached and cached[0] == version:
             return cached[1]
-        network = build_network(read_layer(engine, "transit_routes"), read_layer(engine, "kelurahan"))
+        network = build_network(read_layer(engine, "transit_routes"), read_layer(engine, "kelurahan"),
+                                stops=read_layer(engine, "transit_stops"))
         _cache[key] = (version, network)
         return network
 
@@ -207,18 +216,26 @@ def _walk(a: Point, b: Point) -> Leg:
     return Leg("jalan", float(a.distance(b)), _wgs(LineString([a, b])))
 
 
-def _ride(route: _Route, a: Point, b: Point) -> Leg:
+def _stop_near(network: Network, point: Point) -> str | None:
+    if network.stops is None or network.stop_names is None:
+        return None
+    found, _ = network.stops.query_nearest(point, max_distance=STOP_NAME_M, return_distance=True)
+    return str(network.stop_names[found[0]]) if len(found) else None
+
+
+def _ride(network: Network, route: _Route, a: Point, b: Point) -> Leg:
     start, end = route.line.project(a), route.line.project(b)
     part = substring(route.line, start, end)
     if part.geom_type != "LineString":  # boarding and alighting at the same place
         part = LineString([a, a])
-    return Leg("angkot", abs(end - start), _wgs(part), route.kode, route.label, route.warna)
+    return Leg("angkot", abs(end - start), _wgs(part), route.kode, route.label, route.warna,
+               _stop_near(network, a), _stop_near(network, b))
 
 
 def _direct(network: Network, i: int, a: Point, b: Point) -> Trip:
     route = network.routes[i]
     board, alight = route.line.interpolate(route.line.project(a)), route.line.interpolate(route.line.project(b))
-    return Trip([_walk(a, board), _ride(route, board, alight), _walk(alight, b)], 0)
+    return Trip([_walk(a, board), _ride(network, route, board, alight), _walk(alight, b)], 0)
 
 
 def _best_transfer(network: Network, i: int, j: int, a: Point, b: Point) -> tuple[float, int]:
@@ -237,7 +254,7 @@ def _with_transfer(network: Network, i: int, j: int, a: Point, b: Point, candida
     along_first, along_second, _ = network.transfers[(i, j)][candidate]
     off, on = first.line.interpolate(along_first), second.line.interpolate(along_second)
     board, alight = first.line.interpolate(first.line.project(a)), second.line.interpolate(second.line.project(b))
-    legs = [_walk(a, board), _ride(first, board, off), _walk(off, on), _ride(second, on, alight), _walk(alight, b)]
+    legs = [_walk(a, board), _ride(network, first, board, off), _walk(off, on), _ride(network, second, on, alight), _walk(alight, b)]
     return Trip(legs, 1, _wgs(off)[0])
 
 

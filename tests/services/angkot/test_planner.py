@@ -32,7 +32,8 @@ def test_two_stops_of_one_route_are_a_one_ride_trip(engine: Engine) -> None:
     assert best.walk_m < 5 and best.ride_m == pytest.approx(550, abs=30)
     described = plan_dict(found, origin, destination)["perjalanan"][0]
     assert described["label"] == "KPUM 41" and [s["moda"] for s in described["langkah"]] == ["jalan", "angkot", "jalan"]
-    assert described["langkah"][1]["teks"] in ("Naik KPUM 41 (merah) 0,5 km", "Naik KPUM 41 (merah) 0,6 km")
+    assert described["langkah"][1]["teks"] in (f"Naik KPUM 41 (merah) {km} km: naik dekat Sidorejo Hilir 2, turun dekat "
+                                               "Sidorejo 1" for km in ("0,5", "0,6"))  # named after the nearest stops
     assert described["geojson"]["features"][1]["geometry"]["coordinates"][0] == pytest.approx(list(origin), abs=1e-5)
 
 
