@@ -38,17 +38,19 @@ def _error_page(exc: ServiceError) -> Response:
 
 @blueprint.get("/angkot")
 def planner_page() -> Response:
-    """The planner; with `dari` and `ke` it also lists the trips (the page works without script)."""
-    answer = None
+    """The planner; with `dari` and `ke` it also lists the trips (the page works without script).
+    A bad point answers 400 with the form kept and the reason above it."""
+    answer, error, status = None, None, 200
     if request.args.get("dari") or request.args.get("ke"):
         try:
             origin, destination, walk_m = _asked()
-            found = planner.plan_trip(engine(), origin, destination, walk_m=walk_m)
+            answer = describe.plan_dict(planner.plan_trip(engine(), origin, destination, walk_m=walk_m),
+                                        origin, destination, lang())
         except ServiceError as exc:
-            return _error_page(exc)
-        answer = describe.plan_dict(found, origin, destination, lang())
-    return page("angkot/planner.html", extra_strings=UI, answer=answer, plan_json=_script_json(answer),
-                walk=request.args.get("jalan") or int(planner.WALK_M), credits=map_credits(*LAYERS),
+            error, status = str(exc), exc.status
+    return page("angkot/planner.html", status=status, extra_strings=UI, answer=answer, error=error,
+                plan_json=_script_json(answer), walk=request.args.get("jalan") or int(planner.WALK_M),
+                credits=map_credits(*LAYERS),
                 names={"dari": request.args.get("dari_nama", "")[:80], "ke": request.args.get("ke_nama", "")[:80]})
 
 

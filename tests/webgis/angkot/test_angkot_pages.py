@@ -63,7 +63,8 @@ def test_bad_points_are_a_400_saying_what_is_wrong(client: FlaskClient, engine: 
     }
     for query, message in cases.items():
         page = client.get(f"/angkot?{query}")
-        assert page.status_code == 400 and message in page.get_data(as_text=True), query
+        html = page.get_data(as_text=True)
+        assert page.status_code == 400 and message in html and 'id="a-form"' in html, query  # the form stays
         api = client.get(f"/api/angkot/rencana?{query}")
         assert api.status_code == 400 and message.replace("&#39;", "'") in api.get_json()["description"], query
 
