@@ -70,9 +70,11 @@ def route(engine: Engine, kode_trayek: str) -> dict[str, Any]:
     near = np.flatnonzero(shapely.distance(points, line_utm) <= STOP_ON_ROUTE_M)
     along = shapely.line_locate_point(line_utm, points[near])
     ordered = [(int(near[k]), float(along[k])) for k in np.argsort(along, kind="stable")]
+    labels = {str(r.kode_trayek): route_label(r.operator, r.kode_trayek) for r in frame.itertuples()}
     listed = [{"kode_halte": str(stops["kode_halte"].iat[i]), "nama": stops["nama"].iat[i],
                "jenis": stops["jenis"].iat[i], "km": round(d / 1000, 2),
-               "trayek_lain": [c for c in str(stops["trayek"].iat[i] or "").split(",") if c and c != kode_trayek],
+               "trayek_lain": [{"kode_trayek": c, "label": labels.get(c, c)}
+                               for c in str(stops["trayek"].iat[i] or "").split(",") if c and c != kode_trayek],
                "lon": round(stops.geometry.iat[i].x, 6), "lat": round(stops.geometry.iat[i].y, 6)}
               for i, d in ordered]
     geometry = shapely.geometry.mapping(row.geometry)

@@ -38,6 +38,8 @@ def test_on_a_phone_a_rider_plans_by_search_and_by_map_clicks(app: Flask) -> Non
         assert page.locator("#a-map path.leaflet-interactive").count() >= 5
         assert page.locator(".a-trip").first.get_attribute("aria-current") == "true"
         assert page.locator("#a-name-dari").inner_text() == "P Berayan Darat II 1"
+        top = page.evaluate("document.getElementById('a-map').getBoundingClientRect().top")
+        assert 0 <= top < 100  # the answer's map is brought into view past the phone's long form
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         session.screenshot("angkot-trip-phone")
         if page.locator(".a-trip").count() > 1:
@@ -71,6 +73,7 @@ def test_on_a_desktop_in_english_the_routes_and_a_route_with_its_stops(app: Flas
         stops = page.locator("#a-stops li").count()
         assert stops > 20 and page.locator("#a-map").get_attribute("data-stops") == str(stops)
         assert page.locator("#a-map path.leaflet-interactive").count() >= stops  # the line and every stop
+        assert "also served by Medan Bus 9" in page.locator("#a-stops").inner_text()  # other routes by their spoken name
         assert "Shelter" in page.locator("#a-stops").inner_text() or "Boarding point" in page.locator("#a-stops").inner_text()
         session.screenshot("angkot-route-desktop")
         with page.expect_download() as download:

@@ -27,7 +27,7 @@
   function drawRoute(route) {
     var line = L.geoJSON(route.geometry, { style: { color: paint(route.warna), weight: 5, opacity: 0.9 } }).addTo(map);
     route.halte.forEach(function (stop, i) {
-      L.circleMarker([stop.lat, stop.lon], { radius: 6, color: "#fff", weight: 2, fillColor: "#a63603", fillOpacity: 1,
+      L.circleMarker([stop.lat, stop.lon], { radius: 5, color: "#fff", weight: 1, fillColor: "#a63603", fillOpacity: 1,
                                              className: "a-stop-marker" })
         .bindTooltip((i + 1) + ". " + stop.nama).addTo(map);
     });
@@ -128,6 +128,7 @@
       button.addEventListener("click", function () { show(Number(button.dataset.index)); });
     });
     show(0);
+    if (window.matchMedia("(max-width: 899px)").matches) { el.scrollIntoView({ block: "start" }); }  // the phone's form is long
   } else if (markers.dari && markers.ke) {
     map.fitBounds(L.featureGroup([markers.dari, markers.ke]).getBounds(), { padding: [40, 40] });
   }
