@@ -128,25 +128,27 @@ def gtfs_import(path: Path) -> None:
         raise click.ClickException(str(exc)) from None
 
 
-def _lonlat(text: str) -> tuple[float, float]:
-    lon, lat = (float(v) for v in text.split(","))
-    return lon, lat
-
-
 @main.command()
 @click.argument("origin")
 @click.argument("destination")
 @click.option("--walk", default=400.0, help="walking radius in metres")
 def angkot(origin: str, destination: str, walk: float) -> None:
-    """Which angkot from ORIGIN to DESTINATION (lon,lat), at most one transfer."""
-    from services.analysis.transit import find_angkot
+    """Which angkot from ORIGIN to DESTINATION (lon,lat), at most one transfer (services/angkot)."""
+    from services.angkot.describe import no_trip_message, trip_dict
+    from services.angkot.planner import TripError, parse_point, plan_trip
 
-    options = find_angkot(_engine(), _lonlat(origin), _lonlat(destination), walk_m=walk)
-    if not options:
-        click.echo("no angkot within one transfer")
-    for o in options:
-        where = f" (ganti di {o.transfer_at[1]:.5f},{o.transfer_at[0]:.5f})" if o.transfer_at else ""
-        click.echo(f"{' → '.join(o.trayek)}{where}: jalan {o.walk_m:.0f} m, naik {o.ride_m / 1000:.1f} km")
+    try:
+        plan = plan_trip(_engine(), parse_point("dari", origin), parse_point("ke", destination), walk_m=walk)
+    except TripError as exc:
+        raise click.ClickException(str(exc)) from None
+    if not plan.trips:
+        click.echo(no_trip_message(plan))
+    for trip in plan.trips:
+        described = trip_dict(trip)
+        click.echo(f"{described['label']}: jalan {described['jalan_m']} m, naik {described['naik_m'] / 1000:.1f} km, "
+                   f"± {described['menit']} menit")
+        for step in described["langkah"]:
+            click.echo(f"  - {step['teks']}")
 
 
 @main.command()

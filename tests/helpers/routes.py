@@ -99,6 +99,7 @@ FILLERS: dict[str, Filler] = {
     "laporan": lambda s: ["PRJ-SEED0019-001"],  # its first progress report (no photo in the seed: 404)
     "kode_wisata": lambda s: ["WS-ISTANA-MAIMUN"],  # a real tourism site (services/tourism/catalogue.yaml)
     "kode_rute": lambda s: ["RW-KESAWAN"],  # the Kesawan heritage walk
+    "kode_trayek": lambda s: ["41"],  # a seeded angkot route (KPUM 41, Marelan – Aksara)
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

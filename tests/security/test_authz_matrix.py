@@ -327,6 +327,13 @@ TABLE: dict[tuple[str, str], str] = {
     ("wisata.walk_page", "GET"): PUBLIC,
     ("wisata.wisata_api", "GET"): PUBLIC,
     ("wisata.site_api", "GET"): PUBLIC,
+    # Angkot trip planner (services/angkot, tests/webgis/angkot): public pages and JSON of public layers.
+    ("angkot.planner_page", "GET"): PUBLIC,
+    ("angkot.plan_api", "GET"): PUBLIC,
+    ("angkot.routes_page", "GET"): PUBLIC,
+    ("angkot.route_page", "GET"): PUBLIC,
+    ("angkot.route_api", "GET"): PUBLIC,
+    ("angkot.gtfs_download", "GET"): PUBLIC,
     # SIMAR records (services/archives, tests/webgis/arsip): searching, a record's file and a feature's
     # records are public, each answer holding only the records the arsip layer's classification rule
     # lets the caller reach (404 for a file of a record one may not see); filing and the disposal list
