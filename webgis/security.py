@@ -31,7 +31,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
+from functools import partial, wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -180,6 +180,10 @@ def init_security(app: Flask, on_csrf_refused: Callable[[str], None] | None = No
     app.after_request_funcs[None] = [f for f in app.after_request_funcs[None] if not _owned_by(f, limiter)]
     app.teardown_request_funcs[None] = [f for f in app.teardown_request_funcs[None] if not _owned_by(f, limiter)]
     app.config["CSP_HEADER"] = content_security_policy(app.config["CSP_EXTRA"])
+    # The embeddable map (allow_framing) may be framed by any site: that is what an embed code is for.
+    app.config.setdefault("EMBED_FRAME_ANCESTORS", ["*"])
+    app.config["CSP_HEADER_FRAMABLE"] = content_security_policy(app.config["CSP_EXTRA"]).replace(
+        "frame-ancestors 'none'", "frame-ancestors " + " ".join(app.config["EMBED_FRAME_ANCESTORS"]))
     app.before_request(_csrf_protect)
     app.after_request(_security_headers)
 
@@ -243,12 +247,26 @@ def security_headers(present: set[str], secure: bool, csp: str) -> list[tuple[st
     return [(name, value) for name, value in wanted if name.lower() not in present]
 
 
+def allow_framing(view: F) -> F:
+    """Let other sites frame this view's page (an embeddable map): its CSP's frame-ancestors
+    is EMBED_FRAME_ANCESTORS and it has no X-Frame-Options; every other page keeps DENY."""
+    @wraps(view)
+    def framable(*args: Any, **kwargs: Any) -> Any:
+        g.allow_framing = True
+        return view(*args, **kwargs)
+    return framable  # type: ignore[return-value]
+
+
 def _security_headers(response: Response) -> Response:
     """Each header unless the view set its own. One pass over the names: Headers.setdefault
     raises and catches a KeyError per absent header, ~0.1 ms a response for seven."""
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
-    for name, value in security_headers(present, request.is_secure, current_app.config["CSP_HEADER"]):
+    csp = current_app.config["CSP_HEADER"]
+    if g.get("allow_framing"):
+        present.add("x-frame-options")  # not sent: CSP frame-ancestors says who may frame the page
+        csp = current_app.config["CSP_HEADER_FRAMABLE"]
+    for name, value in security_headers(present, request.is_secure, csp):
         headers.add(name, value)
     return response
 
