@@ -108,15 +108,16 @@ def draw_layer(ax: Axes, bind: Bind, spec: LayerSpec, frame: Frame, principal: P
 
 def draw_basemap(ax: Axes, bind: Bind, specs: Sequence[LayerSpec], frame: Frame, principal: Principal,
                  zoom: int) -> list[LayerSpec]:
-    """The grey backdrop the web map draws offline: public boundaries and line networks."""
+    """The grey backdrop the web map draws offline: public boundaries and line networks.
+    Returns the layers that put something on the page (those the footer credits)."""
     drawn = []
     for spec in specs:
         if not _in_zoom(spec, zoom):
             continue
         data = _read(bind, spec, frame, principal, []).iloc[:MAX_FEATURES_PER_LAYER]
-        drawn.append(spec)
-        if data.empty:
+        if data.empty:  # nothing of it on this page (an OSM extract not loaded yet): no credit owed
             continue
+        drawn.append(spec)
         if kind_of(spec) == "polygon":
             data.plot(ax=ax, facecolor=BASEMAP_FILL, edgecolor=BASEMAP_EDGE, linewidth=0.4, zorder=1)
         elif kind_of(spec) == "line":
