@@ -63,8 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     from webgis import health
     from webgis.agenda import views as agenda
     from webgis.arsip import views as arsip
-    from webgis.cetak import views as cetak
     from webgis.aset import views as aset
+    from webgis.cetak import views as cetak
     from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
     from webgis.dasbor import views as dasbor

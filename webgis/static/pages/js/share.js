@@ -58,8 +58,10 @@
     event.preventDefault();
     var form = event.target;
     var button = document.getElementById('print-button');
+    // Busy, not disabled: a disabled button drops the keyboard focus (and Escape with it).
+    if (button.getAttribute('aria-disabled') === 'true') { return; }
     var started = Date.now();
-    button.disabled = true;
+    button.setAttribute('aria-disabled', 'true');
     say('print-status', Medan.t('print_working'));
     var tick = setInterval(function () {
       say('print-status', Medan.t('print_working') + ' ' + seconds((Date.now() - started) / 1000) + ' ' + Medan.t('print_seconds'));
@@ -80,7 +82,7 @@
       }, function (error) {
         say('print-status', Medan.t('print_failed') + ' ' + error.message);
       })
-      .then(function () { clearInterval(tick); button.disabled = false; });
+      .then(function () { clearInterval(tick); button.removeAttribute('aria-disabled'); });
   }
 
   function refreshLinks() {
