@@ -26,6 +26,7 @@ from services.mapprint.frame import Frame
 # would otherwise read them all; the notes say when a layer was cut.
 MAX_FEATURES_PER_LAYER = 50_000
 MAX_RASTER_PX = 2_000
+SIMPLIFY_MM = 0.1
 PX_TO_PT = 0.75  # a CSS pixel is 0.75 pt: declared weights and radii are in pixels
 BASEMAP_FILL, BASEMAP_EDGE, BASEMAP_LINE = "#f1f1ee", "#b9b9b4", "#d2d2cc"
 UNCLASSED = "#9e9e9e"
@@ -72,7 +73,12 @@ def _in_zoom(spec: LayerSpec, zoom: int) -> bool:
 def _read(bind: Bind, spec: LayerSpec, frame: Frame, principal: Principal, columns: list[str]):  # noqa: ANN202
     frame_data = read_layer(bind, spec.id, bbox=frame.bbox, principal=principal, columns=columns,
                             limit=MAX_FEATURES_PER_LAYER + 1)
-    return frame_data.to_crs(3857)
+    projected = frame_data.to_crs(3857)
+    if kind_of(spec) != "point":
+        # Detail finer than a tenth of a millimetre on paper is invisible (a PNG pixel is 0.17 mm)
+        # but every vertex is drawn and written into the PDF.
+        projected["geometry"] = projected.geometry.simplify(frame.units_per_mm * SIMPLIFY_MM)
+    return projected
 
 
 def _style_column(spec: LayerSpec, principal: Principal) -> str | None:

@@ -100,6 +100,11 @@ class Frame:
         return math.cos(math.radians(self.lat))
 
     @property
+    def units_per_mm(self) -> float:
+        """Web Mercator metres per millimetre of paper."""
+        return (self.x1 - self.x0) / self.width_mm
+
+    @property
     def scale(self) -> float:
         """The scale denominator: ground metres per metre of paper."""
         return (self.x1 - self.x0) * self.ground_per_map_unit / (self.width_mm / 1000)
