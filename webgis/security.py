@@ -12,7 +12,9 @@
   their own, so a foreign page cannot forge one. Anonymous JSON calls are
   exempt too: a cross-site JSON POST needs a CORS preflight we never grant,
   and without a cookie there is no ambient authority to abuse.
-- Security headers on every response (pages, API, tiles, errors).
+- Security headers on every response (pages, API, tiles, errors). No page may be framed
+  (frame-ancestors 'none', X-Frame-Options DENY) except views marked `allow_framing`
+  (the embeddable map, /peta/sematkan), whose frame-ancestors is EMBED_FRAME_ANCESTORS.
 - Rate limits (Flask-Limiter): `rate_limit(CONFIG_KEY, default)` for any view;
   login uses LOGIN_RATE_LIMIT. A request that names an account or API token is
   counted against it; only anonymous requests are counted per client address,
@@ -92,9 +94,13 @@ CSP_DEFAULTS: dict[str, list[str]] = {
 }
 
 
-def content_security_policy(extra: dict[str, list[str]] | None = None) -> str:
-    """The CSP header; `extra` adds sources (e.g. a basemap's tile host to img-src), never 'unsafe-inline' scripts."""
+def content_security_policy(extra: dict[str, list[str]] | None = None,
+                            frame_ancestors: list[str] | None = None) -> str:
+    """The CSP header; `extra` adds sources (e.g. a basemap's tile host to img-src), never 'unsafe-inline' scripts;
+    `frame_ancestors` replaces 'none' for a page others may frame (allow_framing)."""
     directives = {k: list(v) for k, v in CSP_DEFAULTS.items()}
+    if frame_ancestors:
+        directives["frame-ancestors"] = list(frame_ancestors)
     for name, sources in (extra or {}).items():
         if name == "script-src" and any("unsafe" in s for s in sources):
             raise ValueError("script-src must not allow unsafe-inline or unsafe-eval")
@@ -182,8 +188,8 @@ def init_security(app: Flask, on_csrf_refused: Callable[[str], None] | None = No
     app.config["CSP_HEADER"] = content_security_policy(app.config["CSP_EXTRA"])
     # The embeddable map (allow_framing) may be framed by any site: that is what an embed code is for.
     app.config.setdefault("EMBED_FRAME_ANCESTORS", ["*"])
-    app.config["CSP_HEADER_FRAMABLE"] = content_security_policy(app.config["CSP_EXTRA"]).replace(
-        "frame-ancestors 'none'", "frame-ancestors " + " ".join(app.config["EMBED_FRAME_ANCESTORS"]))
+    app.config["CSP_HEADER_FRAMABLE"] = content_security_policy(app.config["CSP_EXTRA"],
+                                                                app.config["EMBED_FRAME_ANCESTORS"])
     app.before_request(_csrf_protect)
     app.after_request(_security_headers)
 
