@@ -12,7 +12,9 @@
   their own, so a foreign page cannot forge one. Anonymous JSON calls are
   exempt too: a cross-site JSON POST needs a CORS preflight we never grant,
   and without a cookie there is no ambient authority to abuse.
-- Security headers on every response (pages, API, tiles, errors).
+- Security headers on every response (pages, API, tiles, errors). No page may be framed
+  (frame-ancestors 'none', X-Frame-Options DENY) except views marked `allow_framing`
+  (the embeddable map, /peta/sematkan), whose frame-ancestors is EMBED_FRAME_ANCESTORS.
 - Rate limits (Flask-Limiter): `rate_limit(CONFIG_KEY, default)` for any view;
   login uses LOGIN_RATE_LIMIT. A request that names an account or API token is
   counted against it; only anonymous requests are counted per client address,
@@ -31,7 +33,7 @@ import re
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from functools import partial
+from functools import partial, wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -92,9 +94,13 @@ CSP_DEFAULTS: dict[str, list[str]] = {
 }
 
 
-def content_security_policy(extra: dict[str, list[str]] | None = None) -> str:
-    """The CSP header; `extra` adds sources (e.g. a basemap's tile host to img-src), never 'unsafe-inline' scripts."""
+def content_security_policy(extra: dict[str, list[str]] | None = None,
+                            frame_ancestors: list[str] | None = None) -> str:
+    """The CSP header; `extra` adds sources (e.g. a basemap's tile host to img-src), never 'unsafe-inline' scripts;
+    `frame_ancestors` replaces 'none' for a page others may frame (allow_framing)."""
     directives = {k: list(v) for k, v in CSP_DEFAULTS.items()}
+    if frame_ancestors:
+        directives["frame-ancestors"] = list(frame_ancestors)
     for name, sources in (extra or {}).items():
         if name == "script-src" and any("unsafe" in s for s in sources):
             raise ValueError("script-src must not allow unsafe-inline or unsafe-eval")
@@ -180,6 +186,10 @@ def init_security(app: Flask, on_csrf_refused: Callable[[str], None] | None = No
     app.after_request_funcs[None] = [f for f in app.after_request_funcs[None] if not _owned_by(f, limiter)]
     app.teardown_request_funcs[None] = [f for f in app.teardown_request_funcs[None] if not _owned_by(f, limiter)]
     app.config["CSP_HEADER"] = content_security_policy(app.config["CSP_EXTRA"])
+    # The embeddable map (allow_framing) may be framed by any site: that is what an embed code is for.
+    app.config.setdefault("EMBED_FRAME_ANCESTORS", ["*"])
+    app.config["CSP_HEADER_FRAMABLE"] = content_security_policy(app.config["CSP_EXTRA"],
+                                                                app.config["EMBED_FRAME_ANCESTORS"])
     app.before_request(_csrf_protect)
     app.after_request(_security_headers)
 
@@ -243,12 +253,26 @@ def security_headers(present: set[str], secure: bool, csp: str) -> list[tuple[st
     return [(name, value) for name, value in wanted if name.lower() not in present]
 
 
+def allow_framing(view: F) -> F:
+    """Let other sites frame this view's page (an embeddable map): its CSP's frame-ancestors
+    is EMBED_FRAME_ANCESTORS and it has no X-Frame-Options; every other page keeps DENY."""
+    @wraps(view)
+    def framable(*args: Any, **kwargs: Any) -> Any:
+        g.allow_framing = True
+        return view(*args, **kwargs)
+    return framable  # type: ignore[return-value]
+
+
 def _security_headers(response: Response) -> Response:
     """Each header unless the view set its own. One pass over the names: Headers.setdefault
     raises and catches a KeyError per absent header, ~0.1 ms a response for seven."""
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
-    for name, value in security_headers(present, request.is_secure, current_app.config["CSP_HEADER"]):
+    csp = current_app.config["CSP_HEADER"]
+    if g.get("allow_framing"):
+        present.add("x-frame-options")  # not sent: CSP frame-ancestors says who may frame the page
+        csp = current_app.config["CSP_HEADER_FRAMABLE"]
+    for name, value in security_headers(present, request.is_secure, csp):
         headers.add(name, value)
     return response
 

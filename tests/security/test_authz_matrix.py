@@ -89,6 +89,10 @@ TABLE: dict[tuple[str, str], str] = {
     ("pages.here_json", "GET"): PUBLIC,
     ("pages.catalogue", "GET"): PUBLIC,
     ("pages.download", "GET"): READ,
+    # Print and share (webgis/cetak, issue 20 item 9): anyone may print; the print holds only the layers
+    # the caller may read (an unreadable one is refused like a missing one: tests/webgis/cetak).
+    ("cetak.print_map", "GET"): PUBLIC,
+    ("cetak.embed", "GET"): PUBLIC,
     ("accounts.static", "GET"): PUBLIC,
     ("accounts.login", "GET"): PUBLIC,
     ("accounts.login", "POST"): CREDENTIALS,

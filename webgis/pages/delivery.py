@@ -142,6 +142,7 @@ MAP_SCRIPTS = (
     "pages/js/search.js",
     "pages/js/here.js",
     "pages/js/main.js",
+    "pages/js/share.js",
 )
 # The editor (drawing library and forms), a bundle of its own: loaded by the
 # map only for a user who may write a layer (layers.json's `editor`), so the

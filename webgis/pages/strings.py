@@ -78,6 +78,28 @@ UI: dict[str, dict[str, str]] = {
     "geometry": {"id": "Geometri", "en": "Geometry"},
     "theme": {"id": "Tema", "en": "Theme"},
     "none": {"id": "—", "en": "—"},
+    # Print and share (pages/_share.html, pages/js/share.js; issue 20 item 9).
+    "share_button": {"id": "Bagikan", "en": "Share"},
+    "share_title": {"id": "Cetak & bagikan peta", "en": "Print & share the map"},
+    "print_heading": {"id": "Cetak tampilan ini", "en": "Print this view"},
+    "print_title_label": {"id": "Judul peta", "en": "Map title"},
+    "print_size": {"id": "Ukuran kertas", "en": "Paper size"},
+    "print_orientation": {"id": "Arah kertas", "en": "Orientation"},
+    "print_landscape": {"id": "Mendatar", "en": "Landscape"},
+    "print_portrait": {"id": "Tegak", "en": "Portrait"},
+    "print_format": {"id": "Format berkas", "en": "File format"},
+    "print_download": {"id": "Unduh peta", "en": "Download the map"},
+    "print_working": {"id": "Menyiapkan peta… (biasanya 1–5 detik)", "en": "Preparing the map… (usually 1–5 seconds)"},
+    "print_done": {"id": "Peta siap diunduh, dibuat dalam", "en": "The map is ready, made in"},
+    "print_seconds": {"id": "detik", "en": "seconds"},
+    "print_failed": {"id": "Peta tidak dapat dicetak:", "en": "The map could not be printed:"},
+    "share_link": {"id": "Tautan ke tampilan ini", "en": "Link to this view"},
+    "share_copy_link": {"id": "Salin tautan", "en": "Copy link"},
+    "share_embed": {"id": "Kode untuk menyematkan peta di situs lain", "en": "Code to embed the map in another site"},
+    "share_copy_code": {"id": "Salin kode", "en": "Copy code"},
+    "share_copied": {"id": "Tersalin.", "en": "Copied."},
+    "share_copy_failed": {"id": "Tidak dapat menyalin; pilih teksnya lalu salin.", "en": "Could not copy; select the text and copy it."},
+    "embed_open": {"id": "Buka peta lengkap", "en": "Open the full map"},
 }
 
 
