@@ -55,13 +55,16 @@ def mobile_stops(engine: Engine, principal: Principal, *, now: datetime | None =
     scope = row_scope(get_registry().get(queries.STOPS), principal)
     with engine.connect() as conn:
         rows = conn.execute(queries.mobile_stops(scope)).mappings().all()
-    return [_timed(dict(row), "jadwal", now, lang) for row in rows]
+    return [_timed(dict(row), "jadwal", now, lang, visits_only=True) for row in rows]
 
 
-def _timed(row: dict[str, Any], field: str, now: datetime, lang: str) -> dict[str, Any]:
+def _timed(row: dict[str, Any], field: str, now: datetime, lang: str, *, visits_only: bool = False) -> dict[str, Any]:
+    """The row with `buka_sekarang` at `now` and its week, one line per day (only the days it visits, for a stop)."""
     week = hours.parse(row[field]) if row[field] else None
-    return {**row, "buka_sekarang": bool(week and week.is_open(now)),
-            "jam_mingguan": hours.describe(week, lang) if week else []}
+    lines = hours.describe(week, lang) if week else []
+    if week and visits_only:
+        lines = [line for line, ranges in zip(lines, week.days, strict=True) if ranges]
+    return {**row, "buka_sekarang": bool(week and week.is_open(now)), "jam_mingguan": lines}
 
 
 def branch_names(engine: Engine, principal: Principal) -> dict[str, str]:
