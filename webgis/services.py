@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 
-ROOMS_WITH_BACKGROUND_PROCESSES = ("devices", "services.engine.notify", "services.skpd")
+ROOMS_WITH_BACKGROUND_PROCESSES = ("devices", "services.engine.notify", "services.skpd", "services.library")
 
 
 def background_commands(database_url: str, **options: object) -> list[tuple[str, list[str]]]:

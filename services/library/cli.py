@@ -26,9 +26,17 @@ def seed() -> None:
 
 
 @perpustakaan.command()
-def expire() -> None:
-    """Close the reservations past their pickup deadline and tell the members (run e.g. hourly)."""
+@click.option("--every", type=click.IntRange(min=10), default=None,
+              help="Repeat every N seconds until stopped (./medan run starts it with 300).")
+def expire(every: int | None) -> None:
+    """Close the reservations past their pickup deadline and tell the members."""
+    import time
+
     from services.library.reservations import expire_due
 
-    done = expire_due(_engine())
-    click.echo(f"perpustakaan: {len(done)} pesanan kedaluwarsa" + (f" ({', '.join(done)})" if done else ""))
+    while True:
+        done = expire_due(_engine())
+        click.echo(f"perpustakaan: {len(done)} pesanan kedaluwarsa" + (f" ({', '.join(done)})" if done else ""))
+        if every is None:
+            return
+        time.sleep(every)

@@ -199,3 +199,30 @@ def test_a_member_holds_at_most_five_open_reservations(library_engine: Engine) -
         reservations.reserve(library_engine, member, untouched_title(library_engine, only_at="PK-JOHOR"), "PK-JOHOR", branches)
     assert "paling banyak 5" in str(_refused(409, reservations.reserve, library_engine, member,
                                              untouched_title(library_engine, only_at="PK-JOHOR"), "PK-JOHOR", branches))
+
+
+def test_the_expiry_command_closes_what_is_past_due_and_runs_beside_the_server(library_engine: Engine, library_url: str,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import services.library
+    from services.library.cli import perpustakaan
+
+    branches = _branches(library_engine)
+    member = _member(library_engine)
+    booked = reservations.reserve(library_engine, member, untouched_title(library_engine, only_at="PK-PUSAT"),
+                                  "PK-PUSAT", branches, now=NOW - timedelta(days=30))
+    from config.settings import get_settings
+
+    monkeypatch.setenv("DATABASE_URL", library_url)
+    get_settings.cache_clear()  # the settings are read once per process
+    try:
+        result = CliRunner().invoke(perpustakaan, ["expire"])
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert result.exit_code == 0 and booked["kode_pesan"] in result.output
+    assert [r["status"] for r in reservations.mine(library_engine, member)] == ["kedaluwarsa"]
+    assert CliRunner().invoke(perpustakaan, ["expire", "--every", "1"]).exit_code == 2  # under 10 s: refused
+    command = dict(services.library.background_commands(library_url))["library reservation expiry"]
+    assert command[1:] == ["-m", "services", "perpustakaan", "expire", "--every", "300"]
