@@ -79,12 +79,16 @@ def search_key() -> Any:
 
 
 def search_titles(subject: str | None, limit: int) -> Select:
-    """Titles whose key resembles :q (word similarity, the index's `%>`), best first; copies free counted."""
+    """Titles whose key resembles :q (word similarity, the index's `%>`), best first; copies are counted
+    for the `limit` best only, not for every candidate (benchmarks/bench_library.py)."""
     key, query = search_key(), func.core.search_key(bindparam("q", type_=Text))
-    score = func.word_similarity(query, key) + 0.25 * func.similarity(query, key)
-    statement = (select(*TITLES.c, score.label("score"), _free_copies().label("tersedia"), _all_copies().label("eksemplar"))
-                 .where(key.op("%>")(query)).order_by(score.desc(), TITLES.c.judul).limit(limit))
-    return statement.where(TITLES.c.subjek == subject) if subject else statement
+    score = (func.word_similarity(query, key) + 0.25 * func.similarity(query, key)).label("score")
+    best = select(TITLES.c.kode_judul, score).where(key.op("%>")(query))
+    if subject:
+        best = best.where(TITLES.c.subjek == subject)
+    best = best.order_by(score.desc(), TITLES.c.judul).limit(limit).subquery("best")
+    return (select(*TITLES.c, best.c.score, _free_copies().label("tersedia"), _all_copies().label("eksemplar"))
+            .join(best, best.c.kode_judul == TITLES.c.kode_judul).order_by(best.c.score.desc(), TITLES.c.judul))
 
 
 def titles_by_subject(subject: str | None, limit: int) -> Select:
