@@ -61,6 +61,11 @@ The rule, from a declaration's `access: {read, write, private}`:
 - counts from medical records and education history (services/kelurahan_counts): never public;
   a principal reads an indicator's counts per kelurahan when it holds one of the roles the indicator
   declares (admins always); no path serves a person or a point of them.
+- library members (services/library): a member's record (name, contacts) and reservations are
+  read by the member (the account it belongs to), library staff (staff of the library agency,
+  or of a branch: the work-unit rule with `PERPUS-<kode_cabang>`) and admins; a branch's pickup
+  queue and hand-over are its staff's, the agency's and admins'. The public sees the catalogue
+  and counts of copies per branch only, never who reserved what (`can_see_library_member`).
 - audiences (a page or tool declared for some people, not a layer: the indicators dashboard):
   a principal holding one of the declared roles, staff of one of the declared agencies, or an admin.
 Every principal, logged in or not, also holds the role 'public'.
@@ -228,6 +233,15 @@ def acts_for_unit(principal: Principal, unit: str, overseers: frozenset[str] | s
     if not principal.roles & UNIT_STAFF_ROLES:
         return False
     return unit in principal.agencies or bool(principal.agencies & set(overseers))
+
+
+def can_see_library_member(principal: Principal, user_id: int | None, agency: str) -> bool:
+    """Whether the principal may see a library member's personal data and reservations (the rule above):
+    the member's own account, staff of the library `agency` or any of its branches, admins."""
+    if principal.is_admin or (user_id is not None and principal.user_id == user_id):
+        return True
+    return bool(principal.roles & UNIT_STAFF_ROLES) and any(
+        a == agency or a.startswith(unit_code("PERPUS", "")) for a in principal.agencies)
 
 
 def can_read_counts(principal: Principal, readers: tuple[str, ...] | list[str]) -> bool:

@@ -18,6 +18,7 @@
     python -m services layanan overdue pbg      # a service's cases past their state's due time
     python -m services skpd probe [--once]      # the WAN probe of the offices' sites (services/skpd/cli.py)
     python -m services indicators refresh       # the indicators' summary (services/indicators/cli.py)
+    python -m services perpustakaan seed|expire # the library's catalogue; reservations not picked up (services/library/cli.py)
 """
 
 from __future__ import annotations
@@ -201,6 +202,7 @@ def overdue(service: str) -> None:
 def _add_engine_commands() -> None:
     from services.engine.payments.cli import payments_cli
     from services.indicators.cli import indicators
+    from services.library.cli import perpustakaan
     from services.pbb.cli import pbb
     from services.ppdb.__main__ import main as ppdb
     from services.projects.cli import proyek
@@ -217,6 +219,7 @@ def _add_engine_commands() -> None:
     main.add_command(skpd)
     main.add_command(sirs)
     main.add_command(indicators)
+    main.add_command(perpustakaan)
 
 
 _add_engine_commands()

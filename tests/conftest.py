@@ -21,7 +21,7 @@ from layers.db import sqlalchemy_url
 from tests.helpers.database import clone_database, database_url_on, maintenance_url, settings_for
 
 # Fixtures that tests in more than one folder need, registered once here.
-pytest_plugins = ["tests.fixtures.complaints", "tests.fixtures.indicators", "tests.fixtures.modbus", "tests.fixtures.payments",
+pytest_plugins = ["tests.fixtures.complaints", "tests.fixtures.indicators", "tests.fixtures.library", "tests.fixtures.modbus", "tests.fixtures.payments",
                   "tests.fixtures.pbb", "tests.fixtures.simpeg"]
 
 

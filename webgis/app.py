@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.payments import callback as payments_callback
     from webgis.payments import views as payments
     from webgis.pbb import views as pbb
+    from webgis.perpustakaan import views as perpustakaan
     from webgis.ppdb import views as ppdb_online
     from webgis.proyek import views as proyek
     from webgis.rasters import views as rasters
@@ -99,7 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
                    simpeg, sirs, schoolfunds, statistik, aset, proyek, dasbor,
-                   agenda, arsip, wifi, wisata, angkot, cetak):
+                   agenda, arsip, wifi, wisata, angkot, cetak, perpustakaan):
         app.register_blueprint(module.blueprint)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import importlib
 import inspect
 
-ROOMS_WITH_BACKGROUND_PROCESSES = ("devices", "services.engine.notify", "services.skpd", "services.indicators")
+ROOMS_WITH_BACKGROUND_PROCESSES = ("devices", "services.engine.notify", "services.skpd", "services.indicators",
+                                   "services.library")
 
 
 def background_commands(database_url: str, **options: object) -> list[tuple[str, list[str]]]:

@@ -98,6 +98,9 @@ FILLERS: dict[str, Filler] = {
     "kode": lambda s: ["PRJ-SEED0019"],  # a seeded project under construction (a junk step is refused, 400)
     "laporan": lambda s: ["PRJ-SEED0019-001"],  # its first progress report (no photo in the seed: 404)
     "kode_wisata": lambda s: ["WS-ISTANA-MAIMUN"],  # a real tourism site (services/tourism/catalogue.yaml)
+    "kode_judul": lambda s: ["JD-00001"],  # services/library: an anchor title of the synthetic catalogue
+    "kode_cabang": lambda s: ["PK-PUSAT"],  # the central library
+    "kode_pesan": lambda s: ["PSN-NOTHING"],  # no such reservation: an allowed step changes nothing
     "kode_rute": lambda s: ["RW-KESAWAN"],  # the Kesawan heritage walk
     "kode_trayek": lambda s: ["41"],  # a seeded angkot route (KPUM 41, Marelan – Aksara)
 }

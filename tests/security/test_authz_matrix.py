@@ -338,6 +338,22 @@ TABLE: dict[tuple[str, str], str] = {
     ("angkot.route_page", "GET"): PUBLIC,
     ("angkot.route_api", "GET"): PUBLIC,
     ("angkot.gtfs_download", "GET"): PUBLIC,
+    # The digital library (services/library, tests/webgis/perpustakaan): the map, catalogue and a title's copies
+    # are public; membership, reserving, one's reservations and a branch's pickup desk are pages for logged-in
+    # browsers (the desk's staff rule, layers.access via services/library/rules.py, is tested there).
+    ("perpustakaan.library_page", "GET"): PUBLIC,
+    ("perpustakaan.catalogue_page", "GET"): PUBLIC,
+    ("perpustakaan.title_page", "GET"): PUBLIC,
+    ("perpustakaan.map_api", "GET"): PUBLIC,
+    ("perpustakaan.catalogue_api", "GET"): PUBLIC,
+    ("perpustakaan.reserve", "POST"): SESSION,
+    ("perpustakaan.membership", "GET"): SESSION,
+    ("perpustakaan.join", "POST"): SESSION,
+    ("perpustakaan.mine", "GET"): SESSION,
+    ("perpustakaan.cancel", "POST"): SESSION,
+    ("perpustakaan.desk", "GET"): SESSION,
+    ("perpustakaan.receive", "POST"): SESSION,
+    ("perpustakaan.hand_over", "POST"): SESSION,
     # SIMAR records (services/archives, tests/webgis/arsip): searching, a record's file and a feature's
     # records are public, each answer holding only the records the arsip layer's classification rule
     # lets the caller reach (404 for a file of a record one may not see); filing and the disposal list

@@ -157,12 +157,14 @@ def _seed_service_figures() -> None:
     """The synthetic figures of the services that keep no layer of their own, so their pages answer
     from the first run (hospital beds, school funds, counts per kelurahan); a seeded database is left alone."""
     from services.kelurahan_counts.seed import seed as seed_counts
+    from services.library.seed import seed_catalogue
     from services.schoolfunds.seed import seed as seed_funds
     from services.sirs.seed import seed as seed_beds
 
     click.echo(f"sirs: {seed_beds(engine())} rumah sakit diisi data tempat tidur sintetis")
     click.echo(f"dana sekolah: {seed_funds(engine())} baris sintetis")
     click.echo(f"angka per kelurahan: {seed_counts(engine())} baris sintetis")
+    click.echo(f"perpustakaan: {seed_catalogue(engine())} judul sintetis")
 
 
 def _raise_keyboard_interrupt(_signum: int, _frame: object) -> None:

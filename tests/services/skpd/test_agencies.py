@@ -13,7 +13,7 @@ from layers.registry import get_registry
 from services.skpd.agencies import agency_codes_in_use, get_agencies, load_agencies, services_run_by
 
 SEAMS = ["SETDA", "BAPPEDA", "BPKAD", "BKPSDM", "INSPEKTORAT", "DISDIK", "DINKES", "DSDABMBK", "DPKPPR", "DPMPTSP",
-         "DISDUKCAPIL", "DISHUB", "DLH", "BPBD", "DISKOMINFO", "DISBUDPAR", "DINKOPUKM", "DISPERINDAG", "DINSOS",
+         "DISDUKCAPIL", "DISHUB", "DLH", "BPBD", "DISKOMINFO", "DISBUDPAR", "DISPUSIP", "DINKOPUKM", "DISPERINDAG", "DINSOS",
          "SATPOLPP", "BAPENDA", "RSUD", "KECAMATAN", "KELURAHAN"]
 
 
