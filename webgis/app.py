@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.agenda import views as agenda
     from webgis.arsip import views as arsip
     from webgis.aset import views as aset
+    from webgis.berkendara import views as berkendara
     from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
     from webgis.dasbor import views as dasbor
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
                    simpeg, sirs, schoolfunds, statistik, aset, proyek, dasbor,
-                   agenda, arsip, wifi, wisata):
+                   agenda, arsip, wifi, wisata, berkendara):
         app.register_blueprint(module.blueprint)
 
 

@@ -68,7 +68,7 @@ class Congested:
 
     def as_json(self) -> dict[str, Any]:
         return {"kode": self.kode, "nama": self.nama, "tingkat": self.level, "antrean_m": self.queue_avg_m,
-                "tundaan_s": round(self.delay_s), "lon": self.lon, "lat": self.lat}
+                "tundaan_s": round(self.delay_s), "lon": round(self.lon, 6), "lat": round(self.lat, 6)}
 
 
 @dataclass(frozen=True)
