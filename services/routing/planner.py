@@ -203,7 +203,8 @@ def _with_delays(conn: Connection, start: dict, end: dict, a: tuple[float, float
             "whole": whole, "xmin": min(a[0], b[0]), "ymin": min(a[1], b[1]), "xmax": max(a[0], b[0]),
             "ymax": max(a[1], b[1]), "margin_deg": margin})
         rows = conn.execute(text(queries.SHORTEST_PATH), {
-            "edges_sql": queries.EDGES_SQL, "points_sql": queries.POINTS_SQL}).mappings().all()
+            "edges_sql": queries.EDGES_SQL if delays else queries.FREE_EDGES_SQL,
+            "points_sql": queries.POINTS_SQL}).mappings().all()
         if rows:
             return _path(rows, start, end, congested)
     raise NoRoute("Tidak ada jalan yang menghubungkan titik awal dan tujuan.")

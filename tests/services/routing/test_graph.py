@@ -77,3 +77,24 @@ def test_rebuild_replaces_the_graph_and_knows_when_it_is_stale(conn) -> None:  #
     assert graph_status(conn)["up_to_date"] is False
     build = rebuild(conn)
     assert (build.edges, build.vertices) == (13, 11) and graph_status(conn)["up_to_date"] is True
+
+
+def test_basemap_import_rebuilds_the_graph_in_the_same_transaction(isolated_database_url) -> None:  # noqa: ANN001
+    from click.testing import CliRunner
+
+    from config.settings import get_settings
+    from layers.db import engine_for
+    from webgis.cli import main
+
+    runner = CliRunner(env={"WEBGIS_DATABASE_URL": isolated_database_url})
+    get_settings.cache_clear()
+    try:
+        imported = runner.invoke(main, ["basemap", "import", str(STREETS)])
+        status = graph_status(engine_for(isolated_database_url))
+        rebuilt = runner.invoke(main, ["basemap", "graph"])
+    finally:
+        get_settings.cache_clear()
+    assert imported.exit_code == 0, imported.output
+    assert "driving graph: 13 edges, 11 junctions" in imported.output
+    assert (status["edges"], status["up_to_date"]) == (13, True)
+    assert rebuilt.exit_code == 0 and "13 edges, 11 junctions from 8 streets" in rebuilt.output
