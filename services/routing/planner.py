@@ -4,7 +4,8 @@
 - the usual route: the fastest at free-flow speeds, as if the city were empty;
 - the suggested route: travel times weighted by the `traffic_congestion` layer as it is
   now (devices/traffic.py refreshes it from the detectors' telemetry every poll cycle; it is
-  read at each request, so a route follows the congestion as it changes). Entering a
+  read at each request, so a route follows the congestion as it changes; a level older
+  than `max_age_min` is not used, the detectors having stopped). Entering a
   congested junction costs the time to clear its queue (routing.yaml); with
   `avoid_congestion`, a junction at an avoided level ("macet") is not entered at all while
   another way exists, and when none does the weighted route goes through it and says so.
@@ -179,6 +180,7 @@ def _congested(conn: Connection, config: dict[str, Any]) -> dict[int, Congested]
     """Congested intersections on the graph, by vertex, with their delay (seconds)."""
     rows = conn.execute(text(queries.CONGESTED_VERTICES), {
         "levels": list(config["delay_levels"]), "snap_m": float(config["snap_m"]),
+        "max_age_min": int(config["max_age_min"]),
         "snap_deg": float(config["snap_m"]) / queries.METRES_PER_DEGREE * 1.01}).mappings().all()
     out: dict[int, Congested] = {}
     for r in rows:

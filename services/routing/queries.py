@@ -42,7 +42,7 @@ CROSS JOIN LATERAL (
       AND ST_DWithin(v.geom::geography, c.geom::geography, :snap_m)
     ORDER BY (v.degree < 3), v.geom <-> c.geom LIMIT 1
 ) v
-WHERE c.level = ANY(CAST(:levels AS text[]))
+WHERE c.level = ANY(CAST(:levels AS text[])) AND c.updated >= now() - make_interval(mins => :max_age_min)
 ORDER BY c.kode
 """
 

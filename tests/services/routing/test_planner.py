@@ -37,8 +37,9 @@ def _detectors(engine, device: str, start: float, queue_m: float) -> None:  # no
 
 
 def _congestion(engine, device: str, start: float, queue_m: float) -> None:  # noqa: ANN001
+    """The detectors' readings from `start` for five minutes, and the layer refreshed at their end."""
     _detectors(engine, device, start, queue_m)
-    refresh(engine, window_min=10, until=datetime.fromtimestamp(start + 301, UTC))
+    refresh(engine, window_min=5, until=datetime.fromtimestamp(start + 301, UTC))
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_the_route_avoids_a_congested_junction_and_comes_back_when_it_clears(str
     assert calm.suggested.time_s == pytest.approx(calm.suggested.distance_m / (40 / 3.6), rel=0.01)
 
     now = time.time()
-    _congestion(engine, device, now - 7200, queue_m=300.0)  # "macet": mean queue 300 m on every arm
+    _congestion(engine, device, now - 900, queue_m=300.0)  # "macet": mean queue 300 m on every arm
     jammed = route(engine, A, B)
     assert v[305] not in jammed.suggested.vertices
     # Jalan Puri is one-way westward, so the way round eastward is by Jalan Halat in the south.
@@ -85,7 +86,7 @@ def test_the_route_avoids_a_congested_junction_and_comes_back_when_it_clears(str
     plain = route(engine, A, B, avoid_congestion=False)
     assert plain.suggested.vertices == jammed.usual.vertices and plain.avoided == []
 
-    _congestion(engine, device, now - 3600, queue_m=10.0)  # the queue cleared: "lancar"
+    _congestion(engine, device, now - 400, queue_m=10.0)  # the queue cleared: "lancar"
     cleared = route(engine, A, B)
     assert v[305] in cleared.suggested.vertices and cleared.avoided == []
     assert cleared.suggested.vertices == calm.suggested.vertices
@@ -94,7 +95,7 @@ def test_the_route_avoids_a_congested_junction_and_comes_back_when_it_clears(str
 
 def test_a_busy_junction_weighs_on_the_time_but_is_not_avoided_when_waiting_is_faster(streets) -> None:  # noqa: ANN001
     engine, device, v = streets
-    _congestion(engine, device, time.time() - 7200, queue_m=60.0)  # "padat": 60 m, about 34 s of wait
+    _congestion(engine, device, time.time() - 900, queue_m=60.0)  # "padat": 60 m, about 34 s of wait
     busy = route(engine, A, B)
     assert v[305] in busy.suggested.vertices and busy.avoided == []
     assert busy.suggested.delay_s == pytest.approx(60 / 7 / 0.25)
@@ -103,12 +104,20 @@ def test_a_busy_junction_weighs_on_the_time_but_is_not_avoided_when_waiting_is_f
 
 def test_the_route_serialises_both_paths_for_the_map(streets) -> None:  # noqa: ANN001
     engine, device, _ = streets
-    _congestion(engine, device, time.time() - 7200, queue_m=300.0)
+    _congestion(engine, device, time.time() - 900, queue_m=300.0)
     body = route(engine, A, B).as_json()
     assert body["hindari_kemacetan"] is True and body["kemacetan_diperbarui"]
     assert [d["kode"] for d in body["dihindari"]] == [JUNCTION]
     assert body["rute"]["jarak_m"] > body["rute_biasa"]["jarak_m"]
     assert body["rute_biasa"]["simpang_padat"][0]["tingkat"] == "macet"
+
+
+def test_a_jam_reported_long_ago_is_not_used(streets) -> None:  # noqa: ANN001
+    engine, device, v = streets
+    _congestion(engine, device, time.time() - 7200, queue_m=300.0)  # "macet", two hours ago; nothing since
+    stale = route(engine, A, B)
+    assert v[305] in stale.suggested.vertices and stale.avoided == [] and stale.usual.delay_s == 0
+    assert stale.congestion_updated is not None  # the page still says how old the data is
 
 
 def test_refusals_say_what_is_wrong(conn) -> None:  # noqa: ANN001

@@ -21,7 +21,7 @@ def routed_database(server_url: str, template_database_url: str) -> Iterator[str
         engine = engine_for(url)
         load_streets(engine)
         device = f"atcs_intersections/{JUNCTION}"
-        _congestion(engine, device, time.time() - 7200, queue_m=300.0)
+        _congestion(engine, device, time.time() - 900, queue_m=300.0)
         yield url
 
 
