@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.angkot import views as angkot
     from webgis.arsip import views as arsip
     from webgis.aset import views as aset
+    from webgis.berkendara import views as berkendara
     from webgis.cetak import views as cetak
     from webgis.citizen import complaints, ppdb  # noqa: F401  (their routes go on citizen.views.blueprint)
     from webgis.citizen import views as citizen
@@ -100,7 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
                    simpeg, sirs, schoolfunds, statistik, aset, proyek, dasbor,
-                   agenda, arsip, wifi, wisata, angkot, cetak, perpustakaan):
+                   agenda, arsip, wifi, wisata, angkot, cetak, perpustakaan, berkendara):
         app.register_blueprint(module.blueprint)
 
 

@@ -354,6 +354,10 @@ TABLE: dict[tuple[str, str], str] = {
     ("perpustakaan.desk", "GET"): SESSION,
     ("perpustakaan.receive", "POST"): SESSION,
     ("perpustakaan.hand_over", "POST"): SESSION,
+    # Driving routes around congestion (services/routing, tests/webgis/berkendara): public page and JSON
+    # over public layers (osm_roads, traffic_congestion); without dari/ke the JSON answers 400.
+    ("berkendara.drive_page", "GET"): PUBLIC,
+    ("berkendara.drive_api", "GET"): PUBLIC,
     # SIMAR records (services/archives, tests/webgis/arsip): searching, a record's file and a feature's
     # records are public, each answer holding only the records the arsip layer's classification rule
     # lets the caller reach (404 for a file of a record one may not see); filing and the disposal list

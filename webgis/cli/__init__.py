@@ -7,6 +7,7 @@
     seed [LAYER ...]                             load Medan's data                (seed.py)
     layers list|import|export|history|restore    work with layers                 (layers.py)
     basemap import FILE.osm.pbf                  streets and places from OSM      (basemap.py)
+    basemap graph                                rebuild the driving graph        (basemap.py)
     users create|roles|list                      accounts and roles               (users.py)
     tokens create|revoke|list                    API tokens                       (tokens.py)
     serve [--dev] [--instances N] [--pooled]     the web server; N behind HAProxy (serve.py, fleet.py)

@@ -1,4 +1,5 @@
-"""`basemap import FILE.osm.pbf`: streets, places and points of interest from OpenStreetMap."""
+"""`basemap import FILE.osm.pbf`: streets, places and points of interest from OpenStreetMap;
+`basemap graph`: rebuild the driving graph (services/routing) from the streets loaded."""
 
 from __future__ import annotations
 
@@ -20,10 +21,27 @@ def basemap() -> None:
 @fail_on_layer_errors
 def import_(path: Path, who: str) -> None:
     """Replace the streets, places and points of interest with those of an .osm.pbf or .osm
-    extract that lie inside Kota Medan (all three layers or none)."""
+    extract that lie inside Kota Medan (all three layers or none), and rebuild the driving
+    graph from the new streets in the same transaction."""
     from geodata.osm import import_extract
+    from layers.tables import transaction
+    from services.routing.graph import rebuild
 
-    reports = import_extract(engine(), path, actor=who)
+    with transaction(engine(), who) as conn:
+        reports = import_extract(conn, path, actor=who)
+        build = rebuild(conn, actor=who)
     for layer, report in reports.items():
         click.echo(f"{layer}: {report.inserted} features loaded, {report.deleted} replaced")
+    click.echo(f"driving graph: {build.edges} edges, {build.vertices} junctions")
     click.echo("© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)")
+
+
+@basemap.command("graph")
+@click.option("--actor", "who", default=actor)
+@fail_on_layer_errors
+def graph(who: str) -> None:
+    """Rebuild the driving graph (pgRouting) from the streets loaded."""
+    from services.routing.graph import rebuild
+
+    build = rebuild(engine(), actor=who)
+    click.echo(f"driving graph: {build.edges} edges, {build.vertices} junctions from {build.roads} streets")
