@@ -14,17 +14,14 @@ Create Date: 2026-12-07 22:30:00
 """
 from alembic import op
 import sqlalchemy as sa
-from geoalchemy2 import Geometry
-from sqlalchemy.dialects import postgresql
 
-from layers.schema import history_triggers_sql
+from geodata.layer_ddl import create_layer_table, drop_layer_table
 
 revision = '0025_library'
 down_revision = '0024_osm'
 branch_labels = None
 depends_on = None
 
-TS = postgresql.TIMESTAMP(timezone=True)
 LAYERS = {'library_branches': ('POINT', 'kode_cabang', ['nama', 'alamat']),
           'library_mobile_stops': ('POINT', 'kode_halte', ['nama'])}
 
@@ -110,24 +107,7 @@ LIBRARY_SQL = [
 
 def upgrade() -> None:
     for name, (geometry, key, search) in LAYERS.items():
-        op.create_geospatial_table(name,
-            sa.Column('fid', sa.BigInteger(), sa.Identity(always=False), nullable=False),
-            *_columns(name),
-            sa.Column('source', sa.Text(), nullable=False),
-            sa.Column('geom', Geometry(geometry_type=geometry, srid=4326, dimension=2, spatial_index=False,
-                                       from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
-            sa.Column('updated_at', TS, server_default=sa.text('now()'), nullable=False),
-            sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False),
-            sa.PrimaryKeyConstraint('fid'),
-            sa.UniqueConstraint(key, name=f'uq_{name}_{key}'),
-            schema='layers')
-        op.create_geospatial_index(f'idx_{name}_geom', name, ['geom'], unique=False, schema='layers',
-                                   postgresql_using='gist', postgresql_ops={})
-        for statement in history_triggers_sql(name):
-            op.execute(statement)
-        for prop in search:
-            op.execute(f'CREATE INDEX IF NOT EXISTS "ix_search_{name}_{prop}" ON layers."{name}" '
-                       f'USING gin (core.search_key("{prop}") gin_trgm_ops)')
+        create_layer_table(name, geometry, _columns(name), key=key, searched=search)
     for statement in LIBRARY_SQL:
         op.execute(statement)
 
@@ -135,6 +115,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute("DROP SCHEMA IF EXISTS library CASCADE")
     for name in LAYERS:
-        op.drop_geospatial_index(f'idx_{name}_geom', table_name=name, schema='layers',
-                                 postgresql_using='gist', column_name='geom')
-        op.drop_geospatial_table(name, schema='layers')
+        drop_layer_table(name)
