@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -237,6 +237,7 @@ class Seed(Strict):
 
 
 GazetteerKind = Literal["wilayah", "jalan", "tempat", "sekolah", "kesehatan", "kantor", "halte", "wisata"]
+GAZETTEER_KINDS: frozenset[str] = frozenset(get_args(GazetteerKind))
 
 
 class Gazetteer(Strict):

@@ -22,11 +22,11 @@
       var q = input.value.replace(/\s+/g, " ").trim();
       list.textContent = "";
       if (q.length < 2) { status.textContent = d.tShort; return; }
-      fetch(d.url + "?q=" + encodeURIComponent(q)).then(function (r) {
+      fetch(d.url + "?places=1&q=" + encodeURIComponent(q)).then(function (r) {
         if (!r.ok) { throw new Error(d.tFailed); }
         return r.json();
       }).then(function (body) {
-        var results = (body.results || []).filter(function (r) { return r.kind; });  // places, not other layers
+        var results = body.results || [];
         status.textContent = results.length ? "" : d.tNone;
         results.forEach(function (result) {
           var button = document.createElement("button");
