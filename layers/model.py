@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -236,6 +236,30 @@ class Seed(Strict):
         return self
 
 
+GazetteerKind = Literal["wilayah", "jalan", "tempat", "sekolah", "kesehatan", "kantor", "halte", "wisata"]
+GAZETTEER_KINDS: frozenset[str] = frozenset(get_args(GazetteerKind))
+
+
+class Gazetteer(Strict):
+    """How the place search (layers/search.py) ranks this layer's names among the others.
+
+    `kind` is shown with each result ("jalan", "wisata", ...) and lets an address resolver keep
+    only places; `weight` (0 to 0.5) orders results of the same match quality: a mosque named
+    "Masjid Raya" before a street that merely contains the words. An area layer (kelurahan) may
+    give `area_label`, a template over its properties ("Kel. {nama_kel}, Kec. {nama_kec}"): every
+    result inside one of its polygons carries that label, so "Jalan Gatot Subroto" in two
+    kelurahan is told apart.
+    """
+
+    kind: GazetteerKind
+    weight: float = Field(default=0.0, ge=0.0, le=0.5)
+    area_label: str | None = Field(default=None, max_length=200)
+
+    @property
+    def area_properties(self) -> list[str]:
+        return re.findall(r"\{([a-z_][a-z0-9_]*)\}", self.area_label or "")
+
+
 class LayerSpec(Strict):
     id: str
     title: Text
@@ -247,6 +271,7 @@ class LayerSpec(Strict):
     key: str | None = None  # a natural key (unique) used by upsert
     temporal: str | None = None  # a date/datetime property used by `datetime=`
     search: list[str] = Field(default_factory=list)  # name-like properties for search
+    gazetteer: Gazetteer | None = None  # its place in the ranked place search (layers/search.py)
     # What "what is here?" reports of this layer for a clicked point: the
     # feature containing it, or the nearest feature with its distance.
     here: Literal["contains", "nearest"] | None = None
@@ -279,7 +304,8 @@ class LayerSpec(Strict):
                 "access.private": self.access.private, "style.property": [self.style.property],
                 "access.rows": [r.property for r in self.access.rows],
                 "workflow.state": [self.workflow.state if self.workflow else None],
-                "pages": [page.property for page in self.pages]}
+                "pages": [page.property for page in self.pages],
+                "gazetteer.area_label": self.gazetteer.area_properties if self.gazetteer else []}
         for where, values in refs.items():
             for v in values:
                 if v is not None and v not in known:

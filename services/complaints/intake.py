@@ -92,7 +92,7 @@ def _blank(value: Any) -> bool:
 
 
 def locate(bind: Bind, sub: Submission) -> tuple[float, float, gazetteer.Place | None]:
-    """(lon, lat, place): from lat/long when given, else from the kelurahan address_string names.
+    """(lon, lat, place): from lat/long when given, else from the street, place or kelurahan address_string names.
 
     GeoReport v2: "lat & long, address_string or address_id" — any one locates a request.
     `place` is the kelurahan an address-only report was placed in (None for a map point).
@@ -103,12 +103,12 @@ def locate(bind: Bind, sub: Submission) -> tuple[float, float, gazetteer.Place |
         place = gazetteer.resolve_address(bind, sub.address_string)
         return place.lon, place.lat, place
     raise ServiceError("lat/long: a location is required: lat and long (WGS 84), or address_string "
-                       "naming the kelurahan")
+                       "naming the street or place and the kelurahan")
 
 
 def placed_note(place: gazetteer.Place) -> str:
     """The public note of an address-only report: where it was put, and that staff will place it exactly."""
-    return (f"Lokasi dari alamat pelapor: {place.label} (titik di dalam kelurahan, belum lokasi tepat); "
+    return (f"Lokasi dari alamat pelapor: {place.label} ({place.how}, belum lokasi tepat); "
             "petugas akan menandai lokasi tepat di peta.")
 
 

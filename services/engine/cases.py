@@ -235,15 +235,17 @@ def _parcel(bind: Bind, spec: ServiceSpec, parcel: Any, principal: Principal) ->
 
 
 def _address(bind: Bind, address: str) -> tuple[dict | None, list[Said]]:
-    """A point inside the kelurahan the address names (services/engine/gazetteer.py; staff place it exactly)."""
+    """A point on the street or place the address names, else inside its kelurahan (services/engine/gazetteer.py;
+    staff place it exactly)."""
     from services.engine import gazetteer
     from services.errors import ServiceError
 
     try:
         place = gazetteer.resolve_address(bind, address)
     except ServiceError:
-        return None, [Said("lokasi: alamat tidak menyebut kelurahan di Kota Medan; pilih titik di peta",
-                           "location: the address names no kelurahan of Kota Medan; pick a point on the map")]
+        return None, [Said("lokasi: alamat tidak menyebut jalan, tempat atau kelurahan di Kota Medan; pilih titik di peta",
+                           "location: the address names no street, place or kelurahan of Kota Medan; "
+                           "pick a point on the map")]
     return {"type": "Point", "coordinates": [place.lon, place.lat]}, []
 
 

@@ -7,7 +7,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, TextClause, and_, false, func, or_, select, text, true
+from sqlalchemy import (
+    Select,
+    Table,
+    TextClause,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    text,
+    true,
+)
 
 from layers.access import RowScope
 from layers.tables import layer_table
@@ -119,3 +131,22 @@ def select_event_photo() -> TextClause:
                 "AND id = :event_id AND photo IS NOT NULL")
 
 
+
+
+def select_nearest_on_named(layer_id: str, prop: str) -> Select:
+    """On the features of `layer_id` whose `prop` is exactly :name: the point nearest to (:lon, :lat) (a
+    street's ways are many rows of one name), and its distance in metres. Identifiers from declarations."""
+    table = layer_table(layer_id)
+    near = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
+    closest = func.ST_ClosestPoint(table.c.geom, near)
+    return (select(func.ST_X(closest).label("lon"), func.ST_Y(closest).label("lat"),
+                   func.ST_Distance(func.geography(table.c.geom), func.geography(near)).label("metres"))
+            .where(table.c[prop] == bindparam("name"))
+            .order_by(table.c.geom.op("<->")(near)).limit(1))
+
+
+def select_kelurahan_at() -> Select:
+    """The kelurahan holding the point (:lon, :lat), if any."""
+    kel = layer_table("kelurahan")
+    here = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
+    return select(kel.c.kode_kel, kel.c.nama_kel, kel.c.nama_kec).where(func.ST_Intersects(kel.c.geom, here)).limit(1)

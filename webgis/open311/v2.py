@@ -158,7 +158,7 @@ def create_request(fmt: str) -> Response:
         raise BadRequest("service_code: required")
     if request.form.get("address_id") and not any(request.form.get(k) for k in ("lat", "long", "address_string")):
         raise BadRequest("address_id: Kota Medan has no address ids yet; send lat and long, or address_string "
-                         "naming the kelurahan")
+                         "naming the street or place and the kelurahan")
     receipt = intake.submit(_engine(), submission_from_form(request.form, _photo()),
                             actor=who.actor if not who.is_anonymous else "open311:anonymous",
                             reporter=account_of(who))

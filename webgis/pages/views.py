@@ -23,6 +23,7 @@ from config.settings import Settings
 from layers.access import can_read, writable_layers
 from layers.forms import edit_forms
 from layers.here import what_is_here
+from layers.model import GAZETTEER_KINDS
 from layers.registry import get_registry
 from layers.search import SearchTextError, search
 from webgis.accounts.principal import principal_from_request
@@ -114,8 +115,14 @@ def edit_json() -> Response:
 
 @blueprint.get("/peta/search.json")
 def search_json() -> Response:
+    """Names over every public layer; `places=1`: only the place search's layers (streets, places,
+    kelurahan, schools, ...: a declared gazetteer kind), ten times fewer tables to search."""
+    places = request.args.get("places", "0")
+    if places not in ("0", "1"):
+        raise BadRequest("places must be 0 or 1")
     try:
-        results = search(_engine(), request.args.get("q", ""), limit=10, principal=principal_from_request())
+        results = search(_engine(), request.args.get("q", ""), limit=10, principal=principal_from_request(),
+                         kinds=GAZETTEER_KINDS if places == "1" else None)
     except SearchTextError as exc:
         raise BadRequest(str(exc)) from None
     return jsonify({"results": results})

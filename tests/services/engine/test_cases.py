@@ -200,7 +200,7 @@ def test_a_point_service_is_located_by_a_map_click_or_an_address(conn: Connectio
     placed, problems = cases._location(conn, point_spec, cases.Application(fields={"address": f"Jl. Mawar, {name}"}), citizen())
     assert placed["type"] == "Point" and problems == []
     _, problems = cases._location(conn, point_spec, cases.Application(fields={"address": "Jl. Entah di mana"}), citizen())
-    assert "alamat tidak menyebut kelurahan" in problems[0]
+    assert "alamat tidak menyebut jalan, tempat atau kelurahan" in problems[0]
 
 
 def _tax_parcel(conn: Connection, plot: dict, owner: str, nop: str) -> int:

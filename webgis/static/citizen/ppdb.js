@@ -52,6 +52,7 @@
 
   map.on("click", function (e) { lat.value = e.latlng.lat.toFixed(6); lon.value = e.latlng.lng.toFixed(6); show(); });
   form.addEventListener("submit", function (e) { e.preventDefault(); show(); });
+  document.addEventListener("medan:place", function (e) { map.setView([e.detail.lat, e.detail.lon], 15); show(); });
   form.elements.level.addEventListener("change", show);
   document.getElementById("ppdb-locate").addEventListener("click", function () {
     if (!navigator.geolocation) { message.textContent = d.tLocateFailed; return; }

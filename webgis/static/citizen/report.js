@@ -28,6 +28,7 @@
   }
 
   map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, false); });
+  form.addEventListener("medan:place", function (e) { place(e.detail.lat, e.detail.lon, true); });
 
   document.getElementById("use-location").addEventListener("click", function () {
     var message = document.getElementById("locate-message");

@@ -50,7 +50,9 @@
       var layer = Medan.layerById(result.layer);
       var button = Medan.el('button', { type: 'button', className: 'search-result' }, [
         Medan.el('span', { className: 'result-name', text: result.name }),
-        Medan.el('span', { className: 'result-layer', text: layer ? Medan.tr(layer.title) : result.layer })
+        // A street's kelurahan tells apart the streets of one name ("Jalan Gatot Subroto" in several).
+        Medan.el('span', { className: 'result-layer',
+          text: (layer ? Medan.tr(layer.title) : result.layer) + (result.area ? ' · ' + result.area : '') })
       ]);
       button.addEventListener('click', function () { close(); Medan.flyToResult(result); });
       list.appendChild(Medan.el('li', {}, [button]));
