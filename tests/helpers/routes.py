@@ -99,6 +99,7 @@ FILLERS: dict[str, Filler] = {
     "laporan": lambda s: ["PRJ-SEED0019-001"],  # its first progress report (no photo in the seed: 404)
     "kode_wisata": lambda s: ["WS-ISTANA-MAIMUN"],  # a real tourism site (services/tourism/catalogue.yaml)
     "kode_rute": lambda s: ["RW-KESAWAN"],  # the Kesawan heritage walk
+    "kode_produk": lambda s: ["UMKM-SEED0001-P1"],  # no such product of the filler case: nothing is withdrawn
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.
