@@ -82,7 +82,10 @@ def _businesses(kelurahan: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
             "attachment_files": None, "assigned_to": None,
             "internal_notes": f"Catatan internal UMKM contoh {i + 1:02d} (sintetis)",
         })
-    return geoframe(records, points, list(records[0]))
+    # Verified first: the public register's rows (derived in insertion order) then follow the first rows
+    # of the registrations in order, as tests/layers/test_datetimes.py expects of a derived layer.
+    verified_first = sorted(range(len(records)), key=lambda n: records[n]["status"] != "verified")
+    return geoframe([records[n] for n in verified_first], [points[n] for n in verified_first], list(records[0]))
 
 
 def generate_umkm_businesses(kelurahan: gpd.GeoDataFrame, *, seed: int = DEFAULT_SEED, **context) -> gpd.GeoDataFrame:

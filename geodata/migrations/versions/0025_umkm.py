@@ -125,9 +125,9 @@ def upgrade() -> None:
         op.execute(f'CREATE INDEX IF NOT EXISTS "ix_search_{table}_{prop}" ON layers."{table}" '
                    f'USING gin (core.search_key("{prop}") gin_trgm_ops)')
     # The marketplace search matches a word against product and business name at once (services/umkm/market.py).
-    op.execute('CREATE INDEX ix_umkm_products_text ON layers.umkm_products '
+    op.execute('CREATE INDEX ix_perf_umkm_products_text ON layers.umkm_products '
                "USING gin (core.search_key(nama_produk || ' ' || nama_usaha) gin_trgm_ops)")
-    op.execute('CREATE INDEX ix_umkm_products_case ON layers.umkm_products (case_ref)')
+    op.execute('CREATE INDEX ix_perf_umkm_products_case ON layers.umkm_products (case_ref)')
     op.execute(DERIVE)
 
 

@@ -39,7 +39,10 @@
                               color: "#2166ac", weight: 1, fillOpacity: 0.05, interactive: false }).addTo(map);
       said.textContent = ll.lat.toFixed(5) + ", " + ll.lng.toFixed(5);
     };
-    if (lon.value && lat.value) { show(L.latLng(parseFloat(lat.value), parseFloat(lon.value))); }
+    if (lon.value && lat.value) {  // a search near a point: its circle in view, not every result across town
+      show(L.latLng(parseFloat(lat.value), parseFloat(lon.value)));
+      map.fitBounds(circle.getBounds(), { padding: [12, 12] });
+    }
     map.on("click", function (e) { show(e.latlng); });
     el.addEventListener("keydown", function (e) { if (e.key === "Enter") { show(map.getCenter()); } });
     document.getElementById("u-clear").addEventListener("click", function () {
