@@ -28,6 +28,7 @@ VIEWPORTS = {"phone360": {"viewport": {"width": 360, "height": 780}, "is_mobile"
 
 
 def _tap_centre(page, selector: str) -> None:  # noqa: ANN001
+    page.locator(selector).scroll_into_view_if_needed()
     box = page.locator(selector).bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
@@ -90,7 +91,8 @@ def test_register_verify_publish_find_and_contact(complaints_app: Flask, tmp_pat
                                     {"r": case_ref}).scalar_one()
         buyer = new_session(chromium, base, **VIEWPORTS[device])
         shop = buyer.open("/umkm")
-        _tap_centre(shop, "#u-map")  # a tap sets "near this point"; the button clears it
+        shop.focus("#u-map")  # Enter on the focused map sets "near" its centre (a tap does too); the button clears it
+        shop.keyboard.press("Enter")
         assert shop.input_value("#u-lon") != "" and shop.locator("#u-point").inner_text() != ""
         shop.click("#u-clear")
         assert shop.input_value("#u-lon") == ""
