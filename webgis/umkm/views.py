@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Blueprint, Response, redirect, request, send_file, url_for
 
-from services.engine import gazetteer
+from services.engine import cases, gazetteer
 from services.engine.said import EngineError
 from services.umkm import catalogue, counts, market
 from webgis.accounts.principal import current_user, principal_from_request
@@ -117,7 +117,9 @@ def photo(name: str) -> Response:
 
 def _mine(*, status: int = 200, error: str | None = None, problems: list[str] | None = None,
           focus: str | None = None, values: dict[str, str] | None = None) -> Response:
+    states = {state.id: state.title.get(lang()) for state in cases.service_spec("umkm").states}
     return _page("umkm/mine.html", status=status, businesses=catalogue.my_businesses(engine(), principal_from_request()),
+                 states=states,
                  error=error, problems=problems or [], focus=focus, values=values or {},
                  done=request.args.get("selesai", ""))
 
