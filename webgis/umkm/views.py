@@ -20,7 +20,7 @@ from flask import Blueprint, Response, redirect, request, send_file, url_for
 from services.engine import cases, gazetteer
 from services.engine.said import EngineError
 from services.umkm import catalogue, counts, market
-from webgis.accounts.principal import current_user, principal_from_request
+from webgis.accounts.principal import audit_event, current_user, principal_from_request
 from webgis.accounts.views import login_page
 from webgis.citizen.common import engine, lang, link_lang, map_credits, page
 from webgis.security import rate_limit
@@ -97,12 +97,14 @@ def business_page(case_ref: str) -> Response:
 def contact(case_ref: str) -> Response:
     form = {k: request.form.get(k, "") for k in ("nama", "kontak", "pesan", "produk")}
     try:
-        market.contact_seller(engine(), case_ref, market.Message(**form), actor=principal_from_request().actor)
+        outbox_id = market.contact_seller(engine(), case_ref, market.Message(**form),
+                                          actor=principal_from_request().actor)
     except EngineError as exc:
         if exc.status != 400:
             raise
         error, problems = _refused(exc)
         return _business_page(case_ref, status=400, error=error, problems=problems, values=form)
+    audit_event("umkm.message", case_ref=case_ref, outbox_id=outbox_id)  # who wrote to whom, not what
     return redirect(url_for("umkm.business_page", case_ref=case_ref, terkirim=1, lang=link_lang()) + "#pesan",
                     code=303)
 
@@ -138,12 +140,13 @@ def publish(case_ref: str) -> Response:
     values = {k: request.form.get(k, "") for k in ("nama_produk", "harga", "uraian")}
     product = catalogue.Product(foto=upload.read() if upload else b"", **values)
     try:
-        catalogue.publish(engine(), principal_from_request(), case_ref, product)
+        code = catalogue.publish(engine(), principal_from_request(), case_ref, product)
     except EngineError as exc:
         if exc.status != 400:
             raise
         error, problems = _refused(exc)
         return _mine(status=400, error=error, problems=problems, focus=case_ref, values=values)
+    audit_event("umkm.product_published", case_ref=case_ref, kode_produk=code)
     return redirect(url_for("umkm.mine", selesai="dimuat", lang=link_lang()), code=303)
 
 
@@ -151,6 +154,7 @@ def publish(case_ref: str) -> Response:
 @login_page
 def withdraw(case_ref: str, kode_produk: str) -> Response:
     catalogue.withdraw(engine(), principal_from_request(), case_ref, kode_produk)
+    audit_event("umkm.product_withdrawn", case_ref=case_ref, kode_produk=kode_produk)
     return redirect(url_for("umkm.mine", selesai="ditarik", lang=link_lang()), code=303)
 
 
