@@ -46,6 +46,7 @@ CATALOGUE: dict[str, tuple[tuple[str, ...], tuple[tuple[str, int], ...]]] = {
         ("Pulsa dan Paket Data", 25000))),
 }
 CATEGORIES = list(CATALOGUE)
+BRANDS = ("Berkah", "Maju Jaya", "Sejahtera", "Barokah", "Mandiri", "Sentosa", "Sumber Rezeki")
 # Most verified; a few waiting (the desk's queue) and rejected.
 STATES = ["verified"] * 46 + ["submitted"] * 10 + ["rejected"] * 4
 START = pd.Timestamp("2026-09-01T09:00:00+07:00")
@@ -70,7 +71,8 @@ def _businesses(kelurahan: gpd.GeoDataFrame, seed: int) -> gpd.GeoDataFrame:
             "state_since": since, "due_at": submitted + pd.Timedelta(days=5) if status == "submitted" else None,
             "kode_kel": kel["kode_kel"].iat[row], "nama_kel": kel["nama_kel"].iat[row],
             "nama_kec": kel["nama_kec"].iat[row],
-            "nama_usaha": f"{stem} {owner.split()[0]} {kel['nama_kel'].iat[row].title()}",
+            # A shop's name, not its owner's (the owner's name is private): a stem, a wish, the kelurahan.
+            "nama_usaha": f"{stem} {BRANDS[i % len(BRANDS)]} {kel['nama_kel'].iat[row].title()}",
             "kategori": category, "uraian": f"Usaha {category} contoh (sintetis) di Kel. {kel['nama_kel'].iat[row].title()}.",
             "address": f"Jl. Contoh No. {i + 1} (sintetis)",
             "nib": f"{9120000000000 + i}" if i % 3 == 0 else None,
