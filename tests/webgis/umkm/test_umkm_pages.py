@@ -30,7 +30,8 @@ def _session(app: Flask, *roles: str, agencies: tuple[str, ...] = ()) -> tuple[F
 @pytest.fixture(scope="module")
 def verified_ref(complaints_app: Flask) -> str:
     with complaints_app.extensions["engine"].connect() as conn:
-        return conn.execute(text("SELECT case_ref FROM layers.umkm_public ORDER BY case_ref LIMIT 1")).scalar_one()
+        return conn.execute(text("SELECT case_ref FROM layers.umkm_public WHERE case_ref LIKE 'UMKM-SEED%' "
+                                 "ORDER BY case_ref LIMIT 1")).scalar_one()
 
 
 def test_the_market_page_finds_seeded_products_with_a_typo_in_indonesian_and_english(web: FlaskClient) -> None:
