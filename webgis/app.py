@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.skpd import views as skpd
     from webgis.statistik import views as statistik
     from webgis.tiles import views as tiles
+    from webgis.umkm import views as umkm
     from webgis.verify import views as verify
     from webgis.waste import views as waste
     from webgis.wifi import views as wifi
@@ -101,7 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
                    simpeg, sirs, schoolfunds, statistik, aset, proyek, dasbor,
-                   agenda, arsip, wifi, wisata, angkot, cetak, perpustakaan, berkendara):
+                   agenda, arsip, wifi, wisata, angkot, cetak, perpustakaan, berkendara, umkm):
         app.register_blueprint(module.blueprint)
 
 

@@ -103,6 +103,7 @@ FILLERS: dict[str, Filler] = {
     "kode_pesan": lambda s: ["PSN-NOTHING"],  # no such reservation: an allowed step changes nothing
     "kode_rute": lambda s: ["RW-KESAWAN"],  # the Kesawan heritage walk
     "kode_trayek": lambda s: ["41"],  # a seeded angkot route (KPUM 41, Marelan – Aksara)
+    "kode_produk": lambda s: ["UMKM-SEED0001-P1"],  # no such product of the filler case: nothing is withdrawn
 }
 
 # Arguments whose value does not depend on the layer: such rules are visited once, not once per layer.

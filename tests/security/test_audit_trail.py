@@ -38,6 +38,7 @@ REFUSAL_EXEMPT = {
     ("open311.v2.support", "POST"): "anyone may support a report",
     ("citizen.report", "POST"): "the citizens' report form: no account needed",
     ("citizen.support", "POST"): "anyone may support a report",
+    ("umkm.contact", "POST"): "anyone may write to a verified business's seller (the owner's e-mail stays private)",
     ("layanan_api.site_check", "POST"): "anyone may check a drawn plot; it writes nothing",
     ("pbb.pay", "POST"): "anyone may pay a tax object's bill by its NOP, as at a bank counter",
     ("waste.pay", "POST"): "anyone may pay a waste fee by its customer number, as at a bank counter",
@@ -457,7 +458,46 @@ def _asset_transfer(w: World) -> tuple[str, object]:
     return f"{page}/mutasi", response
 
 
+def _umkm_owner(w: World) -> tuple[FlaskClient, str]:
+    """A citizen's browser owning a seeded verified business (handed to the account here)."""
+    user = _user_for(w)
+    with w.app.extensions["engine"].begin() as conn:
+        case_ref = conn.execute(text("""UPDATE layers.umkm_businesses SET akun_pemohon = :a WHERE case_ref = (
+            SELECT case_ref FROM layers.umkm_businesses WHERE status = 'verified' AND akun_pemohon IS NULL
+            ORDER BY case_ref LIMIT 1) RETURNING case_ref"""), {"a": f"user:{user.id}"}).scalar_one()
+    client = w.app.test_client()
+    login(client, user.username)
+    return client, case_ref
+
+
+def _umkm_publish(w: World) -> tuple[str, object]:
+    client, case_ref = _umkm_owner(w)
+    url = f"/umkm/saya/{case_ref}/produk"
+    return url, client.post(url, data={"nama_produk": "Uji audit", "harga": "1000",
+                                       "csrf_token": csrf_token(client, f"/umkm/usaha/{case_ref}")})
+
+
+def _umkm_withdraw(w: World) -> tuple[str, object]:
+    client, case_ref = _umkm_owner(w)
+    with w.app.extensions["engine"].connect() as conn:
+        code = conn.execute(text("SELECT kode_produk FROM layers.umkm_products WHERE case_ref = :r LIMIT 1"),
+                            {"r": case_ref}).scalar_one()
+    url = f"/umkm/saya/{case_ref}/produk/{code}/tarik"
+    return url, client.post(url, data={"csrf_token": csrf_token(client, f"/umkm/usaha/{case_ref}")})
+
+
+def _umkm_contact(w: World) -> tuple[str, object]:
+    with w.app.extensions["engine"].connect() as conn:
+        case_ref = conn.execute(text("SELECT case_ref FROM layers.umkm_public ORDER BY case_ref LIMIT 1")).scalar_one()
+    url = f"/umkm/usaha/{case_ref}/pesan"
+    return _form(w, f"/umkm/usaha/{case_ref}", url, {"nama": "Uji", "kontak": "uji@example.org",
+                                                      "pesan": f"Uji audit {uuid.uuid4().hex[:6]}"})
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
+    ("umkm.publish", "POST"): _umkm_publish,
+    ("umkm.withdraw", "POST"): _umkm_withdraw,
+    ("umkm.contact", "POST"): _umkm_contact,
     ("aset.transfer_asset", "POST"): _asset_transfer,
     ("sirs.report_api", "PUT"): _hospital_report,
     ("sirs.report_form", "POST"): lambda w: _form(w, f"/tempat-tidur/rs/{HOSPITAL}/lapor",

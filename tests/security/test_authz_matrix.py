@@ -358,6 +358,19 @@ TABLE: dict[tuple[str, str], str] = {
     # over public layers (osm_roads, traffic_congestion); without dari/ke the JSON answers 400.
     ("berkendara.drive_page", "GET"): PUBLIC,
     ("berkendara.drive_api", "GET"): PUBLIC,
+    # UMKM marketplace (services/umkm, tests/webgis/umkm): searching, a verified business's page, its photos and
+    # writing to its seller are public (the seller's personal data never leave the server); the owner's page and
+    # its writes are for a logged-in browser (ownership and verification checked after login); the counts per
+    # kelurahan are for a browser of DINKOPUKM staff or an admin (checked after login: 403 for others).
+    ("umkm.market_page", "GET"): PUBLIC,
+    ("umkm.products_api", "GET"): PUBLIC,
+    ("umkm.business_page", "GET"): PUBLIC,
+    ("umkm.contact", "POST"): PUBLIC,
+    ("umkm.photo", "GET"): PUBLIC,
+    ("umkm.mine", "GET"): SESSION,
+    ("umkm.publish", "POST"): SESSION,
+    ("umkm.withdraw", "POST"): SESSION,
+    ("umkm.per_kelurahan", "GET"): SESSION,
     # SIMAR records (services/archives, tests/webgis/arsip): searching, a record's file and a feature's
     # records are public, each answer holding only the records the arsip layer's classification rule
     # lets the caller reach (404 for a file of a record one may not see); filing and the disposal list
