@@ -9,6 +9,7 @@ here is the one the registry's drift checks expect. Only for migrations: it call
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 
 import sqlalchemy as sa
@@ -30,14 +31,27 @@ def system_columns(geometry: str) -> list[sa.Column]:
     ]
 
 
-def search_index(table: str, column: str) -> None:
-    """The trigram index layers/search.py uses for one searched property."""
-    op.execute(f'CREATE INDEX IF NOT EXISTS "ix_search_{table}_{column}" ON layers."{table}" '
+def search_index(table: str, column: str, *, with_prefix: bool = False) -> None:
+    """The trigram index layers/search.py uses for one searched property; `with_prefix` adds its b-tree
+    twin for exact and prefix matches (migrations from 0025_gazetteer on, which made them for the
+    layers before it)."""
+    name = f"ix_search_{table}_{column}"
+    op.execute(f'CREATE INDEX IF NOT EXISTS "{name}" ON layers."{table}" '
                f'USING gin (core.search_key("{column}") gin_trgm_ops)')
+    if with_prefix:
+        op.execute(f'CREATE INDEX IF NOT EXISTS "{_identifier(name + "_prefix")}" ON layers."{table}" '
+                   f'(core.search_key("{column}") text_pattern_ops)')
+
+
+def _identifier(name: str) -> str:
+    """As layers/search.py names an index: PostgreSQL truncates identifiers at 63 bytes."""
+    if len(name) > 63:
+        name = f"{name[:54]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+    return name
 
 
 def create_layer_table(table: str, geometry: str, columns: Iterable[sa.Column], *, key: str | None = None,
-                       searched: Iterable[str] = ()) -> None:
+                       searched: Iterable[str] = (), with_prefix: bool = False) -> None:
     """layers.<table> with its GiST index, history triggers, unique `key` and search indexes."""
     constraints = [sa.PrimaryKeyConstraint('fid')]
     if key:
@@ -50,7 +64,7 @@ def create_layer_table(table: str, geometry: str, columns: Iterable[sa.Column], 
     for statement in history_triggers_sql(table):
         op.execute(statement)
     for column in searched:
-        search_index(table, column)
+        search_index(table, column, with_prefix=with_prefix)
 
 
 def drop_layer_table(table: str) -> None:

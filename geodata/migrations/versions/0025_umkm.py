@@ -14,10 +14,9 @@ that is no longer verified; a guard refuses any other write. Trigram indexes for
 """
 from alembic import op
 import sqlalchemy as sa
-from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
-from layers.schema import history_triggers_sql
+from geodata.layer_ddl import create_layer_table, drop_layer_table
 
 revision = '0025_umkm'
 down_revision = '0025_gazetteer'
@@ -109,21 +108,8 @@ CREATE TRIGGER derived_only BEFORE INSERT OR UPDATE OR DELETE ON layers.umkm_pub
 
 def upgrade() -> None:
     for table, key, columns in LAYERS:
-        op.create_geospatial_table(
-            table, sa.Column('fid', sa.BigInteger(), sa.Identity(always=False), nullable=False), *columns(),
-            _text('source', False),
-            sa.Column('geom', Geometry(geometry_type='POINT', srid=4326, dimension=2, spatial_index=False,
-                                       from_text='ST_GeomFromEWKT', name='geometry', nullable=False), nullable=False),
-            sa.Column('updated_at', TS, server_default=sa.text('now()'), nullable=False),
-            sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False),
-            sa.PrimaryKeyConstraint('fid'), sa.UniqueConstraint(key, name=f'uq_{table}_{key}'), schema='layers')
-        op.create_geospatial_index(f'idx_{table}_geom', table, ['geom'], unique=False, schema='layers',
-                                   postgresql_using='gist', postgresql_ops={})
-        for statement in history_triggers_sql(table):
-            op.execute(statement)
-    for table, prop in SEARCH:
-        op.execute(f'CREATE INDEX IF NOT EXISTS "ix_search_{table}_{prop}" ON layers."{table}" '
-                   f'USING gin (core.search_key("{prop}") gin_trgm_ops)')
+        create_layer_table(table, 'POINT', columns(), key=key, with_prefix=True,
+                           searched=[prop for searched, prop in SEARCH if searched == table])
     # The marketplace search matches a word against product and business name at once (services/umkm/market.py).
     op.execute('CREATE INDEX ix_perf_umkm_products_text ON layers.umkm_products '
                "USING gin (core.search_key(nama_produk || ' ' || nama_usaha) gin_trgm_ops)")
@@ -135,5 +121,5 @@ def downgrade() -> None:
     op.execute('DROP TRIGGER IF EXISTS derive_public ON layers.umkm_businesses')
     op.execute('DROP FUNCTION IF EXISTS core.derive_umkm_public()')
     for table, _key, _columns in reversed(LAYERS):
-        op.drop_geospatial_table(table, schema='layers')
+        drop_layer_table(table)
     op.execute('DROP FUNCTION IF EXISTS core.guard_umkm_public()')
