@@ -136,3 +136,27 @@ def test_every_legend_swatch_stands_out_from_the_panel(app: Flask, base: str, ch
     weak = [f"{layer}: {label} {ratio:.2f}:1" for layer, label, ratio in swatches if ratio < 3]
     assert weak == [], "\n".join(weak)
     session.page.context.close()
+
+
+def test_a_keyboard_reaches_each_kelurahan_of_the_complaints_map(base: str, chromium: Any) -> None:
+    """/lapor/peta's kelurahan, most reports first, as a table whose names show the area on the map
+    with its tooltip: a short, ordered way to what the colours say (the polygons are Tab stops in
+    Leaflet's map order, one per kelurahan, with no name of their own until their tooltip opens)."""
+    session = new_session(chromium, base, **PHONE)
+    page = session.page
+    page.goto(base + "/lapor/peta")
+    page.wait_for_selector("#map-table tbody tr")
+    rows = page.locator("#map-table tbody tr")
+    counts = [int(c) for c in rows.locator("td:nth-child(3)").all_inner_texts()]
+    assert counts == sorted(counts, reverse=True) and 0 < sum(counts) <= int(page.get_attribute("#map-total", "data-total"))
+    first = rows.first.locator("button").inner_text()
+    # Leaflet 1.9 also makes each polygon with a tooltip a Tab stop (some 150 here) before the table.
+    tab_to(session, "#map-table tbody tr:first-child button", limit=400)
+    tooltip = page.locator(".leaflet-tooltip", has_text=f"Kel. {first} (")
+    assert not tooltip.is_visible()
+    page.keyboard.press("Enter")
+    tooltip.wait_for(state="visible")
+    failures = describe("/lapor/peta tooltip open from the table", run_axe(page, base))
+    assert failures == [], "\n".join(failures)
+    assert session.errors == []
+    page.context.close()
