@@ -200,10 +200,13 @@ class FeaturePage(Strict):
     """A page about one feature that a service keeps (a school's funds): shown as a link in its popup.
 
     `href` is a path of this site with one public property in braces, e.g. "/dana-sekolah/{npsn}".
+    `live`: href is a JSON answer read when the popup opens, `{"ringkasan": {"id": ..., "en": ...},
+    "halaman": "/path"}`, shown as a line that says the feature's state now (a park's Wi-Fi on now).
     """
 
     title: Text
     href: str = Field(pattern=r"^/[A-Za-z0-9/_.-]*\{[a-z_][a-z0-9_]*\}[A-Za-z0-9/_.-]*$")
+    live: bool = False
 
     @property
     def property(self) -> str:

@@ -63,6 +63,9 @@ PACKAGES = (
                  "tslib"),
         target="leaflet-geoman",
     ),
+    # The accessibility rules engine (Deque, MPL-2.0) the browser tests run on every citizen page
+    # (tests/webgis/a11y). Served as a static file like the rest; no page includes it, the tests inject it.
+    VendoredPackage("axe-core", ("axe.min.js", "LICENSE-3RD-PARTY.txt")),
 )
 
 

@@ -267,6 +267,7 @@ TABLE: dict[tuple[str, str], str] = {
     # issue and revoke hospital tokens.
     ("wifi.parks_page", "GET"): PUBLIC,
     ("wifi.parks_api", "GET"): PUBLIC,
+    ("wifi.park_api", "GET"): PUBLIC,  # one park's Wi-Fi now, for its /peta popup
     ("sirs.finder_page", "GET"): PUBLIC,
     ("sirs.finder_api", "GET"): PUBLIC,
     ("sirs.hospital_page", "GET"): PUBLIC,

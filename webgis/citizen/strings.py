@@ -81,6 +81,12 @@ UI: dict[str, dict[str, str]] = {
                         "Locations are rounded to ~50 m."},
     "choropleth": {"id": "Jumlah per kelurahan", "en": "Count per kelurahan"},
     "heatmap": {"id": "Peta panas", "en": "Heat map"},
+    # The map's kelurahan as a table: the keyboard's and screen reader's way to what the colours say.
+    "map_table": {"id": "Kelurahan dengan laporan (klik nama untuk melihatnya di peta)",
+                  "en": "Kelurahan with reports (choose a name to see it on the map)"},
+    "map_kelurahan": {"id": "Kelurahan", "en": "Kelurahan"},
+    "map_kecamatan": {"id": "Kecamatan", "en": "District"},
+    "map_count": {"id": "Jumlah laporan", "en": "Reports"},
     "reports": {"id": "laporan", "en": "reports"},
     "all_categories": {"id": "Semua kategori", "en": "All categories"},
     "days": {"id": "Periode", "en": "Period"},

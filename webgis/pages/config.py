@@ -143,7 +143,7 @@ def layer_entry(spec: LayerSpec, size: tuple[int, int]) -> dict[str, Any]:
                      + slim_tiles_query(style_properties(spec)),
         "item_url": f"/collections/{spec.id}/items/{{fid}}?f=json",
         "item_page": f"/collections/{spec.id}/items/{{fid}}?f=html",
-        "pages": [{"title": page.title.model_dump(), "href": page.href} for page in spec.pages],
+        "pages": [{"title": page.title.model_dump(), "href": page.href, "live": page.live} for page in spec.pages],
         "label": spec.search[0] if spec.search else None,
         "here": spec.here,
         "basemap": is_basemap_layer(spec),

@@ -141,6 +141,7 @@ MAP_SCRIPTS = (
     "pages/js/panel.js",
     "pages/js/search.js",
     "pages/js/here.js",
+    "pages/js/inview.js",
     "pages/js/main.js",
     "pages/js/share.js",
 )

@@ -44,6 +44,13 @@ def test_the_page_shows_wifi_on_now_and_an_uplink_fault(isolated_database_url, s
     page = client.get("/wifi-taman").get_data(as_text=True)
     assert page.count('data-status="menyala"') == len(parks) and "Wi-Fi menyala sekarang" in page
     assert "Wi-Fi on now" in client.get("/wifi-taman?lang=en").get_data(as_text=True)
+    # The park's popup on /peta (its declaration's live page) says the same, in both languages.
+    one = client.get(f"/api/wifi-taman/{MERDEKA}")
+    assert one.status_code == 200 and one.json["status"] == "menyala" and one.json["halaman"] == "/wifi-taman"
+    assert one.json["ringkasan"] == {"id": "Wi-Fi menyala sekarang · Jam Wi-Fi 16:01–23:00 WIB",
+                                     "en": "Wi-Fi on now · Wi-Fi hours 16:01–23:00 WIB"}
+    missing = client.get("/api/wifi-taman/TAMAN-999")
+    assert missing.status_code == 404 and "TAMAN-999" in missing.get_data(as_text=True)
     body = client.get("/api/wifi-taman")
     assert body.status_code == 200 and body.json["jam"] == "16:01–23:00"
     assert {t["status"] for t in body.json["taman"]} == {"menyala"}

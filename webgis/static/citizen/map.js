@@ -34,6 +34,35 @@
     });
   }
 
+  /* The kelurahan with reports, most first: each name is a button that shows its area on the map
+   * with its tooltip, the keyboard's way to the choropleth's polygons. */
+  function fillTable(group) {
+    var body = document.querySelector("#map-table tbody");
+    body.textContent = "";
+    var layers = group.getLayers().filter(function (l) { return l.feature.properties.jumlah > 0; });
+    layers.sort(function (a, b) { return b.feature.properties.jumlah - a.feature.properties.jumlah; });
+    layers.forEach(function (layer) {
+      var p = layer.feature.properties;
+      var row = document.createElement("tr");
+      var name = document.createElement("button");
+      name.type = "button";
+      name.className = "c-link-button";
+      name.textContent = p.nama_kel;
+      name.addEventListener("click", function () {
+        if (!map.hasLayer(group)) { form.elements.choropleth.checked = true; group.addTo(map); }
+        map.fitBounds(layer.getBounds(), { animate: false });
+        layer.openTooltip(layer.getBounds().getCenter());
+      });
+      var cells = [name, p.nama_kec, String(p.jumlah)].map(function (content) {
+        var td = document.createElement("td");
+        if (typeof content === "string") { td.textContent = content; } else { td.appendChild(content); }
+        return td;
+      });
+      cells.forEach(function (td) { row.appendChild(td); });
+      body.appendChild(row);
+    });
+  }
+
   function query() {
     var params = new URLSearchParams();
     var code = form.elements.service_code.value, days = form.elements.days.value;
@@ -59,6 +88,7 @@
           }
         });
         if (form.elements.choropleth.checked) { choropleth.addTo(map); }
+        fillTable(choropleth);
         heat.bringToFront && heat.bringToFront();
         drawLegend(b);
         total.textContent = data.total + " " + d.tReports;

@@ -103,31 +103,28 @@
     shownCredits = wanted;
   };
 
-  /* On a phone the credits take one line, cut short, and open on a tap (or Enter),
-   * as the compact attribution of vector-map libraries does; they never cover the map. */
+  /* On a phone the credits take one line, cut short, and open on a tap, as the compact
+   * attribution of vector-map libraries does; they never cover the map. The keyboard's way
+   * to open them is a real button beside them: the credits hold links, and a link inside
+   * an element acting as a button is unreachable to screen readers (axe nested-interactive). */
   Medan.setupCredits = function (map) {
     var node = map.attributionControl.getContainer();
+    node.id = 'map-credits';
+    var button = Medan.el('button', { type: 'button', className: 'credits-toggle', 'aria-controls': 'map-credits',
+                                      'aria-expanded': 'false', 'data-i18n': 'credits_toggle',
+                                      text: Medan.t('credits_toggle') });
+    node.parentNode.insertBefore(button, node);
+    L.DomEvent.disableClickPropagation(button);
     var phone = window.matchMedia('(max-width: 640px)');
-    function fit() {
-      node.classList.toggle('credits-compact', phone.matches);
-      if (phone.matches) {
-        node.setAttribute('tabindex', '0');
-        node.setAttribute('role', 'button');
-        node.setAttribute('aria-expanded', node.classList.contains('credits-open') ? 'true' : 'false');
-        node.setAttribute('aria-label', Medan.t('credits'));
-      } else {
-        ['tabindex', 'role', 'aria-expanded', 'aria-label'].forEach(function (a) { node.removeAttribute(a); });
-      }
-    }
-    function toggle(e) {
-      if (!phone.matches || (e.target && e.target.tagName === 'A')) { return; }
+    function fit() { node.classList.toggle('credits-compact', phone.matches); }
+    function toggle() {
       var open = node.classList.toggle('credits-open');
-      node.setAttribute('aria-expanded', open ? 'true' : 'false');
+      button.setAttribute('aria-expanded', open ? 'true' : 'false');
     }
-    node.addEventListener('click', toggle);
-    node.addEventListener('keydown', function (e) {
-      if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); toggle(e); }
+    node.addEventListener('click', function (e) {
+      if (phone.matches && !(e.target && e.target.tagName === 'A')) { toggle(); }
     });
+    button.addEventListener('click', toggle);
     if (phone.addEventListener) { phone.addEventListener('change', fit); }
     fit();
   };

@@ -76,6 +76,8 @@
       (layer.pages || []).forEach(function (page) {
         var key = page.href.slice(page.href.indexOf('{') + 1, page.href.indexOf('}'));
         if (props[key] === null || props[key] === undefined) { return; }
+        var href = page.href.replace('{' + key + '}', encodeURIComponent(String(props[key])));
+        if (page.live) { children.push(liveLine(page, href)); return; }
         children.push(Medan.el('a', { className: 'popup-service', href: page.href.replace('{' + key + '}',
           encodeURIComponent(String(props[key]))), text: Medan.tr(page.title) }));
       });
@@ -84,6 +86,20 @@
     }
     return Medan.el('div', { className: 'popup', 'data-layer': layer.id, 'data-fid': fid }, children);
   };
+
+  /* A declared live page (a park's Wi-Fi now): read when the popup opens and said in a polite
+   * live region, so a screen reader hears the state once it arrives. */
+  function liveLine(page, href) {
+    var line = Medan.el('p', { className: 'popup-live', 'aria-live': 'polite', text: Medan.t('here_loading') });
+    Medan.getJSON(href, { cache: 'no-cache' }).then(function (answer) {
+      Medan.clear(line);
+      line.appendChild(document.createTextNode(Medan.tr(answer.ringkasan) + ' '));
+      if (answer.halaman) {
+        line.appendChild(Medan.el('a', { href: answer.halaman, text: Medan.tr(page.title) }));
+      }
+    }, function () { line.textContent = Medan.t('load_failed') + ' ' + Medan.tr(page.title); });
+    return line;
+  }
 
   /* keepView: a permalink's popup must not pan away from the view the link saved. */
   Medan.openFeaturePopup = function (layer, props, fid, latlng, keepView) {

@@ -218,6 +218,7 @@
     if (window.innerWidth >= 800) { document.getElementById('panel').classList.add('open'); }
     Medan.setupSearch();
     Medan.setupHere();
+    Medan.setupInView(map);
     setupLanguage();
     map.on('zoomend', syncVisibility);
     map.on('moveend', Medan.writeHash);
