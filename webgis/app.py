@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.pbb import views as pbb
     from webgis.ppdb import views as ppdb_online
     from webgis.proyek import views as proyek
+    from webgis.pwa import views as pwa
     from webgis.rasters import views as rasters
     from webgis.schoolfunds import views as schoolfunds
     from webgis.simpeg import views as simpeg
@@ -97,7 +98,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
                    simpeg, sirs, schoolfunds, statistik, aset, proyek, dasbor,
-                   agenda, arsip, wifi, wisata):
+                   agenda, arsip, wifi, wisata, pwa):
         app.register_blueprint(module.blueprint)
 
 
