@@ -53,3 +53,16 @@ def test_a_malformed_key_re_renders_the_form_with_the_reason(web, complaints_app
     response = _post(web, "kunci jelek", _fresh_token(web))
     assert response.status_code == 400 and "idempotency_key" in response.get_data(as_text=True)
     assert _count(complaints_app) == before
+
+
+def test_open311_honours_the_idempotency_key_header(web, complaints_app) -> None:  # noqa: ANN001
+    """An Open311 client retrying on a weak connection (Idempotency-Key, the IETF httpapi draft's header)."""
+    headers, before = {"Idempotency-Key": uuid.uuid4().hex}, _count(complaints_app)
+    form = {"service_code": "LAMPU_JALAN", "lat": INSIDE["lat"], "long": INSIDE["long"],
+            "attribute[KONDISI]": "mati", "description": "Lampu mati, aplikasi mencoba lagi."}
+    first = web.post("/open311/v2/requests.json", data=form, headers=headers)
+    again = web.post("/open311/v2/requests.json", data=form, headers=headers)
+    assert first.status_code == again.status_code == 200, first.get_data(as_text=True)
+    assert again.get_json() == first.get_json() and _count(complaints_app) == before + 1
+    bad = web.post("/open311/v2/requests.json", data=form, headers={"Idempotency-Key": "x"})
+    assert bad.status_code == 400 and _count(complaints_app) == before + 1
