@@ -6,7 +6,7 @@
    - Activate: drop every cache of an older version; take control of open pages.
    - Pages: network first (a cached copy after 5 s on a weak connection), the cached copy when
      offline, else the offline page. Only the app's pages are cached, never another face's.
-   - The app's API (/peta/*.json, /lapor/..., /collections/..., /open311/...): network first,
+   - The app's API (/peta/*.json, /lapor/..., /collections/..., /open311/v2/...): network first,
      cache fallback; tiles and static files: stale-while-revalidate. Each runtime cache is
      bounded (oldest entries dropped) and nothing marked no-store or private is kept.
    - A report posted while offline (or whose post fails) is kept in IndexedDB (outbox.js) and
@@ -28,7 +28,7 @@ var LIMITS = { pages: 30, data: 120, assets: 120, tiles: 400 };
 var SLOW_MS = 5000;
 var SYNC_TAG = "kirim-laporan";
 var APP_PAGES = /^\/(peta|lapor|offline)?$|^\/lapor\/MDN-[0-9A-Z]+$/;
-var APP_DATA = /^\/(peta|lapor)\/|^\/collections\/|^\/open311\//;
+var APP_DATA = /^\/(peta|lapor)\/|^\/collections\/|^\/open311\/v2\//;  // never the staff desk
 var NEVER = /^\/lapor\/token\.json$|^\/sw\.js$/;
 
 function cacheable(response) {
