@@ -45,9 +45,11 @@ function put(name, key, response, limit) {
   });
 }
 
+// The shell is fetched without cookies: what is kept is the public page, and these background
+// requests never touch the session (a concurrent first CSRF token could otherwise replace the page's).
 function precachePage(cache, url) {
   // "/" answers HTML only to a browser's Accept (it is also the OGC API landing page).
-  return fetch(new Request(url, { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-cache" }))
+  return fetch(new Request(url, { headers: { Accept: "text/html" }, credentials: "omit", cache: "no-cache" }))
     .then(function (response) {
       if (!response.ok) { throw new Error(url + ": HTTP " + response.status); }
       return cache.put(url, response);
@@ -57,10 +59,10 @@ function precachePage(cache, url) {
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHES_NOW.shell).then(function (cache) {
     return Promise.all(SHELL.pages.map(function (url) { return precachePage(cache, url); }).concat(
-      SHELL.assets.map(function (url) { return cache.add(new Request(url, { cache: "no-cache" })); })));
+      SHELL.assets.map(function (url) { return cache.add(new Request(url, { cache: "no-cache", credentials: "omit" })); })));
   }).then(function () {
     return Promise.all(SHELL.data.map(function (url) {
-      return fetch(url, { credentials: "same-origin" }).then(function (response) {
+      return fetch(url, { credentials: "omit" }).then(function (response) {
         if (cacheable(response)) { return put(CACHES_NOW.data, url, response, LIMITS.data); }
       }).catch(function () { /* the map's data is cached on its first use instead */ });
     }));
@@ -110,8 +112,16 @@ function data(request) {
     function () { return caches.match(request); }).catch(function () { return Response.error(); });
 }
 
+// A request that asks to revalidate (the map after an edit fetches its tiles with cache: "no-cache",
+// static/pages/js/points.js) must see the server's answer, not the copy kept before the edit.
+var REVALIDATE = ["no-cache", "reload", "no-store"];
+
 function staleWhileRevalidate(event, name, limit) {
   var request = event.request;
+  if (REVALIDATE.indexOf(request.cache) >= 0) {
+    return networkFirst(request, function (response) { put(name, request, response, limit); },
+      function () { return caches.match(request); }).catch(function () { return Response.error(); });
+  }
   return caches.match(request).then(function (hit) {
     var network = fetch(request).then(function (response) {
       if (cacheable(response)) { put(name, request, response.clone(), limit); }
@@ -126,6 +136,7 @@ function staleWhileRevalidate(event, name, limit) {
 }
 
 function shellAsset(event) {
+  if (REVALIDATE.indexOf(event.request.cache) >= 0) { return staleWhileRevalidate(event, CACHES_NOW.assets, LIMITS.assets); }
   return caches.open(CACHES_NOW.shell).then(function (cache) { return cache.match(event.request); }).then(function (hit) {
     return hit || staleWhileRevalidate(event, CACHES_NOW.assets, LIMITS.assets);
   });
