@@ -1,8 +1,9 @@
 /* The citizen app's service worker (issue 20 item 11), served as /sw.js by webgis/pwa/views.py,
    which writes the app shell in place of __SHELL__.
 
-   - Install: precache the shell (the pages /, /peta, /lapor, /offline and the exact static URLs
-     they load) in a cache named by the shell's version; the maps' first data best-effort.
+   - Scope /lapor (app.js registers it so): the form, tracking pages and the complaints map.
+   - Install: precache the shell (the pages /lapor, /lapor/peta, /offline and the exact static URLs
+     they load) in a cache named by the shell's version; the map's first data best-effort.
    - Activate: drop every cache of an older version; take control of open pages.
    - Pages: network first (a cached copy after 5 s on a weak connection), the cached copy when
      offline, else the offline page. Only the app's pages are cached, never another face's.
@@ -27,7 +28,7 @@ var CACHES_NOW = {
 var LIMITS = { pages: 30, data: 120, assets: 120, tiles: 400 };
 var SLOW_MS = 5000;
 var SYNC_TAG = "kirim-laporan";
-var APP_PAGES = /^\/(peta|lapor|offline)?$|^\/lapor\/MDN-[0-9A-Z]+$/;
+var APP_PAGES = /^\/lapor(\/peta)?$|^\/lapor\/MDN-[0-9A-Z]+$|^\/offline$/;
 var APP_DATA = /^\/(peta|lapor)\/|^\/collections\/|^\/open311\/v2\//;  // never the staff desk
 var NEVER = /^\/lapor\/token\.json$|^\/sw\.js$/;
 
