@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from webgis.perpustakaan import views as perpustakaan
     from webgis.ppdb import views as ppdb_online
     from webgis.proyek import views as proyek
+    from webgis.pwa import views as pwa
     from webgis.rasters import views as rasters
     from webgis.schoolfunds import views as schoolfunds
     from webgis.simpeg import views as simpeg
@@ -102,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     for module in (health, ogcapi, tiles, pages, open311, citizen, operator, rasters, payments, payments_callback,
                    verify, layanan, layanan_api, layanan_desk, pbb, waste, disdukcapil, ppdb_online, skpd, skpd_network,
                    simpeg, sirs, schoolfunds, statistik, aset, proyek, dasbor,
-                   agenda, arsip, wifi, wisata, angkot, cetak, perpustakaan, berkendara, umkm):
+                   agenda, arsip, wifi, wisata, angkot, cetak, perpustakaan, berkendara, umkm, pwa):
         app.register_blueprint(module.blueprint)
 
 

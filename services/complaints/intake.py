@@ -20,7 +20,7 @@ from typing import Any
 from layers.tables import Bind, reading, transaction
 from services.complaints import queries
 from services.complaints.categories import Category, load_categories
-from services.complaints.records import now_utc, point, rounded
+from services.complaints.records import find_complaint, now_utc, point, rounded
 from services.engine import cases, gazetteer, media
 from services.errors import ServiceError
 
@@ -29,6 +29,8 @@ DUPLICATE_RADIUS_M = 50.0
 DUPLICATE_DAYS = 30
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
+# A submission's idempotency key: chosen at random on the citizen's phone (a UUID), 16-64 URL-safe characters.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ class Submission:
     email: str = ""
     phone: str = ""
     device_alarm: str | None = None
+    # The same key sent again (a report kept offline and replayed, an answer lost on a weak
+    # connection) files nothing new: the report filed under it is answered.
+    idempotency_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,11 @@ class Receipt:
     service_notice: str
     tags: Tags
     duplicates: list[dict[str, Any]]
+    replayed: bool = False  # True when the idempotency key had already filed this report
+
+
+class _FiledBefore(Exception):
+    """Raised inside the filing transaction when the submission's key is already recorded (rolls it back)."""
 
 
 def category_for(service_code: str) -> Category:
@@ -191,6 +201,9 @@ def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
     the layer's row rule lets read its own reports. The report is filed through the service
     engine (services.engine.cases.file_case): the declared initial state and due time, the
     `submitted` event, the reporter's notice, in the one transaction that writes it."""
+    key = checked_idempotency_key(sub.idempotency_key)
+    if key and (earlier := filed_under_key(bind, key)) is not None:
+        return replayed_receipt(bind, earlier)
     category = category_for(sub.service_code)
     lon, lat, placed = locate(bind, sub)
     attributes, problems = _check_fields(sub, category)
@@ -218,11 +231,42 @@ def submit(bind: Bind, sub: Submission, *, actor: str = "open311:anonymous",
     properties["media"] = stored_photo
     try:
         with transaction(bind, actor) as conn:
+            if key and conn.execute(queries.record_submission_key(), {"key": key, "id": request_id}).first() is None:
+                raise _FiledBefore
             cases.file_case(conn, "complaints", properties, point(lon, lat), actor=actor, source=source, now=now)
+    except _FiledBefore:  # the same key arrived twice at once: the other arrival filed it
+        media.remove_photo(stored_photo)
+        return replayed_receipt(bind, filed_under_key(bind, key) or "")
     except BaseException:
         media.remove_photo(stored_photo)
         raise
     return Receipt(request_id, token, service_notice(category, tags, duplicates), tags, duplicates)
+
+
+def checked_idempotency_key(key: str | None) -> str:
+    """The key, stripped; "" when none was sent; ServiceError when it is not 16-64 URL-safe characters."""
+    key = (key or "").strip()
+    if key and not IDEMPOTENCY_KEY.match(key):
+        raise ServiceError("idempotency_key: 16-64 characters of A-Z, a-z, 0-9, '-' or '_' (a UUID)")
+    return key
+
+
+def filed_under_key(bind: Bind, key: str) -> str | None:
+    """The service_request_id an idempotency key filed, or None."""
+    with reading(bind) as conn:
+        return conn.execute(queries.select_filed_under_key(), {"key": key}).scalar_one_or_none()
+
+
+def replayed_receipt(bind: Bind, service_request_id: str) -> Receipt:
+    """The receipt of a report already filed, as its first filing answered (same number and notice)."""
+    row = find_complaint(bind, service_request_id)
+    if row is None:
+        raise ServiceError(f"idempotency_key: the report {service_request_id!r} it filed is gone")
+    tags = Tags(kode_kel=row["kode_kel"], nama_kel=row["nama_kel"], nama_kec=row["nama_kec"],
+                risk_class=row["risk_class"], agency=row["agency"], nearest_device=row["nearest_device"],
+                device_distance_m=row["device_distance_m"])
+    return Receipt(service_request_id, row["token"], service_notices(bind, [row])[service_request_id], tags, [],
+                   replayed=True)
 
 
 def service_notice(category: Category, tags: Tags, duplicates: list[dict[str, Any]]) -> str:

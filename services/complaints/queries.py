@@ -256,3 +256,21 @@ _RECORD_SUPPORTER = text(
 def record_supporter() -> TextClause:
     """Insert (id, who) unless present; returns a row only when it was new."""
     return _RECORD_SUPPORTER
+
+
+# A submission's idempotency key (migration 0025): recorded in the transaction that files the report.
+_RECORD_SUBMISSION_KEY = text(
+    "INSERT INTO complaints.submission_keys (idempotency_key, service_request_id) VALUES (:key, :id) "
+    "ON CONFLICT DO NOTHING RETURNING 1")
+_FILED_UNDER_KEY = text("SELECT service_request_id FROM complaints.submission_keys WHERE idempotency_key = :key")
+
+
+def record_submission_key() -> TextClause:
+    """Insert (key, id) unless the key is known; returns a row only when it was new. A concurrent
+    insert of the same key waits for the other transaction, so two arrivals never both file."""
+    return _RECORD_SUBMISSION_KEY
+
+
+def select_filed_under_key() -> TextClause:
+    """The service_request_id filed under an idempotency key, if any."""
+    return _FILED_UNDER_KEY

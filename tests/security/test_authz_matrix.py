@@ -151,6 +151,10 @@ TABLE: dict[tuple[str, str], str] = {
     ("citizen.complaints_map", "GET"): PUBLIC,
     ("citizen.kelurahan_counts", "GET"): PUBLIC,
     ("citizen.heat_points", "GET"): PUBLIC,
+    ("citizen.fresh_token", "GET"): PUBLIC,  # a CSRF token for replaying a report kept offline (no-store)
+    ("pwa.manifest", "GET"): PUBLIC,
+    ("pwa.service_worker", "GET"): PUBLIC,
+    ("pwa.offline", "GET"): PUBLIC,
     ("citizen.ppdb_page", "GET"): PUBLIC,
     ("citizen.ppdb_schools", "GET"): PUBLIC,
     # The operators' device view (webgis/operator): pages for logged-in operators, JSON for operators.

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Response, jsonify, redirect, request, send_file, url_for
+from flask_wtf.csrf import generate_csrf
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -57,6 +58,7 @@ def submission_from_form(form: MultiDict, photo: bytes | None) -> intake.Submiss
     return intake.Submission(
         service_code=code, lat=form.get("lat") or None, long=form.get("long") or None,
         description=form.get("description", ""), attributes=attributes, photo=photo,
+        idempotency_key=form.get("idempotency_key", ""),
         **{name: form.get(name, "") for name in CONTACT_FIELDS},
     )
 
@@ -105,6 +107,15 @@ def report() -> Response:
                             reporter=account_of(who))
     return redirect(url_for("citizen.track", service_request_id=receipt.service_request_id, baru=1,
                             lang=link_lang()), code=303)
+
+
+@blueprint.get("/lapor/token.json")
+def fresh_token() -> Response:
+    """A CSRF token valid for this session now: a report kept offline on the phone is sent with it
+    (static/pwa/outbox.js), since the token in a page cached days ago may have expired."""
+    response = jsonify({"csrf_token": generate_csrf()})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _checked_id(service_request_id: str) -> str:

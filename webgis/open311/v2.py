@@ -139,12 +139,13 @@ def _photo() -> bytes | None:
     return data
 
 
-def submission_from_form(form: Any, photo: bytes | None) -> intake.Submission:
+def submission_from_form(form: Any, photo: bytes | None, idempotency_key: str = "") -> intake.Submission:
     return intake.Submission(
         service_code=form.get("service_code", ""), lat=form.get("lat"), long=form.get("long"),
         description=form.get("description", ""), address_string=form.get("address_string", ""),
         attributes=_attributes(form), photo=photo, first_name=form.get("first_name", ""),
         last_name=form.get("last_name", ""), email=form.get("email", ""), phone=form.get("phone", ""),
+        idempotency_key=idempotency_key,
     )
 
 
@@ -159,7 +160,10 @@ def create_request(fmt: str) -> Response:
     if request.form.get("address_id") and not any(request.form.get(k) for k in ("lat", "long", "address_string")):
         raise BadRequest("address_id: Kota Medan has no address ids yet; send lat and long, or address_string "
                          "naming the street or place and the kelurahan")
-    receipt = intake.submit(_engine(), submission_from_form(request.form, _photo()),
+    # Idempotency-Key (the IETF httpapi draft's header): a client retrying on a weak connection
+    # gets the report its first attempt filed instead of filing a second.
+    key = request.headers.get("Idempotency-Key", "")
+    receipt = intake.submit(_engine(), submission_from_form(request.form, _photo(), key),
                             actor=who.actor if not who.is_anonymous else "open311:anonymous",
                             reporter=account_of(who))
     return respond(fmt, "service_requests", [{
