@@ -42,7 +42,9 @@ def _series(rows: list[dict]) -> dict[tuple[str, datetime], float]:
 def test_partitions_are_made_for_new_days_and_ahead_and_dropped_behind(isolated_database_url) -> None:  # noqa: ANN001
     engine = engine_for(isolated_database_url)
     sink = PostgisSink(engine, alarms=False)
-    old = datetime.now(UTC) - timedelta(days=20)
+    # Noon, so the late reading an hour later falls on the same day whatever the hour of the run
+    # (from 23:00 UTC it fell on the next day, and the test failed one hour in 24).
+    old = (datetime.now(UTC) - timedelta(days=20)).replace(hour=12, minute=0, second=0, microsecond=0)
     sink.write_sync(Batch(_readings("x/1", old, 2)))  # a day no partition was made for
     assert f"readings_p{old:%Y%m%d}" in _partitions(engine, partitions.READINGS)
     now = datetime.now(UTC)
