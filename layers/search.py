@@ -19,8 +19,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, get_args
 
+import yaml
 from sqlalchemy import (
     ARRAY,
     Connection,
@@ -55,20 +57,11 @@ DEFAULT_LIMIT = 10
 # fall below. pg_trgm's default is 0.6.
 WORD_SIMILARITY_THRESHOLD = 0.55
 
-# Spellings of the same word in Medan's names and addresses, made one (the first group is replaced by
-# the second). Applied by core.search_key to the stored names (indexed) and to the typed text alike,
-# so "Jl. Gatot Subroto", "jln gatot subroto" and "Jalan Gatot Subroto" share one key.
-SPELLINGS: tuple[tuple[str, str], ...] = (
-    ("jl|jln|jalan", "jalan"), ("gg|gang", "gang"), ("kel|kelurahan", "kelurahan"),
-    ("kec|kecamatan", "kecamatan"), ("mesjid|masjid", "masjid"), ("psr|pasar", "pasar"),
-    ("simp|spg|simpang", "simpang"), ("jend|jendral|jenderal", "jenderal"), ("kapt|kapten", "kapten"),
-    ("brigjend|brigjen", "brigjen"), ("pkm|puskesmas", "puskesmas"), ("rs", "rumah sakit"),
-    ("rsu", "rumah sakit umum"), ("rsud", "rumah sakit umum daerah"), ("rsup", "rumah sakit umum pusat"),
-    ("sdn", "sd negeri"), ("smpn", "smp negeri"), ("sman", "sma negeri"), ("smkn", "smk negeri"),
-    ("s m raja|sm raja|sisingamangaraja", "sisingamangaraja"), ("gatsu", "gatot subroto"),
-)
-# Words that say what kind of place a name is, not which one: matched on the rest of the name.
-KIND_WORDS = ("jalan", "gang", "kelurahan", "kecamatan")
+# Spellings of the same word in Medan's names and addresses, made one (layers/spellings.yaml: data,
+# like a declaration), and the words that say what kind of place a name is.
+_WORDS = yaml.safe_load((Path(__file__).with_name("spellings.yaml")).read_text(encoding="utf-8"))
+SPELLINGS: tuple[tuple[str, str], ...] = tuple((spellings, word) for spellings, word in _WORDS["spellings"])
+KIND_WORDS: tuple[str, ...] = tuple(_WORDS["kind_words"])
 
 
 def _replaced(padded: str, pairs: list[tuple[str, str]]) -> str:
