@@ -494,7 +494,64 @@ def _umkm_contact(w: World) -> tuple[str, object]:
                                                       "pesan": f"Uji audit {uuid.uuid4().hex[:6]}"})
 
 
+def _library_member(w: World) -> tuple[FlaskClient, object]:
+    """(browser, response): a citizen who has just joined the library through its page."""
+    from services.library.seed import seed_catalogue
+
+    engine = w.app.extensions["engine"]
+    seed_catalogue(engine)  # once: the world's seed has the branches, not the catalogue
+    client = w.app.test_client()
+    login(client, _user_for(w).username)
+    with engine.connect() as conn:
+        branch = conn.execute(text("SELECT kode_cabang FROM layers.library_branches ORDER BY 1 LIMIT 1")).scalar_one()
+    return client, client.post("/perpustakaan/anggota", data={
+        "nama": "Uji Audit", "email": "uji@example.org", "cabang_asal": branch,
+        "csrf_token": csrf_token(client, "/perpustakaan/anggota")})
+
+
+def _library_reserve(w: World, *, elsewhere: bool = False) -> tuple[FlaskClient, str, str, str, object]:
+    """(member's browser, reservation code, pickup branch, url, response): a free copy reserved at its
+    own branch, or (elsewhere) at another branch, so that it must be sent."""
+    client, joined = _library_member(w)
+    assert joined.status_code == 303, joined.get_data(as_text=True)[:300]
+    with w.app.extensions["engine"].connect() as conn:
+        title, at = conn.execute(text("SELECT kode_judul, min(cabang_kini) FROM library.copies GROUP BY kode_judul "
+                                      "HAVING bool_and(status = 'tersedia') AND count(DISTINCT cabang_kini) = 1 "
+                                      "ORDER BY random() LIMIT 1")).one()
+        if elsewhere:
+            at = conn.execute(text("SELECT kode_cabang FROM layers.library_branches WHERE kode_cabang <> :a "
+                                   "ORDER BY 1 LIMIT 1"), {"a": at}).scalar_one()
+    page = f"/perpustakaan/judul/{title}"
+    response = client.post(f"{page}/pesan", data={"cabang": at, "csrf_token": csrf_token(client, page)})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    return client, response.headers["Location"].split("baru=")[1].split("&")[0], at, f"{page}/pesan", response
+
+
+def _library_cancel(w: World) -> tuple[str, object]:
+    client, code, *_ = _library_reserve(w)
+    url = f"/perpustakaan/pesanan/{code}/batal"
+    return url, client.post(url, data={"csrf_token": csrf_token(client, "/perpustakaan/saya")})
+
+
+def _library_receive(w: World) -> tuple[str, object]:
+    _client, code, at, *_ = _library_reserve(w, elsewhere=True)
+    return _form(w, f"/perpustakaan/meja/{at}", f"/perpustakaan/meja/{at}/{code}/terima", {})
+
+
+def _library_hand_over(w: World) -> tuple[str, object]:
+    _client, code, at, *_ = _library_reserve(w)
+    with w.app.extensions["engine"].connect() as conn:
+        card = conn.execute(text("SELECT nomor_anggota FROM library.reservations WHERE kode_pesan = :k"),
+                            {"k": code}).scalar_one()
+    return _form(w, f"/perpustakaan/meja/{at}", f"/perpustakaan/meja/{at}/{code}/serahkan", {"nomor_anggota": card})
+
+
 SUCCESS: dict[tuple[str, str], Callable[[World], tuple[str, object]]] = {
+    ("perpustakaan.join", "POST"): lambda w: ("/perpustakaan/anggota", _library_member(w)[1]),
+    ("perpustakaan.reserve", "POST"): lambda w: _library_reserve(w)[3:],
+    ("perpustakaan.cancel", "POST"): _library_cancel,
+    ("perpustakaan.receive", "POST"): _library_receive,
+    ("perpustakaan.hand_over", "POST"): _library_hand_over,
     ("umkm.publish", "POST"): _umkm_publish,
     ("umkm.withdraw", "POST"): _umkm_withdraw,
     ("umkm.contact", "POST"): _umkm_contact,
