@@ -62,6 +62,8 @@ WORD_SIMILARITY_THRESHOLD = 0.55
 _WORDS = yaml.safe_load((Path(__file__).with_name("spellings.yaml")).read_text(encoding="utf-8"))
 SPELLINGS: tuple[tuple[str, str], ...] = tuple((spellings, word) for spellings, word in _WORDS["spellings"])
 KIND_WORDS: tuple[str, ...] = tuple(_WORDS["kind_words"])
+# A kind word typed ("jl", "kel.") says which kind is meant: in the same tier, that kind comes first.
+KIND_HINTS: dict[str, str] = dict(_WORDS["kind_words"])
 
 
 def _replaced(padded: str, pairs: list[tuple[str, str]]) -> str:
@@ -321,10 +323,6 @@ def search(bind: Bind, raw_text: str | None, *, limit: int = DEFAULT_LIMIT, regi
             "limit": max(1, min(limit, 50)) * 3}).mappings().all()
         areas = area_labels(conn, registry, principal, [(r["x"], r["y"]) for r in rows])
     return _hinted(_distinct(rows, areas), typed.kind_words)[:limit]
-
-
-# A kind word typed ("jl", "kel.") says which kind is meant: in the same tier, that kind comes first.
-KIND_HINTS = {"jalan": "jalan", "gang": "jalan", "kelurahan": "wilayah", "kecamatan": "wilayah"}
 
 
 def _hinted(results: list[dict[str, Any]], kind_words: frozenset[str]) -> list[dict[str, Any]]:
