@@ -48,11 +48,12 @@ ORDER BY c.kode
 
 LATEST_CONGESTION = "SELECT max(updated) FROM layers.traffic_congestion"
 
+# Scratch tables of one transaction (ON COMMIT DROP): behind PgBouncer's transaction pooling the
+# server connection goes to another client after the commit, so nothing may outlive it.
 SCRATCH = """
-CREATE TEMP TABLE IF NOT EXISTS route_points (pid bigint, edge_id bigint, fraction float8) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS route_delay (vertex bigint PRIMARY KEY, delay_s float8, blocked boolean)
-    ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS route_window (geom geometry) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS route_points (pid bigint, edge_id bigint, fraction float8) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS route_delay (vertex bigint PRIMARY KEY, delay_s float8, blocked boolean) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS route_window (geom geometry) ON COMMIT DROP;
 TRUNCATE route_points, route_delay, route_window
 """
 
