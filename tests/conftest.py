@@ -91,7 +91,10 @@ def conn(engine: Engine) -> Iterator[Connection]:
 def app(database_url: str):  # noqa: ANN201
     from webgis.app import create_app
 
-    application = create_app(settings_for(database_url, api_token="test-token"))
+    # Many suites log in on this one database within a minute (the accessibility suite sends junk to
+    # /login too): the 20-a-minute login limit refused a later suite's login. The limit itself is
+    # tested on apps of its own (tests/security/test_login.py, test_rate_limit_storage.py).
+    application = create_app(settings_for(database_url, api_token="test-token"), LOGIN_RATE_LIMIT="10000 per minute")
     application.config["TESTING"] = True
     return application
 

@@ -69,7 +69,7 @@ def test_a_wrong_nik_a_future_birth_and_a_missing_document_are_a_clear_400_and_w
                           "surat_lahir": (io.BytesIO(b"MZ not a pdf"), "surat.pdf")})
     assert fake.status_code == 400
     nowhere = _apply(web, tokens["citizen"], kelurahan, address="Jl. Tidak Ada No. 1, Kabupaten Lain")
-    assert nowhere.status_code == 400 and any("tidak menyebut kelurahan" in p for p in nowhere.get_json()["problems"])
+    assert nowhere.status_code == 400 and any("tidak menyebut jalan, tempat atau kelurahan" in p for p in nowhere.get_json()["problems"])
     assert _count(complaints_app, "SELECT count(*) FROM layers.civil_cases") == before
 
 
