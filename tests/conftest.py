@@ -91,10 +91,12 @@ def conn(engine: Engine) -> Iterator[Connection]:
 def app(database_url: str):  # noqa: ANN201
     from webgis.app import create_app
 
-    # Many suites log in on this one database within a minute (the accessibility suite sends junk to
-    # /login too): the 20-a-minute login limit refused a later suite's login. The limit itself is
-    # tested on apps of its own (tests/security/test_login.py, test_rate_limit_storage.py).
-    application = create_app(settings_for(database_url, api_token="test-token"), LOGIN_RATE_LIMIT="10000 per minute")
+    # Many suites log in on this one database from 127.0.0.1, some with wrong passwords on purpose (the
+    # accessibility suite sends junk to /login): the address's failed-login allowance (4 x 5 in 15 min)
+    # then refused a later suite's good login. The limits are tested on apps of their own
+    # (tests/security/test_login.py, test_rate_limit_storage.py); this app lifts them as theirs do.
+    application = create_app(settings_for(database_url, api_token="test-token"), LOGIN_RATE_LIMIT="10000 per minute",
+                             LOGIN_LOCKOUT_ATTEMPTS=1000)
     application.config["TESTING"] = True
     return application
 
