@@ -15,22 +15,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from tests.helpers.browser import Session, launched_chromium, new_session, serving
-from webgis.assets import assets_present
-
-
-@pytest.fixture(scope="module")
-def citizen_server(complaints_app: Flask) -> Iterator[str]:
-    if not assets_present():
-        pytest.skip("vendored Leaflet missing: run ./medan (npm ci + python -m webgis assets)")
-    with serving(complaints_app) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with launched_chromium() as browser:
-        yield browser
+from tests.helpers.browser import Session, new_session
 
 
 @pytest.fixture

@@ -17,9 +17,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import text
 
-from tests.helpers.browser import Session, launched_chromium, new_session, serving
+from tests.helpers.browser import Session, new_session
 from tests.helpers.complaints import image_bytes
-from webgis.assets import assets_present
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
@@ -27,23 +26,9 @@ KEPT = "Laporan disimpan di perangkat, akan dikirim saat tersambung."
 DESCRIPTION = "Lampu jalan mati, ditulis tanpa sinyal (uji PWA)."
 
 
-@pytest.fixture(scope="module")
-def app_server(complaints_app: Flask) -> Iterator[str]:
-    if not assets_present():
-        pytest.skip("vendored Leaflet missing: run ./medan (npm ci + python -m webgis assets)")
-    with serving(complaints_app) as base:
-        yield base
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with launched_chromium() as browser:
-        yield browser
-
-
 @pytest.fixture
-def phone(chromium: Any, app_server: str) -> Iterator[Session]:
-    session = new_session(chromium, app_server, **PHONE)
+def phone(chromium: Any, citizen_server: str) -> Iterator[Session]:
+    session = new_session(chromium, citizen_server, **PHONE)
     yield session
     session.page.context.close()
 
